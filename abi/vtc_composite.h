@@ -1,0 +1,38 @@
+/*
+ * EE-MLLM composite attention (SPEC.md §3). Include <vtc.h>.
+ */
+#ifndef VTC_COMPOSITE_H
+#define VTC_COMPOSITE_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VTC_KIND_TEXT   0u
+#define VTC_KIND_VISUAL 1u
+
+/**
+ * composite_attention: o[B][Nq][Hq][dh]. Query row r sits at position
+ * p = Nk - Nq + r (prefill Nq = Nk, decode Nq = 1). A visual row's output is
+ * v[p][h/G] (copied exactly, its q row never read); a text row attends with
+ * softmax(scale·q·k) over every j <= p, visual or text. G = Hq / Hkv.
+ * Float tensors share one dtype (F32 or F16), fp32 accumulation; kind U8.
+ * q, k, v may be strided (device tensors too), e.g. views into a fused QKV
+ * buffer or a KV cache; the innermost (dh) stride must be 1. dh is one of
+ * 64, 72, 80, 96, 128 (any multiple of 8 up to 256 works).
+ * Errors: INVALID_ARGUMENT for Hq % Hkv != 0, Nq > Nk, shapes that disagree.
+ */
+typedef struct vtc_composite_args {
+    uint32_t size;
+    float scale;                 /**< 0 → 1/sqrt(dh) */
+    vtc_tensor q;                /**< [B][Nq][Hq][dh] */
+    vtc_tensor k;                /**< [B][Nk][Hkv][dh] */
+    vtc_tensor v;                /**< [B][Nk][Hkv][dh] */
+    vtc_tensor kind;             /**< [B][Nk] U8: VTC_KIND_* */
+    vtc_tensor out;              /**< out [B][Nq][Hq][dh] */
+} vtc_composite_args;
+VTC_API vtc_result vtc_composite_attention(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

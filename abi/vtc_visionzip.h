@@ -1,0 +1,124 @@
+/*
+ * VisionZip ops (SPEC.md §1): scores, select, merge and the fused visionzip.
+ * Include <vtc.h>, not this file. Float tensors of one call share one dtype
+ * (F32 or F16; maths in fp32); scores are always F32; indices I32.
+ * B, N, D, H, dh are read from the tensor shapes.
+ */
+#ifndef VTC_VISIONZIP_H
+#define VTC_VISIONZIP_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Score sources (SPEC §1.1). */
+#define VTC_SCORE_ATTN_CLS 0u /**< attn[B][H][N]: CLS softmax row per head; score = sum over heads */
+#define VTC_SCORE_QK_CLS   1u /**< q,k[B][N][H][dh]: softmax of the CLS (token 0) query, summed over heads */
+#define VTC_SCORE_QK_MEAN  2u /**< q,k[B][N][H][dh]: softmax of every query, mean over heads and queries
+                                   (no N×N buffer; cost B·H·N²·dh·2 multiply-adds) */
+
+/**
+ * scores: score[B][N] (F32) from attention weights or from q/k.
+ * attn is read for ATTN_CLS, q and k for the QK modes; the unused ones may
+ * be left zero. scale: softmax temperature for QK modes, 0 → 1/sqrt(dh).
+ * Errors: INVALID_ARGUMENT for a mode out of range, missing input, shape
+ * mismatch (B, N, H, dh must agree), a score tensor not F32 [B][N].
+ */
+typedef struct vtc_scores_args {
+    uint32_t size;
+    uint32_t mode;        /**< VTC_SCORE_* */
+    float scale;
+    uint32_t reserved0;
+    vtc_tensor attn;      /**< [B][H][N] */
+    vtc_tensor q;         /**< [B][N][H][dh] */
+    vtc_tensor k;         /**< [B][N][H][dh] */
+    vtc_tensor score;     /**< out [B][N] F32 */
+} vtc_scores_args;
+VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec);
+
+/**
+ * select: dominant tokens (SPEC §1.2). keep_cls = !no_cls (token 0 is CLS,
+ * always kept, does not compete). Ranks the competing tokens by score,
+ * descending, ties to the lower index, NaN below every number (-0 == +0),
+ * keeps the first `dominant`.
+ * keep_idx [B][keep_cls+dominant] I32 ascending (required);
+ * rest_idx [B][N-keep_cls-dominant] I32 ascending (optional, dtype NONE to skip;
+ *          may have a 0-sized last dimension only by being omitted);
+ * dominant_out [B][keep_cls+dominant][D] rows of hidden at keep_idx (optional;
+ *          needs hidden).
+ * Errors: INVALID_ARGUMENT when dominant > N - keep_cls, shapes disagree.
+ */
+typedef struct vtc_select_args {
+    uint32_t size;
+    uint32_t dominant;    /**< k, CLS excluded */
+    uint32_t no_cls;      /**< 1: no CLS token (SigLIP) */
+    uint32_t reserved0;
+    vtc_tensor score;     /**< [B][N] F32 */
+    vtc_tensor hidden;    /**< [B][N][D] (optional unless dominant_out) */
+    vtc_tensor keep_idx;  /**< out */
+    vtc_tensor rest_idx;  /**< out, optional */
+    vtc_tensor dominant_out; /**< out, optional */
+} vtc_select_args;
+VTC_API vtc_result vtc_select(vtc_context ctx, const vtc_select_args *args, const vtc_exec *exec);
+
+/**
+ * merge: contextual tokens (SPEC §1.3). R = rest_idx.shape[1],
+ * step = max(1, R / contextual), targets t_i = rest_idx[i*step];
+ * the other R - c rest tokens are sources, each assigned to the target of
+ * highest cosine similarity of `metric` rows (ties: lowest target; a zero
+ * metric row stays zero); out[i] = hidden[t_i] + mean(assigned sources).
+ * contextual == 0 is valid and writes nothing. Deterministic (no float
+ * atomics): same input, same bits.
+ * Errors: INVALID_ARGUMENT for contextual > R, rest_idx entries out of
+ * [0, N) (checked on host tensors; device tensors are clamped on the GPU),
+ * metric and hidden with different B or N.
+ */
+typedef struct vtc_merge_args {
+    uint32_t size;
+    uint32_t contextual;  /**< c */
+    vtc_tensor hidden;    /**< [B][N][D] */
+    vtc_tensor metric;    /**< [B][N][Dm] */
+    vtc_tensor rest_idx;  /**< [B][R] I32 ascending */
+    vtc_tensor out;       /**< out [B][c][D] */
+} vtc_merge_args;
+VTC_API vtc_result vtc_merge(vtc_context ctx, const vtc_merge_args *args, const vtc_exec *exec);
+
+/**
+ * visionzip: the fused op (SPEC §1.4): scores → select → merge in one call
+ * (one command-buffer recording). out[B][keep_cls+dominant+contextual][D] =
+ * [dominant rows; contextual rows]; src_idx[B][same] I32 (optional) = the
+ * original token index of each output row (a contextual row: its target).
+ * Scores come from attn (score_mode ATTN_CLS) or q/k (QK modes), as in
+ * vtc_scores_args. dominant + contextual must be <= N - keep_cls.
+ * Use vtc_token_split() to turn a token budget into (dominant, contextual).
+ */
+typedef struct vtc_visionzip_args {
+    uint32_t size;
+    uint32_t score_mode;  /**< VTC_SCORE_* */
+    uint32_t dominant;
+    uint32_t contextual;
+    uint32_t no_cls;
+    float scale;          /**< QK modes: 0 → 1/sqrt(dh) */
+    vtc_tensor hidden;    /**< [B][N][D] */
+    vtc_tensor metric;    /**< [B][N][Dm] */
+    vtc_tensor attn;      /**< [B][H][N] (ATTN_CLS) */
+    vtc_tensor q;         /**< [B][N][H][dh] (QK modes) */
+    vtc_tensor k;         /**< [B][N][H][dh] (QK modes) */
+    vtc_tensor out;       /**< out [B][keep_cls+dominant+contextual][D] */
+    vtc_tensor src_idx;   /**< out, optional, I32 */
+} vtc_visionzip_args;
+VTC_API vtc_result vtc_visionzip(vtc_context ctx, const vtc_visionzip_args *args, const vtc_exec *exec);
+
+/**
+ * Token budget → (dominant, contextual) as the official VisionZip settings:
+ * with keep_cls = 1: 64 → (53, 10), 128 → (107, 20), 192 → (161, 30).
+ * Rule: contextual = round(tokens / 6.4) (about 1/6 of the budget) and
+ * dominant = tokens - keep_cls - contextual, with contextual reduced so
+ * that dominant >= 0 (tokens <= keep_cls gives (0, 0)). The total output is
+ * max(tokens, keep_cls) rows. Never fails; NULL outputs are ignored.
+ */
+VTC_API void vtc_token_split(uint32_t tokens, uint32_t keep_cls, uint32_t *dominant, uint32_t *contextual);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,263 @@
+/*
+ * The `vtc` command-line tool. It loads the plugin through host/loader
+ * (dlopen + ABI negotiation, or the statically linked plugin when built
+ * with -Dstatic_cli=true), so every CLI run exercises the path hosts use.
+ */
+#include "cli.h"
+#include "loader/vtc_loader.h"
+#include "../tests/conformance/conf.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
+int cli_bench(int argc, char **argv, const vtc_api_v1 *api);
+
+static const char usage[] =
+    "usage: vtc [--plugin PATH] [--device N] [--validation] <command> [options]\n"
+    "\n"
+    "Visual-token compression on any Vulkan device (VisionZip, LLaVA-Mini, EE-MLLM).\n"
+    "\n"
+    "commands:\n"
+    "  demo            VisionZip on a synthetic LLaVA-1.5 image: tokens in/out, time per op\n"
+    "  info            list Vulkan devices, the chosen one, its features and shader variants\n"
+    "  run OP ...      run one op on .npy inputs; OP: scores, select, merge, visionzip,\n"
+    "                  compress, composite ('vtc run OP --help')\n"
+    "  conformance     check every op against the CPU reference on this device\n"
+    "                  ('vtc conformance --help')\n"
+    "  bench           measure every op against the device's own roofline ('vtc bench --help')\n"
+    "\n"
+    "global options:\n"
+    "  --plugin PATH   libvtc.so to load (default: $VTC_PLUGIN_PATH, then next to this program,\n"
+    "                  then the system's library path)\n"
+    "  --device N      use Vulkan physical device N (same as VTC_DEVICE=N)\n"
+    "  --validation    enable the Khronos validation layer (same as VTC_VALIDATION=1)\n"
+    "\n"
+    "environment: VTC_DEVICE, VTC_DISABLE_F16=1, VTC_DISABLE_SUBGROUP_OPS=1,\n"
+    "             VTC_FORCE_GPU_VARIANTS=1, VTC_VALIDATION=1, VTC_PLUGIN_PATH\n";
+
+static const char conformance_usage[] =
+    "usage: vtc conformance [--quick] [--full] [--op OP] [--case TEXT] [--json FILE] [--golden DIR] [--verbose]\n"
+    "\n"
+    "Runs every op x dtype (f32, f16) x variant (subgroup ops on/off, fp16 storage off,\n"
+    "GPU-tuned shaders on CPU devices) x shape in the conformance matrix on the chosen device,\n"
+    "against CPU references written from SPEC.md, and prints one line per case:\n"
+    "  STATUS op case [variant] shape nmse=... mism=... time\n"
+    "Values are compared by NMSE, indices exactly; guard bytes catch writes outside outputs;\n"
+    "with --validation any Khronos validation message fails the case.\n"
+    "  --quick        a subset that runs in under a minute\n"
+    "  --full         also the large official shapes (default on GPUs; slow on CPU devices)\n"
+    "  --op OP        only this op (api, scores, select, merge, visionzip, compress, composite)\n"
+    "  --case TEXT    only cases whose name contains TEXT\n"
+    "  --json FILE    also write the results as JSON\n"
+    "  --golden DIR   the golden data folder (default: $VTC_GOLDEN_DIR)\n"
+    "Exit status: 0 when every case passed, 1 when any failed, 2 on usage errors.\n";
+
+static int conformance(int argc, char **argv, const vtc_api_v1 *api, int validation)
+{
+    conf_options o;
+    memset(&o, 0, sizeof(o));
+    o.api = api;
+    o.validation = validation;
+    o.golden_dir = getenv("VTC_GOLDEN_DIR");
+    const char *v;
+    for (int i = 1; i < argc; i++) {
+        v = "";
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(conformance_usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--quick")) o.quick = 1;
+        else if (!strcmp(argv[i], "--full")) o.full = 1;
+        else if (!strcmp(argv[i], "--verbose")) o.verbose = 1;
+        else if (cli_opt(argc, argv, &i, "--op", &v)) o.op = v;
+        else if (cli_opt(argc, argv, &i, "--case", &v)) o.only = v;
+        else if (cli_opt(argc, argv, &i, "--json", &v)) o.json = v;
+        else if (cli_opt(argc, argv, &i, "--golden", &v)) o.golden_dir = v;
+        else {
+            fprintf(stderr, "vtc conformance: unknown argument '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+        if (!v) {
+            fprintf(stderr, "vtc conformance: %s needs a value\n", argv[i]);
+            return 2;
+        }
+    }
+    int failed = conf_run(&o);
+    return failed == 0 ? 0 : 1;
+}
+
+static const char *type_name(uint32_t t)
+{
+    switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
+    default: return "other";
+    }
+}
+
+static int info(const vtc_api_v1 *api, vtc_context ctx)
+{
+    vtc_device_info list[16];
+    uint32_t n = 16;
+    vtc_result r = api->list_devices(list, &n);
+    if (r)
+        return cli_vtc_error(api, "listing devices", r);
+    printf("vtc %s (ABI %u)\n\ndevices:\n", api->library_version(), VTC_ABI_VERSION);
+    for (uint32_t i = 0; i < n && i < 16; i++)
+        printf("  [%u] %s (%s, Vulkan %u.%u.%u)\n", list[i].index, list[i].name, type_name(list[i].device_type),
+               VK_API_VERSION_MAJOR(list[i].api_version), VK_API_VERSION_MINOR(list[i].api_version),
+               VK_API_VERSION_PATCH(list[i].api_version));
+    vtc_device_info d;
+    api->context_info(ctx, &d);
+    printf("\nchosen: [%u] %s (%s)\n  driver: %s\n", d.index, d.name, type_name(d.device_type), d.driver);
+    printf("  subgroup size %u, shared memory %u B, max storage buffer range %llu B, offset alignment %u B\n",
+           d.subgroup_size, d.max_shared_memory, (unsigned long long)d.max_storage_buffer_range,
+           d.min_storage_offset_alignment);
+    printf("  timestamps: %s\n", d.timestamp_period_ns > 0 ? "yes" : "no");
+    static const struct { uint32_t bit; const char *name; } feats[] = {
+        {VTC_FEATURE_F16_STORAGE, "fp16 storage"},       {VTC_FEATURE_F16_ARITHMETIC, "fp16 arithmetic"},
+        {VTC_FEATURE_SUBGROUP_ARITH, "subgroup arithmetic"}, {VTC_FEATURE_PUSH_DESCRIPTOR, "push descriptors"},
+        {VTC_FEATURE_TIMESTAMPS, "timestamps"}};
+    printf("  features (supported / used):\n");
+    for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
+        printf("    %-22s %-3s / %s\n", feats[i].name, (d.supported & feats[i].bit) ? "yes" : "no",
+               (d.features & feats[i].bit) ? "yes" : "no");
+    int cpu = d.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !getenv("VTC_FORCE_GPU_VARIANTS");
+    printf("  shader variants: %s storage for f16 tensors, %s reductions, %s kernels\n",
+           (d.features & VTC_FEATURE_F16_STORAGE) ? "fp16" : "fp32 (host-converted)",
+           (d.features & VTC_FEATURE_SUBGROUP_ARITH) ? "subgroup" : "shared-memory",
+           cpu ? "register-blocked (CPU device)" : "shared-memory-tiled (GPU)");
+    return 0;
+}
+
+static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        printf("usage: vtc run OP [options]   (OP: scores, select, merge, visionzip, compress, composite)\n"
+               "'vtc run OP --help' describes each.\n");
+        return argc < 2 ? 2 : 0;
+    }
+    const char *op = argv[1];
+    static const struct { const char *name; int (*fn)(int, char **, const vtc_api_v1 *, vtc_context); } ops[] = {
+        {"scores", cli_run_scores},       {"select", cli_run_select},   {"merge", cli_run_merge},
+        {"visionzip", cli_run_visionzip}, {"compress", cli_run_compress}, {"composite", cli_run_composite},
+    };
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (!strcmp(op, ops[i].name))
+            return ops[i].fn(argc - 1, argv + 1, api, ctx);
+    fprintf(stderr, "vtc run: unknown op '%s' (scores, select, merge, visionzip, compress, composite)\n", op);
+    return 2;
+}
+
+/* Candidate plugin paths next to the executable (build tree and install tree). */
+static vtc_result open_plugin(vtc_loader *L, const char *explicit_path)
+{
+    if (explicit_path || getenv("VTC_PLUGIN_PATH"))
+        return vtc_loader_open(L, explicit_path);
+#ifndef VTC_LOADER_STATIC
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *dir = dirname(exe);
+        const char *rel[] = {"libvtc.so.1", "../plugin/libvtc.so.1", "../lib/libvtc.so.1",
+                             "../lib/x86_64-linux-gnu/libvtc.so.1", "../lib64/libvtc.so.1"};
+        for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+            char cand[PATH_MAX + 64];
+            snprintf(cand, sizeof(cand), "%s/%s", dir, rel[i]);
+            if (access(cand, R_OK) == 0)
+                return vtc_loader_open(L, cand);
+        }
+    }
+#endif
+    return vtc_loader_open(L, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    const char *plugin = NULL;
+    int validation = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
+            plugin = argv[++i];
+        } else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+            setenv("VTC_DEVICE", argv[++i], 1);
+        } else if (!strcmp(argv[i], "--validation")) {
+            validation = 1;
+            setenv("VTC_VALIDATION", "1", 1);
+        } else {
+            fprintf(stderr, "vtc: unknown option '%s'\n\n%s", argv[i], usage);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[i];
+    int sub_argc = argc - i;
+    char **sub_argv = argv + i;
+    static const char *known[] = {"demo", "info", "run", "conformance", "bench"};
+    int ok = 0;
+    for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+        ok |= !strcmp(cmd, known[k]);
+    if (!ok) {
+        fprintf(stderr, "vtc: unknown command '%s'\n\n%s", cmd, usage);
+        return 2;
+    }
+
+    vtc_loader L;
+    vtc_result r = open_plugin(&L, plugin);
+    if (r) {
+        fprintf(stderr, "vtc: %s\n", L.error);
+        return 1;
+    }
+    int rc;
+    if (!strcmp(cmd, "conformance")) {
+        rc = conformance(sub_argc, sub_argv, L.api, validation || getenv("VTC_VALIDATION") != NULL);
+    } else if (!strcmp(cmd, "bench")) {
+        rc = cli_bench(sub_argc, sub_argv, L.api);
+    } else {
+        vtc_context ctx = NULL;
+        int help = cli_wants_help(sub_argc, sub_argv) || (!strcmp(cmd, "run") && sub_argc < 2);
+        if (!help) {
+            vtc_context_desc d = {0};
+            d.size = sizeof(d);
+            r = L.api->context_create(&d, &ctx);
+            if (r) {
+                fprintf(stderr, "vtc: cannot create a context: %s\n", L.api->result_string(r));
+                vtc_loader_close(&L);
+                return 1;
+            }
+        }
+        if (!strcmp(cmd, "info"))
+            rc = help ? (fputs("usage: vtc info\nLists Vulkan devices, the chosen one, its features and the shader "
+                               "variants vtc will run.\n", stdout), 0)
+                      : info(L.api, ctx);
+        else if (!strcmp(cmd, "demo"))
+            rc = cli_demo(sub_argc, sub_argv, L.api, ctx);
+        else
+            rc = run_op(sub_argc, sub_argv, L.api, ctx);
+        if (ctx) {
+            vtc_context_stats st;
+            st.size = sizeof(st);
+            if (L.api->context_stats_get(ctx, &st) == VTC_SUCCESS && st.validation_messages) {
+                fprintf(stderr, "vtc: %llu validation-layer message(s)\n", (unsigned long long)st.validation_messages);
+                if (!rc)
+                    rc = 1;
+            }
+            L.api->context_destroy(ctx);
+        }
+    }
+    vtc_loader_close(&L);
+    return rc;
+}

@@ -1,0 +1,121 @@
+/*
+ * Exported entry points: result strings, op wrappers, scratch query and the
+ * negotiated function table.
+ */
+#include "context.h"
+
+#include <string.h>
+
+VTC_API const char *vtc_library_version(void)
+{
+    return "1.0.0";
+}
+
+VTC_API const char *vtc_result_string(vtc_result r)
+{
+    switch (r) {
+    case VTC_SUCCESS: return "VTC_SUCCESS";
+    case VTC_ERROR_INVALID_ARGUMENT: return "VTC_ERROR_INVALID_ARGUMENT: bad pointer, shape, dtype, stride or parameter";
+    case VTC_ERROR_OUT_OF_MEMORY: return "VTC_ERROR_OUT_OF_MEMORY: a host or device allocation failed";
+    case VTC_ERROR_UNSUPPORTED: return "VTC_ERROR_UNSUPPORTED: the device or mode cannot run this request";
+    case VTC_ERROR_NO_DEVICE: return "VTC_ERROR_NO_DEVICE: no usable Vulkan device";
+    case VTC_ERROR_VULKAN: return "VTC_ERROR_VULKAN: a Vulkan call failed";
+    case VTC_ERROR_DEVICE_LOST: return "VTC_ERROR_DEVICE_LOST: the device was lost";
+    case VTC_ERROR_ABI_MISMATCH: return "VTC_ERROR_ABI_MISMATCH: no ABI version in common";
+    case VTC_ERROR_SCRATCH_TOO_SMALL: return "VTC_ERROR_SCRATCH_TOO_SMALL: record-mode scratch below the queried size";
+    default: return "VTC_ERROR_UNKNOWN: unknown result code";
+    }
+}
+
+VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes)
+{
+    if (!ctx || !scratch_bytes)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_query_scratch: NULL argument");
+    const vtc_op_def *def = vtc_op_find(op);
+    if (!def)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_query_scratch: unknown op %u", op);
+    if (!args)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_query_scratch: args is NULL");
+    uint32_t asz;
+    memcpy(&asz, args, 4);
+    if (asz && asz < def->args_size)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1", def->name, asz);
+    vtc_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    vtc_result r = def->plan(ctx, args, &plan);
+    if (r)
+        return r;
+    *scratch_bytes = plan.scratch_bytes;
+    return VTC_SUCCESS;
+}
+
+VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_SCORES, args, exec);
+}
+
+VTC_API vtc_result vtc_select(vtc_context ctx, const vtc_select_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_SELECT, args, exec);
+}
+
+VTC_API vtc_result vtc_merge(vtc_context ctx, const vtc_merge_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_MERGE, args, exec);
+}
+
+VTC_API vtc_result vtc_visionzip(vtc_context ctx, const vtc_visionzip_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_VISIONZIP, args, exec);
+}
+
+VTC_API vtc_result vtc_compress(vtc_context ctx, const vtc_compress_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_COMPRESS, args, exec);
+}
+
+VTC_API vtc_result vtc_composite_attention(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_COMPOSITE, args, exec);
+}
+
+static const vtc_api_v1 api_v1 = {
+    sizeof(vtc_api_v1),
+    1,
+    vtc_library_version,
+    vtc_result_string,
+    vtc_context_create,
+    vtc_context_destroy,
+    vtc_context_info,
+    vtc_list_devices,
+    vtc_context_stats_get,
+    vtc_context_vulkan_handles,
+    vtc_query_scratch,
+    vtc_scores,
+    vtc_select,
+    vtc_merge,
+    vtc_visionzip,
+    vtc_token_split,
+    vtc_compress_weights_create,
+    vtc_compress_weights_prepare,
+    vtc_compress_weights_destroy,
+    vtc_compress,
+    vtc_pos_embed_2d,
+    vtc_pos_embed_resize,
+    vtc_composite_attention,
+};
+
+VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)
+{
+    if (!chosen || !api || host_min > host_max)
+        return VTC_ERROR_INVALID_ARGUMENT;
+    *api = NULL;
+    /* This plugin speaks ABI 1 only; pick the highest common version. */
+    if (host_min > VTC_ABI_VERSION || host_max < 1u) {
+        *chosen = VTC_ABI_VERSION;
+        return VTC_ERROR_ABI_MISMATCH;
+    }
+    *chosen = 1u;
+    *api = &api_v1;
+    return VTC_SUCCESS;
+}

@@ -1,0 +1,37 @@
+/*
+ * Recording helpers shared between ops (the fused visionzip reuses the
+ * pieces of scores, select and merge).
+ */
+#ifndef VTC_OPS_H
+#define VTC_OPS_H
+#include "../context.h"
+
+#define VTC_WG 256u   /* default workgroup size (multiple of every subgroup size) */
+
+/* Element-wise grid: groups for `n` invocations of VTC_WG, 2-D when large. */
+void vtc_grid_for(vtc_context ctx, uint64_t n, uint32_t *gx, uint32_t *gy);
+
+/* Shapes worked out by scores' validation. */
+typedef struct vtc_scores_shape {
+    uint32_t mode;
+    int64_t B, N, H, dh;
+    float scale;             /* resolved (never 0) */
+} vtc_scores_shape;
+
+/* Validates the score inputs (attn or q/k as `mode` needs) and fills sh.
+   Returns the float dtype of the inputs through *dtype. */
+vtc_result vtc_scores_check(vtc_context ctx, const char *op, uint32_t mode, float scale, const vtc_tensor *attn,
+                            const vtc_tensor *q, const vtc_tensor *k, vtc_scores_shape *sh, uint32_t *dtype);
+uint64_t vtc_scores_scratch(const vtc_scores_shape *sh);
+/* Records score computation into `score` (f32 [B][N]); uses scratch bytes
+   [scratch_off, scratch_off + vtc_scores_scratch(sh)). */
+vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, const vtc_bound *attn, const vtc_bound *q,
+                             const vtc_bound *k, const vtc_bound *score, VkDeviceSize scratch_off);
+
+/* select: keep_idx [B][keep_cls+k], rest_idx [B][N-keep_cls-k] (rest may be absent). */
+vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t keep_cls, uint32_t k,
+                             const vtc_bound *score, const vtc_bound *keep_idx, const vtc_bound *rest_idx);
+/* gather: dst[b][row_offset + r] = src[b][idx[b][r]] for r < R; dst has out_rows rows per image. */
+vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D, int64_t R, int64_t out_rows,
+                             int64_t row_offset, const vtc_bound *src, const vtc_bound *idx, const vtc_bound *dst);
+#endif

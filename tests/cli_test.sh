@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The vtc tool as a person uses it: help, info, the demo, ops on .npy files,
+# and clear errors (never a crash) for bad input.
+set -u
+vtc=$1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok()   { echo "ok - $1"; }
+fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
+expect_rc() { # name want_rc cmd...
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  if [ $rc -eq "$want" ]; then ok "$name"; else fail "$name (exit $rc, expected $want): $(head -c 400 "$tmp/err")"; fi
+}
+# A small .npy writer (standard library only: numpy is not required).
+npy() { # file dtype(f4|i4|f2) shape(python tuple) python-expr-for-flat-list
+  python3 - "$@" <<'PY'
+import struct, sys
+path, dt, shape, expr = sys.argv[1:5]
+shape = eval(shape); data = eval(expr)
+hdr = "{'descr': '<%s', 'fortran_order': False, 'shape': %s, }" % (dt, repr(tuple(shape)))
+hdr += ' ' * ((64 - (10 + len(hdr) + 1) % 64) % 64) + '\n'
+fmt = {'f4': 'f', 'i4': 'i', 'f2': 'e'}[dt]
+with open(path, 'wb') as f:
+    f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr.encode())
+    f.write(struct.pack('<%d%s' % (len(data), fmt), *data))
+PY
+}
+
+expect_rc "help_exits_zero" 0 "$vtc" --help
+grep -q "conformance" "$tmp/out" && ok "help_lists_commands" || fail "help_lists_commands"
+expect_rc "unknown_command_is_usage_error" 2 "$vtc" frobnicate
+for op in scores select merge visionzip compress composite; do
+  expect_rc "run_${op}_help" 0 "$vtc" run $op --help
+  grep -q "usage: vtc run $op" "$tmp/out" && ok "run_${op}_help_shows_usage" || fail "run_${op}_help_shows_usage"
+done
+expect_rc "conformance_help" 0 "$vtc" conformance --help
+expect_rc "info_lists_devices" 0 "$vtc" info
+grep -q "chosen:" "$tmp/out" && ok "info_names_chosen_device" || fail "info_names_chosen_device"
+
+# scores -> select on a tiny hand-made input: 1 image, 2 heads, 6 tokens, CLS + top 2
+npy "$tmp/attn.npy" f4 "(1,2,6)" "[0.1,0.3,0.05,0.2,0.25,0.1, 0.1,0.3,0.05,0.3,0.15,0.1]"
+npy "$tmp/hidden.npy" f4 "(1,6,2)" "[float(i) for i in range(12)]"
+expect_rc "run_scores_attn_cls" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s.npy"
+expect_rc "run_select_writes_outputs" 0 "$vtc" run select --scores "$tmp/s.npy" --hidden "$tmp/hidden.npy" \
+  --dominant 2 --out "$tmp/dom.npy" --keep-index "$tmp/keep.npy" --rest-index "$tmp/rest.npy"
+python3 - "$tmp" <<'PY' && ok "select_keeps_cls_and_top_two" || fail "select_keeps_cls_and_top_two"
+import struct, sys
+def load(p):
+    d = open(p, 'rb').read(); n = struct.unpack('<H', d[8:10])[0]; return d[10 + n:]
+keep = struct.unpack('<3i', load(sys.argv[1] + '/keep.npy'))
+dom = struct.unpack('<6f', load(sys.argv[1] + '/dom.npy'))
+# scores: token1 0.6, token3 0.5, token4 0.4 -> keep 0, 1, 3
+assert keep == (0, 1, 3), keep
+assert dom == (0.0, 1.0, 2.0, 3.0, 6.0, 7.0), dom
+PY
+
+# errors: clear, non-zero, no crash
+printf 'not a numpy file at all' > "$tmp/garbage.npy"
+expect_rc "garbage_npy_is_an_error" 1 "$vtc" run scores --attn "$tmp/garbage.npy" --out "$tmp/x.npy"
+grep -qi "npy\|magic\|format" "$tmp/err" && ok "garbage_npy_error_says_why" || fail "garbage_npy_error_says_why: $(cat "$tmp/err")"
+head -c 60 "$tmp/attn.npy" > "$tmp/trunc.npy"
+expect_rc "truncated_npy_is_an_error" 1 "$vtc" run scores --attn "$tmp/trunc.npy" --out "$tmp/x.npy"
+npy "$tmp/i.npy" i4 "(1,2,6)" "[0]*12"
+expect_rc "integer_attention_is_an_error" 1 "$vtc" run scores --attn "$tmp/i.npy" --out "$tmp/x.npy"
+expect_rc "missing_file_is_an_error" 1 "$vtc" run scores --attn "$tmp/nope.npy" --out "$tmp/x.npy"
+expect_rc "too_many_dominant_is_an_error" 1 "$vtc" run select --scores "$tmp/s.npy" --hidden "$tmp/hidden.npy" --dominant 6 --out "$tmp/x.npy"
+expect_rc "missing_required_flag_is_usage_error" 2 "$vtc" run select --scores "$tmp/s.npy"
+expect_rc "bad_dtype_is_usage_error" 2 "$vtc" run scores --attn "$tmp/attn.npy" --dtype f64 --out "$tmp/x.npy"
+expect_rc "missing_plugin_is_a_clear_error" 1 "$vtc" --plugin /nonexistent/libvtc.so.1 info
+grep -q "cannot load the vtc plugin" "$tmp/err" && ok "missing_plugin_error_says_why" || fail "missing_plugin_error_says_why"
+
+# the main job
+expect_rc "demo_runs_and_keeps_planted_tokens" 0 "$vtc" demo --repeat 3
+grep -q "planted dominant tokens kept: 24 of 24" "$tmp/out" && ok "demo_reports_planted_tokens" || fail "demo_reports_planted_tokens: $(cat "$tmp/out")"
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]

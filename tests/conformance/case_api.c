@@ -1,0 +1,94 @@
+/* ABI-level properties: negotiation, result strings, scratch queries, context info. */
+#include "conf.h"
+
+#include <string.h>
+
+static void result_strings_name_every_code(conf_env *env, conf_result *r)
+{
+    conf_shape(r, "codes 0..-8");
+    for (int32_t c = 0; c >= -8; c--) {
+        const char *s = env->api->result_string(c);
+        if (!s || strncmp(s, "VTC_", 4))
+            conf_fail(r, "code %d has no name", c);
+        if (c < 0 && !strstr(s, "ERROR"))
+            conf_fail(r, "code %d named '%s'", c, s);
+    }
+    if (!strstr(env->api->result_string(-1000), "UNKNOWN"))
+        conf_fail(r, "unknown codes are not called unknown");
+}
+
+static void device_info_is_filled(conf_env *env, conf_result *r)
+{
+    vtc_device_info di;
+    memset(&di, 0, sizeof(di));
+    if (!conf_check_result(r, "context_info", env->api->context_info(env->ctx, &di), VTC_SUCCESS))
+        return;
+    conf_shape(r, "subgroup %u", di.subgroup_size);
+    if (!di.name[0] || di.subgroup_size < 1 || !di.max_storage_buffer_range || !di.max_shared_memory)
+        conf_fail(r, "device info incomplete");
+    if ((env->ctx_flags & VTC_CONTEXT_DISABLE_F16) && (di.features & VTC_FEATURE_F16_STORAGE))
+        conf_fail(r, "fp16 storage in use although disabled");
+    if ((env->ctx_flags & VTC_CONTEXT_DISABLE_SUBGROUP) && (di.features & VTC_FEATURE_SUBGROUP_ARITH))
+        conf_fail(r, "subgroup ops in use although disabled");
+    if (!(di.features & VTC_FEATURE_PUSH_DESCRIPTOR))
+        conf_fail(r, "push descriptors not reported");
+}
+
+static void scratch_query_is_shape_only(conf_env *env, conf_result *r)
+{
+    enum { B = 3, N = 40, H = 2, DH = 8 };
+    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
+    vtc_scores_args a;
+    memset(&a, 0, sizeof(a));
+    a.mode = VTC_SCORE_QK_MEAN;
+    static float dummy[B * N * H * DH];
+    a.q = conf_tensor4(VTC_DTYPE_F32, dummy, B, N, H, DH);
+    a.k = a.q;
+    a.score = conf_tensor2(VTC_DTYPE_F32, dummy, B, N);
+    uint64_t s1 = 0, s2 = 0;
+    if (!conf_check_result(r, "query", env->api->query_scratch(env->ctx, VTC_OP_SCORES, &a, &s1), VTC_SUCCESS))
+        return;
+    a.mode = VTC_SCORE_ATTN_CLS;
+    a.attn = conf_tensor3(VTC_DTYPE_F32, dummy, B, H, N);
+    env->api->query_scratch(env->ctx, VTC_OP_SCORES, &a, &s2);
+    if (s1 < (uint64_t)2 * B * H * N * 4 || s2 != 0)
+        conf_fail(r, "scratch sizes %llu (qk_mean) and %llu (attn_cls) are implausible", (unsigned long long)s1,
+                  (unsigned long long)s2);
+    if (env->api->query_scratch(env->ctx, 999, &a, &s1) != VTC_ERROR_INVALID_ARGUMENT)
+        conf_fail(r, "unknown op accepted");
+    a.size = 8; /* smaller than any v1 struct */
+    if (env->api->query_scratch(env->ctx, VTC_OP_SCORES, &a, &s1) != VTC_ERROR_INVALID_ARGUMENT)
+        conf_fail(r, "args.size below v1 accepted");
+}
+
+static void token_split_official_table(conf_env *env, conf_result *r)
+{
+    conf_shape(r, "64/128/192");
+    static const uint32_t t[3][3] = {{64, 53, 10}, {128, 107, 20}, {192, 161, 30}};
+    for (int i = 0; i < 3; i++) {
+        uint32_t d = 0, c = 0;
+        env->api->token_split(t[i][0], 1, &d, &c);
+        if (d != t[i][1] || c != t[i][2])
+            conf_fail(r, "%u tokens -> (%u, %u), official (%u, %u)", t[i][0], d, c, t[i][1], t[i][2]);
+    }
+    for (uint32_t T = 0; T < 300; T++)
+        for (uint32_t cls = 0; cls < 2; cls++) {
+            uint32_t d = 0, c = 0;
+            env->api->token_split(T, cls, &d, &c);
+            uint32_t total = T > cls ? T : cls;
+            if (cls + d + c != total)
+                conf_fail(r, "%u tokens (cls %u) -> %u + %u + %u", T, cls, cls, d, c);
+            int rd, rc;
+            ref_token_split((int)T, (int)cls, &rd, &rc);
+            if ((int)d != rd || (int)c != rc)
+                conf_fail(r, "%u tokens (cls %u): plugin (%u, %u), reference (%d, %d)", T, cls, d, c, rd, rc);
+        }
+}
+
+const conf_case conf_cases_api[] = {
+    {"api", "result_strings_name_every_code", CONF_QUICK | CONF_ANY_DTYPE, result_strings_name_every_code},
+    {"api", "device_info_reflects_variant", CONF_QUICK, device_info_is_filled},
+    {"api", "scratch_query_depends_on_shape_only", CONF_QUICK | CONF_ANY_DTYPE, scratch_query_is_shape_only},
+    {"api", "token_split_official_table", CONF_QUICK | CONF_ANY_DTYPE, token_split_official_table},
+    {0},
+};

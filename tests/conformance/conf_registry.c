@@ -1,0 +1,9 @@
+/* Every case module, one line each. */
+#include "conf.h"
+
+const conf_case *const conf_registry[] = {
+    conf_cases_api,
+    conf_cases_scores,
+    conf_cases_select,
+    NULL,
+};
