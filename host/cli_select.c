@@ -69,7 +69,7 @@ int cli_run_scores(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx
         B = Q.a.shape[0];
         N = Q.a.shape[1];
     }
-    float *score = malloc(sizeof(float) * (size_t)(B * N ? B * N : 1));
+    float *score = malloc(sizeof(float) * (size_t)(B * N > 0 ? B * N : 1));
     if (!score) { cli_error("out of memory"); goto done; }
     int64_t shape[2] = {B, N};
     a.score = cli_tensor_new(VTC_DTYPE_F32, score, 2, shape);

@@ -81,9 +81,10 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
     } else {
         vtc_bound col = vtc_scratch_slice(rec, scratch_off + vtc_scratch_round(bhn * 4), bhn * 4);
         vtc_bound b1[3] = {*q, *k, p0};
-        /* small workgroups: one invocation per row is a long serial loop, so spread rows over more groups */
+        /* one workgroup of 64 per row (pass 1) / column (pass 2): the long loop over
+           the other axis is split across invocations */
         const uint32_t wg = 64;
-        vtc_grid_2d(ctx, (bhn + wg - 1) / wg, &gx, &gy);
+        vtc_grid_2d(ctx, bhn, &gx, &gy);
         if ((r = vtc_dispatch(rec, "scores_qk_lse", 0, b1, 3, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
             return r;
         vtc_bound b2[4] = {*q, *k, p0, col};

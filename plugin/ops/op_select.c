@@ -10,7 +10,9 @@ vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t k
                                                             rest_idx && rest_idx->present ? 1u : 0u};
     vtc_bound b[3] = {*score, *keep_idx, rest_idx ? *rest_idx : (vtc_bound){0}};
     uint32_t gx, gy;
-    if (rec->ctx->cpu_variants) {
+    /* The serial variant loops 5 N times per invocation: keep it inside lavapipe's
+       65535-iteration loop limiter, use the workgroup variant beyond. */
+    if (rec->ctx->cpu_variants && 5 * N + 1100 < 60000) {
         /* one invocation per image: barriers cost more than the serial work on CPU devices */
         const uint32_t wg = 16;
         vtc_grid_2d(rec->ctx, ((uint64_t)B + wg - 1) / wg, &gx, &gy);

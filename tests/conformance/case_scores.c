@@ -76,6 +76,10 @@ QK(qk_mean_matches_reference, VTC_SCORE_QK_MEAN, 2, 129, 2, 72, 1.0f, 0.0f)
 QK(qk_mean_siglip_width_72, VTC_SCORE_QK_MEAN, 1, 257, 4, 72, 1.0f, 0.0f)
 QK(qk_mean_large_logits_stay_finite, VTC_SCORE_QK_MEAN, 1, 65, 2, 64, 12.0f, 0.0f)
 QK(qk_single_token, VTC_SCORE_QK_MEAN, 3, 1, 2, 8, 1.0f, 0.0f)
+/* N x dh beyond 65535: lavapipe silently cuts an invocation's loops there, so a kernel
+   that loops over all keys in one invocation fails this case */
+QK(qk_mean_long_rows_past_loop_limiter, VTC_SCORE_QK_MEAN, 1, 1100, 1, 64, 1.0f, 0.0f)
+QK(qk_cls_long_row_n_16384, VTC_SCORE_QK_CLS, 1, 16384, 2, 64, 1.0f, 0.0f)
 
 /* QK_CLS from q/k equals ATTN_CLS on the attention those q/k produce. */
 static void qk_cls_equals_attn_cls_of_same_softmax(conf_env *env, conf_result *r)
@@ -162,6 +166,8 @@ const conf_case conf_cases_scores[] = {
     {"scores", "qk_mean_siglip_width_72", 0, qk_mean_siglip_width_72},
     {"scores", "qk_mean_large_logits_stay_finite", 0, qk_mean_large_logits_stay_finite},
     {"scores", "qk_single_token", 0, qk_single_token},
+    {"scores", "qk_mean_long_rows_past_loop_limiter", 0, qk_mean_long_rows_past_loop_limiter},
+    {"scores", "qk_cls_long_row_n_16384", 0, qk_cls_long_row_n_16384},
     {"scores", "qk_cls_equals_attn_cls_of_same_softmax", CONF_ANY_DTYPE, qk_cls_equals_attn_cls_of_same_softmax},
     {"scores", "rejects_bad_score_input", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_score_input},
     {0},

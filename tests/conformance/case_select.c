@@ -89,6 +89,7 @@ SEL(single_token_no_cls_k1, 3, 1, 8, 1, 0, 0)
 SEL(siglip_no_cls_729, 2, 729, 1152, 54, 0, 0)
 SEL(video_batch_32_frames, 32, 577, 16, 53, 1, 0)
 SEL(n_16384_tokens, 1, 16384, 4, 1000, 1, 0)
+SEL(n_11000_tokens_near_serial_loop_limit, 2, 11000, 4, 700, 1, 0)
 SEL(workgroup_edge_n_257, 2, 257, 3, 255, 1, 0)
 
 /* Bad inputs: an error, a message, and not one byte written. */
@@ -243,6 +244,7 @@ const conf_case conf_cases_select[] = {
     {"select", "video_batch_32_frames", 0, video_batch_32_frames},
     {"select", "n_16384_tokens", CONF_ANY_DTYPE, n_16384_tokens},
     {"select", "workgroup_edge_n_257", 0, workgroup_edge_n_257},
+    {"select", "n_11000_tokens_near_serial_loop_limit", CONF_ANY_DTYPE, n_11000_tokens_near_serial_loop_limit},
     {"select", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_input_and_writes_nothing},
     {"select", "strided_host_score_view", CONF_ANY_DTYPE, strided_host_score_view},
     {"select", "record_mode_matches_reference", CONF_QUICK, record_mode_matches_reference},
