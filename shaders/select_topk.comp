@@ -11,7 +11,8 @@
 layout(std430, binding = 0) readonly buffer S { float score[]; };
 layout(std430, binding = 1) writeonly buffer KI { int keep_idx[]; };
 layout(std430, binding = 2) writeonly buffer RI { int rest_idx[]; };
-layout(push_constant) uniform P { uint B; uint N; uint keep_cls; uint k; uint write_rest; } p;
+// keep_stride: row stride of keep_idx (the fused op writes straight into src_idx rows)
+layout(push_constant) uniform P { uint B; uint N; uint keep_cls; uint k; uint write_rest; uint keep_stride; } p;
 
 shared uint hist[256];
 shared uint sh_prefix;
@@ -56,7 +57,7 @@ void main() {
 
     uint kept = 0u, rested = 0u, eq_seen = 0u;
     if (p.keep_cls != 0u) {
-        if (lid == 0u && nkeep > 0u) keep_idx[b * nkeep] = 0;
+        if (lid == 0u && nkeep > 0u) keep_idx[b * p.keep_stride] = 0;
         kept = 1u;
     }
     for (uint c0 = start; c0 < p.N; c0 += WG) {
@@ -73,7 +74,7 @@ void main() {
         uint kpos = wg_exclusive_scan(keep ? 1u : 0u, keep_total);
         // invalid lanes are all at the end of the chunk, so `lid` valid lanes precede this one
         uint rpos = lid - kpos;
-        if (keep && kept + kpos < nkeep) keep_idx[b * nkeep + kept + kpos] = int(j);
+        if (keep && kept + kpos < nkeep) keep_idx[b * p.keep_stride + kept + kpos] = int(j);
         if (valid && !keep && p.write_rest != 0u && rested + rpos < nrest) rest_idx[b * nrest + rested + rpos] = int(j);
         uint nvalid = min(WG, p.N - c0);
         kept += keep_total;

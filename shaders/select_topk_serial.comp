@@ -9,7 +9,8 @@
 layout(std430, binding = 0) readonly buffer S { float score[]; };
 layout(std430, binding = 1) writeonly buffer KI { int keep_idx[]; };
 layout(std430, binding = 2) writeonly buffer RI { int rest_idx[]; };
-layout(push_constant) uniform P { uint B; uint N; uint keep_cls; uint k; uint write_rest; } p;
+// keep_stride: row stride of keep_idx (the fused op writes straight into src_idx rows)
+layout(push_constant) uniform P { uint B; uint N; uint keep_cls; uint k; uint write_rest; uint keep_stride; } p;
 
 void main() {
     uint b = group_linear() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
@@ -39,7 +40,7 @@ void main() {
     }
     uint kept = 0u, rested = 0u, eq_seen = 0u;
     if (p.keep_cls != 0u) {
-        if (nkeep > 0u) keep_idx[b * nkeep] = 0;
+        if (nkeep > 0u) keep_idx[b * p.keep_stride] = 0;
         kept = 1u;
     }
     for (uint j = p.keep_cls; j < p.N; j++) {
@@ -50,7 +51,7 @@ void main() {
             else if (key == prefix) { keep = eq_seen < remaining; eq_seen++; }
         }
         if (keep) {
-            if (kept < nkeep) keep_idx[b * nkeep + kept] = int(j);
+            if (kept < nkeep) keep_idx[b * p.keep_stride + kept] = int(j);
             kept++;
         } else {
             if (p.write_rest != 0u && rested < nrest) rest_idx[b * nrest + rested] = int(j);

@@ -4,10 +4,11 @@
 #include <string.h>
 
 vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t keep_cls, uint32_t k,
-                             const vtc_bound *score, const vtc_bound *keep_idx, const vtc_bound *rest_idx)
+                             const vtc_bound *score, const vtc_bound *keep_idx, uint32_t keep_stride,
+                             const vtc_bound *rest_idx)
 {
-    struct { uint32_t B, N, keep_cls, k, write_rest; } pc = {(uint32_t)B, (uint32_t)N, keep_cls, k,
-                                                            rest_idx && rest_idx->present ? 1u : 0u};
+    struct { uint32_t B, N, keep_cls, k, write_rest, keep_stride; } pc = {
+        (uint32_t)B, (uint32_t)N, keep_cls, k, rest_idx && rest_idx->present ? 1u : 0u, keep_stride};
     vtc_bound b[3] = {*score, *keep_idx, rest_idx ? *rest_idx : (vtc_bound){0}};
     uint32_t gx, gy;
     /* The serial variant loops 5 N times per invocation: keep it inside lavapipe's
@@ -22,13 +23,15 @@ vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t k
     return vtc_dispatch(rec, "select_topk", VTC_DTYPE_F32, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
-vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D, int64_t R, int64_t out_rows,
-                             int64_t row_offset, const vtc_bound *src, const vtc_bound *idx, const vtc_bound *dst)
+vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D, int64_t R, int64_t idx_stride,
+                             int64_t out_rows, int64_t row_offset, const vtc_bound *src, const vtc_bound *idx,
+                             const vtc_bound *dst)
 {
     if (R <= 0 || D <= 0)
         return VTC_SUCCESS;
-    struct { uint32_t B, N, D, R, out_rows, row_offset; } pc = {(uint32_t)B, (uint32_t)N, (uint32_t)D,
-                                                                (uint32_t)R, (uint32_t)out_rows, (uint32_t)row_offset};
+    struct { uint32_t B, N, D, R, out_rows, row_offset, idx_stride; } pc = {
+        (uint32_t)B, (uint32_t)N, (uint32_t)D, (uint32_t)R, (uint32_t)out_rows, (uint32_t)row_offset,
+        (uint32_t)idx_stride};
     vtc_bound b[3] = {*src, *idx, *dst};
     uint32_t gx, gy;
     vtc_grid_for(rec->ctx, (uint64_t)(B * R * D), &gx, &gy);
@@ -90,11 +93,11 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 {
     int64_t B = pl->dims[0], N = pl->dims[1], D = pl->dims[2];
     uint32_t keep_cls = pl->params[0], k = pl->params[1];
-    vtc_result r = vtc_select_record(rec, B, N, keep_cls, k, &t[T_SCORE], &t[T_KEEP], &t[T_REST]);
+    int64_t nkeep = keep_cls + k;
+    vtc_result r = vtc_select_record(rec, B, N, keep_cls, k, &t[T_SCORE], &t[T_KEEP], (uint32_t)nkeep, &t[T_REST]);
     if (r || !pl->params[2])
         return r;
-    int64_t nkeep = keep_cls + k;
-    return vtc_gather_record(rec, B, N, D, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);
+    return vtc_gather_record(rec, B, N, D, nkeep, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);
 }
 
 const vtc_op_def vtc_op_select_def = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), plan, record};

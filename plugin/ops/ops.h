@@ -28,10 +28,26 @@ uint64_t vtc_scores_scratch(const vtc_scores_shape *sh);
 vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, const vtc_bound *attn, const vtc_bound *q,
                              const vtc_bound *k, const vtc_bound *score, VkDeviceSize scratch_off);
 
-/* select: keep_idx [B][keep_cls+k], rest_idx [B][N-keep_cls-k] (rest may be absent). */
+/* select: keep_idx rows of keep_stride entries (the first keep_cls+k written), rest_idx [B][N-keep_cls-k]
+   (rest may be absent). */
 vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t keep_cls, uint32_t k,
-                             const vtc_bound *score, const vtc_bound *keep_idx, const vtc_bound *rest_idx);
-/* gather: dst[b][row_offset + r] = src[b][idx[b][r]] for r < R; dst has out_rows rows per image. */
-vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D, int64_t R, int64_t out_rows,
-                             int64_t row_offset, const vtc_bound *src, const vtc_bound *idx, const vtc_bound *dst);
+                             const vtc_bound *score, const vtc_bound *keep_idx, uint32_t keep_stride,
+                             const vtc_bound *rest_idx);
+/* gather: dst[b][row_offset + r] = src[b][idx[b*idx_stride + r]] for r < R; dst has out_rows rows per image. */
+vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D, int64_t R, int64_t idx_stride,
+                             int64_t out_rows, int64_t row_offset, const vtc_bound *src, const vtc_bound *idx,
+                             const vtc_bound *dst);
+
+/* merge: shapes worked out by validation */
+typedef struct vtc_merge_shape {
+    int64_t B, N, D, Dm, R, c, step;
+} vtc_merge_shape;
+/* Scratch: assign[B][R] int32. */
+uint64_t vtc_merge_scratch(const vtc_merge_shape *m);
+/* Records assign + reduce: contextual rows go to dst rows [row_offset, row_offset + c) of
+   out_rows-row images; when src is present, src[b][src_offset + i] = t_i (src_rows per image). */
+vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const vtc_bound *hidden,
+                            const vtc_bound *metric, const vtc_bound *rest_idx, VkDeviceSize scratch_off,
+                            const vtc_bound *dst, int64_t out_rows, int64_t row_offset, const vtc_bound *src,
+                            int64_t src_rows, int64_t src_offset);
 #endif

@@ -59,6 +59,9 @@ typedef struct conf_case {
 extern const conf_case conf_cases_scores[];
 extern const conf_case conf_cases_select[];
 extern const conf_case conf_cases_api[];
+extern const conf_case conf_cases_merge[];
+extern const conf_case conf_cases_visionzip[];
+extern const conf_case conf_cases_composite[];
 
 typedef struct conf_options {
     const vtc_api_v1 *api;

@@ -1,0 +1,125 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Composite attention (SPEC 3), CPU-device variant: register blocking, no
+// barriers, no shared memory. A workgroup is one block of `local_size_x`
+// (row, head) pairs of one image and one kv head, taken from the text-first
+// row list that composite_prep built; invocation = pair. Every pair of the
+// block reads the same key and value rows, and the key loop's bounds are
+// workgroup-uniform, so CPU drivers (lavapipe) load each key element once
+// and broadcast it to all lanes instead of gathering. Each invocation keeps
+// its query row and output accumulator in registers and streams the keys
+// four at a time with an online (running-max) softmax: no Nq x Nk buffer.
+// Visual pairs copy their value row; with split-KV (nsplit > 1) each split
+// writes (max, sum, acc) partials for composite_combine.
+#include "common.glsl"
+#include "composite.glsl"
+layout(constant_id = 2) const uint DH = 128;   // head width, a multiple of 8
+const uint D4 = DH / 4u;
+layout(std430, binding = 0) readonly buffer Q { ELEM q[]; };
+layout(std430, binding = 1) readonly buffer K { ELEM k[]; };
+layout(std430, binding = 2) readonly buffer V { ELEM v[]; };
+layout(std430, binding = 3) writeonly buffer O { ELEM o[]; };
+layout(std430, binding = 4) readonly buffer VR { RAW v_raw[]; };    // v, bit view
+layout(std430, binding = 5) writeonly buffer OR { RAW o_raw[]; };   // o, bit view
+layout(std430, binding = 6) readonly buffer M { uint meta[]; };
+layout(std430, binding = 7) writeonly buffer PT { float part[]; };
+
+vec4 ld4(uint i) { return vec4(float(k[i]), float(k[i + 1u]), float(k[i + 2u]), float(k[i + 3u])); }
+vec4 lv4(uint i) { return vec4(float(v[i]), float(v[i + 1u]), float(v[i + 2u]), float(v[i + 3u])); }
+
+void main() {
+    const uint LX = gl_WorkGroupSize.x;
+    uint lid = gl_LocalInvocationID.x;
+    uint lin = group_linear();
+    uint bh = lin / p.nblk, blk = lin - bh * p.nblk;
+    if (bh >= p.B * p.Hkv) return; // uniform: padding groups of the 2-D grid
+    uint split = gl_WorkGroupID.z;
+    uint b = bh / p.Hkv, hk = bh - b * p.Hkv;
+    uint npairs = p.Nq * p.G;
+    uint first = blk * LX;
+    uint ntp = meta[b] * p.G;        // text pairs come first in the list
+    uint lb = list_base(b);
+    bool live = first + lid < npairs;
+    uint pair = min(first + lid, npairs - 1u);
+    uint e = pair / p.G, g = pair - e * p.G;
+    uint r = meta[lb + e];
+    uint pos = p.Nk - p.Nq + r;
+    uint h = hk * p.G + g;
+    bool text = live && pair < ntp;
+    uint orow = ((b * p.Nq + r) * p.Hq + h) * DH;
+
+    if (first < ntp) { // uniform: the block holds text pairs
+        // keys this block needs: up to the last text pair's position (rows ascend)
+        uint last = min(first + LX, ntp) - 1u;
+        uint jend = p.Nk - p.Nq + meta[lb + last / p.G] + 1u;
+        uint j0 = split * p.chunk;
+        uint j1 = min(jend, j0 + p.chunk);
+        uint lim = text ? min(pos + 1u, j1) : 0u; // this pair's keys end here
+        vec4 qv[D4], acc[D4];
+        for (uint d = 0u; d < D4; d++) { qv[d] = vec4(0.0); acc[d] = vec4(0.0); }
+        if (text) { // a visual row's q is never read
+            uint qb = b * p.qs0 + r * p.qs1 + h * p.qs2;
+            for (uint d = 0u; d < D4; d++)
+                qv[d] = vec4(float(q[qb + 4u * d]), float(q[qb + 4u * d + 1u]), float(q[qb + 4u * d + 2u]),
+                             float(q[qb + 4u * d + 3u])) * p.scale;
+        }
+        float m = -1.0 / 0.0, l = 0.0;
+        uint kh = b * p.ks0 + hk * p.ks2, vh = b * p.vs0 + hk * p.vs2;
+        for (uint j = j0; j < j1; j += 4u) {
+            // rows past j1 are clamped (in bounds, then masked out)
+            uint k0 = kh + j * p.ks1, k1 = kh + min(j + 1u, j1 - 1u) * p.ks1;
+            uint k2 = kh + min(j + 2u, j1 - 1u) * p.ks1, k3 = kh + min(j + 3u, j1 - 1u) * p.ks1;
+            vec4 s = vec4(0.0);
+            for (uint d = 0u; d < D4; d++) {
+                vec4 qd = qv[d];
+                s.x += dot(qd, ld4(k0 + 4u * d));
+                s.y += dot(qd, ld4(k1 + 4u * d));
+                s.z += dot(qd, ld4(k2 + 4u * d));
+                s.w += dot(qd, ld4(k3 + 4u * d));
+            }
+            const float NINF = -1.0 / 0.0;
+            s.x = j < lim ? s.x : NINF;
+            s.y = j + 1u < lim ? s.y : NINF;
+            s.z = j + 2u < lim ? s.z : NINF;
+            s.w = j + 3u < lim ? s.w : NINF;
+            float mn = max(m, max(max(s.x, s.y), max(s.z, s.w)));
+            float ms = mn == NINF ? 0.0 : mn;   // no valid key yet: keep everything at 0
+            float c = exp2(m - ms);
+            vec4 w = exp2(s - vec4(ms));
+            l = l * c + ((w.x + w.y) + (w.z + w.w));
+            m = mn;
+            uint v0 = vh + j * p.vs1, v1 = vh + min(j + 1u, j1 - 1u) * p.vs1;
+            uint v2 = vh + min(j + 2u, j1 - 1u) * p.vs1, v3 = vh + min(j + 3u, j1 - 1u) * p.vs1;
+            for (uint d = 0u; d < D4; d++)
+                acc[d] = acc[d] * c + w.x * lv4(v0 + 4u * d) + w.y * lv4(v1 + 4u * d) + w.z * lv4(v2 + 4u * d) +
+                         w.w * lv4(v3 + 4u * d);
+        }
+        if (text) {
+            if (p.nsplit == 1u) {
+                float inv = 1.0 / l;
+                for (uint d = 0u; d < D4; d++) {
+                    vec4 x = acc[d] * inv;
+                    o[orow + 4u * d] = ELEM(x.x);
+                    o[orow + 4u * d + 1u] = ELEM(x.y);
+                    o[orow + 4u * d + 2u] = ELEM(x.z);
+                    o[orow + 4u * d + 3u] = ELEM(x.w);
+                }
+            } else {
+                uint si = ((split * p.B + b) * p.Nq + r) * p.Hq + h;
+                part[2u * si] = m;
+                part[2u * si + 1u] = l;
+                uint ab = p.acc_off + si * DH;
+                for (uint d = 0u; d < D4; d++) {
+                    part[ab + 4u * d] = acc[d].x;
+                    part[ab + 4u * d + 1u] = acc[d].y;
+                    part[ab + 4u * d + 2u] = acc[d].z;
+                    part[ab + 4u * d + 3u] = acc[d].w;
+                }
+            }
+        }
+    }
+    if (live && !text && split == 0u) { // the aligner: a visual row's output is its value row
+        uint vb = b * p.vs0 + pos * p.vs1 + hk * p.vs2;
+        for (uint d = 0u; d < DH; d++) o_raw[orow + d] = v_raw[vb + d];
+    }
+}

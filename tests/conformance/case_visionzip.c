@@ -1,0 +1,288 @@
+/* visionzip (SPEC 1.4) conformance: the fused op, including the official code's outputs. */
+#include "conf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct vz_case {
+    uint32_t mode;
+    int B, N, D, H, dh, Dm, tokens, keep_cls;
+    int record;   /* run through a host command buffer */
+} vz_case;
+
+static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
+{
+    int B = c->B, N = c->N, D = c->D, H = c->H, dh = c->dh, Dm = c->Dm, cls = c->keep_cls;
+    uint32_t k, C;
+    env->api->token_split((uint32_t)c->tokens, (uint32_t)cls, &k, &C);
+    int rows = cls + (int)k + (int)C;
+    conf_shape(r, "B=%d N=%d D=%d %s %d+%u+%u", B, N, D, c->mode == 0 ? "attn" : c->mode == 1 ? "qk_cls" : "qk_mean",
+               cls, k, C);
+    uint64_t st = env->seed;
+    size_t ds = conf_dsize(env->dtype);
+    size_t nh = (size_t)B * N * D, nm = (size_t)B * N * Dm, na = c->mode ? (size_t)B * N * H * dh : (size_t)B * H * N;
+    size_t no = (size_t)B * rows * D;
+    float *hid = malloc(4 * nh), *met = malloc(4 * nm), *att = malloc(4 * na), *kk = malloc(4 * na), *want = malloc(4 * no);
+    int32_t *want_src = malloc(4 * (size_t)B * rows);
+    conf_buf bh = {0}, bm = {0}, ba = {0}, bk = {0}, bo = {0}, bs = {0};
+    void *hd = conf_buf_alloc(&bh, ds * nh), *md = conf_buf_alloc(&bm, ds * nm), *ad = conf_buf_alloc(&ba, ds * na);
+    void *kd = conf_buf_alloc(&bk, ds * na), *od = conf_buf_alloc(&bo, ds * no);
+    int32_t *src = conf_buf_alloc(&bs, 4 * (size_t)B * rows);
+    conf_fill_normal(&st, hid, nh, 1.0f);
+    conf_fill_normal(&st, met, nm, 1.0f);
+    if (c->mode == 0) {
+        /* softmax-like rows with a few strong tokens, distinct per image */
+        for (size_t i = 0; i < na; i++)
+            att[i] = ref_rng_uniform(&st, 0, 1) < 0.05f ? ref_rng_uniform(&st, 0.05f, 0.2f) : ref_rng_uniform(&st, 0, 0.002f);
+    } else {
+        conf_fill_normal(&st, att, na, 1.0f);
+        conf_fill_normal(&st, kk, na, 1.0f);
+    }
+    conf_store(env->dtype, hd, hid, nh);
+    conf_store(env->dtype, md, met, nm);
+    conf_store(env->dtype, ad, att, na);
+    if (c->mode)
+        conf_store(env->dtype, kd, kk, na);
+    if (ref_visionzip((int)c->mode, B, N, D, H, dh, Dm, (int)k, (int)C, cls, 0.0f, att, att, kk, hid, met, want, want_src)) {
+        conf_fail(r, "reference rejected the case");
+        goto done;
+    }
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.score_mode = c->mode;
+    a.dominant = k;
+    a.contextual = C;
+    a.no_cls = cls ? 0 : 1;
+    a.hidden = conf_tensor3(env->dtype, hd, B, N, D);
+    a.metric = conf_tensor3(env->dtype, md, B, N, Dm);
+    if (c->mode == 0) {
+        a.attn = conf_tensor3(env->dtype, ad, B, H, N);
+    } else {
+        a.q = conf_tensor4(env->dtype, ad, B, N, H, dh);
+        a.k = conf_tensor4(env->dtype, kd, B, N, H, dh);
+    }
+    a.out = conf_tensor3(env->dtype, od, B, rows, D);
+    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    if (conf_check_result(r, "visionzip", env->api->visionzip(env->ctx, &a, NULL), VTC_SUCCESS)) {
+        conf_check_idx(r, "src_idx", src, want_src, (size_t)B * rows);
+        conf_check_nmse(r, "out", env->dtype, od, want, no, conf_tol(env->dtype));
+    }
+    conf_buf *g[] = {&bh, &bm, &ba, &bk, &bo, &bs};
+    conf_guards(r, g, 6);
+done:
+    free(hid); free(met); free(att); free(kk); free(want); free(want_src);
+    conf_buf_free(&bh); conf_buf_free(&bm); conf_buf_free(&ba); conf_buf_free(&bk); conf_buf_free(&bo); conf_buf_free(&bs);
+}
+
+#define VZ(fn, ...) static void fn(conf_env *e, conf_result *r) { vz_case c = {__VA_ARGS__}; run_vz(e, r, &c); }
+VZ(llava15_64_tokens, 0, 1, 577, 1024, 16, 0, 64, 64, 1, 0)
+VZ(llava15_128_tokens, 0, 1, 577, 256, 16, 0, 64, 128, 1, 0)
+VZ(llava15_192_tokens, 0, 1, 577, 256, 16, 0, 64, 192, 1, 0)
+VZ(llava_next_five_crops, 0, 5, 577, 64, 16, 0, 64, 64, 1, 0)
+VZ(video_32_frames, 0, 32, 577, 16, 16, 0, 64, 64, 1, 0)
+VZ(siglip_qk_mean_no_cls, 2, 1, 729, 64, 4, 72, 72, 64, 0, 0)
+VZ(qk_cls_scores_end_to_end, 1, 2, 197, 32, 4, 64, 64, 32, 1, 0)
+VZ(tiny_budget_cls_only, 0, 2, 50, 8, 2, 0, 8, 1, 1, 0)
+VZ(budget_of_every_token, 0, 2, 40, 8, 2, 0, 8, 40, 1, 0)
+
+/* The official VisionZip code's output on CLIP-L/336 layer -2 data (B=2, 54 + 10). */
+static void golden_matches_official_code(conf_env *env, conf_result *r)
+{
+    size_t na, nh, nm, nk, no;
+    int64_t sa[8], sh[8], sm[8], sk[8], so[8];
+    int nd;
+    float *attn = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/attn_cls.npy", &na, sa, &nd);
+    float *hid = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/hidden.npy", &nh, sh, &nd);
+    float *met = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/metric.npy", &nm, sm, &nd);
+    float *keepf = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/keep_index.npy", &nk, sk, &nd);
+    float *want = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/out.npy", &no, so, &nd);
+    if (!attn || !hid || !met || !keepf || !want)
+        goto done;
+    int B = (int)sa[0], H = (int)sa[1], N = (int)sa[2], D = (int)sh[2], Dm = (int)sm[2], nkeep = (int)sk[1];
+    int rows = (int)so[1];
+    conf_shape(r, "B=%d N=%d D=%d official %d+%d", B, N, D, nkeep, rows - nkeep);
+    float *out = malloc(4 * no);
+    int32_t *src = malloc(4 * (size_t)B * rows);
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.score_mode = VTC_SCORE_ATTN_CLS;
+    a.dominant = (uint32_t)nkeep - 1;
+    a.contextual = (uint32_t)(rows - nkeep);
+    a.attn = conf_tensor3(VTC_DTYPE_F32, attn, B, H, N);
+    a.hidden = conf_tensor3(VTC_DTYPE_F32, hid, B, N, D);
+    a.metric = conf_tensor3(VTC_DTYPE_F32, met, B, N, Dm);
+    a.out = conf_tensor3(VTC_DTYPE_F32, out, B, rows, D);
+    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    if (conf_check_result(r, "visionzip", env->api->visionzip(env->ctx, &a, NULL), VTC_SUCCESS)) {
+        int32_t *got_keep = malloc(4 * (size_t)B * nkeep), *want_keep = malloc(4 * (size_t)B * nkeep);
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < nkeep; i++) {
+                got_keep[b * nkeep + i] = src[b * rows + i];
+                want_keep[b * nkeep + i] = (int32_t)keepf[b * nkeep + i];
+            }
+        conf_check_idx(r, "keep_index vs official", got_keep, want_keep, (size_t)B * nkeep);
+        /* fp32 implementation against the official fp32 output */
+        conf_check_nmse(r, "out vs official", VTC_DTYPE_F32, out, want, no, 1e-10);
+        free(got_keep);
+        free(want_keep);
+    }
+    free(out);
+    free(src);
+done:
+    free(attn); free(hid); free(met); free(keepf); free(want);
+}
+
+/* The CPU reference itself agrees with the official outputs (so the reference is a valid judge). */
+static void reference_matches_official_code(conf_env *env, conf_result *r)
+{
+    size_t na, nh, nm, no;
+    int64_t sa[8], sh[8], sm[8], so[8];
+    int nd;
+    float *attn = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/attn_cls.npy", &na, sa, &nd);
+    float *hid = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/hidden.npy", &nh, sh, &nd);
+    float *met = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/metric.npy", &nm, sm, &nd);
+    float *want = conf_golden_f32(env, r, "visionzip_clip336_b2_54x10/out.npy", &no, so, &nd);
+    if (attn && hid && met && want) {
+        int B = (int)sa[0], H = (int)sa[1], N = (int)sa[2], D = (int)sh[2], Dm = (int)sm[2], rows = (int)so[1];
+        conf_shape(r, "B=%d N=%d D=%d", B, N, D);
+        float *out = malloc(4 * no);
+        if (ref_visionzip(0, B, N, D, H, 0, Dm, 53, rows - 54, 1, 0, attn, NULL, NULL, hid, met, out, NULL))
+            conf_fail(r, "reference failed");
+        else
+            conf_check_nmse(r, "reference vs official", VTC_DTYPE_F32, out, want, no, 1e-10);
+        free(out);
+    }
+    free(attn); free(hid); free(met); free(want);
+}
+
+typedef struct rec_vz { conf_env *env; vtc_visionzip_args a; } rec_vz;
+static vtc_result rec_visionzip(void *u, const vtc_exec *ex)
+{
+    rec_vz *s = u;
+    return s->env->api->visionzip(s->env->ctx, &s->a, ex);
+}
+
+/* Record mode: the whole fused op in the host's command buffer, scratch sized by the query. */
+static void record_mode_one_recording(conf_env *env, conf_result *r)
+{
+    enum { B = 2, N = 577, D = 96, H = 16, DM = 64, K = 53, C = 10, ROWS = 1 + K + C };
+    conf_shape(r, "B=%d N=%d D=%d %d+%d", B, N, D, K, C);
+    conf_vk *vk = conf_vk_get(env);
+    if (!vk) {
+        conf_skip(r, "no Vulkan handles");
+        return;
+    }
+    if ((env->ctx_flags & VTC_CONTEXT_DISABLE_F16) && env->dtype == VTC_DTYPE_F16) {
+        conf_skip(r, "fp16 device buffers need fp16 storage");
+        return;
+    }
+    uint64_t st = env->seed;
+    size_t ds = conf_dsize(env->dtype);
+    float *hid = malloc(4 * B * N * D), *met = malloc(4 * B * N * DM), *att = malloc(4 * B * H * N), *want = malloc(4 * B * ROWS * D);
+    int32_t want_src[B * ROWS];
+    conf_fill_normal(&st, hid, (size_t)B * N * D, 1.0f);
+    conf_fill_normal(&st, met, (size_t)B * N * DM, 1.0f);
+    conf_fill_uniform(&st, att, (size_t)B * H * N, 0.0f, 1.0f);
+    conf_devbuf dh, dm, da, dout, dsrc;
+    /* all inputs in one buffer at aligned offsets, like an engine's arena */
+    conf_devbuf_create(vk, ds * B * N * D, &dh);
+    conf_devbuf_create(vk, ds * B * N * DM, &dm);
+    conf_devbuf_create(vk, ds * B * H * N, &da);
+    conf_devbuf_create(vk, ds * B * ROWS * D + 256, &dout);
+    conf_devbuf_create(vk, 4 * B * ROWS, &dsrc);
+    conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
+    conf_store(env->dtype, dm.map, met, (size_t)B * N * DM);
+    conf_store(env->dtype, da.map, att, (size_t)B * H * N);
+    ref_visionzip(0, B, N, D, H, 0, DM, K, C, 1, 0, att, NULL, NULL, hid, met, want, want_src);
+    rec_vz s;
+    memset(&s, 0, sizeof(s));
+    s.env = env;
+    s.a.dominant = K;
+    s.a.contextual = C;
+    int64_t sh_h[3] = {B, N, D}, sh_m[3] = {B, N, DM}, sh_a[3] = {B, H, N}, sh_o[3] = {B, ROWS, D}, sh_s[2] = {B, ROWS};
+    s.a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
+    s.a.metric = conf_devtensor(env->dtype, &dm, 0, 3, sh_m);
+    s.a.attn = conf_devtensor(env->dtype, &da, 0, 3, sh_a);
+    s.a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o); /* an offset into the host's buffer */
+    s.a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
+    uint64_t scratch = 0;
+    if (conf_check_result(r, "query", env->api->query_scratch(env->ctx, VTC_OP_VISIONZIP, &s.a, &scratch), VTC_SUCCESS) &&
+        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_visionzip, &s), VTC_SUCCESS)) {
+        conf_check_idx(r, "src_idx", dsrc.map, want_src, B * ROWS);
+        conf_check_nmse(r, "out", env->dtype, (char *)dout.map + 256, want, (size_t)B * ROWS * D, conf_tol(env->dtype));
+        if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_visionzip, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
+            conf_fail(r, "scratch one byte short was accepted");
+    }
+    conf_devbuf_destroy(vk, &dh); conf_devbuf_destroy(vk, &dm); conf_devbuf_destroy(vk, &da);
+    conf_devbuf_destroy(vk, &dout); conf_devbuf_destroy(vk, &dsrc);
+    free(hid); free(met); free(att); free(want);
+}
+
+static void rejects_bad_visionzip_input(conf_env *env, conf_result *r)
+{
+    enum { B = 1, N = 30, D = 8, H = 2, DM = 4 };
+    conf_shape(r, "B=%d N=%d", B, N);
+    float hid[B * N * D] = {0}, met[B * N * DM] = {0}, att[B * H * N] = {0};
+    conf_buf bo = {0}, bs = {0};
+    float *out = conf_buf_alloc(&bo, 4 * B * 10 * D);
+    int32_t *src = conf_buf_alloc(&bs, 4 * B * 10);
+    vtc_visionzip_args good;
+    memset(&good, 0, sizeof(good));
+    good.dominant = 6;
+    good.contextual = 3;
+    good.hidden = conf_tensor3(VTC_DTYPE_F32, hid, B, N, D);
+    good.metric = conf_tensor3(VTC_DTYPE_F32, met, B, N, DM);
+    good.attn = conf_tensor3(VTC_DTYPE_F32, att, B, H, N);
+    good.out = conf_tensor3(VTC_DTYPE_F32, out, B, 10, D);
+    good.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, 10);
+    if (env->api->visionzip(env->ctx, &good, NULL) != VTC_SUCCESS)
+        conf_fail(r, "the valid call failed");
+    conf_buf_free(&bo);
+    conf_buf_free(&bs);
+    out = conf_buf_alloc(&bo, 4 * B * 10 * D);
+    src = conf_buf_alloc(&bs, 4 * B * 10);
+    good.out.host = out;
+    good.src_idx.host = src;
+    vtc_visionzip_args bad[6];
+    const char *what[6] = {"too many tokens", "metric rows differ", "attn N differs", "out too small", "hidden f16",
+                           "src_idx f32"};
+    for (int i = 0; i < 6; i++)
+        bad[i] = good;
+    bad[0].dominant = 25;
+    bad[1].metric.shape[1] = N + 1;
+    bad[2].attn.shape[2] = N - 1;
+    bad[3].out.shape[1] = 9;
+    bad[4].hidden.dtype = VTC_DTYPE_F16;
+    bad[5].src_idx.dtype = VTC_DTYPE_F32;
+    for (int i = 0; i < 6; i++) {
+        vtc_result res = env->api->visionzip(env->ctx, &bad[i], NULL);
+        if (res != VTC_ERROR_INVALID_ARGUMENT) {
+            conf_fail(r, "%s: returned %d", what[i], (int)res);
+            break;
+        }
+        if (!conf_buf_untouched(&bo) || !conf_buf_untouched(&bs)) {
+            conf_fail(r, "%s: an output was written", what[i]);
+            break;
+        }
+    }
+    conf_buf_free(&bo);
+    conf_buf_free(&bs);
+}
+
+const conf_case conf_cases_visionzip[] = {
+    {"visionzip", "golden_matches_official_code", CONF_QUICK | CONF_ANY_DTYPE, golden_matches_official_code},
+    {"visionzip", "reference_matches_official_code", CONF_ANY_DTYPE, reference_matches_official_code},
+    {"visionzip", "llava15_64_tokens", CONF_QUICK, llava15_64_tokens},
+    {"visionzip", "llava15_128_tokens", 0, llava15_128_tokens},
+    {"visionzip", "llava15_192_tokens", 0, llava15_192_tokens},
+    {"visionzip", "llava_next_five_crops", 0, llava_next_five_crops},
+    {"visionzip", "video_32_frames", 0, video_32_frames},
+    {"visionzip", "siglip_qk_mean_no_cls", 0, siglip_qk_mean_no_cls},
+    {"visionzip", "qk_cls_scores_end_to_end", 0, qk_cls_scores_end_to_end},
+    {"visionzip", "tiny_budget_cls_only", 0, tiny_budget_cls_only},
+    {"visionzip", "budget_of_every_token", 0, budget_of_every_token},
+    {"visionzip", "record_mode_one_recording", CONF_QUICK, record_mode_one_recording},
+    {"visionzip", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_visionzip_input},
+    {0},
+};
