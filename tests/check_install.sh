@@ -23,6 +23,9 @@ cat > "$tmp/link.c" <<'C'
 int main(void) { puts(vtc_result_string(VTC_ERROR_INVALID_ARGUMENT)); return vtc_library_version()[0] != '1'; }
 C
 libdir=$(dirname "$(find "$tmp" -name 'libvtc.so.1' | head -1)")
-cc -std=c11 $cflags "$tmp/link.c" $libs -o "$tmp/link"
+san=""
+# a sanitizer build of the library needs the host linked with the same runtime
+readelf -d "$libdir/libvtc.so.1" | grep -q 'libasan' && san="-fsanitize=address,undefined"
+cc -std=c11 $san $cflags "$tmp/link.c" $libs -o "$tmp/link"
 LD_LIBRARY_PATH="$libdir" "$tmp/link" >/dev/null
 echo "ok - host_links_with_pkg_config"

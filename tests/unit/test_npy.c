@@ -1,0 +1,123 @@
+/* The .npy reader treats files as hostile: every malformed input is a clear error. */
+#include "npy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(name, cond, ...) do { if (cond) printf("ok - %s\n", name); else { printf("FAIL - %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
+
+/* builds a v1 .npy in memory from a header dict and payload */
+static size_t make(uint8_t *buf, const char *dict, const void *data, size_t n)
+{
+    size_t hl = strlen(dict);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (uint8_t)hl;
+    buf[9] = (uint8_t)(hl >> 8);
+    memcpy(buf + 10, dict, hl);
+    if (n)
+        memcpy(buf + 10 + hl, data, n);
+    return 10 + hl + n;
+}
+
+static int load(const uint8_t *b, size_t n, npy_array *a, char *err)
+{
+    return npy_load_mem(b, n, a, err, 256);
+}
+
+int main(void)
+{
+    uint8_t buf[4096];
+    char err[256];
+    npy_array a;
+    float f[6] = {1, 2, 3, 4, 5, 6};
+    size_t n = make(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", f, sizeof(f));
+    int r = load(buf, n, &a, err);
+    CHECK("npy_reads_f32_c_order", !r && a.dtype == NPY_F32 && a.ndim == 2 && a.shape[0] == 2 && a.shape[1] == 3 &&
+          a.count == 6 && ((float *)a.data)[5] == 6.0f, "%s", err);
+    npy_free(&a);
+
+    r = load(buf, n - 1, &a, err);
+    CHECK("npy_truncated_data_is_an_error", r && strstr(err, "truncated"), "%s", err);
+    n = make(buf, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", f, sizeof(f));
+    r = load(buf, n, &a, err);
+    CHECK("npy_rejects_fortran_order", r && strstr(err, "fortran"), "%s", err);
+    n = make(buf, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", f, 24);
+    r = load(buf, n, &a, err);
+    CHECK("npy_unsupported_dtype_names_it", r && strstr(err, "<f8"), "%s", err);
+    n = make(buf, "{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }", f, 12);
+    r = load(buf, n, &a, err);
+    CHECK("npy_rejects_big_endian", r != 0, "%s", err);
+    n = make(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", f, 4);
+    r = load(buf, n, &a, err);
+    CHECK("npy_shape_overflow_is_an_error", r != 0, "accepted");
+    n = make(buf, "garbage", f, 4);
+    r = load(buf, n, &a, err);
+    CHECK("npy_garbage_header_is_an_error", r && strstr(err, "header"), "%s", err);
+    memcpy(buf, "\x93NUMPY\x01\x00\xff\xff", 10);
+    r = load(buf, 20, &a, err);
+    CHECK("npy_header_length_past_end_is_an_error", r && strstr(err, "past the end"), "%s", err);
+    r = load((const uint8_t *)"PK\x03\x04", 4, &a, err);
+    CHECK("npy_bad_magic_is_an_error", r && strstr(err, "magic"), "%s", err);
+    n = make(buf, "{'descr': '<f4', 'shape': (3,), }", f, 12);
+    r = load(buf, n, &a, err);
+    CHECK("npy_missing_key_is_an_error", r && strstr(err, "fortran_order"), "%s", err);
+    n = make(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", f, 4);
+    r = load(buf, n, &a, err);
+    CHECK("npy_scalar_has_one_element", !r && a.ndim == 0 && a.count == 1, "%s", err);
+    npy_free(&a);
+    n = make(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }", f, 0);
+    r = load(buf, n, &a, err);
+    CHECK("npy_empty_array_loads", !r && a.count == 0, "%s", err);
+    npy_free(&a);
+
+    /* round trips through files, numpy's v1 layout (64-byte aligned header) */
+    int32_t iv[5] = {-1, 0, 7, 2147483647, -2147483647 - 1};
+    int64_t shape[2] = {1, 5};
+    char path[] = "/tmp/vtc_test_npy_XXXXXX";
+    int fd = mkstemp(path);
+    r = fd < 0 || npy_save(path, NPY_I32, 2, shape, iv, err, sizeof(err));
+    npy_array b;
+    r = r || npy_load(path, &b, err, sizeof(err));
+    CHECK("npy_i32_round_trip", !r && b.dtype == NPY_I32 && !memcmp(b.data, iv, sizeof(iv)), "%s", err);
+    FILE *fp = fopen(path, "rb");
+    uint8_t hdr[10];
+    size_t got = fp ? fread(hdr, 1, 10, fp) : 0;
+    if (fp)
+        fclose(fp);
+    CHECK("npy_saved_header_is_64_byte_aligned", got == 10 && (10 + (hdr[8] | hdr[9] << 8)) % 64 == 0, "bad header");
+    if (!r)
+        npy_free(&b);
+    remove(path);
+
+    /* binary16 conversions */
+    CHECK("half_converts_one", npy_float_to_half(1.0f) == 0x3c00 && npy_half_to_float(0x3c00) == 1.0f, "1.0");
+    CHECK("half_rounds_to_nearest_even", npy_float_to_half(1.0f + 1.0f / 2048) == 0x3c00 &&
+          npy_float_to_half(1.0f + 3.0f / 2048) == 0x3c02, "%04x %04x", npy_float_to_half(1.0f + 1.0f / 2048),
+          npy_float_to_half(1.0f + 3.0f / 2048));
+    CHECK("half_overflow_is_inf", npy_float_to_half(70000.0f) == 0x7c00 && npy_float_to_half(-1e30f) == 0xfc00, "inf");
+    CHECK("half_nan_stays_nan", isnan(npy_half_to_float(npy_float_to_half(NAN))), "nan");
+    int sub_ok = 1;
+    for (uint32_t h = 1; h < 0x400; h++) /* every subnormal survives a round trip */
+        sub_ok &= npy_float_to_half(npy_half_to_float((uint16_t)h)) == h;
+    CHECK("half_roundtrip_subnormals", sub_ok, "a subnormal changed");
+    int all_ok = 1;
+    for (uint32_t h = 0; h < 0x7c00; h++)
+        all_ok &= npy_float_to_half(npy_half_to_float((uint16_t)h)) == h;
+    CHECK("half_roundtrip_every_finite_value", all_ok, "a value changed");
+
+    const char *gd = getenv("VTC_GOLDEN_DIR");
+    if (gd) {
+        char p[1024];
+        snprintf(p, sizeof(p), "%s/visionzip_clip336_b2_54x10/keep_index.npy", gd);
+        r = npy_load(p, &b, err, sizeof(err));
+        CHECK("npy_reads_golden_keep_index", !r && b.dtype == NPY_I32 && b.ndim == 2 && b.shape[0] == 2, "%s", err);
+        if (!r)
+            npy_free(&b);
+    } else {
+        printf("skip - npy_reads_golden_keep_index (VTC_GOLDEN_DIR unset)\n");
+    }
+    return failures ? 1 : 0;
+}
