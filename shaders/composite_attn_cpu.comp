@@ -8,9 +8,12 @@
 // workgroup-uniform, so CPU drivers (lavapipe) load each key element once
 // and broadcast it to all lanes instead of gathering. Each invocation keeps
 // its query row and output accumulator in registers and streams the keys
-// four at a time with an online (running-max) softmax: no Nq x Nk buffer.
+// one at a time with an online (running-max) softmax: no Nq x Nk buffer.
+// One key per step (not four) and unrolled head-width loops: llvmpipe compiles
+// this in ~3 s instead of ~14 s at dh=128 and it runs no slower.
 // Visual pairs copy their value row; with split-KV (nsplit > 1) each split
 // writes (max, sum, acc) partials for composite_combine.
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 #include "composite.glsl"
 layout(constant_id = 2) const uint DH = 128;   // head width, a multiple of 8
@@ -55,49 +58,35 @@ void main() {
         uint j0 = split * p.chunk;
         uint j1 = min(jend, j0 + p.chunk);
         uint lim = text ? min(pos + 1u, j1) : 0u; // this pair's keys end here
+        uint lim1 = j1;
         vec4 qv[D4], acc[D4];
-        for (uint d = 0u; d < D4; d++) { qv[d] = vec4(0.0); acc[d] = vec4(0.0); }
+        [[unroll]] for (uint d = 0u; d < D4; d++) { qv[d] = vec4(0.0); acc[d] = vec4(0.0); }
         if (text) { // a visual row's q is never read
             uint qb = b * p.qs0 + r * p.qs1 + h * p.qs2;
-            for (uint d = 0u; d < D4; d++)
+            [[unroll]] for (uint d = 0u; d < D4; d++)
                 qv[d] = vec4(float(q[qb + 4u * d]), float(q[qb + 4u * d + 1u]), float(q[qb + 4u * d + 2u]),
                              float(q[qb + 4u * d + 3u])) * p.scale;
         }
         float m = -1.0 / 0.0, l = 0.0;
         uint kh = b * p.ks0 + hk * p.ks2, vh = b * p.vs0 + hk * p.vs2;
-        for (uint j = j0; j < j1; j += 4u) {
-            // rows past j1 are clamped (in bounds, then masked out)
-            uint k0 = kh + j * p.ks1, k1 = kh + min(j + 1u, j1 - 1u) * p.ks1;
-            uint k2 = kh + min(j + 2u, j1 - 1u) * p.ks1, k3 = kh + min(j + 3u, j1 - 1u) * p.ks1;
-            vec4 s = vec4(0.0);
-            for (uint d = 0u; d < D4; d++) {
-                vec4 qd = qv[d];
-                s.x += dot(qd, ld4(k0 + 4u * d));
-                s.y += dot(qd, ld4(k1 + 4u * d));
-                s.z += dot(qd, ld4(k2 + 4u * d));
-                s.w += dot(qd, ld4(k3 + 4u * d));
-            }
-            const float NINF = -1.0 / 0.0;
-            s.x = j < lim ? s.x : NINF;
-            s.y = j + 1u < lim ? s.y : NINF;
-            s.z = j + 2u < lim ? s.z : NINF;
-            s.w = j + 3u < lim ? s.w : NINF;
-            float mn = max(m, max(max(s.x, s.y), max(s.z, s.w)));
-            float ms = mn == NINF ? 0.0 : mn;   // no valid key yet: keep everything at 0
+        for (uint j = j0; j < lim1; j++) {
+            uint k0 = kh + j * p.ks1;
+            float s = 0.0;
+            [[unroll]] for (uint d = 0u; d < D4; d++) s += dot(qv[d], ld4(k0 + 4u * d));
+            s = j < lim ? s : -1.0 / 0.0;
+            float mn = max(m, s);
+            float ms = mn == -1.0 / 0.0 ? 0.0 : mn;
             float c = exp2(m - ms);
-            vec4 w = exp2(s - vec4(ms));
-            l = l * c + ((w.x + w.y) + (w.z + w.w));
+            float w = exp2(s - ms);
+            l = l * c + w;
             m = mn;
-            uint v0 = vh + j * p.vs1, v1 = vh + min(j + 1u, j1 - 1u) * p.vs1;
-            uint v2 = vh + min(j + 2u, j1 - 1u) * p.vs1, v3 = vh + min(j + 3u, j1 - 1u) * p.vs1;
-            for (uint d = 0u; d < D4; d++)
-                acc[d] = acc[d] * c + w.x * lv4(v0 + 4u * d) + w.y * lv4(v1 + 4u * d) + w.z * lv4(v2 + 4u * d) +
-                         w.w * lv4(v3 + 4u * d);
+            uint v0 = vh + j * p.vs1;
+            [[unroll]] for (uint d = 0u; d < D4; d++) acc[d] = acc[d] * c + w * lv4(v0 + 4u * d);
         }
         if (text) {
             if (p.nsplit == 1u) {
                 float inv = 1.0 / l;
-                for (uint d = 0u; d < D4; d++) {
+                [[unroll]] for (uint d = 0u; d < D4; d++) {
                     vec4 x = acc[d] * inv;
                     o[orow + 4u * d] = ELEM(x.x);
                     o[orow + 4u * d + 1u] = ELEM(x.y);
@@ -109,7 +98,7 @@ void main() {
                 part[2u * si] = m;
                 part[2u * si + 1u] = l;
                 uint ab = p.acc_off + si * DH;
-                for (uint d = 0u; d < D4; d++) {
+                [[unroll]] for (uint d = 0u; d < D4; d++) {
                     part[ab + 4u * d] = acc[d].x;
                     part[ab + 4u * d + 1u] = acc[d].y;
                     part[ab + 4u * d + 2u] = acc[d].z;

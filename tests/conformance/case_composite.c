@@ -157,6 +157,9 @@ CASE(prefill_dh256_widest_head, 1, 21, 21, 2, 2, 256, PAT_RUNS, 1.0f, 0.0f, 0)
 CASE(gqa4_prefill_interleaved_kinds, 2, 33, 33, 8, 2, 64, PAT_RANDOM, 1.0f, 0.0f, 0)
 CASE(gqa8_chunked_prefill_7_rows, 1, 7, 70, 16, 2, 64, PAT_RUNS, 1.0f, 0.0f, 0)
 CASE(gqa1_chunked_prefill_7_rows_long_cache_splits_kv, 2, 7, 1030, 2, 2, 64, PAT_PREFIX, 1.0f, 0.0f, 0)
+/* 2100 keys in one split: more loop iterations than llvmpipe's 65535
+   back-edge limiter allows if the head-width loops were left rolled. */
+CASE(prefill_tail_64_text_rows_over_2100_keys_one_split, 1, 64, 2100, 8, 8, 64, PAT_PREFIX, 1.0f, 0.0f, 0)
 CASE(decode_single_row_gqa4_splits_kv, 2, 1, 1500, 8, 2, 128, PAT_PREFIX, 1.0f, 0.0f, 0)
 CASE(decode_single_row_gqa8, 1, 1, 77, 8, 1, 80, PAT_ALL_TEXT, 1.0f, 0.0f, 0)
 CASE(decode_visual_last_row_copies_value, 1, 1, 600, 4, 1, 64, PAT_END, 1.0f, 0.0f, 0)
@@ -497,6 +500,8 @@ const conf_case conf_cases_composite[] = {
     {"composite", "gqa4_prefill_interleaved_kinds", CONF_QUICK, gqa4_prefill_interleaved_kinds},
     {"composite", "gqa8_chunked_prefill_7_rows", 0, gqa8_chunked_prefill_7_rows},
     {"composite", "gqa1_chunked_prefill_7_rows_long_cache_splits_kv", 0, gqa1_chunked_prefill_7_rows_long_cache_splits_kv},
+    {"composite", "prefill_tail_64_text_rows_over_2100_keys_one_split", 0,
+     prefill_tail_64_text_rows_over_2100_keys_one_split},
     {"composite", "decode_single_row_gqa4_splits_kv", CONF_QUICK, decode_single_row_gqa4_splits_kv},
     {"composite", "decode_single_row_gqa8", 0, decode_single_row_gqa8},
     {"composite", "decode_visual_last_row_copies_value", 0, decode_visual_last_row_copies_value},
