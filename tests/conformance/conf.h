@@ -61,6 +61,7 @@ extern const conf_case conf_cases_select[];
 extern const conf_case conf_cases_api[];
 extern const conf_case conf_cases_merge[];
 extern const conf_case conf_cases_visionzip[];
+extern const conf_case conf_cases_compress[];
 extern const conf_case conf_cases_composite[];
 
 typedef struct conf_options {

@@ -7,6 +7,7 @@ const conf_case *const conf_registry[] = {
     conf_cases_select,
     conf_cases_merge,
     conf_cases_visionzip,
+    conf_cases_compress,
     conf_cases_composite,
     NULL,
 };
