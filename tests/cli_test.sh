@@ -20,7 +20,8 @@ path, dt, shape, expr = sys.argv[1:5]
 shape = eval(shape); data = eval(expr)
 hdr = "{'descr': '<%s', 'fortran_order': False, 'shape': %s, }" % (dt, repr(tuple(shape)))
 hdr += ' ' * ((64 - (10 + len(hdr) + 1) % 64) % 64) + '\n'
-fmt = {'f4': 'f', 'i4': 'i', 'f2': 'e'}[dt]
+fmt = {'f4': 'f', 'i4': 'i', 'f2': 'e', 'u1': 'B'}[dt]
+if dt == 'u1': hdr = hdr.replace("'<u1'", "'|u1'")
 with open(path, 'wb') as f:
     f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr.encode())
     f.write(struct.pack('<%d%s' % (len(data), fmt), *data))
@@ -69,6 +70,55 @@ expect_rc "missing_required_flag_is_usage_error" 2 "$vtc" run select --scores "$
 expect_rc "bad_dtype_is_usage_error" 2 "$vtc" run scores --attn "$tmp/attn.npy" --dtype f64 --out "$tmp/x.npy"
 expect_rc "missing_plugin_is_a_clear_error" 1 "$vtc" --plugin /nonexistent/libvtc.so.1 info
 grep -q "cannot load the vtc plugin" "$tmp/err" && ok "missing_plugin_error_says_why" || fail "missing_plugin_error_says_why"
+
+# compress on the official golden data (LLaVA-Mini's own resampler output)
+gold=${VTC_GOLDEN_DIR:-}/llavamini_c2_e256_n576
+if [ -f "$gold/weights.safetensors" ]; then
+  expect_rc "run_compress_golden" 0 "$vtc" run compress --x "$gold/x.npy" --weights "$gold/weights.safetensors" \
+    --out "$tmp/c.npy" --attn-out "$tmp/ca.npy"
+  python3 - "$tmp" "$gold" <<'PY' && ok "run_compress_matches_official_code" || fail "run_compress_matches_official_code"
+import struct, sys
+def load(p):
+    d = open(p, 'rb').read(); n = struct.unpack('<H', d[8:10])[0]; b = d[10 + n:]
+    return struct.unpack('<%df' % (len(b) // 4), b)
+for got, want in (('/c.npy', '/out.npy'), ('/ca.npy', '/attn_mean.npy')):
+    a, b = load(sys.argv[1] + got), load(sys.argv[2] + want)
+    assert len(a) == len(b), (len(a), len(b))
+    nmse = sum((x - y) ** 2 for x, y in zip(a, b)) / sum(y * y for y in b)
+    assert nmse < 1e-9, (got, nmse)
+PY
+  head -c 5000 "$gold/weights.safetensors" > "$tmp/trunc.safetensors"
+  expect_rc "truncated_safetensors_is_an_error" 1 "$vtc" run compress --x "$gold/x.npy" --weights "$tmp/trunc.safetensors" --out "$tmp/c.npy"
+  grep -q "trunc.safetensors" "$tmp/err" && ok "truncated_safetensors_error_names_the_file" || fail "truncated_safetensors_error_names_the_file: $(cat "$tmp/err")"
+  expect_rc "missing_weight_key_is_an_error" 1 "$vtc" run compress --x "$gold/x.npy" --weights "$gold/weights.safetensors" --prefix other. --out "$tmp/c.npy"
+  grep -q "other.query" "$tmp/err" && ok "missing_weight_key_error_names_the_key" || fail "missing_weight_key_error_names_the_key: $(cat "$tmp/err")"
+  expect_rc "compress_heads_not_dividing_width_is_an_error" 1 "$vtc" run compress --x "$gold/x.npy" --weights "$gold/weights.safetensors" --heads 7 --out "$tmp/c.npy"
+  expect_rc "compress_bad_path_is_usage_error" 2 "$vtc" run compress --x "$gold/x.npy" --weights "$gold/weights.safetensors" --path turbo --out "$tmp/c.npy"
+else
+  fail "golden data missing (VTC_GOLDEN_DIR=${VTC_GOLDEN_DIR:-unset})"
+fi
+
+# composite: a visual row's output is its value row; a text row attends to what precedes it
+npy "$tmp/q.npy" f4 "(1,3,1,8)" "[0.1*i for i in range(24)]"
+npy "$tmp/k.npy" f4 "(1,3,1,8)" "[0.05*(i%7) for i in range(24)]"
+npy "$tmp/v.npy" f4 "(1,3,1,8)" "[float(i) for i in range(24)]"
+npy "$tmp/kind.npy" u1 "(1,3)" "[1,0,1]"
+expect_rc "run_composite" 0 "$vtc" run composite --q "$tmp/q.npy" --k "$tmp/k.npy" --v "$tmp/v.npy" --kind "$tmp/kind.npy" --out "$tmp/o.npy"
+python3 - "$tmp" <<'PY' && ok "composite_visual_rows_copy_values_text_rows_mix" || fail "composite_visual_rows_copy_values_text_rows_mix"
+import math, struct, sys
+def load(p):
+    d = open(p, 'rb').read(); n = struct.unpack('<H', d[8:10])[0]; b = d[10 + n:]
+    return struct.unpack('<%df' % (len(b) // 4), b)
+o, q, k, v = (load(sys.argv[1] + f) for f in ('/o.npy', '/q.npy', '/k.npy', '/v.npy'))
+assert o[0:8] == v[0:8] and o[16:24] == v[16:24], (o[0:8], o[16:24])
+s = [sum(q[8 + d] * k[j * 8 + d] for d in range(8)) / math.sqrt(8) for j in range(2)]
+w = [math.exp(x - max(s)) for x in s]; w = [x / sum(w) for x in w]
+want = [w[0] * v[d] + w[1] * v[8 + d] for d in range(8)]
+assert all(abs(a - b) < 1e-4 for a, b in zip(o[8:16], want)), (o[8:16], want)
+PY
+npy "$tmp/kind_bad.npy" f4 "(1,3)" "[1,0,1]"
+expect_rc "composite_float_kinds_is_an_error" 1 "$vtc" run composite --q "$tmp/q.npy" --k "$tmp/k.npy" --v "$tmp/v.npy" --kind "$tmp/kind_bad.npy" --out "$tmp/o.npy"
+expect_rc "composite_missing_flag_is_usage_error" 2 "$vtc" run composite --q "$tmp/q.npy" --out "$tmp/o.npy"
 
 # the main job
 expect_rc "demo_runs_and_keeps_planted_tokens" 0 "$vtc" demo --repeat 3
