@@ -175,7 +175,7 @@ VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compre
         return VTC_ERROR_INVALID_ARGUMENT;
     if (!d || !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: desc and out must not be NULL");
-    if (d->size < sizeof(*d))
+    if (d->size && d->size < sizeof(*d)) /* 0: the v1 layout */
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: desc.size %u is smaller than v1",
                         d->size);
     const char *op = "compress_weights_create";
