@@ -36,6 +36,7 @@ for op in scores select merge visionzip compress composite; do
   grep -q "usage: vtc run $op" "$tmp/out" && ok "run_${op}_help_shows_usage" || fail "run_${op}_help_shows_usage"
 done
 expect_rc "conformance_help" 0 "$vtc" conformance --help
+expect_rc "conformance_filter_matching_nothing_fails" 1 "$vtc" conformance --op nosuchop
 expect_rc "info_lists_devices" 0 "$vtc" info
 grep -q "chosen:" "$tmp/out" && ok "info_names_chosen_device" || fail "info_names_chosen_device"
 

@@ -189,6 +189,11 @@ int conf_run(const conf_options *opt)
         fprintf(json, "\n  ],\n  \"passed\": %d,\n  \"failed\": %d,\n  \"skipped\": %d\n}\n", passed, failed, skipped);
         fclose(json);
     }
+    if (passed + failed + skipped == 0) {
+        /* a filter that selects nothing (a misspelt --op or --case) must not look like success */
+        printf("FAIL  no case matched --op %s --case %s\n", opt->op ? opt->op : "(any)", opt->only ? opt->only : "(any)");
+        failed++;
+    }
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed;
 }
