@@ -44,12 +44,20 @@ typedef struct vtc_compress_weights_desc {
     vtc_tensor pos_embed;        /**< [Q][E]   (pos_embed), optional */
 } vtc_compress_weights_desc;
 
-/** Uploads and folds a weight set. *out is set only on success. The weight
- *  set belongs to ctx and must be destroyed before it. */
+/** Uploads and folds a weight set (host work of about 2·Q·E·E multiply-adds,
+ *  in double precision; device memory 3·E·E + 2·Q·h·E floats). *out is set
+ *  only on success. The weight set belongs to ctx; vtc_context_destroy frees
+ *  any left. Limits: 1 <= C <= 64, E a multiple of 4 up to 8192, E % h == 0,
+ *  every value finite. Errors: INVALID_ARGUMENT (shapes, dtypes, device
+ *  tensors: weights must be host tensors), OUT_OF_MEMORY, VULKAN. */
 VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compress_weights_desc *desc, vtc_weights *out);
 /** Prepares the per-N data (key positional table and its folded bias) for
- *  N = g*g tokens. Synchronous calls do this on first use; record mode
- *  requires it beforehand (it allocates). N must be a perfect square. */
+ *  N = g*g tokens, 1 <= N <= 16384: host work of Q·h·N·E multiply-adds plus
+ *  one device allocation, kept until the weight set is destroyed. A compress
+ *  call with a new N does this itself (in record mode too, before anything is
+ *  recorded); call it beforehand to keep it out of the hot path. Errors:
+ *  INVALID_ARGUMENT for N not a square or w not a weight set of ctx,
+ *  OUT_OF_MEMORY, UNSUPPORTED when the tables exceed maxStorageBufferRange. */
 VTC_API vtc_result vtc_compress_weights_prepare(vtc_context ctx, vtc_weights w, uint32_t tokens);
 /** NULL is a no-op. The host must not have recorded work using w pending. */
 VTC_API void vtc_compress_weights_destroy(vtc_context ctx, vtc_weights w);
