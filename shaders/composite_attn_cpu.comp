@@ -41,8 +41,16 @@ vec4 lv4(uint i) {
     return vec4(float(v[i]), float(v[i + 1u]), float(v[i + 2u]), float(v[i + 3u]));
 }
 
+// Each invocation owns RPL pairs (lid, lid + LX, ...): every key and value
+// load then feeds RPL rows' FMAs, which matters on CPU drivers where a load
+// inside a loop costs far more than an FMA (RPL 2 runs 2x faster than 1 on
+// lavapipe at dh=128; the host picks 1 for wider heads to bound registers
+// and compile time).
+layout(constant_id = 4) const uint RPL = 1;
+
 void main() {
     const uint LX = gl_WorkGroupSize.x;
+    const uint BLK = LX * RPL;       // pairs per workgroup
     uint lid = gl_LocalInvocationID.x;
     uint lin = group_linear();
     uint bh = lin / p.nblk, blk = lin - bh * p.nblk;
@@ -50,76 +58,101 @@ void main() {
     uint split = gl_WorkGroupID.z;
     uint b = bh / p.Hkv, hk = bh - b * p.Hkv;
     uint npairs = p.Nq * p.G;
-    uint first = blk * LX;
+    uint first = blk * BLK;
     uint ntp = meta[b] * p.G;        // text pairs come first in the list
     uint lb = list_base(b);
-    bool live = first + lid < npairs;
-    uint pair = min(first + lid, npairs - 1u);
-    uint e = pair / p.G, g = pair - e * p.G;
-    uint r = meta[lb + e];
-    uint pos = p.Nk - p.Nq + r;
-    uint h = hk * p.G + g;
-    bool text = live && pair < ntp;
-    uint orow = ((b * p.Nq + r) * p.Hq + h) * DH;
+    bool live[RPL], text[RPL];
+    uint r[RPL], pos[RPL], h[RPL], orow[RPL];
+    [[unroll]] for (uint x = 0u; x < RPL; x++) {
+        uint pr = first + x * LX + lid;
+        live[x] = pr < npairs;
+        uint pair = min(pr, npairs - 1u);
+        uint e = pair / p.G, g = pair - e * p.G;
+        r[x] = meta[lb + e];
+        pos[x] = p.Nk - p.Nq + r[x];
+        h[x] = hk * p.G + g;
+        text[x] = live[x] && pair < ntp;
+        orow[x] = ((b * p.Nq + r[x]) * p.Hq + h[x]) * DH;
+    }
 
     if (first < ntp) { // uniform: the block holds text pairs
         // keys this block needs: up to the last text pair's position (rows ascend)
-        uint last = min(first + LX, ntp) - 1u;
+        uint last = min(first + BLK, ntp) - 1u;
         uint jend = p.Nk - p.Nq + meta[lb + last / p.G] + 1u;
         uint j0 = split * p.chunk;
         uint j1 = min(jend, j0 + p.chunk);
-        uint lim = text ? min(pos + 1u, j1) : 0u; // this pair's keys end here
-        uint lim1 = j1;
-        vec4 qv[D4], acc[D4];
-        [[unroll]] for (uint d = 0u; d < D4; d++) { qv[d] = vec4(0.0); acc[d] = vec4(0.0); }
-        if (text) { // a visual row's q is never read
-            uint qb = b * p.qs0 + r * p.qs1 + h * p.qs2;
-            [[unroll]] for (uint d = 0u; d < D4; d++)
-                qv[d] = vec4(float(q[qb + 4u * d]), float(q[qb + 4u * d + 1u]), float(q[qb + 4u * d + 2u]),
-                             float(q[qb + 4u * d + 3u])) * p.scale;
+        uint lim[RPL];
+        vec4 qv[RPL][D4], acc[RPL][D4];
+        float m[RPL], l[RPL];
+        [[unroll]] for (uint x = 0u; x < RPL; x++) {
+            lim[x] = text[x] ? min(pos[x] + 1u, j1) : 0u; // this pair's keys end here
+            m[x] = -1.0 / 0.0;
+            l[x] = 0.0;
+            uint qb = b * p.qs0 + r[x] * p.qs1 + h[x] * p.qs2;
+            [[unroll]] for (uint d = 0u; d < D4; d++) {
+                acc[x][d] = vec4(0.0);
+                // a visual row's q is never read
+                qv[x][d] = text[x] ? vec4(float(q[qb + 4u * d]), float(q[qb + 4u * d + 1u]), float(q[qb + 4u * d + 2u]),
+                                          float(q[qb + 4u * d + 3u])) * p.scale
+                                   : vec4(0.0);
+            }
         }
-        float m = -1.0 / 0.0, l = 0.0;
         uint kh = b * p.ks0 + hk * p.ks2, vh = b * p.vs0 + hk * p.vs2;
-        for (uint j = j0; j < lim1; j++) {
+        for (uint j = j0; j < j1; j++) {
             uint k0 = kh + j * p.ks1;
-            float s = 0.0;
-            [[unroll]] for (uint d = 0u; d < D4; d++) s += dot(qv[d], ld4(k0 + 4u * d));
-            s = j < lim ? s : -1.0 / 0.0;
-            float mn = max(m, s);
-            float ms = mn == -1.0 / 0.0 ? 0.0 : mn;
-            float c = exp2(m - ms);
-            float w = exp2(s - ms);
-            l = l * c + w;
-            m = mn;
+            float s[RPL];
+            [[unroll]] for (uint x = 0u; x < RPL; x++) s[x] = 0.0;
+            [[unroll]] for (uint d = 0u; d < D4; d++) {
+                vec4 kd = ld4(k0 + 4u * d);
+                [[unroll]] for (uint x = 0u; x < RPL; x++) s[x] += dot(qv[x][d], kd);
+            }
+            float c[RPL], w[RPL];
+            [[unroll]] for (uint x = 0u; x < RPL; x++) {
+                const float NINF = -1.0 / 0.0;
+                float sx = j < lim[x] ? s[x] : NINF;
+                float mn = max(m[x], sx);
+                float ms = mn == NINF ? 0.0 : mn;   // no valid key yet: keep everything at 0
+                c[x] = exp2(m[x] - ms);
+                w[x] = exp2(sx - ms);
+                l[x] = l[x] * c[x] + w[x];
+                m[x] = mn;
+            }
             uint v0 = vh + j * p.vs1;
-            [[unroll]] for (uint d = 0u; d < D4; d++) acc[d] = acc[d] * c + w * lv4(v0 + 4u * d);
+            [[unroll]] for (uint d = 0u; d < D4; d++) {
+                vec4 vd = lv4(v0 + 4u * d);
+                [[unroll]] for (uint x = 0u; x < RPL; x++) acc[x][d] = acc[x][d] * c[x] + w[x] * vd;
+            }
         }
-        if (text) {
+        [[unroll]] for (uint x = 0u; x < RPL; x++) {
+            if (!text[x]) continue;
             if (p.nsplit == 1u) {
-                float inv = 1.0 / l;
+                float inv = 1.0 / l[x];
                 [[unroll]] for (uint d = 0u; d < D4; d++) {
-                    vec4 x = acc[d] * inv;
-                    o[orow + 4u * d] = ELEM(x.x);
-                    o[orow + 4u * d + 1u] = ELEM(x.y);
-                    o[orow + 4u * d + 2u] = ELEM(x.z);
-                    o[orow + 4u * d + 3u] = ELEM(x.w);
+                    vec4 y = acc[x][d] * inv;
+                    o[orow[x] + 4u * d] = ELEM(y.x);
+                    o[orow[x] + 4u * d + 1u] = ELEM(y.y);
+                    o[orow[x] + 4u * d + 2u] = ELEM(y.z);
+                    o[orow[x] + 4u * d + 3u] = ELEM(y.w);
                 }
             } else {
-                uint si = ((split * p.B + b) * p.Nq + r) * p.Hq + h;
-                part[2u * si] = m;
-                part[2u * si + 1u] = l;
+                uint si = ((split * p.B + b) * p.Nq + r[x]) * p.Hq + h[x];
+                part[2u * si] = m[x];
+                part[2u * si + 1u] = l[x];
                 uint ab = p.acc_off + si * DH;
                 [[unroll]] for (uint d = 0u; d < D4; d++) {
-                    part[ab + 4u * d] = acc[d].x;
-                    part[ab + 4u * d + 1u] = acc[d].y;
-                    part[ab + 4u * d + 2u] = acc[d].z;
-                    part[ab + 4u * d + 3u] = acc[d].w;
+                    part[ab + 4u * d] = acc[x][d].x;
+                    part[ab + 4u * d + 1u] = acc[x][d].y;
+                    part[ab + 4u * d + 2u] = acc[x][d].z;
+                    part[ab + 4u * d + 3u] = acc[x][d].w;
                 }
             }
         }
     }
-    if (live && !text && split == 0u) { // the aligner: a visual row's output is its value row
-        uint vb = b * p.vs0 + pos * p.vs1 + hk * p.vs2;
-        for (uint d = 0u; d < DH; d++) o_raw[orow + d] = v_raw[vb + d];
+    if (split == 0u) { // the aligner: a visual row's output is its value row
+        for (uint x = 0u; x < RPL; x++) {
+            if (!live[x] || text[x]) continue;
+            uint vb = b * p.vs0 + pos[x] * p.vs1 + hk * p.vs2;
+            for (uint d = 0u; d < DH; d++) o_raw[orow[x] + d] = v_raw[vb + d];
+        }
     }
 }

@@ -56,6 +56,9 @@ static uint64_t meta_bytes(int64_t B, int64_t Nq)
     return vtc_scratch_round((uint64_t)(B + B * Nq) * 4);
 }
 
+/* composite_attn_cpu's rows per invocation (spec constant RPL). */
+static uint32_t cpu_rows_per_lane(int64_t dh) { return dh <= 128 ? 2u : 1u; }
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_composite_args *a = vargs;
@@ -132,7 +135,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         /* one subgroup per workgroup: every lane shares the block's key loads */
         uint32_t sg = ctx->subgroup_size;
         lx = sg < 4 ? 4 : sg > 64 ? 64 : sg;
-        pairs = lx;
+        pairs = cpu_rows_per_lane(dh) * lx;
     } else {
         static const uint32_t bcs[] = {64, 32, 16, 8}, brs[] = {16, 8, 4};
         uint64_t limit = ctx->info.max_shared_memory ? ctx->info.max_shared_memory : 16384;
@@ -244,8 +247,8 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                 vec4 = 0;
         if (t[T_K].offset % 16 || t[T_V].offset % 16)
             vec4 = 0;
-        uint32_t spec[2] = {(uint32_t)dh, vec4};
-        r = vtc_dispatch(rec, "composite_attn_cpu", 0, ba, 8, &pc, sizeof(pc), pl->params[P_LX], spec, 2, gx, gy,
+        uint32_t spec[3] = {(uint32_t)dh, vec4, cpu_rows_per_lane(dh)};
+        r = vtc_dispatch(rec, "composite_attn_cpu", 0, ba, 8, &pc, sizeof(pc), pl->params[P_LX], spec, 3, gx, gy,
                          nsplit);
     } else {
         uint32_t spec[3] = {(uint32_t)dh, pl->params[P_PAIRS], pl->params[P_BC]};
