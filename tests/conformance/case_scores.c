@@ -76,6 +76,8 @@ QK(qk_mean_matches_reference, VTC_SCORE_QK_MEAN, 2, 129, 2, 72, 1.0f, 0.0f)
 QK(qk_mean_siglip_width_72, VTC_SCORE_QK_MEAN, 1, 257, 4, 72, 1.0f, 0.0f)
 QK(qk_mean_large_logits_stay_finite, VTC_SCORE_QK_MEAN, 1, 65, 2, 64, 12.0f, 0.0f)
 QK(qk_single_token, VTC_SCORE_QK_MEAN, 3, 1, 2, 8, 1.0f, 0.0f)
+/* dh % 4 != 0: CPU devices fall back from the vec4 register-blocked kernels */
+QK(qk_mean_head_width_not_a_multiple_of_4, VTC_SCORE_QK_MEAN, 2, 33, 3, 6, 1.0f, 0.0f)
 /* N x dh beyond 65535: lavapipe silently cuts an invocation's loops there, so a kernel
    that loops over all keys in one invocation fails this case */
 QK(qk_mean_long_rows_past_loop_limiter, VTC_SCORE_QK_MEAN, 1, 1100, 1, 64, 1.0f, 0.0f)
@@ -167,6 +169,7 @@ const conf_case conf_cases_scores[] = {
     {"scores", "qk_mean_large_logits_stay_finite", 0, qk_mean_large_logits_stay_finite},
     {"scores", "qk_single_token", 0, qk_single_token},
     {"scores", "qk_mean_long_rows_past_loop_limiter", 0, qk_mean_long_rows_past_loop_limiter},
+    {"scores", "qk_mean_head_width_not_a_multiple_of_4", 0, qk_mean_head_width_not_a_multiple_of_4},
     {"scores", "qk_cls_long_row_n_16384", 0, qk_cls_long_row_n_16384},
     {"scores", "qk_cls_equals_attn_cls_of_same_softmax", CONF_ANY_DTYPE, qk_cls_equals_attn_cls_of_same_softmax},
     {"scores", "rejects_bad_score_input", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_score_input},
