@@ -33,9 +33,18 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
         uint64_t per_source = (uint64_t)m->c * (3 * (uint64_t)m->Dm / 4 + 8);
         uint32_t lanes = ctx->cpu_variants && per_source < 40000 ? 1u : 32u;
         vtc_bound b[3] = {*metric, *rest_idx, assign};
-        vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "merge_assign", 0, b, 3, &ap, sizeof(ap), VTC_WG, &lanes, 1, gx, gy, 1)))
-            return r;
+        /* CPU devices, metric rows of whole vec4s that fit in registers: the source row
+           stays in registers and each target row is read once (merge_assign_cpu) */
+        if (ctx->cpu_variants && m->Dm % 4 == 0 && m->Dm <= 128 && metric->offset % 16 == 0) {
+            uint32_t dm = (uint32_t)m->Dm;
+            vtc_grid_for(ctx, (uint64_t)(m->B * m->R), &gx, &gy);
+            if ((r = vtc_dispatch(rec, "merge_assign_cpu", 0, b, 3, &ap, sizeof(ap), VTC_WG, &dm, 1, gx, gy, 1)))
+                return r;
+        } else {
+            vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
+            if ((r = vtc_dispatch(rec, "merge_assign", 0, b, 3, &ap, sizeof(ap), VTC_WG, &lanes, 1, gx, gy, 1)))
+                return r;
+        }
     }
     uint64_t rb = vtc_scratch_round((uint64_t)(m->B * m->R) * 4);
     vtc_bound list = vtc_scratch_slice(rec, scratch_off + rb, (VkDeviceSize)(m->B * m->R) * 4);
@@ -51,6 +60,11 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
         (uint32_t)out_rows, (uint32_t)row_offset, src && src->present ? 1u : 0u, (uint32_t)src_rows,
         (uint32_t)src_offset};
     vtc_bound b[6] = {*hidden, *rest_idx, list, *dst, src ? *src : (vtc_bound){0}, offcnt};
+    /* CPU devices, rows of whole 16-column groups (aligned for vec4 views of hidden and dst) */
+    if (ctx->cpu_variants && m->D % 16 == 0 && hidden->offset % 16 == 0 && dst->offset % 16 == 0) {
+        vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / 16)), &gx, &gy);
+        return vtc_dispatch(rec, "merge_reduce_cpu", 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+    }
     vtc_grid_for(ctx, (uint64_t)(m->B * m->c * ((m->D + 3) / 4)), &gx, &gy);
     return vtc_dispatch(rec, "merge_reduce", 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
 }
