@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite: installs what is missing, builds, runs `meson test`
 # (unit, conformance on lavapipe at subgroup sizes 4/8/16 with the validation
-# layer on, CLI), then a sanitizer build (address,undefined) of the quick
-# subset. Ends with the line "N passed, N failed".
+# layer on, CLI, examples, fuzz-corpus replay, reliability), then the same
+# minus two of the three conformance widths in a sanitizer build
+# (address,undefined). Ends with the line "N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")" && pwd)
 "$root/tools/install-deps.sh" || exit 1
@@ -28,7 +29,7 @@ if [ $# -eq 0 ] && [ "${VTC_SKIP_SANITIZE:-0}" != 1 ]; then
   if "$root/tools/build.sh" "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       meson test -C "$root/build-asan" --print-errorlogs --num-processes "$jobs" --suite unit --suite cli \
-      --suite subgroup8
+      --suite examples --suite fuzz --suite reliability --suite subgroup8
     [ $? -ne 0 ] && rc=1
     read -r p2 f2 < <(summary "$root/build-asan/meson-logs/testlog.json")
   else

@@ -43,7 +43,8 @@ vtc_result vtc_fail(vtc_context ctx, vtc_result r, const char *fmt, ...)
 vtc_result vtc_vk_fail(vtc_context ctx, VkResult vr, const char *what)
 {
     vtc_result r = VTC_ERROR_VULKAN;
-    if (vr == VK_ERROR_OUT_OF_HOST_MEMORY || vr == VK_ERROR_OUT_OF_DEVICE_MEMORY)
+    /* a failed map is address space running out: memory, not a broken device */
+    if (vr == VK_ERROR_OUT_OF_HOST_MEMORY || vr == VK_ERROR_OUT_OF_DEVICE_MEMORY || vr == VK_ERROR_MEMORY_MAP_FAILED)
         r = VTC_ERROR_OUT_OF_MEMORY;
     else if (vr == VK_ERROR_DEVICE_LOST)
         r = VTC_ERROR_DEVICE_LOST;
@@ -248,6 +249,17 @@ VTC_API void vtc_context_destroy(vtc_context ctx)
         free(ctx);
 }
 
+/* Before the context exists, an error goes to the descriptor's log callback
+   when it has one (the ABI promises every error a message there). */
+static vtc_result create_fail(const vtc_context_desc *desc, vtc_result r, const char *msg)
+{
+    if (desc->log) {
+        desc->log(desc->log_user, VTC_LOG_ERROR, msg);
+        return r;
+    }
+    return vtc_fail(NULL, r, "%s", msg);
+}
+
 VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context *out)
 {
     static const vtc_context_desc defaults = {0};
@@ -260,10 +272,10 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
                         desc->size, sizeof(vtc_context_desc));
     const vtc_allocator *al = desc->allocator;
     if (al && (!al->alloc || !al->free))
-        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_allocator needs both alloc and free");
+        return create_fail(desc, VTC_ERROR_INVALID_ARGUMENT, "vtc_allocator needs both alloc and free");
     vtc_context ctx = al ? al->alloc(al->user, sizeof(*ctx), 64) : malloc(sizeof(*ctx));
     if (!ctx)
-        return vtc_fail(NULL, VTC_ERROR_OUT_OF_MEMORY, "out of host memory creating the context");
+        return create_fail(desc, VTC_ERROR_OUT_OF_MEMORY, "out of host memory creating the context");
     memset(ctx, 0, sizeof(*ctx));
     atomic_init(&ctx->validation_messages, 0);
     if (al) {

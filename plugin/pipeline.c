@@ -43,15 +43,24 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *
     dci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
     dci.bindingCount = nbind;
     dci.pBindings = b;
-    VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &ctx->set_layouts[nbind]));
+    /* A set layout left by an earlier call whose pipeline layout failed is
+       reused, not created again (that leaked it). Handles are stored only on
+       success: a failed vkCreate* leaves its output undefined. */
+    if (!ctx->set_layouts[nbind]) {
+        VkDescriptorSetLayout sl;
+        VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &sl));
+        ctx->set_layouts[nbind] = sl;
+    }
     VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES};
     VkPipelineLayoutCreateInfo lci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
     lci.setLayoutCount = 1;
     lci.pSetLayouts = &ctx->set_layouts[nbind];
     lci.pushConstantRangeCount = 1;
     lci.pPushConstantRanges = &pcr;
-    VK_CHECK(ctx, ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &ctx->layouts[nbind]));
-    *out = ctx->layouts[nbind];
+    VkPipelineLayout pl;
+    VK_CHECK(ctx, ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &pl));
+    ctx->layouts[nbind] = pl;
+    *out = pl;
     return VTC_SUCCESS;
 }
 

@@ -6,12 +6,16 @@
 // key weights folded with the constant queries, LN gamma and 1/sqrt(dh), pb
 // the folded positional and LN-beta terms (use_pb). Reference path: x is the
 // projected key k (fp32), W the scaled queries laid out per head.
-// Invocation = (image, block of RB rows, token j): lanes walk consecutive
-// tokens, W is read at the same address by every lane (broadcast on CPUs).
+// Invocation = (image, block of RB rows, block of TJ tokens): register
+// blocking in 2-D, because CPU drivers (llvmpipe) turn every buffer load in
+// the loop into a per-lane gather: per quad of columns an invocation loads
+// TJ + RB vec4s and does 4*RB*TJ FMAs. Lanes walk consecutive token blocks of
+// one row block. Tokens past N clamp their loads and skip their stores.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 const uint RB = 8u;
-layout(std430, binding = 0) readonly buffer Xin { ELEM x[]; };       // [B][N][E]
+const uint TJ = 8u;
+layout(std430, binding = 0) readonly buffer Xin { ELEM4 x4[]; };     // [B][N][E/4]
 layout(std430, binding = 1) readonly buffer W { vec4 w[]; };         // [R][E/4]
 layout(std430, binding = 2) readonly buffer S { vec2 stats[]; };     // [B][N]
 layout(std430, binding = 3) readonly buffer PB { float pb[]; };      // [R][N]
@@ -21,25 +25,40 @@ layout(push_constant) uniform P { uint B; uint N; uint E; uint R; uint use_stats
 void main() {
     uint lin = group_linear() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     uint nrb = (p.R + RB - 1u) / RB;
-    if (lin >= p.B * nrb * p.N) return;
-    uint j = lin % p.N, t = lin / p.N;
+    uint njb = (p.N + TJ - 1u) / TJ;
+    if (lin >= p.B * nrb * njb) return;
+    uint jb = lin % njb, t = lin / njb;
     uint rb = t % nrb, b = t / nrb;
-    uint row0 = rb * RB;
+    uint row0 = rb * RB, j0 = jb * TJ;
     uint E4 = p.E / 4u;
-    vec2 st = p.use_stats != 0u ? stats[b * p.N + j] : vec2(0.0, 1.0);
     uint wrow[RB];
     [[unroll]] for (uint r = 0u; r < RB; r++) wrow[r] = min(row0 + r, p.R - 1u) * E4; // clamped rows are discarded
-    float acc[RB];
-    [[unroll]] for (uint r = 0u; r < RB; r++) acc[r] = 0.0;
-    uint xb = (b * p.N + j) * p.E;
-    for (uint f = 0u; f < E4; f++) {
-        uint xi = xb + 4u * f;
-        vec4 xv = vec4(float(x[xi]), float(x[xi + 1u]), float(x[xi + 2u]), float(x[xi + 3u])) - st.x;
-        [[unroll]] for (uint r = 0u; r < RB; r++) acc[r] += dot(xv, w[wrow[r] + f]);
+    uint xrow[TJ];
+    float mean[TJ];
+    [[unroll]] for (uint k = 0u; k < TJ; k++) {
+        uint j = min(j0 + k, p.N - 1u);   // clamped tokens are discarded
+        xrow[k] = (b * p.N + j) * E4;
+        mean[k] = p.use_stats != 0u ? stats[b * p.N + j].x : 0.0;
     }
-    [[unroll]] for (uint r = 0u; r < RB; r++) {
-        uint row = row0 + r;
-        if (row < p.R)
-            logit[(b * p.R + row) * p.N + j] = acc[r] * st.y + (p.use_pb != 0u ? pb[row * p.N + j] : 0.0);
+    float acc[RB][TJ];
+    [[unroll]] for (uint r = 0u; r < RB; r++)
+        [[unroll]] for (uint k = 0u; k < TJ; k++) acc[r][k] = 0.0;
+    for (uint f = 0u; f < E4; f++) {
+        vec4 xv[TJ];
+        [[unroll]] for (uint k = 0u; k < TJ; k++) xv[k] = vec4(x4[xrow[k] + f]) - mean[k];
+        [[unroll]] for (uint r = 0u; r < RB; r++) {
+            vec4 wv = w[wrow[r] + f];
+            [[unroll]] for (uint k = 0u; k < TJ; k++) acc[r][k] += dot(xv[k], wv);
+        }
+    }
+    [[unroll]] for (uint k = 0u; k < TJ; k++) {
+        uint j = j0 + k;
+        if (j >= p.N) continue;
+        float rstd = p.use_stats != 0u ? stats[b * p.N + j].y : 1.0;
+        [[unroll]] for (uint r = 0u; r < RB; r++) {
+            uint row = row0 + r;
+            if (row < p.R)
+                logit[(b * p.R + row) * p.N + j] = acc[r][k] * rstd + (p.use_pb != 0u ? pb[row * p.N + j] : 0.0);
+        }
     }
 }

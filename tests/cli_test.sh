@@ -125,5 +125,34 @@ expect_rc "composite_missing_flag_is_usage_error" 2 "$vtc" run composite --q "$t
 expect_rc "demo_runs_and_keeps_planted_tokens" 0 "$vtc" demo --repeat 3
 grep -q "planted dominant tokens kept: 24 of 24" "$tmp/out" && ok "demo_reports_planted_tokens" || fail "demo_reports_planted_tokens: $(cat "$tmp/out")"
 
+# vtc bench: help, one small shape end to end (calibration, timing, CPU check, JSON), usage errors
+expect_rc "bench_help" 0 "$vtc" bench --help
+grep -q -- "--json FILE" "$tmp/out" && grep -q "roof" "$tmp/out" && ok "bench_help_documents_options" \
+  || fail "bench_help_documents_options"
+expect_rc "bench_one_shape_runs" 0 "$vtc" bench --op visionzip --shape llava15 --repeat 3 --warmup 1 --quiet \
+  --json "$tmp/bench.json"
+grep -q "visionzip llava15" "$tmp/out" && grep -q "GB/s" "$tmp/out" && ok "bench_prints_the_table" \
+  || fail "bench_prints_the_table: $(head -c 600 "$tmp/out")"
+python3 - "$tmp/bench.json" <<'PY' && ok "bench_json_has_the_expected_keys" || fail "bench_json_has_the_expected_keys"
+import json, sys
+j = json.load(open(sys.argv[1]))
+c = j["calibration"]
+assert c["bandwidth_gbs"] > 0 and c["fp32_gflops"] > 0, c
+assert j["device"]["name"] and j["settings"]["repeat"] == 3, j["settings"]
+assert j["llm"]["layers"] == 32 and j["llm"]["dim"] == 4096, j["llm"]
+[r] = j["results"]
+assert (r["op"], r["shape"], r["status"], r["runs"]) == ("visionzip", "llava15", "ok", 3), r
+assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"], r
+for k in ("bytes", "flops", "gbs", "gflops", "roofline_fraction", "cpu_ref_ms", "speedup_vs_cpu"):
+    assert r[k] > 0, (k, r)
+assert r["check"] == "pass" and r["nmse"] < 1e-6, r
+s = r["llm_savings"]
+assert (s["visual_tokens_in"], s["visual_tokens_out"]) == (576, 64), s
+assert s["prefill_flops_before"] > s["prefill_flops_after"] > 0, s
+PY
+expect_rc "bench_unknown_option_is_usage_error" 2 "$vtc" bench --frobnicate
+expect_rc "bench_unknown_shape_is_usage_error" 2 "$vtc" bench --op composite --shape llava15
+expect_rc "bench_zero_repeat_is_usage_error" 2 "$vtc" bench --repeat 0
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -463,13 +463,39 @@ static vtc_bound pslice(const vtc_prep *p, VkDeviceSize off, VkDeviceSize len)
 typedef struct { uint32_t B, R, F, O, in_bs, in_rs, in_gs, ogroup, out_bs, out_rs; } linear_pc;
 typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
 
+/* Register blocks of the kernels (must match the shaders' constants). */
+#define SC_RB 8u   /* compress_scores: rows x tokens */
+#define SC_TJ 8u
+#define AX_RB 8u   /* compress_ax: rows x column quads */
+#define AX_TQ 2u
+#define LN_RB 4u   /* compress_linear: rows x output quads */
+#define LN_TQ 2u
+
+static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* Records `n` invocations of a blocked kernel. Small calls (one query, few
+   tokens) have few invocations: smaller workgroups keep every CPU thread of
+   llvmpipe busy (it runs a workgroup on one thread). */
+static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
+                          const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t n)
+{
+    uint32_t wg = VTC_WG, gx, gy;
+    while (wg > 32u && n < (uint64_t)wg * 8u)
+        wg /= 2u;
+    vtc_grid_2d(rec->ctx, cdiv(n, wg), &gx, &gy);
+    return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, wg, spec, nspec, gx, gy, 1);
+}
+
+/* Every input stride and width is a multiple of 4 (E is): the kernel reads
+   rows as vec4. A block of LN_TQ output quads shares its input row unless the
+   column groups (heads) are narrower than the block. */
 static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in, const vtc_bound *wt,
                          const vtc_bound *bias, const vtc_bound *out, const linear_pc *pc)
 {
-    uint32_t gx, gy;
     vtc_bound b[4] = {*in, *wt, *bias, *out};
-    vtc_grid_for(rec->ctx, (uint64_t)pc->B * ((pc->R + 3) / 4) * pc->O, &gx, &gy);
-    return vtc_dispatch(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), VTC_WG, NULL, 0, gx, gy, 1);
+    uint32_t shared = pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0;
+    uint64_t n = (uint64_t)pc->B * cdiv(pc->R, LN_RB) * cdiv(pc->O / 4, LN_TQ);
+    return blocked(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), &shared, 1, n);
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
@@ -504,10 +530,10 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound ax_in, ax_out;
     struct { uint32_t B, N, E, R, use_stats, use_pb; } scp = {B, N, E, QH, 1, 1};
     ax_pc axp;
+    uint64_t n_sc = (uint64_t)B * cdiv(QH, SC_RB) * cdiv(N, SC_TJ);
     if (fast) {
         vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
-        vtc_grid_for(ctx, (uint64_t)B * ((QH + 7) / 8) * N, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "compress_scores", 0, b_sc, 5, &scp, sizeof(scp), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = blocked(rec, "compress_scores", 0, b_sc, 5, &scp, sizeof(scp), NULL, 0, n_sc)))
             return r;
         ax_in = t[T_X];
         ax_out = vtc_scratch_slice(rec, o, (uint64_t)B * QH * E * 4); /* Y = A X per (query, head) */
@@ -529,8 +555,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         scp.use_stats = 0;
         scp.use_pb = 0;
         vtc_bound b_sc[5] = {K, wslice(w, W_WQS), stats, pb, logit};
-        vtc_grid_for(ctx, (uint64_t)B * ((QH + 7) / 8) * N, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "compress_scores", F32, b_sc, 5, &scp, sizeof(scp), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = blocked(rec, "compress_scores", F32, b_sc, 5, &scp, sizeof(scp), NULL, 0, n_sc)))
             return r;
         ax_in = V;
         ax_out = ctxb; /* the head owning column f picks its attention row: concat_h(A_h v_h) directly */
@@ -549,9 +574,10 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
             return r;
     }
     vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
-    vtc_grid_for(ctx, (uint64_t)B * ((axp.R + 7) / 8) * E, &gx, &gy);
-    if ((r = vtc_dispatch(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), VTC_WG, NULL, 0, gx, gy,
-                          1)))
+    /* {A rows vec4-aligned, one A row per invocation's column block} */
+    uint32_t ax_spec[2] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0};
+    if ((r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 2,
+                     (uint64_t)B * cdiv(axp.R, AX_RB) * cdiv(E / 4, AX_TQ))))
         return r;
     if (fast) {
         /* values: head h of query i reads its own A X row */

@@ -1,0 +1,244 @@
+/*
+ * `vtc bench`: each op on its standard shapes, timed on vtc's own device,
+ * against the device's limits measured in the same run (calibration).
+ *
+ *   bench_vk.c        Vulkan helper on vtc's device (buffers, a command pool,
+ *                     timestamps, the calibration pipelines)
+ *   bench_calib.c     streaming copy -> GB/s, FMA chain -> GFLOP/s (fp32, fp16)
+ *   bench_run.c       timing loop, statistics, device tensors, progress line
+ *   bench_llm.c       LLM prefill FLOPs (what a token reduction saves)
+ *   bench_visionzip.c, bench_compress.c, bench_composite.c: the op cases
+ *   bench_report.c    human table and JSON
+ *   ../cli_bench.c    options and the order of things
+ *
+ * Times are GPU time from vtc's own timestamps (vtc_context_stats.
+ * last_gpu_time_ns of a synchronous call on device tensors: no transfers are
+ * timed) when the device has timestamps, else host wall-clock per call.
+ */
+#ifndef VTC_BENCH_H
+#define VTC_BENCH_H
+
+#include "vtc.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- Vulkan helper ------------------------------------------------------ */
+typedef struct bench_vk {
+    VkDevice device;
+    VkQueue queue;
+    VkPhysicalDeviceMemoryProperties mem;
+    VkCommandPool pool;
+    VkQueryPool timestamps;          /* VK_NULL_HANDLE when the queue has none */
+    double ts_period_ns;
+    uint64_t ts_mask;
+#define BVK(name) PFN_vk##name name;
+#define BENCH_VK_DEVICE_FUNCS                                                                                   \
+    BVK(CreateBuffer) BVK(DestroyBuffer) BVK(GetBufferMemoryRequirements) BVK(AllocateMemory) BVK(FreeMemory)  \
+    BVK(BindBufferMemory) BVK(MapMemory) BVK(CreateCommandPool) BVK(DestroyCommandPool)                        \
+    BVK(AllocateCommandBuffers) BVK(FreeCommandBuffers) BVK(BeginCommandBuffer) BVK(EndCommandBuffer)          \
+    BVK(CmdPipelineBarrier) BVK(CmdCopyBuffer) BVK(QueueSubmit) BVK(QueueWaitIdle) BVK(CreateQueryPool)        \
+    BVK(DestroyQueryPool) BVK(CmdResetQueryPool) BVK(CmdWriteTimestamp) BVK(GetQueryPoolResults)               \
+    BVK(CreateShaderModule) BVK(DestroyShaderModule) BVK(CreateDescriptorSetLayout)                            \
+    BVK(DestroyDescriptorSetLayout) BVK(CreatePipelineLayout) BVK(DestroyPipelineLayout)                       \
+    BVK(CreateComputePipelines) BVK(DestroyPipeline) BVK(CreateDescriptorPool) BVK(DestroyDescriptorPool)      \
+    BVK(AllocateDescriptorSets) BVK(UpdateDescriptorSets) BVK(CmdBindPipeline) BVK(CmdBindDescriptorSets)      \
+    BVK(CmdPushConstants) BVK(CmdDispatch)
+    BENCH_VK_DEVICE_FUNCS
+#undef BVK
+} bench_vk;
+
+/* Loads device functions through the gipa vtc exposes (VK_NO_PROTOTYPES: the
+   CLI links no Vulkan loader). Returns 0, or -1 with a message in err. */
+int bench_vk_init(bench_vk *vk, const vtc_api_v1 *api, vtc_context ctx, char *err, size_t errlen);
+void bench_vk_destroy(bench_vk *vk);
+
+/* A storage buffer on vtc's device: device-local memory when there is any,
+   mapped when that memory is also host-visible (CPU devices, unified memory,
+   resizable BAR); otherwise filled and read through a staging buffer. */
+typedef struct bench_buf {
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    void *map;                       /* NULL when not host-visible */
+    size_t bytes;
+} bench_buf;
+int bench_buf_create(bench_vk *vk, size_t bytes, int host_visible_only, bench_buf *out);
+void bench_buf_destroy(bench_vk *vk, bench_buf *b);
+/* Host <-> buffer copies (whole bytes); the upload ends with a barrier to
+   compute-shader reads, so vtc's dispatches may read the data next. 0 on success. */
+int bench_buf_upload(bench_vk *vk, bench_buf *b, const void *data, size_t bytes);
+int bench_buf_download(bench_vk *vk, const bench_buf *b, void *data, size_t bytes);
+
+/* A compute pipeline with `nbind` storage buffers (set 0, bindings 0..n-1)
+   and `push_bytes` of push constants. */
+typedef struct bench_pipe {
+    VkShaderModule module;
+    VkDescriptorSetLayout dsl;
+    VkPipelineLayout layout;
+    VkPipeline pipeline;
+    VkDescriptorPool dpool;
+    VkDescriptorSet set;
+    uint32_t push_bytes;
+} bench_pipe;
+int bench_pipe_create(bench_vk *vk, const uint32_t *code, size_t words, const bench_buf *const *bufs, uint32_t nbind,
+                      uint32_t push_bytes, bench_pipe *out);
+void bench_pipe_destroy(bench_vk *vk, bench_pipe *p);
+/* Records, submits and waits for one dispatch of gx workgroups; *ns is the
+   GPU time between timestamps around it (host time without timestamps).
+   0 on success. */
+int bench_pipe_run(bench_vk *vk, const bench_pipe *p, const void *push, uint32_t gx, double *ns);
+
+/* ---- statistics ---------------------------------------------------------- */
+typedef struct bench_stats {
+    int n;
+    double median, min, max, p25, p75;   /* same unit as the samples */
+} bench_stats;
+/* Sorts x in place. Quartiles by linear interpolation. */
+void bench_stats_of(double *x, int n, bench_stats *out);
+
+/* ---- calibration ----------------------------------------------------------- */
+typedef struct bench_calib {
+    double bw_gbs;                   /* best streaming-copy bandwidth, read + write bytes */
+    double bw_median_gbs;
+    double fp32_gflops, fp32_median_gflops;
+    double fp16_gflops, fp16_median_gflops;   /* 0: fp16 arithmetic not available */
+    double copy_mib;                 /* size of each copy buffer */
+    int runs;
+    int gpu_timed;                   /* 1: timestamps; 0: host clock */
+} bench_calib;
+int bench_calibrate(bench_vk *vk, const vtc_device_info *info, int runs, bench_calib *out, char *err, size_t errlen);
+
+/* ---- LLM prefill cost ------------------------------------------------------- */
+typedef struct bench_llm {
+    const char *name;
+    int layers, dim, ffn;
+    int text_tokens;                 /* text tokens next to the visual ones */
+} bench_llm;
+/* Named presets; NULL when unknown. bench_llm_names lists them for --help. */
+const bench_llm *bench_llm_preset(const char *name);
+extern const char bench_llm_names[];
+/* Prefill FLOPs of n tokens through the whole decoder stack (see bench_llm.c). */
+double bench_llm_prefill_flops(const bench_llm *m, double n);
+/* The same with composite attention: `visual` of the n positions are visual
+   (kind[] 1), so their q projection and their attention rows are skipped. */
+double bench_llm_prefill_flops_composite(const bench_llm *m, int n, const uint8_t *kind);
+
+/* ---- one result row ---------------------------------------------------------- */
+#define BENCH_OK 0
+#define BENCH_SKIPPED 1
+#define BENCH_ERROR 2
+
+typedef struct bench_row {
+    char op[16];
+    char shape[32];
+    char desc[160];                  /* the shape in words */
+    int status;
+    char detail[200];                /* skip reason or error */
+    bench_stats ms;                  /* per-call time, milliseconds */
+    double host_median_ms;           /* wall-clock per synchronous call, for reference */
+    int gpu_timed;
+    double bytes, flops;             /* from the op's formula */
+    double cpu_ms;                   /* CPU reference, < 0 when not run */
+    double nmse;                     /* GPU output vs CPU reference, < 0 when not checked */
+    int check_failed;
+    /* what it saves in the LLM (0 when not applicable) */
+    double tokens_in, tokens_out;    /* visual tokens into / out of the op, whole call */
+    double llm_before, llm_after;    /* LLM prefill FLOPs */
+    char llm_note[96];
+} bench_row;
+
+/* ---- the run ------------------------------------------------------------------- */
+typedef struct bench_opts {
+    const char *op;                  /* NULL: all */
+    const char *shape;               /* NULL: all; a prefix */
+    const char *json;
+    int repeat, warmup;
+    double max_time_s;               /* 0: no limit on timed runs per shape */
+    int no_cpu, quiet;
+    uint32_t dtype;                  /* VTC_DTYPE_F32 / F16 */
+    bench_llm llm;
+} bench_opts;
+
+typedef struct bench_ctx {
+    const vtc_api_v1 *api;
+    vtc_context ctx;
+    vtc_device_info info;
+    bench_vk vk;
+    bench_calib calib;
+    const bench_opts *opt;
+    bench_row *rows;
+    int nrows, cap;
+    int progress_tty;                /* stderr is a terminal: redraw one line */
+    int step, steps;                 /* shapes done / planned, for the progress line */
+} bench_ctx;
+
+/* 1 when --shape selects `name` (exact name or a prefix of it, e.g. c1-n576). */
+int bench_shape_wanted(const bench_ctx *b, const char *name);
+/* Appends a row (zeroed, op and shape set). NULL when out of memory. */
+bench_row *bench_row_add(bench_ctx *b, const char *op, const char *shape);
+/* Progress on stderr: "[3/14] composite prefill: run 7/20". */
+void bench_progress(bench_ctx *b, const bench_row *row, const char *what, int i, int n);
+void bench_progress_done(bench_ctx *b);
+
+/* Times `call(user, &gpu_ms)`: synchronous vtc calls on device tensors that
+   set gpu_ms to their GPU time (bench_last_gpu_ms after each vtc call, summed
+   when one measurement is several calls; < 0: unknown, then host time is
+   used). opt->warmup untimed calls first (fewer when one takes over a second:
+   the first already compiled the pipelines), then opt->repeat timed ones,
+   stopping early after opt->max_time_s seconds once 3 are done. On an error,
+   row->status is SKIPPED (VTC_ERROR_UNSUPPORTED: "skipped (unsupported)") or
+   ERROR with the result string; the result is returned. */
+typedef vtc_result (*bench_call_fn)(void *user, double *gpu_ms);
+vtc_result bench_time_op(bench_ctx *b, bench_row *row, bench_call_fn call, void *user);
+/* GPU time of the context's last synchronous call in ms, or -1 when unknown. */
+double bench_last_gpu_ms(const bench_ctx *b);
+/* Times the CPU reference `fn(user)`: once when it takes over 0.5 s, else the
+   best of up to 3 runs. Sets row->cpu_ms. Skipped (cpu_ms = -1) with --no-cpu. */
+void bench_time_cpu(bench_ctx *b, bench_row *row, void (*fn)(void *user), void *user);
+/* Compares a downloaded output (floats) with the CPU reference; sets nmse and
+   check_failed (NMSE above 1e-6 for f32 storage, 1e-4 for f16). */
+void bench_check(bench_ctx *b, bench_row *row, const float *got, const float *want, size_t n);
+
+/* Device tensors: a buffer holding `n` floats converted to the run dtype
+   (or raw bytes for ints), and its tensor view. */
+typedef struct bench_dt {
+    bench_buf buf;
+    vtc_tensor t;
+} bench_dt;
+int bench_dt_floats(bench_ctx *b, bench_dt *d, const float *host, uint32_t ndim, const int64_t *shape);
+int bench_dt_raw(bench_ctx *b, bench_dt *d, uint32_t dtype, const void *host, uint32_t ndim, const int64_t *shape);
+/* Reads a float tensor back as fp32 (malloc'd; NULL on failure). */
+float *bench_dt_read_floats(bench_ctx *b, const bench_dt *d);
+void bench_dt_free(bench_ctx *b, bench_dt *d);
+size_t bench_dsize(uint32_t dtype);
+/* Rounds through the run dtype in place (so the CPU reference sees what the device sees). */
+void bench_round_to_dtype(uint32_t dtype, float *x, size_t n);
+
+/* Random data (splitmix64 via tests/ref). */
+void bench_fill_normal(uint64_t *state, float *x, size_t n, float scale);
+
+/* ---- ops ------------------------------------------------------------------------- */
+/* Each runs the shapes --shape selects and appends rows; returns the number
+   of shapes it would run (for the progress count) when count_only. */
+int bench_visionzip(bench_ctx *b, int count_only);
+int bench_compress(bench_ctx *b, int count_only);
+int bench_composite(bench_ctx *b, int count_only);
+/* Names of each op's shapes, for --help and --shape checks. */
+extern const char *const bench_visionzip_shapes[];
+extern const char *const bench_compress_shapes[];
+extern const char *const bench_composite_shapes[];
+
+/* ---- report ------------------------------------------------------------------------ */
+void bench_report_human(const bench_ctx *b, FILE *f);
+int bench_report_json(const bench_ctx *b, const char *path); /* 0 on success */
+
+/* embedded calibration SPIR-V (bench_spirv.c, generated) */
+extern const uint32_t bench_spv_bench_copy_f32_sh[];
+extern const size_t bench_spv_bench_copy_f32_sh_words;
+extern const uint32_t bench_spv_bench_fma_f32_sh[];
+extern const size_t bench_spv_bench_fma_f32_sh_words;
+extern const uint32_t bench_spv_bench_fma_f16_sh[];
+extern const size_t bench_spv_bench_fma_f16_sh_words;
+
+#endif

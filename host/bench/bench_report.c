@@ -1,0 +1,305 @@
+/*
+ * The results: a human table (stdout) and JSON (--json FILE), from the same
+ * rows. Derived figures, computed here only:
+ *   achieved GB/s     = bytes / median time
+ *   achieved GFLOP/s  = flops / median time
+ *   roofline fraction = max(bytes / bandwidth, flops / fp32 peak) / median
+ *     (ops do their maths in fp32 whatever the storage, so the fp32 peak is
+ *     the compute roof; "bound" names the larger of the two terms)
+ *   vs CPU            = CPU reference time / median
+ * and the issue's targets, each reported as measured (met or not).
+ */
+#include "bench.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <string.h>
+
+static double roof_ms(const bench_ctx *b, const bench_row *r, int *compute_bound)
+{
+    double tb = b->calib.bw_gbs > 0 ? r->bytes / b->calib.bw_gbs : 0;          /* ns */
+    double tf = b->calib.fp32_gflops > 0 ? r->flops / b->calib.fp32_gflops : 0; /* ns */
+    if (compute_bound)
+        *compute_bound = tf > tb;
+    return (tf > tb ? tf : tb) * 1e-6;
+}
+
+static const bench_row *find(const bench_ctx *b, const char *op, const char *shape)
+{
+    for (int i = 0; i < b->nrows; i++)
+        if (!strcmp(b->rows[i].op, op) && !strcmp(b->rows[i].shape, shape) && b->rows[i].status == BENCH_OK)
+            return &b->rows[i];
+    return NULL;
+}
+
+static int was_run(const bench_ctx *b, const char *op, const char *shape)
+{
+    for (int i = 0; i < b->nrows; i++)
+        if (!strcmp(b->rows[i].op, op) && !strcmp(b->rows[i].shape, shape))
+            return 1;
+    return 0;
+}
+
+typedef struct target {
+    const char *name;
+    double value, goal;   /* value < 0: not measured */
+    const char *unit;     /* "%" (fractions) or "x" */
+    const char *why;      /* why not measured */
+} target;
+
+static int targets(const bench_ctx *b, target *t)
+{
+    int n = 0;
+    const bench_row *r;
+    if (was_run(b, "visionzip", "video")) {
+        r = find(b, "visionzip", "video");
+        t[n++] = (target){"visionzip video (B=64) roofline fraction", r ? roof_ms(b, r, NULL) / r->ms.median : -1, 0.5,
+                          "%", "not measured"};
+    }
+    if (was_run(b, "composite", "prefill")) {
+        r = find(b, "composite", "prefill");
+        t[n++] = (target){"composite prefill share of the fp32 FMA peak",
+                          r && b->calib.fp32_gflops > 0 ? r->flops / (r->ms.median * 1e6) / b->calib.fp32_gflops : -1,
+                          0.3, "%", "not measured"};
+        const bench_row *a = find(b, "composite", "prefill-alltext");
+        if (was_run(b, "composite", "prefill-alltext"))
+            t[n++] = (target){"composite prefill speed-up over the all-text call", r && a ? a->ms.median / r->ms.median : -1,
+                              3, "x", "not measured"};
+    }
+    if (was_run(b, "compress", "c1-n576-fast") && was_run(b, "compress", "c1-n576-ref")) {
+        const bench_row *f = find(b, "compress", "c1-n576-fast"), *s = find(b, "compress", "c1-n576-ref");
+        t[n++] = (target){"compress fast path speed-up over the reference path (C=1, N=576)",
+                          f && s ? s->ms.median / f->ms.median : -1, 50, "x", "skipped or failed"};
+    }
+    return n;
+}
+
+static const char *type_name(uint32_t t)
+{
+    switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU device";
+    default: return "other";
+    }
+}
+
+/* ---- human ------------------------------------------------------------------- */
+void bench_report_human(const bench_ctx *b, FILE *f)
+{
+    const vtc_device_info *d = &b->info;
+    const bench_opts *o = b->opt;
+    fprintf(f, "vtc bench on %s (%s)\n  driver %s, Vulkan %u.%u.%u\n", d->name, type_name(d->device_type), d->driver,
+            VK_API_VERSION_MAJOR(d->api_version), VK_API_VERSION_MINOR(d->api_version),
+            VK_API_VERSION_PATCH(d->api_version));
+    fprintf(f, "  times: %s, median of %d runs (n: fewer under --max-time) after %d warm-up, %s tensors on the\n"
+               "  device (no transfers timed)\n\n",
+            b->calib.gpu_timed ? "GPU timestamps" : "host clock (no timestamps)", o->repeat, o->warmup,
+            o->dtype == VTC_DTYPE_F16 ? "f16" : "f32");
+    const bench_calib *c = &b->calib;
+    fprintf(f, "calibration (best of %d, median in brackets)\n", c->runs);
+    fprintf(f, "  bandwidth   streaming copy of %.0f MiB, vec4   %10.1f GB/s      [%.1f]\n", c->copy_mib, c->bw_gbs,
+            c->bw_median_gbs);
+    fprintf(f, "  fp32 peak   FMA chain                       %10.1f GFLOP/s   [%.1f]\n", c->fp32_gflops,
+            c->fp32_median_gflops);
+    if (c->fp16_gflops > 0)
+        fprintf(f, "  fp16 peak   FMA chain                       %10.1f GFLOP/s   [%.1f]\n", c->fp16_gflops,
+                c->fp16_median_gflops);
+    else
+        fprintf(f, "  fp16 peak   not measured (no shaderFloat16 in use)\n");
+
+    fprintf(f, "\n%-9s %-15s %9s %21s %3s %8s %8s %6s %4s %10s %8s %8s\n", "op", "shape", "median ms", "min .. max ms",
+            "n", "GB/s", "GFLOP/s", "roof", "by", "CPU ref ms", "vs CPU", "NMSE");
+    for (int i = 0; i < b->nrows; i++) {
+        const bench_row *r = &b->rows[i];
+        if (r->status != BENCH_OK) {
+            fprintf(f, "%-9s %-15s %s\n", r->op, r->shape, r->detail);
+            continue;
+        }
+        int cb;
+        double roof = roof_ms(b, r, &cb), s = r->ms.median * 1e-3;
+        char range[40], cpu[24] = "-", ratio[24] = "-", nmse[24] = "-";
+        snprintf(range, sizeof(range), "%.3f .. %.3f", r->ms.min, r->ms.max);
+        if (r->cpu_ms >= 0) {
+            snprintf(cpu, sizeof(cpu), "%.1f", r->cpu_ms);
+            snprintf(ratio, sizeof(ratio), "%.1fx", r->cpu_ms / r->ms.median);
+        }
+        if (r->nmse >= 0)
+            snprintf(nmse, sizeof(nmse), "%.0e%s", r->nmse, r->check_failed ? "!" : "");
+        fprintf(f, "%-9s %-15s %9.3f %21s %3d %8.2f %8.2f %5.1f%% %4s %10s %8s %8s\n", r->op, r->shape, r->ms.median,
+                range, r->ms.n, r->bytes / s * 1e-9, r->flops / s * 1e-9, 100 * roof / r->ms.median, cb ? "FLOP" : "mem", cpu, ratio,
+                nmse);
+    }
+    fprintf(f, "  roof = max(bytes/bandwidth, FLOPs/fp32 peak) / median; by = the larger term; NMSE vs the CPU reference"
+               " ('!': above tolerance)\n");
+
+    fprintf(f, "\nshapes\n");
+    for (int i = 0; i < b->nrows; i++)
+        fprintf(f, "  %-9s %-15s %s\n", b->rows[i].op, b->rows[i].shape, b->rows[i].desc);
+
+    const bench_llm *m = &o->llm;
+    fprintf(f, "\nwhat it saves: LLM prefill FLOPs, %s (%d layers, d=%d, ffn %d), %d text tokens\n", m->name, m->layers,
+            m->dim, m->ffn, m->text_tokens);
+    fprintf(f, "%-9s %-15s %12s %12s %8s %11s %9s   %s\n", "op", "shape", "GFLOP before", "GFLOP after", "saved",
+            "op GFLOP", "op ms", "");
+    for (int i = 0; i < b->nrows; i++) {
+        const bench_row *r = &b->rows[i];
+        if (r->llm_before <= 0)
+            continue;
+        char ms[24] = "-";
+        if (r->status == BENCH_OK)
+            snprintf(ms, sizeof(ms), "%.3f", r->ms.median);
+        fprintf(f, "%-9s %-15s %12.1f %12.1f %7.1f%% %11.3f %9s   %s\n", r->op, r->shape, r->llm_before * 1e-9,
+                r->llm_after * 1e-9, 100 * (1 - r->llm_after / r->llm_before), r->flops * 1e-9, ms, r->llm_note);
+    }
+    for (int i = 0; i < b->nrows; i++)
+        if (!strcmp(b->rows[i].op, "composite") && b->rows[i].llm_before > 0) {
+            fprintf(f, "  composite rows: op GFLOP and ms are one layer's; the LLM runs it once per layer (x%d)\n",
+                    m->layers);
+            break;
+        }
+
+    target t[8];
+    int nt = targets(b, t);
+    if (nt) {
+        fprintf(f, "\ntargets (issue 6)\n");
+        for (int i = 0; i < nt; i++) {
+            if (t[i].value < 0) {
+                fprintf(f, "  %-66s %s\n", t[i].name, t[i].why);
+                continue;
+            }
+            int pct = !strcmp(t[i].unit, "%");
+            fprintf(f, "  %-66s %7.1f%s (goal >= %g%s): %s\n", t[i].name, pct ? 100 * t[i].value : t[i].value,
+                    t[i].unit, pct ? 100 * t[i].goal : t[i].goal, t[i].unit, t[i].value >= t[i].goal ? "met" : "not met");
+        }
+    }
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+static json_object *num(double v)
+{
+    if (!isfinite(v))
+        return NULL; /* json null */
+    char s[32];
+    snprintf(s, sizeof(s), "%.6g", v);
+    return json_object_new_double_s(v, s);
+}
+
+static json_object *str(const char *s)
+{
+    return json_object_new_string(s);
+}
+
+#define ADD(o, k, v) json_object_object_add((o), (k), (v))
+
+int bench_report_json(const bench_ctx *b, const char *path)
+{
+    const vtc_device_info *d = &b->info;
+    const bench_opts *o = b->opt;
+    json_object *root = json_object_new_object();
+    ADD(root, "vtc_version", str(b->api->library_version()));
+    json_object *dev = json_object_new_object();
+    char ver[32];
+    snprintf(ver, sizeof(ver), "%u.%u.%u", VK_API_VERSION_MAJOR(d->api_version), VK_API_VERSION_MINOR(d->api_version),
+             VK_API_VERSION_PATCH(d->api_version));
+    ADD(dev, "name", str(d->name));
+    ADD(dev, "driver", str(d->driver));
+    ADD(dev, "type", str(type_name(d->device_type)));
+    ADD(dev, "vulkan", str(ver));
+    ADD(dev, "timestamps", json_object_new_boolean(b->calib.gpu_timed));
+    ADD(root, "device", dev);
+
+    json_object *set = json_object_new_object();
+    ADD(set, "repeat", json_object_new_int(o->repeat));
+    ADD(set, "warmup", json_object_new_int(o->warmup));
+    ADD(set, "dtype", str(o->dtype == VTC_DTYPE_F16 ? "f16" : "f32"));
+    ADD(set, "timing", str(b->calib.gpu_timed ? "gpu_timestamps" : "host_clock"));
+    ADD(root, "settings", set);
+
+    const bench_calib *c = &b->calib;
+    json_object *cal = json_object_new_object();
+    ADD(cal, "bandwidth_gbs", num(c->bw_gbs));
+    ADD(cal, "bandwidth_median_gbs", num(c->bw_median_gbs));
+    ADD(cal, "copy_mib", num(c->copy_mib));
+    ADD(cal, "fp32_gflops", num(c->fp32_gflops));
+    ADD(cal, "fp32_median_gflops", num(c->fp32_median_gflops));
+    ADD(cal, "fp16_gflops", c->fp16_gflops > 0 ? num(c->fp16_gflops) : NULL);
+    ADD(cal, "fp16_median_gflops", c->fp16_gflops > 0 ? num(c->fp16_median_gflops) : NULL);
+    ADD(cal, "runs", json_object_new_int(c->runs));
+    ADD(root, "calibration", cal);
+
+    const bench_llm *m = &o->llm;
+    json_object *llm = json_object_new_object();
+    ADD(llm, "name", str(m->name));
+    ADD(llm, "layers", json_object_new_int(m->layers));
+    ADD(llm, "dim", json_object_new_int(m->dim));
+    ADD(llm, "ffn", json_object_new_int(m->ffn));
+    ADD(llm, "text_tokens", json_object_new_int(m->text_tokens));
+    ADD(root, "llm", llm);
+
+    json_object *rows = json_object_new_array();
+    for (int i = 0; i < b->nrows; i++) {
+        const bench_row *r = &b->rows[i];
+        json_object *j = json_object_new_object();
+        ADD(j, "op", str(r->op));
+        ADD(j, "shape", str(r->shape));
+        ADD(j, "description", str(r->desc));
+        ADD(j, "status", str(r->status == BENCH_OK ? "ok" : r->status == BENCH_SKIPPED ? "skipped" : "error"));
+        if (r->status != BENCH_OK)
+            ADD(j, "detail", str(r->detail));
+        ADD(j, "bytes", num(r->bytes));
+        ADD(j, "flops", num(r->flops));
+        if (r->status == BENCH_OK) {
+            int cb;
+            double roof = roof_ms(b, r, &cb), s = r->ms.median * 1e-3;
+            ADD(j, "runs", json_object_new_int(r->ms.n));
+            ADD(j, "gpu_timed", json_object_new_boolean(r->gpu_timed));
+            ADD(j, "median_ms", num(r->ms.median));
+            ADD(j, "min_ms", num(r->ms.min));
+            ADD(j, "max_ms", num(r->ms.max));
+            ADD(j, "p25_ms", num(r->ms.p25));
+            ADD(j, "p75_ms", num(r->ms.p75));
+            ADD(j, "host_median_ms", num(r->host_median_ms));
+            ADD(j, "gbs", num(r->bytes / s * 1e-9));
+            ADD(j, "gflops", num(r->flops / s * 1e-9));
+            ADD(j, "roofline_ms", num(roof));
+            ADD(j, "roofline_fraction", num(roof / r->ms.median));
+            ADD(j, "bound", str(cb ? "compute" : "memory"));
+            ADD(j, "cpu_ref_ms", r->cpu_ms >= 0 ? num(r->cpu_ms) : NULL);
+            ADD(j, "speedup_vs_cpu", r->cpu_ms >= 0 ? num(r->cpu_ms / r->ms.median) : NULL);
+            ADD(j, "nmse", r->nmse >= 0 ? num(r->nmse) : NULL);
+            ADD(j, "check", str(r->nmse < 0 ? "not_checked" : r->check_failed ? "fail" : "pass"));
+        }
+        if (r->llm_before > 0) {
+            json_object *s = json_object_new_object();
+            ADD(s, "visual_tokens_in", num(r->tokens_in));
+            ADD(s, "visual_tokens_out", num(r->tokens_out));
+            ADD(s, "prefill_flops_before", num(r->llm_before));
+            ADD(s, "prefill_flops_after", num(r->llm_after));
+            ADD(s, "saved_fraction", num(1 - r->llm_after / r->llm_before));
+            ADD(s, "note", str(r->llm_note));
+            ADD(j, "llm_savings", s);
+        }
+        json_object_array_add(rows, j);
+    }
+    ADD(root, "results", rows);
+
+    target t[8];
+    int nt = targets(b, t);
+    json_object *tj = json_object_new_array();
+    for (int i = 0; i < nt; i++) {
+        json_object *j = json_object_new_object();
+        ADD(j, "name", str(t[i].name));
+        ADD(j, "value", t[i].value >= 0 ? num(t[i].value) : NULL);
+        ADD(j, "goal", num(t[i].goal));
+        ADD(j, "unit", str(!strcmp(t[i].unit, "%") ? "fraction" : "ratio"));
+        ADD(j, "met", t[i].value >= 0 ? json_object_new_boolean(t[i].value >= t[i].goal) : NULL);
+        json_object_array_add(tj, j);
+    }
+    ADD(root, "targets", tj);
+
+    int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    json_object_put(root);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,231 @@
+/*
+ * `vtc bench`: options and the order of things (calibrate, run the ops,
+ * report). The measuring lives in host/bench/ (see bench.h).
+ */
+#include "cli.h"
+#include "bench/bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: vtc bench [--op OP] [--shape NAME] [--repeat N] [--warmup N] [--max-time S] [--json FILE]\n"
+    "                 [--dtype f32|f16] [--no-cpu] [--llm NAME] [--llm-layers N] [--llm-dim N] [--llm-ffn N] [--text-tokens N]\n"
+    "                 [--quiet]\n"
+    "\n"
+    "Measures each op on its standard shapes on the chosen device and sets the times against\n"
+    "the device's own limits, measured in the same run:\n"
+    "  calibration  a streaming-copy shader (vec4) gives the bandwidth in GB/s, an FMA-chain\n"
+    "               shader the fp32 peak in GFLOP/s (and fp16 where shaderFloat16 is in use)\n"
+    "  each shape   median and min..max of the timed runs (GPU timestamps when the device has\n"
+    "               them, else host time), on device tensors so no transfers are timed; bytes\n"
+    "               and FLOPs from the op's formula (host/bench/bench_<op>.c); achieved GB/s and\n"
+    "               GFLOP/s; roof = max(bytes/bandwidth, FLOPs/fp32 peak) / median\n"
+    "  CPU          the same workload through the CPU reference (tests/ref), its time, the\n"
+    "               ratio, and the NMSE of the device's output against it\n"
+    "  savings      LLM prefill FLOPs with and without the op's token reduction\n"
+    "and, last, the issue-6 targets as measured. Exit status 1 when a shape fails, an output\n"
+    "disagrees with the CPU reference, or (with --validation) the validation layer reports.\n"
+    "\n"
+    "  --op OP          only visionzip, compress or composite (default: all three)\n"
+    "  --shape NAME     only shapes whose name starts with NAME:\n"
+    "                     visionzip  llava15 llavanext video siglip\n"
+    "                     compress   c1-n576-fast c1-n576-ref c8-n576-fast c8-n576-ref\n"
+    "                                c1-n2304-fast c1-n2304-ref c8-n2304-fast c8-n2304-ref\n"
+    "                     composite  prefill prefill-alltext decode\n"
+    "  --repeat N       timed runs per shape (default 20)\n"
+    "  --warmup N       untimed runs first (default 2; the first compiles the pipelines, so one\n"
+    "                   is enough when a call takes over a second)\n"
+    "  --max-time S     stop a shape's timed runs after S seconds once 3 are done (default: no\n"
+    "                   limit; the run count is in the table and the JSON)\n"
+    "  --json FILE      also write the results as JSON\n"
+    "  --dtype f32|f16  storage of the float tensors (default f32; maths is fp32 either way)\n"
+    "  --no-cpu         skip the CPU reference (no ratio, no output check)\n"
+    "  --llm NAME       LLM shape for the savings: 7b (default), 13b, 8b, 0.5b\n"
+    "  --llm-layers N, --llm-dim N, --llm-ffn N   override the preset\n"
+    "  --text-tokens N  text tokens next to the visual ones (default 64)\n"
+    "  --quiet          no progress line on stderr\n"
+    "\n"
+    "A full run takes about 16 minutes on lavapipe with 2 CPU cores (the reference paths of\n"
+    "compress dominate); narrow it with --op/--shape/--repeat/--max-time.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("vtc bench: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs(" (see 'vtc bench --help')\n", stderr);
+    return 2;
+}
+
+static int shape_known(const char *op, const char *prefix)
+{
+    const char *const *lists[3] = {bench_visionzip_shapes, bench_compress_shapes, bench_composite_shapes};
+    const char *ops[3] = {"visionzip", "compress", "composite"};
+    for (int i = 0; i < 3; i++) {
+        if (op && strcmp(op, ops[i]))
+            continue;
+        for (const char *const *s = lists[i]; *s; s++)
+            if (!strncmp(*s, prefix, strlen(prefix)))
+                return 1;
+    }
+    return 0;
+}
+
+static int parse(int argc, char **argv, bench_opts *o)
+{
+    const bench_llm *preset = bench_llm_preset("7b");
+    o->llm = *preset;
+    o->repeat = 20;
+    o->warmup = 2;
+    o->dtype = VTC_DTYPE_F32;
+    int layers = -1, dim = -1, ffn = -1, text = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *v = "";
+        uint32_t u;
+        if (!strcmp(argv[i], "--no-cpu")) {
+            o->no_cpu = 1;
+        } else if (!strcmp(argv[i], "--quiet")) {
+            o->quiet = 1;
+        } else if (cli_opt(argc, argv, &i, "--op", &v)) {
+            if (v && strcmp(v, "visionzip") && strcmp(v, "compress") && strcmp(v, "composite"))
+                return usage_error("unknown op '%s' (visionzip, compress, composite)", v);
+            o->op = v;
+        } else if (cli_opt(argc, argv, &i, "--shape", &v)) {
+            o->shape = v;
+        } else if (cli_opt(argc, argv, &i, "--json", &v)) {
+            o->json = v;
+        } else if (cli_opt(argc, argv, &i, "--dtype", &v)) {
+            if (v && cli_parse_dtype(v, &o->dtype))
+                return usage_error("--dtype must be f32 or f16, not '%s'", v);
+        } else if (cli_opt(argc, argv, &i, "--max-time", &v)) {
+            float t;
+            if (v && (cli_parse_float(v, &t) || t < 0))
+                return usage_error("--max-time takes seconds, not '%s'", v);
+            if (v)
+                o->max_time_s = t;
+        } else if (cli_opt(argc, argv, &i, "--llm", &v)) {
+            if (v && !(preset = bench_llm_preset(v)))
+                return usage_error("unknown LLM '%s' (7b, 13b, 8b, 0.5b)", v);
+            if (v)
+                o->llm = *preset;
+        } else if (cli_opt(argc, argv, &i, "--repeat", &v) || cli_opt(argc, argv, &i, "--warmup", &v) ||
+                   cli_opt(argc, argv, &i, "--llm-layers", &v) || cli_opt(argc, argv, &i, "--llm-dim", &v) ||
+                   cli_opt(argc, argv, &i, "--llm-ffn", &v) || cli_opt(argc, argv, &i, "--text-tokens", &v)) {
+            const char *name = argv[v ? i - 1 : i];
+            if (v && (cli_parse_u32(v, &u) || u > 1000000))
+                return usage_error("bad number '%s'", v);
+            if (v) {
+                int zero_ok = !strcmp(name, "--warmup") || !strcmp(name, "--text-tokens");
+                if (!u && !zero_ok)
+                    return usage_error("%s must be at least 1", name);
+                int *dst = !strcmp(name, "--repeat")       ? &o->repeat
+                         : !strcmp(name, "--warmup")       ? &o->warmup
+                         : !strcmp(name, "--llm-layers")   ? &layers
+                         : !strcmp(name, "--llm-dim")      ? &dim
+                         : !strcmp(name, "--llm-ffn")      ? &ffn
+                                                           : &text;
+                *dst = (int)u;
+            }
+        } else {
+            return usage_error("unknown argument '%s'", argv[i]);
+        }
+        if (!v)
+            return usage_error("%s needs a value", argv[i]);
+    }
+    /* overrides after the preset, whatever their order on the command line */
+    if (layers >= 0)
+        o->llm.layers = layers;
+    if (dim >= 0)
+        o->llm.dim = dim;
+    if (ffn >= 0)
+        o->llm.ffn = ffn;
+    if (text >= 0)
+        o->llm.text_tokens = text;
+    if (layers >= 0 || dim >= 0 || ffn >= 0)
+        o->llm.name = "custom";
+    if (o->shape && !shape_known(o->op, o->shape))
+        return usage_error("no shape named '%s' for this op", o->shape);
+    return 0;
+}
+
+static int run_ops(bench_ctx *b)
+{
+    static const struct { const char *name; int (*fn)(bench_ctx *, int); } ops[] = {
+        {"visionzip", bench_visionzip}, {"compress", bench_compress}, {"composite", bench_composite}};
+    const int n = (int)(sizeof(ops) / sizeof(ops[0]));
+    for (int i = 0; i < n; i++)
+        if (!b->opt->op || !strcmp(b->opt->op, ops[i].name))
+            b->steps += ops[i].fn(b, 1);
+    for (int i = 0; i < n; i++)
+        if (!b->opt->op || !strcmp(b->opt->op, ops[i].name))
+            ops[i].fn(b, 0);
+    bench_progress_done(b);
+    return 0;
+}
+
+int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    bench_opts o;
+    memset(&o, 0, sizeof(o));
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc;
+
+    if (o.json) { /* fail now, not after a long run */
+        FILE *f = fopen(o.json, "w");
+        if (!f)
+            return cli_error("bench: cannot write %s", o.json);
+        fclose(f);
+    }
+    bench_ctx b;
+    memset(&b, 0, sizeof(b));
+    b.api = api;
+    b.opt = &o;
+    b.progress_tty = isatty(2);
+    vtc_context_desc d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    vtc_result r = api->context_create(&d, &b.ctx);
+    if (r)
+        return cli_vtc_error(api, "creating a context", r);
+    b.info.size = sizeof(b.info);
+    api->context_info(b.ctx, &b.info);
+    char err[256];
+    if (bench_vk_init(&b.vk, api, b.ctx, err, sizeof(err))) {
+        rc = cli_error("bench: %s", err);
+        goto out;
+    }
+    if (!o.quiet)
+        fprintf(stderr, "vtc bench: calibrating %s (bandwidth, FMA peak)\n", b.info.name);
+    int cal_runs = o.repeat < 3 ? 3 : o.repeat > 10 ? 10 : o.repeat;
+    if (bench_calibrate(&b.vk, &b.info, cal_runs, &b.calib, err, sizeof(err))) {
+        rc = cli_error("bench: calibration: %s", err);
+        goto out;
+    }
+    run_ops(&b);
+    bench_report_human(&b, stdout);
+    fflush(stdout);
+    if (o.json && bench_report_json(&b, o.json))
+        rc = cli_error("bench: cannot write %s", o.json);
+    for (int i = 0; i < b.nrows; i++)
+        if (b.rows[i].status == BENCH_ERROR || b.rows[i].check_failed)
+            rc = 1;
+    vtc_context_stats st;
+    memset(&st, 0, sizeof(st));
+    st.size = sizeof(st);
+    if (api->context_stats_get(b.ctx, &st) == VTC_SUCCESS && st.validation_messages) {
+        fprintf(stderr, "vtc: %llu validation-layer message(s)\n", (unsigned long long)st.validation_messages);
+        rc = 1;
+    }
+out:
+    bench_vk_destroy(&b.vk);
+    free(b.rows);
+    api->context_destroy(b.ctx);
+    return rc;
+}

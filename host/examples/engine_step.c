@@ -1,0 +1,312 @@
+#include "engine_step.h"
+#include "engine_projector.h"
+#include "ref.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+engine_case engine_case_small(uint32_t mode, uint64_t seed)
+{
+    engine_case c = {mode, 2, 12, 64, 4, 16, 16, 48, 32, seed};
+    return c;
+}
+
+vtc_result engine_vtc_context(engine_vk *e, const vtc_api_v1 *api, vtc_context *out)
+{
+    vtc_adopted_device ad;
+    memset(&ad, 0, sizeof(ad));
+    ad.size = sizeof(ad);
+    ad.queue_family = e->queue_family;
+    ad.instance = e->instance;
+    ad.physical_device = e->phys;
+    ad.device = e->device;
+    ad.queue = e->queue;
+    ad.get_instance_proc_addr = e->gipa;
+    ad.enabled = e->vtc_features;
+    ad.api_version = e->api_version;
+    /* no queue_lock: this engine records only, and vtc submits to the queue
+       only for synchronous calls, which this engine never makes */
+    vtc_context_desc desc;
+    memset(&desc, 0, sizeof(desc));
+    desc.size = sizeof(desc);
+    desc.adopted = &ad;
+    return api->context_create(&desc, out);
+}
+
+/* Where each tensor lives in the engine's buffers. */
+typedef struct step_layout {
+    VkDeviceSize hidden, metric, attn, q, k, w, b, in_total; /* encoder arena (and its staging twin) */
+    VkDeviceSize out, src, y, out_total;                     /* vtc's outputs and the projector's */
+} step_layout;
+
+static step_layout layout_of(const engine_vk *e, const engine_case *c, int rows)
+{
+    int N = 1 + c->grid * c->grid;
+    size_t nh = (size_t)c->B * N * c->D, nm = (size_t)c->B * N * c->Dm;
+    size_t na = (size_t)c->B * c->H * N, nq = (size_t)c->B * N * c->H * c->dh;
+    step_layout l;
+    memset(&l, 0, sizeof(l));
+    l.metric = engine_align(e, l.hidden + 4 * nh);
+    l.attn = engine_align(e, l.metric + 4 * nm);
+    l.q = engine_align(e, l.attn + (c->score_mode == VTC_SCORE_ATTN_CLS ? 4 * na : 0));
+    l.k = engine_align(e, l.q + (c->score_mode != VTC_SCORE_ATTN_CLS ? 4 * nq : 0));
+    l.w = engine_align(e, l.k + (c->score_mode != VTC_SCORE_ATTN_CLS ? 4 * nq : 0));
+    l.b = engine_align(e, l.w + 4 * (size_t)c->D * c->E);
+    l.in_total = l.b + 4 * (size_t)c->E;
+    size_t n_out = (size_t)c->B * rows;
+    l.out = 0;
+    l.src = engine_align(e, 4 * n_out * c->D);
+    l.y = engine_align(e, l.src + 4 * n_out);
+    l.out_total = l.y + 4 * n_out * c->E;
+    return l;
+}
+
+static vtc_tensor dev_tensor(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int ndim, const int64_t *shape)
+{
+    vtc_tensor t;
+    memset(&t, 0, sizeof(t));
+    t.size = sizeof(t);
+    t.dtype = dtype;
+    t.ndim = (uint32_t)ndim;
+    for (int i = 0; i < ndim; i++)
+        t.shape[i] = shape[i];
+    t.buffer = buf;
+    t.offset = off;
+    return t;
+}
+
+static void fill_normal(uint64_t *st, float *x, size_t n, float scale)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * ref_rng_normal(st);
+}
+
+/* The host-side inputs of one case, and what the CPU says the GPU must produce. */
+typedef struct step_data {
+    float *hidden, *metric, *attn, *q, *k, *w, *b, *want_out, *want_y;
+    int32_t *want_src;
+} step_data;
+
+static void step_data_free(step_data *d)
+{
+    free(d->hidden); free(d->metric); free(d->attn); free(d->q); free(d->k); free(d->w); free(d->b);
+    free(d->want_out); free(d->want_y); free(d->want_src);
+    memset(d, 0, sizeof(*d));
+}
+
+static int step_data_make(const engine_case *c, uint32_t dom, uint32_t ctx_tokens, int rows, step_data *d)
+{
+    int B = c->B, N = 1 + c->grid * c->grid;
+    size_t nh = (size_t)B * N * c->D, nm = (size_t)B * N * c->Dm;
+    size_t na = (size_t)B * c->H * N, nq = (size_t)B * N * c->H * c->dh;
+    memset(d, 0, sizeof(*d));
+    d->hidden = malloc(4 * nh);
+    d->metric = malloc(4 * nm);
+    d->attn = malloc(4 * na);
+    d->q = malloc(4 * nq);
+    d->k = malloc(4 * nq);
+    d->w = malloc(4 * (size_t)c->D * c->E);
+    d->b = malloc(4 * (size_t)c->E);
+    d->want_out = malloc(4 * (size_t)B * rows * c->D);
+    d->want_y = malloc(4 * (size_t)B * rows * c->E);
+    d->want_src = malloc(4 * (size_t)B * rows);
+    if (!d->hidden || !d->metric || !d->attn || !d->q || !d->k || !d->w || !d->b || !d->want_out || !d->want_y ||
+        !d->want_src)
+        return -1;
+    uint64_t st = c->seed;
+    fill_normal(&st, d->hidden, nh, 1.0f);
+    fill_normal(&st, d->metric, nm, 1.0f);
+    /* CLS attention rows: a few strong tokens, the rest faint, as in a real encoder */
+    for (size_t i = 0; i < na; i++)
+        d->attn[i] = ref_rng_uniform(&st, 0, 1) < 0.1f ? ref_rng_uniform(&st, 0.05f, 0.2f) : ref_rng_uniform(&st, 0, 0.002f);
+    fill_normal(&st, d->q, nq, 1.0f);
+    fill_normal(&st, d->k, nq, 1.0f);
+    fill_normal(&st, d->w, (size_t)c->D * c->E, 0.125f);
+    fill_normal(&st, d->b, (size_t)c->E, 0.1f);
+    if (ref_visionzip((int)c->score_mode, B, N, c->D, c->H, c->dh, c->Dm, (int)dom, (int)ctx_tokens, 1, 0.0f, d->attn,
+                      d->q, d->k, d->hidden, d->metric, d->want_out, d->want_src))
+        return -1;
+    engine_projector_ref(d->want_out, d->w, d->b, B * rows, c->D, c->E, d->want_y);
+    return 0;
+}
+
+typedef struct step_gpu {
+    engine_buf staging, arena, outputs, scratch, readback;
+    engine_projector proj;
+} step_gpu;
+
+static void step_gpu_free(engine_vk *e, step_gpu *g)
+{
+    engine_projector_destroy(e, &g->proj);
+    engine_buf_destroy(e, &g->staging);
+    engine_buf_destroy(e, &g->arena);
+    engine_buf_destroy(e, &g->outputs);
+    engine_buf_destroy(e, &g->scratch);
+    engine_buf_destroy(e, &g->readback);
+}
+
+int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const engine_case *c, const char *tag)
+{
+    uint32_t dom = 0, ctxt = 0;
+    api->token_split((uint32_t)c->tokens, 1, &dom, &ctxt);
+    int B = c->B, N = 1 + c->grid * c->grid, rows = 1 + (int)dom + (int)ctxt;
+    step_layout l = layout_of(e, c, rows);
+    step_data d;
+    step_gpu g;
+    memset(&g, 0, sizeof(g));
+    int ok = 0;
+    const char *why = "setup";
+    vtc_result r = VTC_SUCCESS;
+    if (step_data_make(c, dom, ctxt, rows, &d))
+        goto done;
+    why = "engine buffers";
+    if (engine_buf_create(e, l.in_total, 1, &g.staging) || engine_buf_create(e, l.in_total, 0, &g.arena) ||
+        engine_buf_create(e, l.out_total, 0, &g.outputs) || engine_buf_create(e, l.out_total, 1, &g.readback) ||
+        engine_projector_create(e, &g.proj))
+        goto done;
+    char *st = g.staging.map;
+    memcpy(st + l.hidden, d.hidden, 4 * (size_t)B * N * c->D);
+    memcpy(st + l.metric, d.metric, 4 * (size_t)B * N * c->Dm);
+    if (c->score_mode == VTC_SCORE_ATTN_CLS) {
+        memcpy(st + l.attn, d.attn, 4 * (size_t)B * c->H * N);
+    } else {
+        memcpy(st + l.q, d.q, 4 * (size_t)B * N * c->H * c->dh);
+        memcpy(st + l.k, d.k, 4 * (size_t)B * N * c->H * c->dh);
+    }
+    memcpy(st + l.w, d.w, 4 * (size_t)c->D * c->E);
+    memcpy(st + l.b, d.b, 4 * (size_t)c->E);
+
+    /* vtc's view of the engine's buffers: no copies, just (buffer, offset, shape) */
+    VkBuffer arena = g.arena.buffer, outs = g.outputs.buffer;
+    int64_t sh_h[3] = {B, N, c->D}, sh_m[3] = {B, N, c->Dm}, sh_a[3] = {B, c->H, N};
+    int64_t sh_q[4] = {B, N, c->H, c->dh}, sh_o[3] = {B, rows, c->D}, sh_s[2] = {B, rows};
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.score_mode = c->score_mode;
+    a.dominant = dom;
+    a.contextual = ctxt;
+    a.hidden = dev_tensor(arena, l.hidden, VTC_DTYPE_F32, 3, sh_h);
+    a.metric = dev_tensor(arena, l.metric, VTC_DTYPE_F32, 3, sh_m);
+    if (c->score_mode == VTC_SCORE_ATTN_CLS) {
+        a.attn = dev_tensor(arena, l.attn, VTC_DTYPE_F32, 3, sh_a);
+    } else {
+        a.q = dev_tensor(arena, l.q, VTC_DTYPE_F32, 4, sh_q);
+        a.k = dev_tensor(arena, l.k, VTC_DTYPE_F32, 4, sh_q);
+    }
+    a.out = dev_tensor(outs, l.out, VTC_DTYPE_F32, 3, sh_o);
+    a.src_idx = dev_tensor(outs, l.src, VTC_DTYPE_I32, 2, sh_s);
+    uint64_t scratch_bytes = 0;
+    r = api->query_scratch(ctx, VTC_OP_VISIONZIP, &a, &scratch_bytes);
+    why = "vtc_query_scratch";
+    if (r || (scratch_bytes && engine_buf_create(e, scratch_bytes, 0, &g.scratch)))
+        goto done;
+    size_t n_out = (size_t)B * rows;
+    engine_range rx = {outs, l.out, 4 * n_out * c->D}, rw = {arena, l.w, 4 * (size_t)c->D * c->E};
+    engine_range rb = {arena, l.b, 4 * (size_t)c->E}, ry = {outs, l.y, 4 * n_out * c->E};
+    engine_projector_bind(e, &g.proj, rx, rw, rb, ry);
+
+    vtc_context_stats before, after;
+    memset(&before, 0, sizeof(before));
+    memset(&after, 0, sizeof(after));
+    api->context_stats_get(ctx, &before);
+    VkCommandBuffer cmd;
+    why = "command buffer";
+    if (engine_cmd_begin(e, &cmd))
+        goto done;
+    /* the "encoder" writes its outputs: here a transfer, so the engine owes vtc a transfer->compute barrier */
+    VkBufferCopy up = {0, 0, l.in_total};
+    e->fn.vkCmdCopyBuffer(cmd, g.staging.buffer, arena, 1, &up);
+    engine_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT);
+    vtc_exec ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.size = sizeof(ex);
+    ex.cmd = cmd;
+    ex.scratch = g.scratch.buffer;
+    ex.scratch_size = scratch_bytes;
+    r = api->visionzip(ctx, &a, &ex);
+    /* vtc's outputs are compute-shader writes: one barrier, then the consumer reads them in place */
+    engine_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+    engine_projector_record(e, &g.proj, cmd, (uint32_t)n_out, (uint32_t)c->D, (uint32_t)c->E);
+    engine_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                   VK_ACCESS_TRANSFER_READ_BIT);
+    VkBufferCopy down = {0, 0, l.out_total};
+    e->fn.vkCmdCopyBuffer(cmd, outs, g.readback.buffer, 1, &down);
+    engine_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                   VK_ACCESS_HOST_READ_BIT);
+    api->context_stats_get(ctx, &after);
+    why = "vtc_visionzip (record)";
+    if (r) {
+        e->fn.vkEndCommandBuffer(cmd);
+        e->fn.vkFreeCommandBuffers(e->device, e->pool, 1, &cmd);
+        goto done;
+    }
+    why = "submit";
+    if (engine_cmd_submit_wait(e, cmd))
+        goto done;
+
+    const char *rb_map = g.readback.map;
+    double nmse_y = ref_nmse((const float *)(rb_map + l.y), d.want_y, n_out * c->E);
+    double nmse_out = ref_nmse((const float *)(rb_map + l.out), d.want_out, n_out * c->D);
+    size_t bad_src = ref_index_mismatches((const int32_t *)(rb_map + l.src), d.want_src, n_out);
+    ok = nmse_y <= 1e-9 && nmse_out <= 1e-9 && bad_src == 0 && after.device_allocations == before.device_allocations;
+    printf("%s - %s: B=%d N=%d D=%d mode %u -> %d rows/image (%u+%u+1), projector NMSE %.2e, vtc out NMSE %.2e, "
+           "%zu src_idx mismatches, scratch %llu B, vtc device allocations while recording %llu\n",
+           ok ? "ok" : "FAIL", tag, B, N, c->D, c->score_mode, rows, dom, ctxt, nmse_y, nmse_out, bad_src,
+           (unsigned long long)scratch_bytes,
+           (unsigned long long)(after.device_allocations - before.device_allocations));
+    why = NULL;
+done:
+    if (why)
+        printf("FAIL - %s: %s failed (%s)\n", tag, why, r ? api->result_string(r) : "engine");
+    step_gpu_free(e, &g);
+    step_data_free(&d);
+    return ok ? 0 : -1;
+}
+
+int engine_step_projector(engine_vk *e, uint64_t seed, const char *tag)
+{
+    enum { ROWS = 40, D = 32, E = 24 };
+    VkDeviceSize ox = 0, ow = engine_align(e, 4 * ROWS * D), ob = engine_align(e, ow + 4 * D * E);
+    VkDeviceSize oy = engine_align(e, ob + 4 * E), total = oy + 4 * ROWS * E;
+    float x[ROWS * D], w[D * E], b[E], want[ROWS * E];
+    uint64_t st = seed;
+    fill_normal(&st, x, ROWS * D, 1.0f);
+    fill_normal(&st, w, D * E, 0.2f);
+    fill_normal(&st, b, E, 0.1f);
+    engine_projector_ref(x, w, b, ROWS, D, E, want);
+    engine_buf buf;
+    engine_projector p;
+    memset(&p, 0, sizeof(p));
+    int ok = 0, ran = 0;
+    VkCommandBuffer cmd;
+    if (!engine_buf_create(e, total, 1, &buf)) {
+        memcpy((char *)buf.map + ox, x, sizeof(x));
+        memcpy((char *)buf.map + ow, w, sizeof(w));
+        memcpy((char *)buf.map + ob, b, sizeof(b));
+        engine_range rx = {buf.buffer, ox, sizeof(x)}, rw = {buf.buffer, ow, sizeof(w)};
+        engine_range rb = {buf.buffer, ob, sizeof(b)}, ry = {buf.buffer, oy, 4 * ROWS * E};
+        if (!engine_projector_create(e, &p) && !engine_cmd_begin(e, &cmd)) {
+            engine_projector_bind(e, &p, rx, rw, rb, ry);
+            engine_barrier(e, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                           VK_ACCESS_SHADER_READ_BIT);
+            engine_projector_record(e, &p, cmd, ROWS, D, E);
+            engine_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                           VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+            if (!engine_cmd_submit_wait(e, cmd)) {
+                double nmse = ref_nmse((const float *)((char *)buf.map + oy), want, ROWS * E);
+                ok = nmse <= 1e-9;
+                ran = 1;
+                printf("%s - %s: projector NMSE %.2e\n", ok ? "ok" : "FAIL", tag, nmse);
+            }
+        }
+        engine_projector_destroy(e, &p);
+        engine_buf_destroy(e, &buf);
+    }
+    if (!ran)
+        printf("FAIL - %s: the engine's device could not run its own work\n", tag);
+    return ok ? 0 : -1;
+}

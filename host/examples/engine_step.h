@@ -1,0 +1,35 @@
+/*
+ * One image chunk through the example engine, as an engine's graph runs it:
+ * encoder outputs already in the engine's device buffers -> vtc's fused
+ * VisionZip recorded into the engine's command buffer -> the engine's own
+ * projector dispatch reading vtc's output buffer -> one submit. Then the
+ * result is checked against the CPU references (tests/ref).
+ */
+#ifndef ENGINE_STEP_H
+#define ENGINE_STEP_H
+#include "engine_vk.h"
+#include "vtc.h"
+
+typedef struct engine_case {
+    uint32_t score_mode; /**< VTC_SCORE_* */
+    int B;               /**< images in the chunk */
+    int grid;            /**< patch grid side; N = 1 + grid*grid (token 0 is CLS) */
+    int D, H, dh, Dm;    /**< hidden width, heads, head width, metric width */
+    int E;               /**< projector output width */
+    int tokens;          /**< VisionZip budget per image, CLS included */
+    uint64_t seed;
+} engine_case;
+
+/** A small CLIP-like case (B=2, 12x12 grid + CLS, 32 tokens) for `mode`. */
+engine_case engine_case_small(uint32_t mode, uint64_t seed);
+
+/** vtc context on the engine's device (adopted mode). */
+vtc_result engine_vtc_context(engine_vk *e, const vtc_api_v1 *api, vtc_context *out);
+
+/** Runs and checks one chunk; prints "ok - tag: ..." or "FAIL - tag: ..."; 0 when it passed. */
+int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const engine_case *c, const char *tag);
+
+/** The projector alone on random input (the engine's device working without vtc); 0 when it passed. */
+int engine_step_projector(engine_vk *e, uint64_t seed, const char *tag);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * mtmd_example: an engine holding an image chunk's embeddings as
+ * float[n_tokens][n_embd] in host memory compresses them with
+ * host/mtmd/vtc_mtmd.h and redoes its positions. Every result is checked
+ * against the CPU references (tests/ref).
+ *
+ *   mtmd_example [--plugin PATH]      exit 0 pass, 1 fail
+ */
+#include "ref.h"
+#include "vtc_loader.h"
+#include "vtc_mtmd.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(name, cond, ...) do { if (cond) printf("ok - %s\n", name); else { \
+    printf("FAIL - %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
+
+static float *normal(uint64_t *st, size_t n, float scale)
+{
+    float *x = malloc(4 * (n ? n : 1));
+    for (size_t i = 0; x && i < n; i++)
+        x[i] = scale * ref_rng_normal(st);
+    return x;
+}
+
+/* Every output row's token record agrees with the reference's source index. */
+static size_t token_mismatches(const vtc_mtmd_grid *g, const vtc_mtmd_token *t, const int32_t *want_src, uint32_t rows,
+                               uint32_t dom)
+{
+    size_t bad = 0, cls = g->has_cls;
+    for (uint32_t i = 0; i < g->n_frames * rows; i++) {
+        uint32_t slot = i % rows;
+        int32_t idx = want_src[i], p = idx - (int32_t)cls;
+        int kind = slot < cls ? VTC_MTMD_CLS : slot < cls + dom ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL;
+        int32_t row = p < 0 ? -1 : p / (int32_t)g->grid_w, col = p < 0 ? -1 : p % (int32_t)g->grid_w;
+        bad += t[i].index != idx || t[i].frame != (int32_t)(i / rows) || t[i].kind != kind || t[i].row != row ||
+               t[i].col != col;
+    }
+    return bad;
+}
+
+/* One chunk: embeddings (+ encoder tensors) -> vtc_mtmd_visionzip -> compare with ref_visionzip. */
+typedef struct mtmd_case {
+    const char *name;
+    vtc_mtmd_grid grid;
+    uint32_t D, H, dh, Dm, tokens, mode, self;
+} mtmd_case;
+
+static void run_visionzip(const vtc_api_v1 *api, vtc_context ctx, const mtmd_case *c, uint64_t seed,
+                          vtc_mtmd_token **keep_tok, uint32_t *keep_n)
+{
+    const vtc_mtmd_grid *g = &c->grid;
+    uint32_t B = g->n_frames, N = g->has_cls + g->grid_h * g->grid_w, D = c->D;
+    uint64_t st = seed;
+    float *embd = normal(&st, (size_t)B * N * D, 1.0f);
+    float *metric = normal(&st, (size_t)B * N * c->Dm, 1.0f);
+    float *q = normal(&st, (size_t)B * N * c->H * c->dh, 1.0f), *k = normal(&st, (size_t)B * N * c->H * c->dh, 1.0f);
+    float *attn = malloc(4 * (size_t)B * c->H * N);
+    for (size_t i = 0; i < (size_t)B * c->H * N; i++)
+        attn[i] = ref_rng_uniform(&st, 0, 1) < 0.1f ? ref_rng_uniform(&st, 0.05f, 0.2f) : ref_rng_uniform(&st, 0, 0.002f);
+
+    vtc_mtmd_visionzip_desc d;
+    memset(&d, 0, sizeof(d));
+    d.tokens = c->tokens;
+    d.score_mode = c->mode;
+    d.flags = c->self ? VTC_MTMD_SELF_SCORES : 0;
+    d.heads = c->H;
+    d.head_dim = c->dh;
+    d.metric_dim = c->Dm;
+    d.attn = attn;
+    d.q = q;
+    d.k = k;
+    d.metric = c->self ? NULL : metric;
+    uint32_t cap = vtc_mtmd_visionzip_count(g, c->tokens), n = 0;
+    float *out = malloc(4 * (size_t)cap * D);
+    vtc_mtmd_token *tok = malloc(sizeof(*tok) * cap);
+    vtc_result r = vtc_mtmd_visionzip(api, ctx, g, D, embd, &d, out, tok, cap, &n);
+
+    uint32_t rows = cap / B, dom, ctxt;
+    ref_token_split((int)rows, (int)g->has_cls, (int *)&dom, (int *)&ctxt);
+    float *want = malloc(4 * (size_t)cap * D);
+    int32_t *want_src = malloc(4 * (size_t)cap);
+    int rc = c->self ? ref_visionzip(g->has_cls ? 1 : 2, (int)B, (int)N, (int)D, 1, (int)D, (int)D, (int)dom, (int)ctxt,
+                                     (int)g->has_cls, 0, NULL, embd, embd, embd, embd, want, want_src)
+                     : ref_visionzip((int)c->mode, (int)B, (int)N, (int)D, (int)c->H, (int)c->dh, (int)c->Dm, (int)dom,
+                                     (int)ctxt, (int)g->has_cls, 0, attn, q, k, embd, metric, want, want_src);
+    double nmse = r || rc ? INFINITY : ref_nmse(out, want, (size_t)cap * D);
+    size_t bad = r || rc ? 1 : token_mismatches(g, tok, want_src, rows, dom);
+    CHECK(c->name, !r && !rc && n == cap && nmse <= 1e-9 && !bad,
+          "%s, %u rows (want %u), NMSE %.2e, %zu token records wrong", api->result_string(r), n, cap, nmse, bad);
+    if (keep_tok) {
+        *keep_tok = tok;
+        *keep_n = n;
+        tok = NULL;
+    }
+    free(embd); free(metric); free(q); free(k); free(attn); free(out); free(tok); free(want); free(want_src);
+}
+
+/* Qwen2-VL style positions of a compressed chunk: kept tokens keep their
+   grid places, n_past advances as for the full chunk. */
+static void check_mrope(const vtc_mtmd_token *tok, uint32_t n, uint32_t gh, uint32_t gw)
+{
+    int32_t *pos = malloc(sizeof(int32_t) * 4 * n);
+    uint32_t adv = vtc_mtmd_pos_mrope(tok, n, gh, gw, 100, pos);
+    size_t bad = 0, dup = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int cls = tok[i].row < 0;
+        bad += pos[i] != 100 + tok[i].frame || pos[n + i] != 100 + (cls ? 0 : tok[i].row) ||
+               pos[2 * n + i] != 100 + (cls ? 0 : tok[i].col) || pos[3 * n + i] != 0;
+        for (uint32_t j = 0; j < i; j++) /* no two non-CLS rows of a frame share a place */
+            dup += !cls && tok[j].row >= 0 && pos[j] == pos[i] && pos[n + j] == pos[n + i] && pos[2 * n + j] == pos[2 * n + i];
+    }
+    CHECK("mrope_positions_keep_grid_places", !bad && !dup && adv == (gh > gw ? gh : gw),
+          "%zu wrong, %zu duplicate places, advance %u", bad, dup, adv);
+    free(pos);
+}
+
+static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
+{
+    vtc_mtmd_grid g = {1, 4, 4, 1};
+    float embd[17 * 8] = {0}, out[16 * 8];
+    vtc_mtmd_token tok[16];
+    memset(out, 0x5a, sizeof(out));
+    memset(tok, 0x5a, sizeof(tok));
+    vtc_mtmd_visionzip_desc d;
+    memset(&d, 0, sizeof(d));
+    d.tokens = 8;
+    d.flags = VTC_MTMD_SELF_SCORES;
+    uint32_t n = 12345;
+    vtc_result r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 7, &n);
+    int untouched = n == 12345;
+    for (size_t i = 0; i < sizeof(out); i++)
+        untouched &= ((unsigned char *)out)[i] == 0x5a;
+    CHECK("capacity_below_count_is_refused_and_writes_nothing", r == VTC_ERROR_INVALID_ARGUMENT && untouched, "%s",
+          api->result_string(r));
+    r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
+    CHECK("budget_above_frame_keeps_every_token", vtc_mtmd_visionzip_count(&g, 100) == 17 &&
+          vtc_mtmd_visionzip_count(&g, 8) == 8 && r == VTC_SUCCESS && n == 8, "%s n=%u", api->result_string(r), n);
+}
+
+/* LLaVA-Mini: CLIP embeddings with CLS -> C*C query tokens, against ref_compress. */
+static void check_compress(const vtc_api_v1 *api, vtc_context ctx)
+{
+    enum { B = 2, G = 4, P = G * G, N = P + 1, E = 32, HEADS = 4, C = 2, Q = C * C };
+    uint64_t st = 99;
+    float *x = normal(&st, (size_t)B * N * E, 1.0f), *query = normal(&st, (size_t)Q * E, 1.0f);
+    float *w_in = normal(&st, 3 * E * E, 0.15f), *b_in = normal(&st, 3 * E, 0.1f);
+    float *w_out = normal(&st, E * E, 0.15f), *b_out = normal(&st, E, 0.1f);
+    float ln_qw[E], ln_qb[E], ln_kw[E], ln_kb[E];
+    for (int i = 0; i < E; i++) {
+        ln_qw[i] = 1.0f + 0.1f * ref_rng_normal(&st);
+        ln_qb[i] = 0.1f * ref_rng_normal(&st);
+        ln_kw[i] = 1.0f + 0.1f * ref_rng_normal(&st);
+        ln_kb[i] = 0.1f * ref_rng_normal(&st);
+    }
+    vtc_compress_weights_desc wd;
+    memset(&wd, 0, sizeof(wd));
+    wd.size = sizeof(wd);
+    wd.heads = HEADS;
+    vtc_tensor t;
+    memset(&t, 0, sizeof(t));
+    t.dtype = VTC_DTYPE_F32;
+#define T1(field, ptr, n0) t.ndim = 1, t.shape[0] = n0, t.host = ptr, wd.field = t;
+#define T2(field, ptr, n0, n1) t.ndim = 2, t.shape[0] = n0, t.shape[1] = n1, t.host = ptr, wd.field = t;
+    T2(query, query, Q, E) T1(ln_q_weight, ln_qw, E) T1(ln_q_bias, ln_qb, E) T1(ln_kv_weight, ln_kw, E)
+    T1(ln_kv_bias, ln_kb, E) T2(in_proj_weight, w_in, 3 * E, E) T1(in_proj_bias, b_in, 3 * E)
+    T2(out_proj_weight, w_out, E, E) T1(out_proj_bias, b_out, E)
+#undef T1
+#undef T2
+    vtc_weights w = NULL;
+    vtc_result r = api->compress_weights_create(ctx, &wd, &w);
+    if (r == VTC_ERROR_UNSUPPORTED) {
+        /* LLaVA-Mini is built separately: this plugin build does not have it yet */
+        printf("skip - compress_gives_query_tokens_on_query_grid: %s\n", api->result_string(r));
+    } else {
+        vtc_mtmd_grid g = {B, G, G, 1};
+        float out[B * Q * E], want[B * Q * E];
+        vtc_mtmd_token tok[B * Q];
+        uint32_t n = 0;
+        if (!r)
+            r = vtc_mtmd_compress(api, ctx, w, C, &g, E, x, out, tok, B * Q, &n);
+        float pos_q[Q * E], pos_k[P * E], patches[B * P * E];
+        ref_pos_embed_2d(C, E, pos_q);
+        ref_pos_resize_bicubic(C, G, E, pos_q, pos_k);
+        for (int b = 0; b < B; b++) /* the reference gets the patch tokens without CLS */
+            memcpy(patches + (size_t)b * P * E, x + ((size_t)b * N + 1) * E, sizeof(float) * P * E);
+        ref_resampler rw = {C, E, HEADS, query, ln_qw, ln_qb, ln_kw, ln_kb, w_in, b_in, w_out, b_out};
+        ref_compress(&rw, B, P, pos_q, pos_k, patches, want, NULL);
+        double nmse = r ? INFINITY : ref_nmse(out, want, B * Q * E);
+        size_t bad = 0;
+        for (int i = 0; !r && i < B * Q; i++)
+            bad += tok[i].index != -1 || tok[i].kind != VTC_MTMD_QUERY || tok[i].frame != i / Q ||
+                   tok[i].row != (i % Q) / C || tok[i].col != (i % Q) % C;
+        CHECK("compress_gives_query_tokens_on_query_grid", !r && n == B * Q && nmse <= 1e-6 && !bad,
+              "%s, n=%u, NMSE %.2e, %zu token records wrong", api->result_string(r), n, nmse, bad);
+        api->compress_weights_destroy(ctx, w);
+    }
+    free(x); free(query); free(w_in); free(b_in); free(w_out); free(b_out);
+}
+
+int main(int argc, char **argv)
+{
+    const char *plugin = argc > 2 && !strcmp(argv[1], "--plugin") ? argv[2] : NULL;
+    vtc_loader L;
+    if (vtc_loader_open(&L, plugin)) {
+        fprintf(stderr, "%s\n", L.error);
+        return 1;
+    }
+    vtc_context ctx = NULL;
+    vtc_result r = L.api->context_create(NULL, &ctx); /* standalone: vtc's own device, synchronous calls */
+    if (r) {
+        fprintf(stderr, "vtc: %s\n", L.api->result_string(r));
+        vtc_loader_close(&L);
+        return 77;
+    }
+    /* CLIP/LLaVA-1.5 style: CLS + 12x12 patches, layer -2 CLS attention */
+    mtmd_case img = {"image_cls_attention_gives_rows_and_grid_places", {1, 12, 12, 1}, 32, 4, 8, 8, 32, VTC_SCORE_ATTN_CLS, 0};
+    /* SigLIP-style video: no CLS, 3 frames of 8x8, layer q/k */
+    mtmd_case video = {"video_frames_without_cls_from_qk", {3, 8, 8, 0}, 24, 2, 8, 8, 16, VTC_SCORE_QK_MEAN, 0};
+    /* only the final embeddings: the documented fallback */
+    mtmd_case self = {"final_embeddings_only_fallback_self_scores", {2, 6, 6, 1}, 16, 0, 0, 0, 12, 0, 1};
+    mtmd_case self_nocls = {"final_embeddings_only_fallback_without_cls", {1, 6, 6, 0}, 16, 0, 0, 0, 12, 0, 1};
+    vtc_mtmd_token *tok = NULL;
+    uint32_t n = 0;
+    run_visionzip(L.api, ctx, &img, 1, NULL, NULL);
+    run_visionzip(L.api, ctx, &video, 2, &tok, &n);
+    run_visionzip(L.api, ctx, &self, 3, NULL, NULL);
+    run_visionzip(L.api, ctx, &self_nocls, 4, NULL, NULL);
+    if (tok)
+        check_mrope(tok, n, 8, 8);
+    free(tok);
+    check_capacity(L.api, ctx);
+    check_compress(L.api, ctx);
+    vtc_context_stats s;
+    memset(&s, 0, sizeof(s));
+    L.api->context_stats_get(ctx, &s);
+    CHECK("no_validation_messages", s.validation_messages == 0, "%llu", (unsigned long long)s.validation_messages);
+    L.api->context_destroy(ctx);
+    vtc_loader_close(&L);
+    printf("%s\n", failures ? "FAILED" : "all ok");
+    return failures ? 1 : 0;
+}

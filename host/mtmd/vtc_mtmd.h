@@ -1,0 +1,135 @@
+/*
+ * vtc_mtmd: token compression for engines that hold an image chunk's
+ * embeddings in host memory as float[n_tokens][n_embd], as llama.cpp's mtmd
+ * does between encoding an image chunk and decoding it. A host copies this
+ * file pair (C11, depends on <vtc.h> only) or links it.
+ *
+ * Each call is synchronous (vtc uploads, runs on its device, downloads and
+ * returns) and reports, per output row, where it came from: the original
+ * token index, its (row, col) in the encoder's patch grid and its frame, so
+ * the engine can redo its position bookkeeping (1-D positions: just use the
+ * new count; 2-D M-RoPE: vtc_mtmd_pos_mrope).
+ *
+ * Which encoder tensors VisionZip needs (SPEC.md §1, docs/integration.md):
+ *   VTC_SCORE_ATTN_CLS  the CLS query's attention row of the encoder's
+ *                       penultimate layer (layer -2, the one LLaVA takes its
+ *                       features from): attn[frame][head][token]. Needs an
+ *                       eager attention that materialises the weights.
+ *   VTC_SCORE_QK_CLS    that layer's q and k (after their projections, before
+ *                       attention): q, k[frame][token][head][head_dim]. Works
+ *                       with flash / SDPA attention. CLS models (CLIP).
+ *   VTC_SCORE_QK_MEAN   same q and k; mean over every query. For models with
+ *                       no CLS token (SigLIP, Qwen2-VL's ViT).
+ *   metric              that layer's keys averaged over heads,
+ *                       [frame][token][head_dim] (used to merge contextual
+ *                       tokens).
+ * Fallback when the engine only has the final embeddings (flag
+ * VTC_MTMD_SELF_SCORES): q = k = metric = the embeddings themselves, one
+ * head (QK_CLS with a CLS token, QK_MEAN without). It costs
+ * n_frames·N·n_embd multiply-adds with a CLS token, n_frames·N²·n_embd
+ * without, and ranks tokens by how much the
+ * embeddings attend to each other, not by what the encoder attended to:
+ * a cheaper, weaker proxy. LLaVA-Mini compression (vtc_mtmd_compress) needs
+ * no encoder internals at all, only its trained resampler weights.
+ *
+ * Thread rules: those of the context (one thread at a time per context).
+ */
+#ifndef VTC_MTMD_H
+#define VTC_MTMD_H
+#include "vtc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The token layout of one chunk: n_frames frames (images, crops or video
+ *  frames), each has_cls + grid_h*grid_w tokens, flattened frame-major. */
+typedef struct vtc_mtmd_grid {
+    uint32_t n_frames;
+    uint32_t grid_h, grid_w;  /**< patch grid of one frame (rows, columns) */
+    uint32_t has_cls;         /**< 1: token 0 of every frame is a CLS token (CLIP); 0: none (SigLIP) */
+} vtc_mtmd_grid;
+
+#define VTC_MTMD_CLS        0 /**< the CLS token, kept first */
+#define VTC_MTMD_DOMINANT   1 /**< kept as is */
+#define VTC_MTMD_CONTEXTUAL 2 /**< a merge of similar tokens, placed at its target token */
+#define VTC_MTMD_QUERY      3 /**< a LLaVA-Mini query token */
+
+/** Where one output row comes from. */
+typedef struct vtc_mtmd_token {
+    int32_t index;  /**< original token index within its frame (CLS is 0); -1 for QUERY rows */
+    int32_t row;    /**< grid row: encoder grid (visionzip) or query grid (compress); -1 for CLS */
+    int32_t col;    /**< grid column, same grid; -1 for CLS */
+    int32_t frame;  /**< frame / image index, 0..n_frames-1 */
+    int32_t kind;   /**< VTC_MTMD_* */
+} vtc_mtmd_token;
+
+#define VTC_MTMD_SELF_SCORES 0x1u /**< scores and metric from the embeddings (see above) */
+
+/** VisionZip parameters and the encoder tensors it reads (host memory,
+ *  float32, read during the call only). Zero-initialise, then set. */
+typedef struct vtc_mtmd_visionzip_desc {
+    uint32_t size;        /**< sizeof, or 0 */
+    uint32_t tokens;      /**< budget per frame, CLS included (64, 128, 192 officially); more than a
+                               frame has keeps them all. Split by vtc_token_split into dominant + contextual */
+    uint32_t score_mode;  /**< VTC_SCORE_*; ignored with VTC_MTMD_SELF_SCORES */
+    uint32_t flags;       /**< VTC_MTMD_* */
+    uint32_t heads;       /**< H of attn / q / k */
+    uint32_t head_dim;    /**< dh of q / k */
+    uint32_t metric_dim;  /**< Dm of metric */
+    float scale;          /**< QK modes: softmax scale, 0 → 1/sqrt(head_dim) */
+    const float *attn;    /**< ATTN_CLS: [n_frames][heads][n_tok] */
+    const float *q;       /**< QK modes: [n_frames][n_tok][heads][head_dim] */
+    const float *k;       /**< QK modes: same shape as q */
+    const float *metric;  /**< [n_frames][n_tok][metric_dim]; NULL: the embeddings themselves */
+} vtc_mtmd_visionzip_desc;
+
+/** Rows vtc_mtmd_visionzip writes for this grid and budget (all frames). */
+uint32_t vtc_mtmd_visionzip_count(const vtc_mtmd_grid *grid, uint32_t tokens);
+
+/**
+ * VisionZip on host embeddings. embd: [n_frames * n_tok][n_embd] with
+ * n_tok = has_cls + grid_h*grid_w. Writes *n_out rows to out_embd
+ * ([*n_out][n_embd], per frame: CLS, dominant tokens ascending, contextual
+ * tokens) and, when out_tok is not NULL, one vtc_mtmd_token per row.
+ * capacity: rows out_embd / out_tok hold. api: the function table
+ * (vtc_loader, or vtc_negotiate when linked).
+ * Errors: INVALID_ARGUMENT (NULL pointers, capacity below
+ * vtc_mtmd_visionzip_count, inputs vtc rejects), OUT_OF_MEMORY, and what
+ * vtc_visionzip returns. Nothing is written on failure except out_embd
+ * when vtc itself failed after validation.
+ */
+vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd_grid *grid, uint32_t n_embd,
+                              const float *embd, const vtc_mtmd_visionzip_desc *desc, float *out_embd,
+                              vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out);
+
+/**
+ * LLaVA-Mini compression on host embeddings: every frame's grid_h*grid_w
+ * patch tokens (a CLS token is skipped; grid must be square) become
+ * query_side² query tokens. w: a weight set from vtc_compress_weights_create
+ * whose query count is query_side². out_tok rows are QUERY tokens with
+ * (row, col) in the query_side × query_side grid. Needs n_embd == the weight
+ * set's width. Errors as vtc_compress, plus INVALID_ARGUMENT for capacity
+ * below n_frames*query_side².
+ */
+vtc_result vtc_mtmd_compress(const vtc_api_v1 *api, vtc_context ctx, vtc_weights w, uint32_t query_side,
+                             const vtc_mtmd_grid *grid, uint32_t n_embd, const float *embd, float *out_embd,
+                             vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out);
+
+/**
+ * 2-D M-RoPE positions (Qwen2-VL style, llama.cpp's layout) for n output
+ * rows: pos[i] = pos_0 + frame (temporal), pos[n+i] = pos_0 + row,
+ * pos[2n+i] = pos_0 + col, pos[3n+i] = 0; a CLS row (row, col = -1) gets
+ * pos_0 + frame, pos_0, pos_0. Kept tokens keep their original place, so the compressed chunk
+ * is a sparse subset of the full chunk's positions. pos holds 4*n entries.
+ * Returns how far the chunk advances the engine's n_past, the same as the
+ * uncompressed chunk: max(frames, grid_h, grid_w) with frames = 1 + the
+ * largest frame index (grid_h, grid_w: the grid the rows refer to).
+ */
+uint32_t vtc_mtmd_pos_mrope(const vtc_mtmd_token *tok, uint32_t n, uint32_t grid_h, uint32_t grid_w, int32_t pos_0,
+                            int32_t *pos);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+/*
+ * Shared helpers of the reliability tests (docs/reliability.md): a context
+ * whose log is captured, a device arena (one big VkBuffer on vtc's device,
+ * created through vtc_context_vulkan_handles like an engine sharing vtc's
+ * device would), guarded regions in it, a seeded generator, and one random
+ * valid call per op on host tensors (shared by the concurrency and soak
+ * tests).
+ */
+#ifndef VTC_REL_H
+#define VTC_REL_H
+#include <vtc.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- random ---------------------------------------------------------- */
+uint64_t rel_rand(uint64_t *state);
+int64_t rel_pick(uint64_t *state, const int64_t *values, size_t n);
+#define REL_PICK(st, arr) rel_pick((st), (arr), sizeof(arr) / sizeof((arr)[0]))
+void rel_fill_f32(uint64_t *state, float *x, size_t n);
+
+/* ---- context ----------------------------------------------------------- */
+/* Log capture: messages are counted; the last error is kept for checks. */
+typedef struct rel_log {
+    unsigned errors;
+    unsigned messages;
+    char last[512];
+} rel_log;
+void rel_log_fn(void *user, int32_t level, const char *msg);
+/* Creates a context logging into `log` (may be NULL: stderr). flags: VTC_CONTEXT_*.
+   Exits the test with 77 (skip) when there is no Vulkan device. */
+vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc);
+
+/* ---- device arena -------------------------------------------------------- */
+typedef struct rel_arena rel_arena;
+rel_arena *rel_arena_create(vtc_context ctx, size_t bytes);
+void rel_arena_destroy(rel_arena *a);
+VkBuffer rel_arena_buffer(const rel_arena *a);
+uint8_t *rel_arena_map(const rel_arena *a);
+size_t rel_arena_size(const rel_arena *a);
+/* Bytes of the guard before and after each region (>= the offset alignment). */
+size_t rel_arena_guard(const rel_arena *a);
+/* Resets the arena: every byte becomes the canary and allocation restarts. */
+void rel_arena_reset(rel_arena *a);
+/* A region of `bytes` with a guard before and after it, at an aligned offset;
+   returns the offset of the region, or (size_t)-1 when the arena is full. */
+size_t rel_arena_region(rel_arena *a, size_t bytes);
+/* Record mode: records `record` (which calls an op with the exec it is given)
+   into a command buffer of the test's own on vtc's queue, between the host
+   barriers abi/vtc.h asks for, with scratch at [scratch_off, +scratch_bytes)
+   of the arena; submits and waits. The context must not be in use elsewhere. */
+vtc_result rel_arena_record(rel_arena *a, size_t scratch_off, size_t scratch_bytes,
+                            vtc_result (*record)(void *user, const vtc_exec *exec), void *user);
+/* Index of the first byte of [off, off + len) that is not the canary, or -1. */
+long rel_arena_first_dirty(const rel_arena *a, size_t off, size_t len);
+#define REL_CANARY 0xA5u
+
+/* ---- random valid ops on host tensors ------------------------------------ */
+/* One random valid call of a random op (scores, select, merge, visionzip,
+   composite) with small shapes drawn from `state`; returns its result and
+   an FNV-1a hash of every output byte through *hash (0 when it failed). */
+#define REL_OP_KINDS 5
+vtc_result rel_random_call(vtc_context ctx, uint64_t *state, uint64_t *hash, int *op_out);
+/* The same for a given op (0 scores, 1 select, 2 merge, 3 visionzip, 4 composite). */
+vtc_result rel_call(vtc_context ctx, int op, uint64_t *state, uint64_t *hash);
+const char *rel_op_name(int op);
+/* LLaVA-Mini compress on a small fixed weight set (E=8, Q=1, N=4): creates
+   the weights, prepares N, compresses once, destroys the weights. Returns
+   VTC_ERROR_UNSUPPORTED when this build has no compress. Not thread-safe
+   on its first call (it builds the weights once). */
+vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash);
+#endif
