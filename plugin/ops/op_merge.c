@@ -101,7 +101,10 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     /* indices on the host can be checked before anything runs; on the device the
        shaders skip out-of-range ones instead of reading outside the buffers */
     if (a->rest_idx.host) {
-        int64_t s0 = a->rest_idx.stride[0] ? a->rest_idx.stride[0] : R, s1 = a->rest_idx.stride[1] ? a->rest_idx.stride[1] : 1;
+        /* strides all zero mean row-major; otherwise each one is as given, 0 included
+           (a broadcast view), exactly as the extent was validated */
+        int contiguous = !a->rest_idx.stride[0] && !a->rest_idx.stride[1];
+        int64_t s0 = contiguous ? R : a->rest_idx.stride[0], s1 = contiguous ? 1 : a->rest_idx.stride[1];
         const int32_t *ri = a->rest_idx.host;
         for (int64_t b = 0; b < B; b++)
             for (int64_t i = 0; i < R; i++) {
