@@ -8,7 +8,7 @@
 #include "common.glsl"
 layout(constant_id = 2) const uint DH = 64;   // head width, a multiple of 4
 const uint D4 = DH / 4u;
-const uint RPL = 2u;
+layout(constant_id = 3) const uint RPL = 2;   // rows (columns) per invocation, from the host
 layout(std430, binding = 0) readonly buffer Q { ELEM4 q[]; };
 layout(std430, binding = 1) readonly buffer K { ELEM4 k[]; };
 layout(std430, binding = 2) readonly buffer L { float lse[]; };

@@ -82,15 +82,17 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
         vtc_bound col = vtc_scratch_slice(rec, scratch_off + vtc_scratch_round(bhn * 4), bhn * 4);
         vtc_bound b1[3] = {*q, *k, p0};
         vtc_bound b2[4] = {*q, *k, p0, col};
-        /* CPU devices: two rows (columns) per invocation with q (k) in registers and the
+        /* CPU devices: several rows (columns) per invocation with q (k) in registers and the
            other side streamed, vec4 loads; needs dh % 4 == 0, 16-byte aligned bases, and
            N inside the per-invocation loop limit */
         if (ctx->cpu_variants && sh->dh % 4 == 0 && sh->dh <= 128 && sh->N <= 60000 && q->offset % 16 == 0 &&
             k->offset % 16 == 0) {
-            uint32_t spec[1] = {(uint32_t)sh->dh};
-            vtc_grid_for(ctx, (uint64_t)(sh->B * sh->H) * (uint64_t)((sh->N + 1) / 2), &gx, &gy);
-            if ((r = vtc_dispatch(rec, "scores_qk_lse_cpu", 0, b1, 3, &qp, sizeof(qp), VTC_WG, spec, 1, gx, gy, 1)) ||
-                (r = vtc_dispatch(rec, "scores_qk_colsum_cpu", 0, b2, 4, &qp, sizeof(qp), VTC_WG, spec, 1, gx, gy, 1)))
+            /* more rows per invocation amortise each load further; registers bound it */
+            uint32_t rpl = sh->dh <= 80 ? 4u : 2u;
+            uint32_t spec[2] = {(uint32_t)sh->dh, rpl};
+            vtc_grid_for(ctx, (uint64_t)(sh->B * sh->H) * (uint64_t)((sh->N + rpl - 1) / rpl), &gx, &gy);
+            if ((r = vtc_dispatch(rec, "scores_qk_lse_cpu", 0, b1, 3, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)) ||
+                (r = vtc_dispatch(rec, "scores_qk_colsum_cpu", 0, b2, 4, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)))
                 return r;
             p0 = col;
             rp.factor = (float)(1.0 / ((double)sh->H * (double)sh->N));
