@@ -15,8 +15,8 @@
 // Summation order over j is fixed (deterministic).
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
-const uint RB = 8u;
-const uint TQ = 2u;
+const uint RB = 16u;
+const uint TQ = 4u;
 // A4: A rows start on a vec4 boundary (N % 4 == 0): four tokens per step.
 layout(constant_id = 2) const uint A4 = 0;
 // SHARED: every column of an invocation's block uses the same A row
@@ -25,6 +25,9 @@ layout(constant_id = 3) const uint SHARED = 1;
 layout(std430, binding = 0) readonly buffer A { float a[]; };        // [B][Ra][N]
 layout(std430, binding = 0) readonly buffer A4v { vec4 a4[]; };
 layout(std430, binding = 1) readonly buffer Xin { ELEM4 x4[]; };     // [B][N][E/4]
+layout(std430, binding = 1) readonly buffer Xs { ELEM xs[]; };
+// X4: x's binding offset is vec4-aligned (else scalar loads; some GPUs allow 4-byte offsets)
+layout(constant_id = 4) const uint X4 = 1;
 layout(std430, binding = 2) readonly buffer S { vec2 stats[]; };     // [B][N]
 layout(std430, binding = 3) readonly buffer G { vec4 gamma4[]; };
 layout(std430, binding = 4) readonly buffer Bt { vec4 beta4[]; };
@@ -34,6 +37,12 @@ layout(push_constant) uniform P {
     uint a_rs; uint a_gs; uint fgroup; uint use_ln;
 } p;
 
+vec4 ldx(uint q) {
+    if (X4 != 0u) return vec4(x4[q]);
+    uint i = 4u * q;
+    return vec4(float(xs[i]), float(xs[i + 1u]), float(xs[i + 2u]), float(xs[i + 3u]));
+}
+
 vec4 acc[RB][TQ];
 uint xq[TQ];     // clamped column quads
 
@@ -42,7 +51,7 @@ void token(uint b, uint j, float w[RB]) {
     uint xr = (b * p.N + j) * (p.E / 4u);
     vec2 st = p.use_ln != 0u ? stats[b * p.N + j] : vec2(0.0, 1.0);
     [[unroll]] for (uint q = 0u; q < TQ; q++) {
-        vec4 xv = (vec4(x4[xr + xq[q]]) - st.x) * st.y;
+        vec4 xv = (ldx(xr + xq[q]) - st.x) * st.y;
         [[unroll]] for (uint r = 0u; r < RB; r++) acc[r][q] += w[r] * xv;
     }
 }
@@ -88,7 +97,7 @@ void main() {
             uint xr = (b * p.N + j) * E4;
             vec2 st = p.use_ln != 0u ? stats[b * p.N + j] : vec2(0.0, 1.0);
             [[unroll]] for (uint q = 0u; q < TQ; q++) {
-                vec4 xv = (vec4(x4[xr + xq[q]]) - st.x) * st.y;
+                vec4 xv = (ldx(xr + xq[q]) - st.x) * st.y;
                 [[unroll]] for (uint c = 0u; c < 4u; c++) {
                     uint g = ((4u * xq[q] + c) / p.fgroup) * p.a_gs;
                     [[unroll]] for (uint r = 0u; r < RB; r++) acc[r][q][c] += a[(rbase[r] + g) * p.N + j] * xv[c];

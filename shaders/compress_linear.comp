@@ -11,8 +11,8 @@
 // strides are multiples of 4 (the op's widths are).
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
-const uint RB = 4u;
-const uint TQ = 2u;
+const uint RB = 16u;
+const uint TQ = 4u;
 // SHARED: every output column of an invocation's block reads the same input
 // row (in_gs == 0 or ogroup % (4*TQ) == 0); else each column finds its own.
 layout(constant_id = 2) const uint SHARED = 1;
@@ -21,6 +21,9 @@ layout(std430, binding = 0) readonly buffer In4 { vec4 xin4[]; };
 layout(std430, binding = 1) readonly buffer W { vec4 wt4[]; };       // [F][O/4]
 layout(std430, binding = 2) readonly buffer Bs { vec4 bias4[]; };    // [O/4]
 layout(std430, binding = 3) writeonly buffer O { ELEM4 o4[]; };
+layout(std430, binding = 3) writeonly buffer Os { ELEM os[]; };
+// O4: out's binding offset is vec4-aligned (else scalar stores; some GPUs allow 4-byte offsets)
+layout(constant_id = 3) const uint O4A = 1;
 layout(push_constant) uniform P {
     uint B; uint R; uint F; uint O;
     uint in_bs; uint in_rs; uint in_gs; uint ogroup;
@@ -75,7 +78,14 @@ void main() {
         vec4 bv = bias4[q0 + q];
         [[unroll]] for (uint r = 0u; r < RB; r++) {
             uint row = row0 + r;
-            if (row < p.R) o4[(b * p.out_bs + row * p.out_rs) / 4u + q0 + q] = ELEM4(acc[r][q] + bv);
+            if (row >= p.R) continue;
+            uint oi = b * p.out_bs + row * p.out_rs + 4u * (q0 + q);
+            vec4 v = acc[r][q] + bv;
+            if (O4A != 0u) {
+                o4[oi / 4u] = ELEM4(v);
+            } else {
+                [[unroll]] for (uint c = 0u; c < 4u; c++) os[oi + c] = ELEM(v[c]);
+            }
         }
     }
 }

@@ -13,14 +13,23 @@
 // one row block. Tokens past N clamp their loads and skip their stores.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
-const uint RB = 8u;
+const uint RB = 16u;
 const uint TJ = 8u;
 layout(std430, binding = 0) readonly buffer Xin { ELEM4 x4[]; };     // [B][N][E/4]
+layout(std430, binding = 0) readonly buffer Xs { ELEM xs[]; };
+// X4: x's binding offset is vec4-aligned (else scalar loads; some GPUs allow 4-byte offsets)
+layout(constant_id = 2) const uint X4 = 1;
 layout(std430, binding = 1) readonly buffer W { vec4 w[]; };         // [R][E/4]
 layout(std430, binding = 2) readonly buffer S { vec2 stats[]; };     // [B][N]
 layout(std430, binding = 3) readonly buffer PB { float pb[]; };      // [R][N]
 layout(std430, binding = 4) writeonly buffer L { float logit[]; };   // [B][R][N]
 layout(push_constant) uniform P { uint B; uint N; uint E; uint R; uint use_stats; uint use_pb; } p;
+
+vec4 ldx(uint q) {
+    if (X4 != 0u) return vec4(x4[q]);
+    uint i = 4u * q;
+    return vec4(float(xs[i]), float(xs[i + 1u]), float(xs[i + 2u]), float(xs[i + 3u]));
+}
 
 void main() {
     uint lin = group_linear() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
@@ -45,7 +54,7 @@ void main() {
         [[unroll]] for (uint k = 0u; k < TJ; k++) acc[r][k] = 0.0;
     for (uint f = 0u; f < E4; f++) {
         vec4 xv[TJ];
-        [[unroll]] for (uint k = 0u; k < TJ; k++) xv[k] = vec4(x4[xrow[k] + f]) - mean[k];
+        [[unroll]] for (uint k = 0u; k < TJ; k++) xv[k] = ldx(xrow[k] + f) - mean[k];
         [[unroll]] for (uint r = 0u; r < RB; r++) {
             vec4 wv = w[wrow[r] + f];
             [[unroll]] for (uint k = 0u; k < TJ; k++) acc[r][k] += dot(xv[k], wv);

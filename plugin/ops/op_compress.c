@@ -464,24 +464,25 @@ typedef struct { uint32_t B, R, F, O, in_bs, in_rs, in_gs, ogroup, out_bs, out_r
 typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
 
 /* Register blocks of the kernels (must match the shaders' constants). */
-#define SC_RB 8u   /* compress_scores: rows x tokens */
+#define SC_RB 16u  /* compress_scores: rows x tokens */
 #define SC_TJ 8u
-#define AX_RB 8u   /* compress_ax: rows x column quads */
-#define AX_TQ 2u
-#define LN_RB 4u   /* compress_linear: rows x output quads */
-#define LN_TQ 2u
+#define AX_RB 16u  /* compress_ax: rows x column quads */
+#define AX_TQ 4u
+#define LN_RB 16u  /* compress_linear: rows x output quads */
+#define LN_TQ 4u
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
-/* Records `n` invocations of a blocked kernel. Small calls (one query, few
-   tokens) have few invocations: smaller workgroups keep every CPU thread of
-   llvmpipe busy (it runs a workgroup on one thread). */
+/* Records `n` invocations of a register-blocked kernel. An invocation
+   computes 128-256 outputs, so calls have few: small workgroups (llvmpipe
+   runs each on one thread) keep every CPU thread busy and balanced; one size
+   for all calls keeps one pipeline per variant to compile. Blocks were tuned
+   on lavapipe (c8-n576-fast: 500 -> 55 ms); larger ones (scores 16x16) gain
+   little and take ~3 s to compile. */
 static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
                           const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t n)
 {
-    uint32_t wg = VTC_WG, gx, gy;
-    while (wg > 32u && n < (uint64_t)wg * 8u)
-        wg /= 2u;
+    uint32_t wg = 32u, gx, gy;
     vtc_grid_2d(rec->ctx, cdiv(n, wg), &gx, &gy);
     return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, wg, spec, nspec, gx, gy, 1);
 }
@@ -493,9 +494,12 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
                          const vtc_bound *bias, const vtc_bound *out, const linear_pc *pc)
 {
     vtc_bound b[4] = {*in, *wt, *bias, *out};
-    uint32_t shared = pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0;
+    uint32_t es = (dtype ? dtype : rec->float_dtype) == VTC_DTYPE_F16 ? 2u : 4u;
+    /* {one input row per column block, out's offset vec4-aligned} */
+    uint32_t spec[2] = {pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
+                        out->offset % (4 * es) == 0};
     uint64_t n = (uint64_t)pc->B * cdiv(pc->R, LN_RB) * cdiv(pc->O / 4, LN_TQ);
-    return blocked(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), &shared, 1, n);
+    return blocked(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), spec, 2, n);
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
@@ -531,9 +535,11 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     struct { uint32_t B, N, E, R, use_stats, use_pb; } scp = {B, N, E, QH, 1, 1};
     ax_pc axp;
     uint64_t n_sc = (uint64_t)B * cdiv(QH, SC_RB) * cdiv(N, SC_TJ);
+    /* x read as vec4 when its binding offset allows (scratch slices always do) */
+    uint32_t x4 = !fast || t[T_X].offset % (4u * (rec->float_dtype == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
     if (fast) {
         vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
-        if ((r = blocked(rec, "compress_scores", 0, b_sc, 5, &scp, sizeof(scp), NULL, 0, n_sc)))
+        if ((r = blocked(rec, "compress_scores", 0, b_sc, 5, &scp, sizeof(scp), &x4, 1, n_sc)))
             return r;
         ax_in = t[T_X];
         ax_out = vtc_scratch_slice(rec, o, (uint64_t)B * QH * E * 4); /* Y = A X per (query, head) */
@@ -555,7 +561,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         scp.use_stats = 0;
         scp.use_pb = 0;
         vtc_bound b_sc[5] = {K, wslice(w, W_WQS), stats, pb, logit};
-        if ((r = blocked(rec, "compress_scores", F32, b_sc, 5, &scp, sizeof(scp), NULL, 0, n_sc)))
+        if ((r = blocked(rec, "compress_scores", F32, b_sc, 5, &scp, sizeof(scp), &x4, 1, n_sc)))
             return r;
         ax_in = V;
         ax_out = ctxb; /* the head owning column f picks its attention row: concat_h(A_h v_h) directly */
@@ -574,9 +580,9 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
             return r;
     }
     vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
-    /* {A rows vec4-aligned, one A row per invocation's column block} */
-    uint32_t ax_spec[2] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0};
-    if ((r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 2,
+    /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned} */
+    uint32_t ax_spec[3] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4};
+    if ((r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 3,
                      (uint64_t)B * cdiv(axp.R, AX_RB) * cdiv(E / 4, AX_TQ))))
         return r;
     if (fast) {

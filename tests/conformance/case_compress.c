@@ -133,6 +133,9 @@ CASE(fast_c4_tokens_not_a_multiple_of_the_workgroup, 0, 3, 5, 4, 64, 4, 1.0f, 0.
 CASE(reference_c4_tokens_not_a_multiple_of_the_workgroup, 1, 3, 5, 4, 64, 4, 1.0f, 0.0f, 1.0f, 1)
 CASE(fast_head_width_72_e1152_h16, 0, 1, 8, 1, 1152, 16, 1.0f, 0.0f, 1.0f, 1)
 CASE(reference_head_width_72_e1152_h16, 1, 1, 8, 1, 1152, 16, 1.0f, 0.0f, 1.0f, 0)
+/* head width 10 and E = 40: column blocks straddle heads (per-column head lookup) */
+CASE(fast_head_width_10_columns_straddle_heads, 0, 2, 5, 2, 40, 4, 1.0f, 0.0f, 1.0f, 1)
+CASE(reference_head_width_10_columns_straddle_heads, 1, 2, 5, 2, 40, 4, 1.0f, 0.0f, 1.0f, 1)
 CASE(fast_video_batch_16_frames, 0, 16, 12, 1, 64, 8, 1.0f, 0.0f, 1.0f, 0)
 CASE(fast_large_inputs_and_logits_no_overflow, 0, 2, 12, 2, 64, 4, 300.0f, 2000.0f, 60.0f, 1)
 CASE(reference_large_inputs_and_logits_no_overflow, 1, 2, 12, 2, 64, 4, 300.0f, 2000.0f, 60.0f, 1)
@@ -439,6 +442,8 @@ const conf_case conf_cases_compress[] = {
      reference_c4_tokens_not_a_multiple_of_the_workgroup},
     {"compress", "fast_head_width_72_e1152_h16", 0, fast_head_width_72_e1152_h16},
     {"compress", "reference_head_width_72_e1152_h16", 0, reference_head_width_72_e1152_h16},
+    {"compress", "fast_head_width_10_columns_straddle_heads", 0, fast_head_width_10_columns_straddle_heads},
+    {"compress", "reference_head_width_10_columns_straddle_heads", 0, reference_head_width_10_columns_straddle_heads},
     {"compress", "fast_video_batch_16_frames", 0, fast_video_batch_16_frames},
     {"compress", "fast_large_inputs_and_logits_no_overflow", CONF_QUICK, fast_large_inputs_and_logits_no_overflow},
     {"compress", "reference_large_inputs_and_logits_no_overflow", 0, reference_large_inputs_and_logits_no_overflow},
