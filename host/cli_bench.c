@@ -48,8 +48,8 @@ static const char usage[] =
     "  --text-tokens N  text tokens next to the visual ones (default 64)\n"
     "  --quiet          no progress line on stderr\n"
     "\n"
-    "A full run takes about 16 minutes on lavapipe with 2 CPU cores (the reference paths of\n"
-    "compress dominate); narrow it with --op/--shape/--repeat/--max-time.\n";
+    "A full run takes about a minute on lavapipe with 2 CPU cores (the CPU reference and the\n"
+    "compress reference paths dominate); narrow it with --op/--shape/--repeat/--max-time.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
