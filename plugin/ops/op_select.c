@@ -34,6 +34,10 @@ vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D,
         (uint32_t)idx_stride};
     vtc_bound b[3] = {*src, *idx, *dst};
     uint32_t gx, gy;
+    if (rec->ctx->cpu_variants && D % 16 == 0 && src->offset % 16 == 0 && dst->offset % 16 == 0) {
+        vtc_grid_for(rec->ctx, (uint64_t)(B * R * (D / 16)), &gx, &gy);
+        return vtc_dispatch(rec, "gather_rows_cpu", 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
+    }
     vtc_grid_for(rec->ctx, (uint64_t)(B * R * D), &gx, &gy);
     return vtc_dispatch(rec, "gather_rows", 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
 }
