@@ -36,9 +36,10 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
         /* CPU devices, metric rows of whole vec4s that fit in registers: the source row
            stays in registers and each target row is read once (merge_assign_cpu) */
         if (ctx->cpu_variants && m->Dm % 4 == 0 && m->Dm <= 128 && metric->offset % 16 == 0) {
-            uint32_t dm = (uint32_t)m->Dm;
-            vtc_grid_for(ctx, (uint64_t)(m->B * m->R), &gx, &gy);
-            if ((r = vtc_dispatch(rec, "merge_assign_cpu", 0, b, 3, &ap, sizeof(ap), VTC_WG, &dm, 1, gx, gy, 1)))
+            /* sources per invocation: each target row read serves all of them; registers bound it */
+            uint32_t spec[2] = {(uint32_t)m->Dm, m->Dm <= 72 ? 4u : 2u};
+            vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spec[1] - 1) / spec[1]), &gx, &gy);
+            if ((r = vtc_dispatch(rec, "merge_assign_cpu", 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 2, gx, gy, 1)))
                 return r;
         } else {
             vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
