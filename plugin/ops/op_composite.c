@@ -169,6 +169,20 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         while (nsplit > 1 && (uint64_t)nsplit * (uint64_t)(B * Nq * Hq) * (uint64_t)(dh + 2) * 4 > ((uint64_t)256 << 20))
             nsplit--;
     }
+    /* The shared-memory kernel on a CPU device (forced GPU variants, as the
+       tests run it) must keep each workgroup's key range inside llvmpipe's
+       per-invocation loop limit, else results are silently wrong (measured:
+       dh=64 fails past ~3200 keys per split); split further, or refuse. */
+    if (!cpu && ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+        int64_t max_chunk = 1024 * 64 / dh;
+        if ((Nk + nsplit - 1) / nsplit > max_chunk) {
+            nsplit = (Nk + max_chunk - 1) / max_chunk;
+            if ((uint64_t)nsplit * (uint64_t)(B * Nq * Hq) * (uint64_t)(dh + 2) * 4 > ((uint64_t)256 << 20))
+                return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: %lld keys x %lld query rows are too many for the "
+                                "GPU-tuned kernel on a CPU device; use the default variants", op, (long long)Nk,
+                                (long long)(B * Nq * Hq));
+        }
+    }
     int64_t step = cpu ? 4 : (int64_t)bc;
     int64_t chunk = (Nk + nsplit - 1) / nsplit;
     chunk = (chunk + step - 1) / step * step;
