@@ -2,12 +2,12 @@
 #extension GL_GOOGLE_include_directive : require
 // merge (SPEC 1.3) step 3, CPU-device variant of merge_reduce.comp: the same
 // sums in the same order (a target's sources ascending, then the mean added
-// to the whole target row), one invocation per (image, target, 16 columns)
-// with vec4 loads (D % 16 == 0). Each source's two index loads then serve 16
-// columns instead of 4: on CPU drivers every load in a loop is a gather.
+// to the whole target row), one invocation per (image, target, 4*CW columns)
+// with vec4 loads (D % (4*CW) == 0). Each source's two index loads then serve
+// 4*CW columns instead of 4: on CPU drivers every load in a loop is a gather.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
-const uint CW = 4u;   // vec4 columns per invocation
+layout(constant_id = 2) const uint CW = 4;   // vec4 columns per invocation (4 or 8, from the host)
 layout(std430, binding = 0) readonly buffer H { ELEM4 hidden[]; };
 layout(std430, binding = 1) readonly buffer RI { int rest_idx[]; };
 layout(std430, binding = 2) readonly buffer L { int list[]; };

@@ -63,8 +63,9 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
     vtc_bound b[6] = {*hidden, *rest_idx, list, *dst, src ? *src : (vtc_bound){0}, offcnt};
     /* CPU devices, rows of whole 16-column groups (aligned for vec4 views of hidden and dst) */
     if (ctx->cpu_variants && m->D % 16 == 0 && hidden->offset % 16 == 0 && dst->offset % 16 == 0) {
-        vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / 16)), &gx, &gy);
-        return vtc_dispatch(rec, "merge_reduce_cpu", 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+        uint32_t cw = m->D % 32 == 0 ? 8u : 4u; /* vec4 columns per invocation */
+        vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / (4 * cw))), &gx, &gy);
+        return vtc_dispatch(rec, "merge_reduce_cpu", 0, b, 6, &rp, sizeof(rp), VTC_WG, &cw, 1, gx, gy, 1);
     }
     vtc_grid_for(ctx, (uint64_t)(m->B * m->c * ((m->D + 3) / 4)), &gx, &gy);
     return vtc_dispatch(rec, "merge_reduce", 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
