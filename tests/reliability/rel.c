@@ -1,6 +1,9 @@
 /* Helpers of the reliability tests: see rel.h. */
 #include "rel.h"
 
+#include <pthread.h>
+#include <stdarg.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,4 +480,29 @@ vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash)
         for (size_t i = 0; i < sizeof(out); i++)
             *hash = (*hash ^ ((uint8_t *)out)[i]) * 0x100000001b3ull;
     return r;
+}
+
+/* ---- failure reporting ----------------------------------------------------- */
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+static int fail_count;
+
+void rel_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    pthread_mutex_lock(&fail_lock);
+    fail_count++;
+    fprintf(stderr, "FAIL %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    pthread_mutex_unlock(&fail_lock);
+}
+
+int rel_failures(void)
+{
+    pthread_mutex_lock(&fail_lock);
+    int n = fail_count;
+    pthread_mutex_unlock(&fail_lock);
+    return n;
 }

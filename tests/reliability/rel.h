@@ -14,6 +14,12 @@
 #include <stdint.h>
 
 /* ---- random ---------------------------------------------------------- */
+/* Failure reporting shared by the tests (thread-safe): CHECK(cond, fmt, ...)
+   prints the place and message and counts it; rel_failures() is the count. */
+void rel_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int rel_failures(void);
+#define CHECK(cond, ...) do { if (!(cond)) rel_fail(__FILE__, __LINE__, __VA_ARGS__); } while (0)
+
 uint64_t rel_rand(uint64_t *state);
 int64_t rel_pick(uint64_t *state, const int64_t *values, size_t n);
 #define REL_PICK(st, arr) rel_pick((st), (arr), sizeof(arr) / sizeof((arr)[0]))

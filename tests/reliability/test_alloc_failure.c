@@ -17,16 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                            \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-        }                                                                                  \
-    } while (0)
 
 /* ---- the failing allocator --------------------------------------------- */
 typedef struct counting {
@@ -45,8 +35,7 @@ static void *c_alloc(void *user, size_t bytes, size_t alignment)
         return NULL;
     }
     if (alignment < sizeof(void *) || (alignment & (alignment - 1)) || alignment > 64) {
-        fprintf(stderr, "FAIL: vtc asked for alignment %zu\n", alignment);
-        failures++;
+        rel_fail(__FILE__, __LINE__, "vtc asked for alignment %zu", alignment);
         alignment = 64;
     }
     void *p = NULL;
@@ -205,6 +194,6 @@ int main(void)
         }
     }
     vtc_context_destroy(ref);
-    printf("%ld allocation-failure points swept, %d failures\n", total, failures);
-    return failures ? 1 : 0;
+    printf("%ld allocation-failure points swept, %d failures\n", total, rel_failures());
+    return rel_failures() ? 1 : 0;
 }

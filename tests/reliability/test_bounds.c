@@ -31,16 +31,6 @@
 #define MAXT 7
 #define ARENA_BYTES ((size_t)4 << 20)
 
-static int failures;
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                            \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-        }                                                                                  \
-    } while (0)
 
 /* ---- one call: tensor specs, bound as host or device tensors --------------- */
 typedef struct tspec {
@@ -601,6 +591,6 @@ int main(int argc, char **argv)
         rel_arena_destroy(ar);
         vtc_context_destroy(ctx);
     }
-    printf("%d bounds cases, %d failures\n", cases, failures);
-    return failures ? 1 : 0;
+    printf("%d bounds cases, %d failures\n", cases, rel_failures());
+    return rel_failures() ? 1 : 0;
 }

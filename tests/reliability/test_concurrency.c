@@ -22,19 +22,6 @@
 #define THREADS 4
 #define CALLS 16
 
-static int failures;
-static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            pthread_mutex_lock(&report_lock);                                              \
-            failures++;                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                            \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-            pthread_mutex_unlock(&report_lock);                                            \
-        }                                                                                  \
-    } while (0)
 
 static uint64_t reference[THREADS][CALLS];
 static int ref_op[THREADS][CALLS];
@@ -126,6 +113,6 @@ int main(void)
     printf("shared context under a mutex: %d threads x %d calls\n", THREADS, CALLS);
     check_validation(ctx, "shared context");
     vtc_context_destroy(ctx);
-    printf("%d failures\n", failures);
-    return failures ? 1 : 0;
+    printf("%d failures\n", rel_failures());
+    return rel_failures() ? 1 : 0;
 }

@@ -25,16 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                            \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-        }                                                                                  \
-    } while (0)
 
 /* ---- injection state (the test is single-threaded) ------------------------ */
 static long g_calls, g_fail_at, g_failed, g_live;
@@ -317,6 +307,6 @@ int main(void)
     vtc_context_stats_get(owner, &st);
     CHECK(st.validation_messages == 0, "%llu validation messages on the device", (unsigned long long)st.validation_messages);
     vtc_context_destroy(owner);
-    printf("%ld Vulkan failure points swept, %d failures\n", total, failures);
-    return failures ? 1 : 0;
+    printf("%ld Vulkan failure points swept, %d failures\n", total, rel_failures());
+    return rel_failures() ? 1 : 0;
 }
