@@ -12,19 +12,24 @@ engine_case engine_case_small(uint32_t mode, uint64_t seed)
     return c;
 }
 
+void engine_adopted_device(const engine_vk *e, vtc_adopted_device *ad)
+{
+    memset(ad, 0, sizeof(*ad));
+    ad->size = sizeof(*ad);
+    ad->queue_family = e->queue_family;
+    ad->instance = e->instance;
+    ad->physical_device = e->phys;
+    ad->device = e->device;
+    ad->queue = e->queue;
+    ad->get_instance_proc_addr = e->gipa;
+    ad->enabled = e->vtc_features;
+    ad->api_version = e->api_version;
+}
+
 vtc_result engine_vtc_context(engine_vk *e, const vtc_api_v1 *api, vtc_context *out)
 {
     vtc_adopted_device ad;
-    memset(&ad, 0, sizeof(ad));
-    ad.size = sizeof(ad);
-    ad.queue_family = e->queue_family;
-    ad.instance = e->instance;
-    ad.physical_device = e->phys;
-    ad.device = e->device;
-    ad.queue = e->queue;
-    ad.get_instance_proc_addr = e->gipa;
-    ad.enabled = e->vtc_features;
-    ad.api_version = e->api_version;
+    engine_adopted_device(e, &ad);
     /* no queue_lock: this engine records only, and vtc submits to the queue
        only for synchronous calls, which this engine never makes */
     vtc_context_desc desc;

@@ -23,6 +23,9 @@ typedef struct engine_case {
 /** A small CLIP-like case (B=2, 12x12 grid + CLS, 32 tokens) for `mode`. */
 engine_case engine_case_small(uint32_t mode, uint64_t seed);
 
+/** The engine's device as vtc adopts it (no queue lock: callers add one if they need it). */
+void engine_adopted_device(const engine_vk *e, vtc_adopted_device *ad);
+
 /** vtc context on the engine's device (adopted mode). */
 vtc_result engine_vtc_context(engine_vk *e, const vtc_api_v1 *api, vtc_context *out);
 

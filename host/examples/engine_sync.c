@@ -4,6 +4,7 @@
  * and must do so under the engine's queue lock.
  */
 #include "engine_sync.h"
+#include "engine_step.h"
 #include "ref.h"
 #include "vtc_mtmd.h"
 
@@ -43,16 +44,7 @@ int engine_step_host_memory(engine_vk *e, const vtc_api_v1 *api, const char *tag
     memset(&guard, 0, sizeof(guard));
     pthread_mutex_init(&guard.mutex, NULL);
     vtc_adopted_device ad;
-    memset(&ad, 0, sizeof(ad));
-    ad.size = sizeof(ad);
-    ad.queue_family = e->queue_family;
-    ad.instance = e->instance;
-    ad.physical_device = e->phys;
-    ad.device = e->device;
-    ad.queue = e->queue;
-    ad.get_instance_proc_addr = e->gipa;
-    ad.enabled = e->vtc_features;
-    ad.api_version = e->api_version;
+    engine_adopted_device(e, &ad);
     ad.queue_lock = guard_lock;
     ad.queue_unlock = guard_unlock;
     ad.queue_lock_user = &guard;
