@@ -24,6 +24,10 @@ layout(std430, binding = 2) readonly buffer V { ELEM v[]; };
 layout(std430, binding = 3) writeonly buffer O { ELEM o[]; };
 layout(std430, binding = 4) readonly buffer VR { RAW v_raw[]; };    // v, bit view
 layout(std430, binding = 5) writeonly buffer OR { RAW o_raw[]; };   // o, bit view
+// four-element bit views for the aligner's copy when v's strides allow (VEC4);
+// o's rows always start on a multiple of DH (a multiple of 8)
+layout(std430, binding = 4) readonly buffer VR4 { RAW4 v_raw4[]; };
+layout(std430, binding = 5) writeonly buffer OR4 { RAW4 o_raw4[]; };
 layout(std430, binding = 6) readonly buffer M { uint meta[]; };
 layout(std430, binding = 7) writeonly buffer PT { float part[]; };
 // vec4 views of k and v, used when every k/v stride is a multiple of 4 (VEC4):
@@ -152,7 +156,12 @@ void main() {
         for (uint x = 0u; x < RPL; x++) {
             if (!live[x] || text[x]) continue;
             uint vb = b * p.vs0 + pos[x] * p.vs1 + hk * p.vs2;
-            for (uint d = 0u; d < DH; d++) o_raw[orow[x] + d] = v_raw[vb + d];
+            if (VEC4 != 0u) {
+                // a per-lane load costs about the same for 1 or 4 elements on CPU drivers
+                for (uint d = 0u; d < D4; d++) o_raw4[(orow[x] >> 2) + d] = v_raw4[(vb >> 2) + d];
+            } else {
+                for (uint d = 0u; d < DH; d++) o_raw[orow[x] + d] = v_raw[vb + d];
+            }
         }
     }
 }

@@ -4,8 +4,15 @@
 // + pb[row][j], rows = (query, head) pairs.
 // Fast path: x is the raw token, xn = (x - mean_j) * rstd_j (use_stats), W the
 // key weights folded with the constant queries, LN gamma and 1/sqrt(dh), pb
-// the folded positional and LN-beta terms (use_pb). Reference path: x is the
-// projected key k (fp32), W the scaled queries laid out per head.
+// the folded positional and LN-beta terms (use_pb). The LN statistics come
+// from this kernel too (one dispatch fewer): a first pass over the token's x
+// gives the mean, the main pass sums squared deviations (two passes, as
+// compress_ln_stats: tokens with a large common offset or one outlier
+// channel keep their precision, which a one-pass shifted sum does not), and
+// invocations of the first row block write stats[j] = (mean, rstd) for
+// compress_ax.
+// Reference path: x is the projected key k (fp32), W the scaled queries laid
+// out per head.
 // Invocation = (image, block of RB rows, block of TJ tokens): register
 // blocking in 2-D, because CPU drivers (llvmpipe) turn every buffer load in
 // the loop into a per-lane gather: per quad of columns an invocation loads
@@ -13,17 +20,18 @@
 // one row block. Tokens past N clamp their loads and skip their stores.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
-const uint RB = 16u;
+// RB: rows per invocation: 16, or 8 when there are at most 8 rows (one query).
+layout(constant_id = 3) const uint RB = 16u;
 const uint TJ = 8u;
 layout(std430, binding = 0) readonly buffer Xin { ELEM4 x4[]; };     // [B][N][E/4]
 layout(std430, binding = 0) readonly buffer Xs { ELEM xs[]; };
 // X4: x's binding offset is vec4-aligned (else scalar loads; some GPUs allow 4-byte offsets)
 layout(constant_id = 2) const uint X4 = 1;
 layout(std430, binding = 1) readonly buffer W { vec4 w[]; };         // [R][E/4]
-layout(std430, binding = 2) readonly buffer S { vec2 stats[]; };     // [B][N]
+layout(std430, binding = 2) writeonly buffer S { vec2 stats[]; };    // [B][N], written when use_stats
 layout(std430, binding = 3) readonly buffer PB { float pb[]; };      // [R][N]
 layout(std430, binding = 4) writeonly buffer L { float logit[]; };   // [B][R][N]
-layout(push_constant) uniform P { uint B; uint N; uint E; uint R; uint use_stats; uint use_pb; } p;
+layout(push_constant) uniform P { uint B; uint N; uint E; uint R; uint use_stats; uint use_pb; float eps; } p;
 
 vec4 ldx(uint q) {
     if (X4 != 0u) return vec4(x4[q]);
@@ -43,18 +51,31 @@ void main() {
     uint wrow[RB];
     [[unroll]] for (uint r = 0u; r < RB; r++) wrow[r] = min(row0 + r, p.R - 1u) * E4; // clamped rows are discarded
     uint xrow[TJ];
-    float mean[TJ];
+    float mean[TJ], s2[TJ];
     [[unroll]] for (uint k = 0u; k < TJ; k++) {
         uint j = min(j0 + k, p.N - 1u);   // clamped tokens are discarded
         xrow[k] = (b * p.N + j) * E4;
-        mean[k] = p.use_stats != 0u ? stats[b * p.N + j].x : 0.0;
+        mean[k] = 0.0;
+        s2[k] = 0.0;
+    }
+    if (p.use_stats != 0u) {
+        for (uint f = 0u; f < E4; f++) {
+            [[unroll]] for (uint k = 0u; k < TJ; k++) {
+                vec4 xv = ldx(xrow[k] + f);
+                mean[k] += (xv.x + xv.y) + (xv.z + xv.w);
+            }
+        }
+        [[unroll]] for (uint k = 0u; k < TJ; k++) mean[k] /= float(p.E);
     }
     float acc[RB][TJ];
     [[unroll]] for (uint r = 0u; r < RB; r++)
         [[unroll]] for (uint k = 0u; k < TJ; k++) acc[r][k] = 0.0;
     for (uint f = 0u; f < E4; f++) {
         vec4 xv[TJ];
-        [[unroll]] for (uint k = 0u; k < TJ; k++) xv[k] = ldx(xrow[k] + f) - mean[k];
+        [[unroll]] for (uint k = 0u; k < TJ; k++) {
+            xv[k] = ldx(xrow[k] + f) - mean[k];
+            s2[k] += dot(xv[k], xv[k]);
+        }
         [[unroll]] for (uint r = 0u; r < RB; r++) {
             vec4 wv = w[wrow[r] + f];
             [[unroll]] for (uint k = 0u; k < TJ; k++) acc[r][k] += dot(xv[k], wv);
@@ -63,7 +84,11 @@ void main() {
     [[unroll]] for (uint k = 0u; k < TJ; k++) {
         uint j = j0 + k;
         if (j >= p.N) continue;
-        float rstd = p.use_stats != 0u ? stats[b * p.N + j].y : 1.0;
+        float rstd = 1.0;
+        if (p.use_stats != 0u) {
+            rstd = inversesqrt(s2[k] / float(p.E) + p.eps);
+            if (rb == 0u) stats[b * p.N + j] = vec2(mean[k], rstd);
+        }
         [[unroll]] for (uint r = 0u; r < RB; r++) {
             uint row = row0 + r;
             if (row < p.R)

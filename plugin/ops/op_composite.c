@@ -254,12 +254,13 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound ba[8] = {t[T_Q], t[T_K], t[T_V], t[T_OUT], t[T_V], t[T_OUT], meta, part};
     vtc_grid_2d(ctx, (uint64_t)(B * Hkv) * pl->params[P_NBLK], &gx, &gy);
     if (pl->params[P_CPU]) {
-        /* vec4 loads of k and v when every row/head/image step and both bases stay 16-byte aligned */
+        /* vec4 loads of k and v (and the aligner's 4-element copies into o) when every
+           row/head/image step and the k, v and o bases stay 16-byte aligned */
         uint32_t vec4 = 1;
         for (int d = 0; d < 3; d++)
             if (pc.ks[d] % 4 || pc.vs[d] % 4)
                 vec4 = 0;
-        if (t[T_K].offset % 16 || t[T_V].offset % 16)
+        if (t[T_K].offset % 16 || t[T_V].offset % 16 || t[T_OUT].offset % 16)
             vec4 = 0;
         uint32_t spec[3] = {(uint32_t)dh, vec4, cpu_rows_per_lane(dh)};
         r = vtc_dispatch(rec, "composite_attn_cpu", 0, ba, 8, &pc, sizeof(pc), pl->params[P_LX], spec, 3, gx, gy,

@@ -14,8 +14,10 @@ layout(push_constant) uniform P {
 // Visual rows are copied as raw bits so the aligner output is the value row exactly.
 #ifdef STORAGE_F16
 #define RAW uint16_t
+#define RAW4 u16vec4
 #else
 #define RAW uint
+#define RAW4 uvec4
 #endif
 
 // meta[b] = text rows of image b; meta[B + b*Nq + e] = the e-th query row of

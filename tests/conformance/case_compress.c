@@ -75,6 +75,8 @@ typedef struct cmp_case {
     int B, g, C, E, H;
     float xscale, xoffset, wscale;
     int attn;
+    float outlier; /* added to channel 0 of every token */
+    double tol32;  /* fp32 tolerance when tighter than conf_tol's */
 } cmp_case;
 
 /* Runs one path against the CPU reference (out and, when asked, attn_mean). */
@@ -89,7 +91,7 @@ static void run_case(conf_env *env, conf_result *r, const cmp_case *c, uint32_t 
     float *x = malloc(4 * nx), *want = malloc(4 * no), *wattn = malloc(4 * na), *pq, *pk;
     conf_fill_normal(&st, x, nx, c->xscale);
     for (size_t i = 0; i < nx; i++)
-        x[i] += c->xoffset;
+        x[i] += c->xoffset + (i % (size_t)E == 0 ? c->outlier : 0.0f);
     conf_buf bx = {0}, bo = {0}, ba = {0};
     void *xd = conf_buf_alloc(&bx, ds * nx), *od = conf_buf_alloc(&bo, ds * no), *ad = conf_buf_alloc(&ba, ds * na);
     conf_store(env->dtype, xd, x, nx);
@@ -109,7 +111,8 @@ static void run_case(conf_env *env, conf_result *r, const cmp_case *c, uint32_t 
     if (c->attn)
         a.attn_mean = conf_tensor3(env->dtype, ad, B, Q, N);
     if (conf_check_result(r, "compress", env->api->compress(env->ctx, &a, NULL), VTC_SUCCESS)) {
-        conf_check_nmse(r, "out", env->dtype, od, want, no, conf_tol(env->dtype));
+        double tol = env->dtype == VTC_DTYPE_F32 && c->tol32 > 0 ? c->tol32 : conf_tol(env->dtype);
+        conf_check_nmse(r, "out", env->dtype, od, want, no, tol);
         if (c->attn)
             conf_check_nmse(r, "attn_mean", env->dtype, ad, wattn, na, conf_tol(env->dtype));
     }
@@ -139,6 +142,11 @@ CASE(reference_head_width_10_columns_straddle_heads, 1, 2, 5, 2, 40, 4, 1.0f, 0.
 CASE(fast_video_batch_16_frames, 0, 16, 12, 1, 64, 8, 1.0f, 0.0f, 1.0f, 0)
 CASE(fast_large_inputs_and_logits_no_overflow, 0, 2, 12, 2, 64, 4, 300.0f, 2000.0f, 60.0f, 1)
 CASE(reference_large_inputs_and_logits_no_overflow, 1, 2, 12, 2, 64, 4, 300.0f, 2000.0f, 60.0f, 1)
+/* one channel 1000 sigma away from the rest (ViT features have such
+   channels): LayerNorm statistics from one pass of sums shifted by x[j][0]
+   amplify rounding by up to E here (measured NMSE 3e-10); the two-pass
+   statistics stay at 3e-13, so this case holds fp32 to 1e-11 */
+CASE(fast_outlier_channel_e1024, 0, 1, 5, 1, 1024, 8, 1.0f, 0.0f, 1.0f, 0, 1000.0f, 1e-11)
 
 /* Both GPU paths on the same input agree with each other (not only each with the reference). */
 static void fast_and_reference_paths_agree(conf_env *env, conf_result *r)
@@ -446,6 +454,7 @@ const conf_case conf_cases_compress[] = {
     {"compress", "reference_head_width_10_columns_straddle_heads", 0, reference_head_width_10_columns_straddle_heads},
     {"compress", "fast_video_batch_16_frames", 0, fast_video_batch_16_frames},
     {"compress", "fast_large_inputs_and_logits_no_overflow", CONF_QUICK, fast_large_inputs_and_logits_no_overflow},
+    {"compress", "fast_outlier_channel_e1024", 0, fast_outlier_channel_e1024},
     {"compress", "reference_large_inputs_and_logits_no_overflow", 0, reference_large_inputs_and_logits_no_overflow},
     {"compress", "fast_and_reference_paths_agree", CONF_QUICK, fast_and_reference_paths_agree},
     {"compress", "golden_official_c2_e256_n576", CONF_QUICK, golden_official_c2_e256_n576},
