@@ -4,13 +4,14 @@
 // + pb[row][j], rows = (query, head) pairs.
 // Fast path: x is the raw token, xn = (x - mean_j) * rstd_j (use_stats), W the
 // key weights folded with the constant queries, LN gamma and 1/sqrt(dh), pb
-// the folded positional and LN-beta terms (use_pb). The LN statistics come
-// from this kernel too (one dispatch fewer): a first pass over the token's x
-// gives the mean, the main pass sums squared deviations (two passes, as
-// compress_ln_stats: tokens with a large common offset or one outlier
-// channel keep their precision, which a one-pass shifted sum does not), and
-// invocations of the first row block write stats[j] = (mean, rstd) for
-// compress_ax.
+// the folded positional and LN-beta terms (use_pb). use_stats 1: the LN
+// statistics come from compress_ln_stats; 2: from this kernel (one dispatch
+// fewer; the host picks it when tokens are read by one row block, as with one
+// query): a first pass over the token's x gives the mean, the main pass sums
+// squared deviations (two passes, as compress_ln_stats: one pass of sums
+// shifted by x[j][0] loses up to log10(E) digits of the variance when one
+// channel is far from the rest), and the first row block writes stats[j] =
+// (mean, rstd) for compress_ax.
 // Reference path: x is the projected key k (fp32), W the scaled queries laid
 // out per head.
 // Invocation = (image, block of RB rows, block of TJ tokens): register
@@ -28,7 +29,7 @@ layout(std430, binding = 0) readonly buffer Xs { ELEM xs[]; };
 // X4: x's binding offset is vec4-aligned (else scalar loads; some GPUs allow 4-byte offsets)
 layout(constant_id = 2) const uint X4 = 1;
 layout(std430, binding = 1) readonly buffer W { vec4 w[]; };         // [R][E/4]
-layout(std430, binding = 2) writeonly buffer S { vec2 stats[]; };    // [B][N], written when use_stats
+layout(std430, binding = 2) buffer S { vec2 stats[]; };              // [B][N]: read (use_stats 1), written (2)
 layout(std430, binding = 3) readonly buffer PB { float pb[]; };      // [R][N]
 layout(std430, binding = 4) writeonly buffer L { float logit[]; };   // [B][R][N]
 layout(push_constant) uniform P { uint B; uint N; uint E; uint R; uint use_stats; uint use_pb; float eps; } p;
@@ -58,7 +59,9 @@ void main() {
         mean[k] = 0.0;
         s2[k] = 0.0;
     }
-    if (p.use_stats != 0u) {
+    if (p.use_stats == 1u) {
+        [[unroll]] for (uint k = 0u; k < TJ; k++) mean[k] = stats[b * p.N + min(j0 + k, p.N - 1u)].x;
+    } else if (p.use_stats == 2u) {
         for (uint f = 0u; f < E4; f++) {
             [[unroll]] for (uint k = 0u; k < TJ; k++) {
                 vec4 xv = ldx(xrow[k] + f);
@@ -85,7 +88,9 @@ void main() {
         uint j = j0 + k;
         if (j >= p.N) continue;
         float rstd = 1.0;
-        if (p.use_stats != 0u) {
+        if (p.use_stats == 1u) {
+            rstd = stats[b * p.N + j].y;
+        } else if (p.use_stats == 2u) {
             rstd = inversesqrt(s2[k] / float(p.E) + p.eps);
             if (rb == 0u) stats[b * p.N + j] = vec2(mean[k], rstd);
         }

@@ -1,8 +1,9 @@
 /*
  * compress (SPEC 2): LLaVA-Mini's resampler. Weight sets are folded on the
  * host once (double precision) and kept on the device; each call records
- * 5-6 dispatches on the fast path (scores with the LN statistics, softmax,
- * optional attention map, A X, values, output) and 8-9 on the reference path.
+ * 5-7 dispatches on the fast path (LN statistics unless the scores pass
+ * computes them, scores, softmax, optional attention map, A X, values,
+ * output) and 8-9 on the reference path.
  *
  * Fast path algebra, per query i and head h (rows r = i*h + h'):
  *   logits  s_r(j) = (X_j + pos_k_j) . Wf_r + const_r, Wf_r = Wk_h^T q_{i,h} / sqrt(dh)
@@ -529,7 +530,11 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     uint32_t gx, gy;
     vtc_result r;
 
-    if (!fast) { /* the fast path's scores kernel computes the statistics itself */
+    /* LN statistics: inside the fast path's scores pass when each token is read
+       by one row block (a second pass over x per row block costs more than
+       this dispatch: c8-n576 55 -> 60 ms), else this kernel */
+    uint32_t sc_rb = QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
+    if (!stats_in_scores) {
         struct { uint32_t rows, E; float eps; } sp = {B * N, E, CMP_LN_EPS};
         vtc_bound b_st[2] = {t[T_X], stats};
         vtc_grid_for(ctx, (uint64_t)B * N, &gx, &gy);
@@ -540,9 +545,9 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound pb = pslice(p, 0, (VkDeviceSize)QH * N * 4), posk = pslice(p, p->off_posk, (VkDeviceSize)N * E * 4);
     vtc_bound gkv = wslice(w, W_GKV), bkv = wslice(w, W_BKV);
     vtc_bound ax_in, ax_out;
-    struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scp = {B, N, E, QH, 1, 1, CMP_LN_EPS};
+    struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1,
+                                                                           CMP_LN_EPS};
     ax_pc axp;
-    uint32_t sc_rb = QH <= 8 ? 8u : SC_RB;
     uint64_t n_sc = (uint64_t)B * cdiv(QH, sc_rb) * cdiv(N, SC_TJ);
     /* x read as vec4 when its binding offset allows (scratch slices always do) */
     uint32_t x4 = !fast || t[T_X].offset % (4u * (rec->float_dtype == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
