@@ -469,7 +469,7 @@ typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
    row blocks are specialization constants, largest here: a call with few
    rows (one query, C=1: 8 logit rows, 1 value row) takes a smaller block
    instead of computing a clamped row 16 times (c1-n576-fast on lavapipe,
-   with the LN statistics folded into the scores pass: 4.6 -> 2.3 ms). */
+   with the LN statistics folded into the scores pass: 4.6 -> 2.4 ms). */
 #define SC_RB 16u  /* compress_scores: rows x tokens (8 rows when QH <= 8) */
 #define SC_TJ 8u
 #define AX_RB 16u  /* compress_ax: rows x column quads (1 or 8 rows for small calls) */
