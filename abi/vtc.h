@@ -243,6 +243,9 @@ typedef struct vtc_context_stats {
     uint64_t calls;                   /**< op calls that succeeded */
     uint64_t validation_messages;     /**< validation-layer warnings/errors seen */
     uint64_t last_gpu_time_ns;        /**< GPU time of the last synchronous call (0 if unknown) */
+    /* appended in 1.1.0: hosts built against 1.0.0 pass the shorter size */
+    uint64_t dispatches;              /**< compute dispatches vtc has recorded so far (both modes): a
+                                           call's count is the difference around it */
 } vtc_context_stats;
 VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out);
 

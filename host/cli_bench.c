@@ -13,7 +13,7 @@
 static const char usage[] =
     "usage: vtc bench [--op OP] [--shape NAME] [--repeat N] [--warmup N] [--max-time S] [--json FILE]\n"
     "                 [--dtype f32|f16] [--no-cpu] [--llm NAME] [--llm-layers N] [--llm-dim N] [--llm-ffn N] [--text-tokens N]\n"
-    "                 [--quiet]\n"
+    "                 [--quiet] [--predict]\n"
     "\n"
     "Measures each op on its standard shapes on the chosen device and sets the times against\n"
     "the device's own limits, measured in the same run:\n"
@@ -26,7 +26,15 @@ static const char usage[] =
     "  CPU          the same workload through the CPU reference (tests/ref), its time, the\n"
     "               ratio, and the NMSE of the device's output against it\n"
     "  savings      LLM prefill FLOPs with and without the op's token reduction\n"
-    "and, last, the issue-6 targets as measured. Exit status 1 when a shape fails, an output\n"
+    "and, last, the issue-6 targets as measured.\n"
+    "\n"
+    "--predict runs nothing and times nothing: each shape is recorded once (record mode, never\n"
+    "submitted) with GPU variants (forced on a CPU device) to count the plugin's dispatches, and\n"
+    "the table gives, per named GPU (published bandwidth and FP32 peak), the roofline bound\n"
+    "max(bytes/bandwidth, FLOPs/peak) + dispatches x 5 us, next to the LLM prefill FLOPs the op\n"
+    "removes. A bound on paper, not a measurement; calibration and the CPU reference are skipped.\n"
+    "\n"
+    "Without --predict: Exit status 1 when a shape fails, an output\n"
     "disagrees with the CPU reference, or (with --validation) the validation layer reports.\n"
     "\n"
     "  --op OP          only visionzip, compress or composite (default: all three)\n"
@@ -47,6 +55,7 @@ static const char usage[] =
     "  --llm-layers N, --llm-dim N, --llm-ffn N   override the preset\n"
     "  --text-tokens N  text tokens next to the visual ones (default 64)\n"
     "  --quiet          no progress line on stderr\n"
+    "  --predict        the on-paper GPU bound described above, instead of timing\n"
     "\n"
     "A full run takes about a minute on lavapipe with 2 CPU cores (the CPU reference and the\n"
     "compress reference paths dominate); narrow it with --op/--shape/--repeat/--max-time.\n";
@@ -88,6 +97,9 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->no_cpu = 1;
         } else if (!strcmp(argv[i], "--quiet")) {
             o->quiet = 1;
+        } else if (!strcmp(argv[i], "--predict")) {
+            o->predict = 1;
+            o->no_cpu = 1;
         } else if (cli_opt(argc, argv, &i, "--op", &v)) {
             if (v && strcmp(v, "visionzip") && strcmp(v, "compress") && strcmp(v, "composite"))
                 return usage_error("unknown op '%s' (visionzip, compress, composite)", v);
@@ -188,6 +200,10 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
     b.api = api;
     b.opt = &o;
     b.progress_tty = isatty(2);
+    /* the bound is for the GPU path: a CPU device must record the GPU variants
+       (read at context creation; a GPU device selects them anyway) */
+    if (o.predict)
+        setenv("VTC_FORCE_GPU_VARIANTS", "1", 1);
     vtc_context_desc d;
     memset(&d, 0, sizeof(d));
     d.size = sizeof(d);
@@ -200,6 +216,18 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
     if (bench_vk_init(&b.vk, api, b.ctx, err, sizeof(err))) {
         rc = cli_error("bench: %s", err);
         goto out;
+    }
+    if (o.predict) {
+        if (bench_predict_begin(&b, err, sizeof(err))) {
+            rc = cli_error("bench: %s", err);
+            goto out;
+        }
+        run_ops(&b);
+        bench_report_predict(&b, stdout);
+        for (int i = 0; i < b.nrows; i++)
+            if (b.rows[i].status == BENCH_ERROR)
+                rc = 1;
+        goto stats;
     }
     if (!o.quiet)
         fprintf(stderr, "vtc bench: calibrating %s (bandwidth, FMA peak)\n", b.info.name);
@@ -216,6 +244,7 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
     for (int i = 0; i < b.nrows; i++)
         if (b.rows[i].status == BENCH_ERROR || b.rows[i].check_failed)
             rc = 1;
+stats:;
     vtc_context_stats st;
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
@@ -224,6 +253,7 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
         rc = 1;
     }
 out:
+    bench_predict_end(&b);
     bench_vk_destroy(&b.vk);
     free(b.rows);
     api->context_destroy(b.ctx);

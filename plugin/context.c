@@ -3,6 +3,7 @@
  */
 #include "context.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,14 +314,21 @@ VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out
 {
     if (!ctx || !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_stats_get: NULL argument");
-    memset(out, 0, sizeof(*out));
-    out->size = sizeof(*out);
-    out->device_memory_bytes = ctx->device_memory_bytes;
-    out->device_allocations = ctx->device_allocations;
-    out->pipelines = ctx->pipelines_created;
-    out->calls = ctx->calls;
-    out->validation_messages = atomic_load(&ctx->validation_messages);
-    out->last_gpu_time_ns = ctx->last_gpu_time_ns;
+    /* a 1.0.0 host's struct ends before `dispatches`: write no byte past its size */
+    vtc_context_stats s;
+    memset(&s, 0, sizeof(s));
+    s.device_memory_bytes = ctx->device_memory_bytes;
+    s.device_allocations = ctx->device_allocations;
+    s.pipelines = ctx->pipelines_created;
+    s.calls = ctx->calls;
+    s.validation_messages = atomic_load(&ctx->validation_messages);
+    s.last_gpu_time_ns = ctx->last_gpu_time_ns;
+    s.dispatches = ctx->dispatches;
+    size_t n = out->size < sizeof(s) ? out->size : sizeof(s);
+    if (n < offsetof(vtc_context_stats, dispatches))
+        n = offsetof(vtc_context_stats, dispatches); /* every caller so far has the 1.0.0 fields */
+    s.size = (uint32_t)n;
+    memcpy(out, &s, n);
     return VTC_SUCCESS;
 }
 

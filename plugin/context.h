@@ -114,6 +114,7 @@ struct vtc_context_t {
     uint64_t calls;
     _Atomic uint64_t validation_messages;
     uint64_t last_gpu_time_ns;
+    uint64_t dispatches;
 
     /* weight sets (compress) still alive, destroyed with the context */
     struct vtc_weights_t *weights;

@@ -336,8 +336,10 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         }
         rec.cmd = exec->cmd;
         r = def->record(ctx, &plan, bound, &rec);
-        if (!r)
+        if (!r) {
             ctx->calls++;
+            ctx->dispatches += rec.dispatches;
+        }
         return r;
     }
 
@@ -379,5 +381,6 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
             transfer(t, bound[i].dtype, base + io_off[i], 0);
     }
     ctx->calls++;
+    ctx->dispatches += rec.dispatches;
     return VTC_SUCCESS;
 }

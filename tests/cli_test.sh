@@ -150,6 +150,22 @@ s = r["llm_savings"]
 assert (s["visual_tokens_in"], s["visual_tokens_out"]) == (576, 64), s
 assert s["prefill_flops_before"] > s["prefill_flops_after"] > 0, s
 PY
+# --predict: recorded, never run; a bound per named GPU with the plugin's own dispatch count
+expect_rc "bench_predict_runs" 0 "$vtc" bench --predict --op compress --shape c1-n576 --quiet
+python3 - "$tmp/out" <<'PY' && ok "bench_predict_is_a_labelled_bound_with_recorded_dispatches" \
+  || fail "bench_predict_is_a_labelled_bound_with_recorded_dispatches: $(head -c 800 "$tmp/out")"
+import sys
+t = open(sys.argv[1]).read()
+assert "NOT a measurement" in t and "RTX 4090" in t and "H100" in t
+rows = [l.split() for l in t.splitlines() if l.startswith("compress  c1-n576")]
+assert len(rows) == 2, rows
+for r in rows:
+    mb, gflop, disp = float(r[2]), float(r[3]), int(r[4])
+    bounds = [float(x) for x in r[5:9]]
+    assert mb > 0 and gflop > 0 and disp >= 2, r
+    # the bound is at least the per-dispatch overhead it states (5 us each)
+    assert all(b >= 5 * disp for b in bounds), r
+PY
 expect_rc "bench_unknown_option_is_usage_error" 2 "$vtc" bench --frobnicate
 expect_rc "bench_unknown_shape_is_usage_error" 2 "$vtc" bench --op composite --shape llava15
 expect_rc "bench_zero_repeat_is_usage_error" 2 "$vtc" bench --repeat 0

@@ -120,6 +120,10 @@ const bench_llm *bench_llm_preset(const char *name);
 extern const char bench_llm_names[];
 /* Prefill FLOPs of n tokens through the whole decoder stack (see bench_llm.c). */
 double bench_llm_prefill_flops(const bench_llm *m, double n);
+/* The same through `layers` decoder layers of the model's shape (LLaVA-Mini's
+   pre-fusion module: BENCH_LLAVAMINI_PREFUSION_LAYERS). */
+double bench_llm_prefill_flops_layers(const bench_llm *m, double n, int layers);
+#define BENCH_LLAVAMINI_PREFUSION_LAYERS 4
 /* The same with composite attention: `visual` of the n positions are visual
    (kind[] 1), so their q projection and their attention rows are skipped. */
 double bench_llm_prefill_flops_composite(const bench_llm *m, int n, const uint8_t *kind);
@@ -145,7 +149,10 @@ typedef struct bench_row {
     /* what it saves in the LLM (0 when not applicable) */
     double tokens_in, tokens_out;    /* visual tokens into / out of the op, whole call */
     double llm_before, llm_after;    /* LLM prefill FLOPs */
-    char llm_note[96];
+    char llm_note[160];
+    /* --predict: dispatches the plugin recorded for the call (record mode, never submitted) */
+    double dispatches;
+    int predicted;
 } bench_row;
 
 /* ---- the run ------------------------------------------------------------------- */
@@ -156,6 +163,7 @@ typedef struct bench_opts {
     int repeat, warmup;
     double max_time_s;               /* 0: no limit on timed runs per shape */
     int no_cpu, quiet;
+    int predict;                     /* --predict: record, never run; print the on-paper bound */
     uint32_t dtype;                  /* VTC_DTYPE_F32 / F16 */
     bench_llm llm;
 } bench_opts;
@@ -171,6 +179,11 @@ typedef struct bench_ctx {
     int nrows, cap;
     int progress_tty;                /* stderr is a terminal: redraw one line */
     int step, steps;                 /* shapes done / planned, for the progress line */
+    /* the exec every op call passes: NULL (synchronous, timed), or --predict's record mode */
+    const vtc_exec *exec;
+    vtc_exec pred_exec;
+    bench_buf pred_scratch;
+    VkCommandBuffer pred_cmd;
 } bench_ctx;
 
 /* 1 when --shape selects `name` (exact name or a prefix of it, e.g. c1-n576). */
@@ -228,6 +241,25 @@ int bench_composite(bench_ctx *b, int count_only);
 extern const char *const bench_visionzip_shapes[];
 extern const char *const bench_compress_shapes[];
 extern const char *const bench_composite_shapes[];
+
+/* ---- --predict (bench_predict.c) ----------------------------------------------------- */
+typedef struct bench_gpu {
+    const char *name;
+    double bandwidth_gbs;            /* published peak memory bandwidth */
+    double fp32_tflops;              /* published FP32 vector peak */
+} bench_gpu;
+extern const bench_gpu *bench_gpus;
+extern const int bench_ngpus;
+/* Stated, not measured: what one dispatch with its barrier costs on a discrete GPU. */
+#define BENCH_DISPATCH_OVERHEAD_US 5.0
+/* Allocates the command buffer and scratch of record mode and points b->exec at them. */
+int bench_predict_begin(bench_ctx *b, char *err, size_t errlen);
+void bench_predict_end(bench_ctx *b);
+/* bench_time_op under --predict: records `call` once, sets row->dispatches. */
+vtc_result bench_predict_record(bench_ctx *b, bench_row *row, bench_call_fn call, void *user);
+/* The bound in microseconds for one row on one GPU. */
+double bench_predict_us(const bench_row *r, const bench_gpu *g);
+void bench_report_predict(const bench_ctx *b, FILE *f);
 
 /* ---- report ------------------------------------------------------------------------ */
 void bench_report_human(const bench_ctx *b, FILE *f);

@@ -53,7 +53,7 @@ typedef struct cp_run {
 static vtc_result call(void *user, double *gpu_ms)
 {
     cp_run *r = user;
-    vtc_result res = r->b->api->composite_attention(r->b->ctx, &r->args, NULL);
+    vtc_result res = r->b->api->composite_attention(r->b->ctx, &r->args, r->b->exec);
     *gpu_ms = bench_last_gpu_ms(r->b);
     return res;
 }

@@ -123,6 +123,8 @@ double bench_last_gpu_ms(const bench_ctx *b)
 vtc_result bench_time_op(bench_ctx *b, bench_row *row, bench_call_fn call, void *user)
 {
     const bench_opts *o = b->opt;
+    if (o->predict)
+        return bench_predict_record(b, row, call, user);
     vtc_result r;
     double g;
     for (int i = 0; i < o->warmup; i++) {

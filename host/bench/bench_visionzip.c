@@ -81,7 +81,7 @@ static vtc_result call(void *user, double *gpu_ms)
     vz_run *r = user;
     double sum = 0;
     for (int i = 0; i < r->nchunks; i++) {
-        vtc_result res = r->b->api->visionzip(r->b->ctx, &r->ch[i].args, NULL);
+        vtc_result res = r->b->api->visionzip(r->b->ctx, &r->ch[i].args, r->b->exec);
         if (res)
             return res;
         double g = bench_last_gpu_ms(r->b);

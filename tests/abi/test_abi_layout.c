@@ -36,7 +36,10 @@ _Static_assert(sizeof(vtc_compress_weights_desc) == 8 + 10 * 136, "weights_desc 
 _Static_assert(offsetof(vtc_composite_args, q) == 8, "vtc_composite_args.q");
 _Static_assert(sizeof(vtc_composite_args) == 8 + 5 * 136, "vtc_composite_args size");
 _Static_assert(sizeof(vtc_device_info) == 584, "vtc_device_info size");
-_Static_assert(sizeof(vtc_context_stats) == 56, "vtc_context_stats size");
+/* 1.0.0 ended at last_gpu_time_ns (56 bytes); 1.1.0 appends dispatches */
+_Static_assert(offsetof(vtc_context_stats, last_gpu_time_ns) == 48, "vtc_context_stats 1.0.0 end");
+_Static_assert(offsetof(vtc_context_stats, dispatches) == 56, "vtc_context_stats.dispatches");
+_Static_assert(sizeof(vtc_context_stats) == 64, "vtc_context_stats size");
 _Static_assert(offsetof(vtc_api_v1, composite_attention) == 8 + 20 * 8, "vtc_api_v1 last member");
 #endif
 _Static_assert(VTC_SUCCESS == 0 && VTC_ERROR_INVALID_ARGUMENT == -1 && VTC_ERROR_OUT_OF_MEMORY == -2 &&
