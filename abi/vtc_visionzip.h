@@ -12,7 +12,8 @@ extern "C" {
 
 /** Score sources (SPEC §1.1). */
 #define VTC_SCORE_ATTN_CLS 0u /**< attn[B][H][N]: CLS softmax row per head; score = sum over heads */
-#define VTC_SCORE_QK_CLS   1u /**< q,k[B][N][H][dh]: softmax of the CLS (token 0) query, summed over heads */
+#define VTC_SCORE_QK_CLS   1u /**< q,k[B][N][H][dh]: softmax of the CLS query (token cls_index, default 0),
+                                   summed over heads */
 #define VTC_SCORE_QK_MEAN  2u /**< q,k[B][N][H][dh]: softmax of every query, mean over heads and queries
                                    (no N×N buffer; cost B·H·N²·dh·2 multiply-adds) */
 
@@ -20,14 +21,19 @@ extern "C" {
  * scores: score[B][N] (F32) from attention weights or from q/k.
  * attn is read for ATTN_CLS, q and k for the QK modes; the unused ones may
  * be left zero. scale: softmax temperature for QK modes, 0 → 1/sqrt(dh).
+ * cls_index: QK_CLS reads the query of this token (0 in 1.0.0, where the
+ * field was reserved0 and had to be 0: old callers keep their meaning).
+ * Engines that append the class embedding after the patches (llama.cpp's
+ * LLaVA graph) pass N - 1.
  * Errors: INVALID_ARGUMENT for a mode out of range, missing input, shape
- * mismatch (B, N, H, dh must agree), a score tensor not F32 [B][N].
+ * mismatch (B, N, H, dh must agree), a score tensor not F32 [B][N],
+ * cls_index >= N, or cls_index != 0 with a mode other than QK_CLS.
  */
 typedef struct vtc_scores_args {
     uint32_t size;
     uint32_t mode;        /**< VTC_SCORE_* */
     float scale;
-    uint32_t reserved0;
+    uint32_t cls_index;   /**< QK_CLS: the CLS token's row (default 0) */
     vtc_tensor attn;      /**< [B][H][N] */
     vtc_tensor q;         /**< [B][N][H][dh] */
     vtc_tensor k;         /**< [B][N][H][dh] */
@@ -36,22 +42,25 @@ typedef struct vtc_scores_args {
 VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec);
 
 /**
- * select: dominant tokens (SPEC §1.2). keep_cls = !no_cls (token 0 is CLS,
- * always kept, does not compete). Ranks the competing tokens by score,
- * descending, ties to the lower index, NaN below every number (-0 == +0),
- * keeps the first `dominant`.
+ * select: dominant tokens (SPEC §1.2). keep_cls = !no_cls: token cls_index
+ * (default 0) is CLS, always kept, does not compete. Ranks the competing
+ * tokens by score, descending, ties to the lower index, NaN below every
+ * number (-0 == +0), keeps the first `dominant`. keep_idx is ascending, so
+ * CLS stands at its own position in it (first when cls_index = 0, last when
+ * CLS is the last row).
  * keep_idx [B][keep_cls+dominant] I32 ascending (required);
  * rest_idx [B][N-keep_cls-dominant] I32 ascending (optional, dtype NONE to skip;
  *          may have a 0-sized last dimension only by being omitted);
  * dominant_out [B][keep_cls+dominant][D] rows of hidden at keep_idx (optional;
  *          needs hidden).
- * Errors: INVALID_ARGUMENT when dominant > N - keep_cls, shapes disagree.
+ * Errors: INVALID_ARGUMENT when dominant > N - keep_cls, shapes disagree,
+ * cls_index >= N, or cls_index != 0 with no_cls = 1.
  */
 typedef struct vtc_select_args {
     uint32_t size;
     uint32_t dominant;    /**< k, CLS excluded */
     uint32_t no_cls;      /**< 1: no CLS token (SigLIP) */
-    uint32_t reserved0;
+    uint32_t cls_index;   /**< the CLS token's row (default 0; was reserved0 = 0 in 1.0.0) */
     vtc_tensor score;     /**< [B][N] F32 */
     vtc_tensor hidden;    /**< [B][N][D] (optional unless dominant_out) */
     vtc_tensor keep_idx;  /**< out */
@@ -90,6 +99,10 @@ VTC_API vtc_result vtc_merge(vtc_context ctx, const vtc_merge_args *args, const 
  * Scores come from attn (score_mode ATTN_CLS) or q/k (QK modes), as in
  * vtc_scores_args. dominant + contextual must be <= N - keep_cls.
  * Use vtc_token_split() to turn a token budget into (dominant, contextual).
+ * cls_index (appended in 1.1.0; read only when size covers it, else 0): the
+ * CLS token's row, as in vtc_select_args; out and src_idx list the kept
+ * rows ascending, so with CLS last its row comes last among the dominant
+ * ones. Errors as for scores, select and merge, and reserved1 != 0.
  */
 typedef struct vtc_visionzip_args {
     uint32_t size;
@@ -105,7 +118,12 @@ typedef struct vtc_visionzip_args {
     vtc_tensor k;         /**< [B][N][H][dh] (QK modes) */
     vtc_tensor out;       /**< out [B][keep_cls+dominant+contextual][D] */
     vtc_tensor src_idx;   /**< out, optional, I32 */
+    /* 1.1.0 */
+    uint32_t cls_index;   /**< the CLS token's row (default 0; N - 1 for llama.cpp's LLaVA graph) */
+    uint32_t reserved1;   /**< 0 */
 } vtc_visionzip_args;
+/** Bytes of vtc_visionzip_args as 1.0.0 defined it: the smallest `size` accepted. */
+#define VTC_VISIONZIP_ARGS_V1_SIZE 976u
 VTC_API vtc_result vtc_visionzip(vtc_context ctx, const vtc_visionzip_args *args, const vtc_exec *exec);
 
 /**

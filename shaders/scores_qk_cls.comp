@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // QK_CLS: per (b, h) one workgroup computes the CLS query's softmax over all
-// keys: p[b][h][j] = softmax_j(scale * q[b][0][h] . k[b][j][h]).
+// keys: p[b][h][j] = softmax_j(scale * q[b][cls][h] . k[b][j][h]).
 // The logits are parked in the output row (each invocation re-reads only
 // what it wrote itself, so no barrier is needed for them).
 #define WG_MAX 256
@@ -10,14 +10,14 @@
 layout(std430, binding = 0) readonly buffer Q { ELEM q[]; };
 layout(std430, binding = 1) readonly buffer K { ELEM k[]; };
 layout(std430, binding = 2) buffer Out { float prob[]; };
-layout(push_constant) uniform P { uint B; uint N; uint H; uint dh; float scale; } p;
+layout(push_constant) uniform P { uint B; uint N; uint H; uint dh; float scale; uint cls; } p;
 
 void main() {
     uint bh = group_linear();
     if (bh >= p.B * p.H) return; // uniform per workgroup
     uint b = bh / p.H, h = bh - b * p.H;
     uint lid = gl_LocalInvocationID.x, WG = gl_WorkGroupSize.x;
-    uint qbase = ((b * p.N) * p.H + h) * p.dh; // token 0
+    uint qbase = ((b * p.N + p.cls) * p.H + h) * p.dh; // the CLS token's query
     uint obase = bh * p.N;
 
     float m = -1.0 / 0.0;

@@ -4,28 +4,29 @@
 // barriers (on lavapipe a workgroup barrier costs far more than the serial
 // work). Same radix select as select_topk.comp: 4 passes of 8-bit digits
 // find the k-th largest rank key, then one pass in index order keeps keys
-// above it and the lowest-index ties at it.
+// above it and the lowest-index ties at it. Token `cls` (>= N: none) is
+// always kept and does not compete.
 #include "common.glsl"
 layout(std430, binding = 0) readonly buffer S { float score[]; };
 layout(std430, binding = 1) writeonly buffer KI { int keep_idx[]; };
 layout(std430, binding = 2) writeonly buffer RI { int rest_idx[]; };
 // keep_stride: row stride of keep_idx (the fused op writes straight into src_idx rows)
-layout(push_constant) uniform P { uint B; uint N; uint keep_cls; uint k; uint write_rest; uint keep_stride; } p;
+layout(push_constant) uniform P { uint B; uint N; uint cls; uint k; uint write_rest; uint keep_stride; } p;
 
 void main() {
     uint b = group_linear() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     if (b >= p.B) return;
     uint base = b * p.N;
-    uint nkeep = p.keep_cls + p.k;
+    uint nkeep = (p.cls < p.N ? 1u : 0u) + p.k;
     uint nrest = p.N - nkeep;
     uint hist[256];
     uint prefix = 0u, mask = 0u, remaining = p.k;
     if (p.k > 0u) {
         for (int shift = 24; shift >= 0; shift -= 8) {
             for (uint i = 0u; i < 256u; i++) hist[i] = 0u;
-            for (uint j = p.keep_cls; j < p.N; j++) {
+            for (uint j = 0u; j < p.N; j++) {
                 uint key = rank_key(score[base + j]);
-                if ((key & mask) == prefix) hist[(key >> uint(shift)) & 255u]++;
+                if (j != p.cls && (key & mask) == prefix) hist[(key >> uint(shift)) & 255u]++;
             }
             uint acc = 0u, digit = 0u;
             for (int d = 255; d >= 0; d--) {
@@ -39,14 +40,10 @@ void main() {
         }
     }
     uint kept = 0u, rested = 0u, eq_seen = 0u;
-    if (p.keep_cls != 0u) {
-        if (nkeep > 0u) keep_idx[b * p.keep_stride] = 0;
-        kept = 1u;
-    }
-    for (uint j = p.keep_cls; j < p.N; j++) {
+    for (uint j = 0u; j < p.N; j++) {
         uint key = rank_key(score[base + j]);
-        bool keep = false;
-        if (p.k > 0u) {
+        bool keep = j == p.cls;
+        if (!keep && p.k > 0u) {
             if (key > prefix) keep = true;
             else if (key == prefix) { keep = eq_seen < remaining; eq_seen++; }
         }

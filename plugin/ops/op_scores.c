@@ -62,8 +62,9 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
 {
     vtc_context ctx = rec->ctx;
     struct { uint32_t B, N, H; float factor; } rp = {(uint32_t)sh->B, (uint32_t)sh->N, (uint32_t)sh->H, 1.0f};
-    struct { uint32_t B, N, H, dh; float scale; } qp = {(uint32_t)sh->B, (uint32_t)sh->N, (uint32_t)sh->H,
-                                                       (uint32_t)sh->dh, sh->scale};
+    struct { uint32_t B, N, H, dh; float scale; uint32_t cls; } qp = {(uint32_t)sh->B, (uint32_t)sh->N,
+                                                                     (uint32_t)sh->H, (uint32_t)sh->dh, sh->scale,
+                                                                     sh->cls};
     uint32_t gx, gy;
     uint64_t bhn = (uint64_t)(sh->B * sh->H * sh->N);
     vtc_result r;
@@ -131,6 +132,9 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     int64_t want[2] = {sh.B, sh.N};
     if ((r = vtc_tensor_check(ctx, "scores", "score", &a->score, 0, VTC_DT_BIT(VTC_DTYPE_F32), 2, want)))
         return r;
+    if (a->cls_index && (a->mode != VTC_SCORE_QK_CLS || a->cls_index >= sh.N))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "scores: cls_index %u %s", a->cls_index,
+                        a->mode != VTC_SCORE_QK_CLS ? "is only read by QK_CLS (must be 0)" : "is not a token");
     int attn = a->mode == VTC_SCORE_ATTN_CLS;
     pl->tensors[T_ATTN] = (vtc_op_tensor){attn ? &a->attn : NULL, VTC_T_IN | VTC_T_FLOAT};
     pl->tensors[T_Q] = (vtc_op_tensor){attn ? NULL : &a->q, VTC_T_IN | VTC_T_FLOAT};
@@ -141,13 +145,15 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->scratch_bytes = vtc_scores_scratch(&sh);
     memcpy(pl->dims, &sh.B, sizeof(int64_t) * 4); /* B, N, H, dh */
     pl->params[0] = sh.mode;
+    pl->params[1] = a->cls_index;
     pl->fparams[0] = sh.scale;
     return VTC_SUCCESS;
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
-    vtc_scores_shape sh = {pl->params[0], pl->dims[0], pl->dims[1], pl->dims[2], pl->dims[3], pl->fparams[0]};
+    vtc_scores_shape sh = {pl->params[0], pl->dims[0], pl->dims[1], pl->dims[2], pl->dims[3], pl->fparams[0],
+                           pl->params[1]};
     return vtc_scores_record(rec, &sh, &t[T_ATTN], &t[T_Q], &t[T_K], &t[T_SCORE], 0);
 }
 

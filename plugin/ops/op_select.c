@@ -3,12 +3,12 @@
 
 #include <string.h>
 
-vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t keep_cls, uint32_t k,
+vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t cls, uint32_t k,
                              const vtc_bound *score, const vtc_bound *keep_idx, uint32_t keep_stride,
                              const vtc_bound *rest_idx)
 {
-    struct { uint32_t B, N, keep_cls, k, write_rest, keep_stride; } pc = {
-        (uint32_t)B, (uint32_t)N, keep_cls, k, rest_idx && rest_idx->present ? 1u : 0u, keep_stride};
+    struct { uint32_t B, N, cls, k, write_rest, keep_stride; } pc = {
+        (uint32_t)B, (uint32_t)N, cls, k, rest_idx && rest_idx->present ? 1u : 0u, keep_stride};
     vtc_bound b[3] = {*score, *keep_idx, rest_idx ? *rest_idx : (vtc_bound){0}};
     uint32_t gx, gy;
     /* The serial variant loops 5 N times per invocation: keep it inside lavapipe's
@@ -50,12 +50,18 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     vtc_result r;
     if (a->no_cls > 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: no_cls must be 0 or 1");
+    if (a->no_cls && a->cls_index)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: cls_index is %u but no_cls says there is no CLS",
+                        a->cls_index);
     if ((r = vtc_tensor_check(ctx, "select", "score", &a->score, 0, VTC_DT_BIT(VTC_DTYPE_F32), 2, NULL)))
         return r;
     int64_t B = a->score.shape[0], N = a->score.shape[1];
     uint32_t keep_cls = a->no_cls ? 0u : 1u;
     if (B < 1 || N < 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: score has an empty dimension");
+    if (keep_cls && a->cls_index >= N)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: cls_index %u is not a token (N = %lld)", a->cls_index,
+                        (long long)N);
     if (N < (int64_t)keep_cls || (int64_t)a->dominant > N - keep_cls)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
                         "select: dominant = %u but only %lld tokens compete (N = %lld, keep_cls = %u)", a->dominant,
@@ -87,7 +93,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->dims[0] = B;
     pl->dims[1] = N;
     pl->dims[2] = D;
-    pl->params[0] = keep_cls;
+    pl->params[0] = keep_cls ? a->cls_index : VTC_CLS_NONE;
     pl->params[1] = a->dominant;
     pl->params[2] = want_dom;
     return VTC_SUCCESS;
@@ -96,9 +102,9 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
     int64_t B = pl->dims[0], N = pl->dims[1], D = pl->dims[2];
-    uint32_t keep_cls = pl->params[0], k = pl->params[1];
-    int64_t nkeep = keep_cls + k;
-    vtc_result r = vtc_select_record(rec, B, N, keep_cls, k, &t[T_SCORE], &t[T_KEEP], (uint32_t)nkeep, &t[T_REST]);
+    uint32_t cls = pl->params[0], k = pl->params[1];
+    int64_t nkeep = (cls != VTC_CLS_NONE) + (int64_t)k;
+    vtc_result r = vtc_select_record(rec, B, N, cls, k, &t[T_SCORE], &t[T_KEEP], (uint32_t)nkeep, &t[T_REST]);
     if (r || !pl->params[2])
         return r;
     return vtc_gather_record(rec, B, N, D, nkeep, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);

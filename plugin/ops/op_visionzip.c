@@ -2,6 +2,7 @@
    Dispatches: 1-3 for scores, then select, gather, assign, reduce. */
 #include "ops.h"
 
+#include <stddef.h>
 #include <string.h>
 
 VTC_API void vtc_token_split(uint32_t tokens, uint32_t keep_cls, uint32_t *dominant, uint32_t *contextual)
@@ -47,6 +48,14 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     vtc_result r;
     if (a->no_cls > 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: no_cls must be 0 or 1");
+    /* cls_index and reserved1 were appended in 1.1.0: a 1.0.0 host's struct ends before them */
+    int has_cls_index = a->size >= offsetof(vtc_visionzip_args, reserved1) + sizeof(a->reserved1);
+    uint32_t cls_index = has_cls_index ? a->cls_index : 0u;
+    if (has_cls_index && a->reserved1)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: reserved1 must be 0");
+    if (a->no_cls && cls_index)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: cls_index is %u but no_cls says there is no CLS",
+                        cls_index);
     vtc_scores_shape sh;
     uint32_t sdt = 0;
     if ((r = vtc_scores_check(ctx, "visionzip", a->score_mode, a->scale, &a->attn, &a->q, &a->k, &sh, &sdt)))
@@ -58,6 +67,10 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         return r;
     int64_t B = sh.B, N = sh.N, D = a->hidden.shape[2], Dm = a->metric.shape[2];
     int64_t keep_cls = a->no_cls ? 0 : 1, k = a->dominant, c = a->contextual;
+    if (keep_cls && cls_index >= N)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: cls_index %u is not a token (N = %lld)", cls_index,
+                        (long long)N);
+    sh.cls = cls_index;
     if (N < keep_cls || k + c > N - keep_cls)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
                         "visionzip: dominant %lld + contextual %lld exceed the %lld tokens that compete", (long long)k,
@@ -87,7 +100,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->dims[8] = sh.H;
     pl->dims[9] = sh.dh;
     pl->params[0] = sh.mode;
-    pl->params[1] = (uint32_t)keep_cls;
+    pl->params[1] = keep_cls ? cls_index : VTC_CLS_NONE;
     pl->params[2] = (uint32_t)k;
     pl->fparams[0] = sh.scale;
     pl->scratch_bytes = layout_of(&sh, &m, nkeep).total;
@@ -99,9 +112,10 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     (void)ctx;
     vtc_merge_shape m;
     memcpy(&m, pl->dims, sizeof(m));
-    vtc_scores_shape sh = {pl->params[0], m.B, m.N, pl->dims[8], pl->dims[9], pl->fparams[0]};
-    uint32_t keep_cls = pl->params[1], k = pl->params[2];
-    int64_t nkeep = keep_cls + k, rows = nkeep + m.c;
+    uint32_t cls = pl->params[1], k = pl->params[2];
+    vtc_scores_shape sh = {pl->params[0], m.B, m.N, pl->dims[8], pl->dims[9], pl->fparams[0],
+                           cls == VTC_CLS_NONE ? 0u : cls};
+    int64_t nkeep = (cls != VTC_CLS_NONE) + (int64_t)k, rows = nkeep + m.c;
     vz_layout l = layout_of(&sh, &m, nkeep);
     vtc_bound score = vtc_scratch_slice(rec, l.score, (VkDeviceSize)(m.B * m.N) * 4);
     vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(m.B * (m.R ? m.R : 1)) * 4);
@@ -112,7 +126,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_result r;
     if ((r = vtc_scores_record(rec, &sh, &t[T_ATTN], &t[T_Q], &t[T_K], &score, l.scores)))
         return r;
-    if ((r = vtc_select_record(rec, m.B, m.N, keep_cls, k, &score, &keep, (uint32_t)keep_stride, m.c ? &rest : NULL)))
+    if ((r = vtc_select_record(rec, m.B, m.N, cls, k, &score, &keep, (uint32_t)keep_stride, m.c ? &rest : NULL)))
         return r;
     if ((r = vtc_gather_record(rec, m.B, m.N, m.D, nkeep, keep_stride, rows, 0, &t[T_HIDDEN], &keep, &t[T_OUT])))
         return r;
@@ -120,4 +134,6 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                             &t[T_SRC], rows, nkeep);
 }
 
-const vtc_op_def vtc_op_visionzip_def = {VTC_OP_VISIONZIP, "visionzip", sizeof(vtc_visionzip_args), plan, record};
+/* the smallest args a caller may pass is 1.0.0's (fields up to src_idx) */
+_Static_assert(VTC_VISIONZIP_ARGS_V1_SIZE == offsetof(vtc_visionzip_args, cls_index), "1.0.0 size");
+const vtc_op_def vtc_op_visionzip_def = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, plan, record};

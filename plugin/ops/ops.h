@@ -16,7 +16,11 @@ typedef struct vtc_scores_shape {
     uint32_t mode;
     int64_t B, N, H, dh;
     float scale;             /* resolved (never 0) */
+    uint32_t cls;            /* QK_CLS: the query row (the CLS token) */
 } vtc_scores_shape;
+
+/* "no CLS token" for vtc_select_record's cls */
+#define VTC_CLS_NONE 0xFFFFFFFFu
 
 /* Validates the score inputs (attn or q/k as `mode` needs) and fills sh.
    Returns the float dtype of the inputs through *dtype. */
@@ -28,9 +32,9 @@ uint64_t vtc_scores_scratch(const vtc_scores_shape *sh);
 vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, const vtc_bound *attn, const vtc_bound *q,
                              const vtc_bound *k, const vtc_bound *score, VkDeviceSize scratch_off);
 
-/* select: keep_idx rows of keep_stride entries (the first keep_cls+k written), rest_idx [B][N-keep_cls-k]
-   (rest may be absent). */
-vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t keep_cls, uint32_t k,
+/* select: token `cls` (VTC_CLS_NONE: none) always kept, the k best others; keep_idx rows of keep_stride
+   entries (the first (cls != NONE)+k written, ascending), rest_idx [B][N-(cls != NONE)-k] (rest may be absent). */
+vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t cls, uint32_t k,
                              const vtc_bound *score, const vtc_bound *keep_idx, uint32_t keep_stride,
                              const vtc_bound *rest_idx);
 /* gather: dst[b][row_offset + r] = src[b][idx[b*idx_stride + r]] for r < R; dst has out_rows rows per image. */

@@ -28,7 +28,13 @@ _Static_assert(sizeof(vtc_select_args) == 16 + 5 * 136, "vtc_select_args size");
 _Static_assert(offsetof(vtc_merge_args, hidden) == 8, "vtc_merge_args.hidden");
 _Static_assert(sizeof(vtc_merge_args) == 8 + 4 * 136, "vtc_merge_args size");
 _Static_assert(offsetof(vtc_visionzip_args, hidden) == 24, "vtc_visionzip_args.hidden");
-_Static_assert(sizeof(vtc_visionzip_args) == 24 + 7 * 136, "vtc_visionzip_args size");
+/* 1.0.0 ended at src_idx (24 + 7 * 136 bytes); 1.1.0 appends cls_index, reserved1 */
+_Static_assert(offsetof(vtc_visionzip_args, src_idx) + sizeof(vtc_tensor) == 24 + 7 * 136, "vtc_visionzip_args 1.0.0");
+_Static_assert(VTC_VISIONZIP_ARGS_V1_SIZE == 24 + 7 * 136, "VTC_VISIONZIP_ARGS_V1_SIZE");
+_Static_assert(offsetof(vtc_visionzip_args, cls_index) == 24 + 7 * 136, "vtc_visionzip_args.cls_index");
+_Static_assert(sizeof(vtc_visionzip_args) == 24 + 7 * 136 + 8, "vtc_visionzip_args size");
+_Static_assert(offsetof(vtc_select_args, cls_index) == 12 && offsetof(vtc_scores_args, cls_index) == 12,
+               "cls_index took reserved0's place");
 _Static_assert(offsetof(vtc_compress_args, x) == 16, "vtc_compress_args.x");
 _Static_assert(sizeof(vtc_compress_args) == 16 + 3 * 136, "vtc_compress_args size");
 _Static_assert(offsetof(vtc_compress_weights_desc, query) == 8, "weights_desc.query");

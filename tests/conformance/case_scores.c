@@ -36,13 +36,14 @@ static void attn_cls_sum_is_exact(conf_env *env, conf_result *r)
     conf_buf_free(&bs);
 }
 
-typedef struct qk_case { uint32_t mode; int B, N, H, dh; float qscale, scale; } qk_case;
+typedef struct qk_case { uint32_t mode; int B, N, H, dh; float qscale, scale; int cls; } qk_case;
 
 static void run_qk(conf_env *env, conf_result *r, const qk_case *c)
 {
     int B = c->B, N = c->N, H = c->H, dh = c->dh;
     size_t nq = (size_t)B * N * H * dh;
-    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, dh);
+    int cls = c->cls < 0 ? N - 1 : c->cls;
+    conf_shape(r, "B=%d N=%d H=%d dh=%d%s", B, N, H, dh, cls ? " CLS not first" : "");
     uint64_t st = env->seed;
     float *q = malloc(4 * nq), *k = malloc(4 * nq), *want = malloc(4 * B * N);
     conf_buf bq = {0}, bk = {0}, bs = {0};
@@ -52,10 +53,11 @@ static void run_qk(conf_env *env, conf_result *r, const qk_case *c)
     conf_fill_normal(&st, k, nq, 1.0f);
     conf_store(env->dtype, qd, q, nq);
     conf_store(env->dtype, kd, k, nq);
-    ref_scores((int)c->mode, B, N, H, dh, c->scale, NULL, q, k, want);
+    ref_scores_cls((int)c->mode, B, N, H, dh, c->scale, cls, NULL, q, k, want);
     vtc_scores_args a;
     memset(&a, 0, sizeof(a));
     a.mode = c->mode;
+    a.cls_index = (uint32_t)cls;
     a.scale = c->scale;
     a.q = conf_tensor4(env->dtype, qd, B, N, H, dh);
     a.k = conf_tensor4(env->dtype, kd, B, N, H, dh);
@@ -82,6 +84,8 @@ QK(qk_mean_head_width_not_a_multiple_of_4, VTC_SCORE_QK_MEAN, 2, 33, 3, 6, 1.0f,
    that loops over all keys in one invocation fails this case */
 QK(qk_mean_long_rows_past_loop_limiter, VTC_SCORE_QK_MEAN, 1, 1100, 1, 64, 1.0f, 0.0f)
 QK(qk_cls_long_row_n_16384, VTC_SCORE_QK_CLS, 1, 16384, 2, 64, 1.0f, 0.0f)
+/* the CLS query as the last row (llama.cpp's LLaVA graph) */
+QK(qk_cls_query_last_row, VTC_SCORE_QK_CLS, 2, 577, 4, 64, 1.0f, 0.0f, -1)
 
 /* QK_CLS from q/k equals ATTN_CLS on the attention those q/k produce. */
 static void qk_cls_equals_attn_cls_of_same_softmax(conf_env *env, conf_result *r)
@@ -171,6 +175,7 @@ const conf_case conf_cases_scores[] = {
     {"scores", "qk_mean_long_rows_past_loop_limiter", 0, qk_mean_long_rows_past_loop_limiter},
     {"scores", "qk_mean_head_width_not_a_multiple_of_4", 0, qk_mean_head_width_not_a_multiple_of_4},
     {"scores", "qk_cls_long_row_n_16384", 0, qk_cls_long_row_n_16384},
+    {"scores", "qk_cls_query_last_row", CONF_QUICK, qk_cls_query_last_row},
     {"scores", "qk_cls_equals_attn_cls_of_same_softmax", CONF_ANY_DTYPE, qk_cls_equals_attn_cls_of_same_softmax},
     {"scores", "rejects_bad_score_input", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_score_input},
     {0},

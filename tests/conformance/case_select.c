@@ -8,6 +8,7 @@
 typedef struct sel_case {
     int B, N, D, k, keep_cls;
     int pattern;   /* 0 random with planted, 1 all equal, 2 NaN/inf mix, 3 +-0 ties */
+    int cls_at;    /* CLS row when keep_cls: 0, an index, or -1 for the last row (llama.cpp's LLaVA) */
 } sel_case;
 
 static void make_scores(uint64_t *st, const sel_case *c, float *s)
@@ -35,7 +36,8 @@ static void run_select(conf_env *env, conf_result *r, const sel_case *c)
 {
     uint64_t st = env->seed;
     int B = c->B, N = c->N, D = c->D, nkeep = c->keep_cls + c->k, nrest = N - nkeep;
-    conf_shape(r, "B=%d N=%d D=%d k=%d cls=%d", B, N, D, c->k, c->keep_cls);
+    int cls_row = c->keep_cls ? (c->cls_at < 0 ? N - 1 : c->cls_at) : -1;
+    conf_shape(r, "B=%d N=%d D=%d k=%d cls=%d", B, N, D, c->k, cls_row);
     size_t ds = conf_dsize(env->dtype);
     float *score = malloc(sizeof(float) * B * N), *hid = malloc(sizeof(float) * B * N * D);
     float *want_dom = malloc(sizeof(float) * B * (nkeep ? nkeep : 1) * D);
@@ -47,7 +49,7 @@ static void run_select(conf_env *env, conf_result *r, const sel_case *c)
     make_scores(&st, c, score);
     conf_fill_normal(&st, hid, (size_t)B * N * D, 1.0f);
     conf_store(env->dtype, hid_dev, hid, (size_t)B * N * D);
-    if (ref_select(B, N, D, c->k, c->keep_cls, score, hid, want_keep, want_rest, want_dom)) {
+    if (ref_select_cls(B, N, D, c->k, cls_row, score, hid, want_keep, want_rest, want_dom)) {
         conf_fail(r, "reference rejected the case");
         goto done;
     }
@@ -56,6 +58,7 @@ static void run_select(conf_env *env, conf_result *r, const sel_case *c)
     a.size = sizeof(a);
     a.dominant = (uint32_t)c->k;
     a.no_cls = c->keep_cls ? 0 : 1;
+    a.cls_index = c->keep_cls ? (uint32_t)cls_row : 0u;
     a.score = conf_tensor2(VTC_DTYPE_F32, score, B, N);
     a.hidden = conf_tensor3(env->dtype, hid_dev, B, N, D);
     a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, B, nkeep);
@@ -91,6 +94,11 @@ SEL(video_batch_32_frames, 32, 577, 16, 53, 1, 0)
 SEL(n_16384_tokens, 1, 16384, 4, 1000, 1, 0)
 SEL(n_11000_tokens_near_serial_loop_limit, 2, 11000, 4, 700, 1, 0)
 SEL(workgroup_edge_n_257, 2, 257, 3, 255, 1, 0)
+/* CLS anywhere: kept, not competing, at its ascending place in keep_idx */
+SEL(cls_last_row_llama_cpp_layout, 2, 577, 16, 53, 1, 0, -1)
+SEL(cls_mid_row_with_ties, 2, 300, 8, 40, 1, 1, 150)
+SEL(cls_last_row_workgroup_edge_n_257, 2, 257, 3, 255, 1, 0, -1)
+SEL(cls_last_row_k_zero, 2, 65, 8, 0, 1, 0, -1)
 
 /* Bad inputs: an error, a message, and not one byte written. */
 static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
@@ -112,7 +120,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     good.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, B, K + 1);
     good.rest_idx = conf_tensor2(VTC_DTYPE_I32, rest, B, N - K - 1);
     good.dominant_out = conf_tensor3(VTC_DTYPE_F32, dom, B, K + 1, D);
-    struct { const char *what; vtc_select_args a; } bad[12];
+    struct { const char *what; vtc_select_args a; } bad[14];
     int n = 0;
     bad[n].what = "k above competing tokens"; bad[n].a = good; bad[n].a.dominant = N; n++;
     bad[n].what = "NULL score pointer"; bad[n].a = good; bad[n].a.score.host = NULL; n++;
@@ -125,6 +133,8 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     bad[n].what = "dtype out of range"; bad[n].a = good; bad[n].a.hidden.dtype = 77; n++;
     bad[n].what = "rank 3 score"; bad[n].a = good; bad[n].a.score.ndim = 3; bad[n].a.score.shape[2] = 1; n++;
     bad[n].what = "no_cls not boolean"; bad[n].a = good; bad[n].a.no_cls = 7; n++;
+    bad[n].what = "cls_index past the last token"; bad[n].a = good; bad[n].a.cls_index = N; n++;
+    bad[n].what = "cls_index with no_cls"; bad[n].a = good; bad[n].a.no_cls = 1; bad[n].a.cls_index = 3; n++;
     bad[n].what = "host and buffer both set"; bad[n].a = good; bad[n].a.keep_idx.buffer = (VkBuffer)(uintptr_t)0x1234; n++;
     for (int i = 0; i < n; i++) {
         vtc_result res = env->api->select(env->ctx, &bad[i].a, NULL);
@@ -244,6 +254,10 @@ const conf_case conf_cases_select[] = {
     {"select", "video_batch_32_frames", 0, video_batch_32_frames},
     {"select", "n_16384_tokens", CONF_ANY_DTYPE, n_16384_tokens},
     {"select", "workgroup_edge_n_257", 0, workgroup_edge_n_257},
+    {"select", "cls_last_row_llama_cpp_layout", CONF_QUICK, cls_last_row_llama_cpp_layout},
+    {"select", "cls_mid_row_with_ties", 0, cls_mid_row_with_ties},
+    {"select", "cls_last_row_workgroup_edge_n_257", 0, cls_last_row_workgroup_edge_n_257},
+    {"select", "cls_last_row_k_zero", 0, cls_last_row_k_zero},
     {"select", "n_11000_tokens_near_serial_loop_limit", CONF_ANY_DTYPE, n_11000_tokens_near_serial_loop_limit},
     {"select", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_input_and_writes_nothing},
     {"select", "strided_host_score_view", CONF_ANY_DTYPE, strided_host_score_view},

@@ -9,16 +9,18 @@ typedef struct vz_case {
     uint32_t mode;
     int B, N, D, H, dh, Dm, tokens, keep_cls;
     int record;   /* run through a host command buffer */
+    int cls_at;   /* CLS row when keep_cls: 0, an index, or -1 for the last row (llama.cpp's LLaVA) */
 } vz_case;
 
 static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
 {
     int B = c->B, N = c->N, D = c->D, H = c->H, dh = c->dh, Dm = c->Dm, cls = c->keep_cls;
+    int cls_row = cls ? (c->cls_at < 0 ? N - 1 : c->cls_at) : -1;
     uint32_t k, C;
     env->api->token_split((uint32_t)c->tokens, (uint32_t)cls, &k, &C);
     int rows = cls + (int)k + (int)C;
-    conf_shape(r, "B=%d N=%d D=%d %s %d+%u+%u", B, N, D, c->mode == 0 ? "attn" : c->mode == 1 ? "qk_cls" : "qk_mean",
-               cls, k, C);
+    conf_shape(r, "B=%d N=%d D=%d %s %d+%u+%u%s", B, N, D, c->mode == 0 ? "attn" : c->mode == 1 ? "qk_cls" : "qk_mean",
+               cls, k, C, cls_row > 0 ? " (CLS not first)" : "");
     uint64_t st = env->seed;
     size_t ds = conf_dsize(env->dtype);
     size_t nh = (size_t)B * N * D, nm = (size_t)B * N * Dm, na = c->mode ? (size_t)B * N * H * dh : (size_t)B * H * N;
@@ -44,16 +46,19 @@ static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
     conf_store(env->dtype, ad, att, na);
     if (c->mode)
         conf_store(env->dtype, kd, kk, na);
-    if (ref_visionzip((int)c->mode, B, N, D, H, dh, Dm, (int)k, (int)C, cls, 0.0f, att, att, kk, hid, met, want, want_src)) {
+    if (ref_visionzip_cls((int)c->mode, B, N, D, H, dh, Dm, (int)k, (int)C, cls_row, 0.0f, att, att, kk, hid, met, want,
+                          want_src)) {
         conf_fail(r, "reference rejected the case");
         goto done;
     }
     vtc_visionzip_args a;
     memset(&a, 0, sizeof(a));
+    a.size = sizeof(a); /* cls_index is read only when size covers it */
     a.score_mode = c->mode;
     a.dominant = k;
     a.contextual = C;
     a.no_cls = cls ? 0 : 1;
+    a.cls_index = cls ? (uint32_t)cls_row : 0u;
     a.hidden = conf_tensor3(env->dtype, hd, B, N, D);
     a.metric = conf_tensor3(env->dtype, md, B, N, Dm);
     if (c->mode == 0) {
@@ -85,6 +90,10 @@ VZ(siglip_qk_mean_no_cls, 2, 1, 729, 64, 4, 72, 72, 64, 0, 0)
 VZ(qk_cls_scores_end_to_end, 1, 2, 197, 32, 4, 64, 64, 32, 1, 0)
 VZ(tiny_budget_cls_only, 0, 2, 50, 8, 2, 0, 8, 1, 1, 0)
 VZ(budget_of_every_token, 0, 2, 40, 8, 2, 0, 8, 40, 1, 0)
+/* CLS as the last row (llama.cpp's LLaVA graph appends it after the patches) or in between */
+VZ(cls_last_attn_llama_cpp_layout, 0, 1, 577, 64, 16, 0, 64, 64, 1, 0, -1)
+VZ(cls_last_qk_cls_batched, 1, 2, 197, 32, 4, 64, 64, 32, 1, 0, -1)
+VZ(cls_mid_qk_cls, 1, 1, 100, 16, 2, 32, 32, 24, 1, 0, 37)
 
 /* The official VisionZip code's output on CLIP-L/336 layer -2 data (B=2, 54 + 10). */
 static void golden_matches_official_code(conf_env *env, conf_result *r)
@@ -238,16 +247,25 @@ static void rejects_bad_visionzip_input(conf_env *env, conf_result *r)
     good.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, 10);
     if (env->api->visionzip(env->ctx, &good, NULL) != VTC_SUCCESS)
         conf_fail(r, "the valid call failed");
+    /* a 1.0.0 host's struct ends before cls_index: what lies past its size is not read */
+    vtc_visionzip_args v1 = good;
+    v1.size = VTC_VISIONZIP_ARGS_V1_SIZE;
+    v1.cls_index = 999;
+    v1.reserved1 = 5;
+    if (env->api->visionzip(env->ctx, &v1, NULL) != VTC_SUCCESS)
+        conf_fail(r, "a 1.0.0-sized call read past its size");
     conf_buf_free(&bo);
     conf_buf_free(&bs);
     out = conf_buf_alloc(&bo, 4 * B * 10 * D);
     src = conf_buf_alloc(&bs, 4 * B * 10);
     good.out.host = out;
     good.src_idx.host = src;
-    vtc_visionzip_args bad[6];
-    const char *what[6] = {"too many tokens", "metric rows differ", "attn N differs", "out too small", "hidden f16",
-                           "src_idx f32"};
-    for (int i = 0; i < 6; i++)
+    enum { NBAD = 10 };
+    vtc_visionzip_args bad[NBAD];
+    const char *what[NBAD] = {"too many tokens", "metric rows differ", "attn N differs", "out too small", "hidden f16",
+                              "src_idx f32", "cls_index past the last token", "cls_index with no_cls",
+                              "reserved1 set", "size below 1.0.0's"};
+    for (int i = 0; i < NBAD; i++)
         bad[i] = good;
     bad[0].dominant = 25;
     bad[1].metric.shape[1] = N + 1;
@@ -255,7 +273,16 @@ static void rejects_bad_visionzip_input(conf_env *env, conf_result *r)
     bad[3].out.shape[1] = 9;
     bad[4].hidden.dtype = VTC_DTYPE_F16;
     bad[5].src_idx.dtype = VTC_DTYPE_F32;
-    for (int i = 0; i < 6; i++) {
+    bad[6].size = sizeof(bad[6]);
+    bad[6].cls_index = N;
+    bad[7].size = sizeof(bad[7]);
+    bad[7].no_cls = 1;
+    bad[7].dominant = 7;
+    bad[7].cls_index = 2;
+    bad[8].size = sizeof(bad[8]);
+    bad[8].reserved1 = 1;
+    bad[9].size = VTC_VISIONZIP_ARGS_V1_SIZE - 8;
+    for (int i = 0; i < NBAD; i++) {
         vtc_result res = env->api->visionzip(env->ctx, &bad[i], NULL);
         if (res != VTC_ERROR_INVALID_ARGUMENT) {
             conf_fail(r, "%s: returned %d", what[i], (int)res);
@@ -282,6 +309,9 @@ const conf_case conf_cases_visionzip[] = {
     {"visionzip", "qk_cls_scores_end_to_end", 0, qk_cls_scores_end_to_end},
     {"visionzip", "tiny_budget_cls_only", 0, tiny_budget_cls_only},
     {"visionzip", "budget_of_every_token", 0, budget_of_every_token},
+    {"visionzip", "cls_last_attn_llama_cpp_layout", CONF_QUICK, cls_last_attn_llama_cpp_layout},
+    {"visionzip", "cls_last_qk_cls_batched", 0, cls_last_qk_cls_batched},
+    {"visionzip", "cls_mid_qk_cls", 0, cls_mid_qk_cls},
     {"visionzip", "record_mode_one_recording", CONF_QUICK, record_mode_one_recording},
     {"visionzip", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_visionzip_input},
     {0},

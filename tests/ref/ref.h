@@ -12,12 +12,18 @@
    QK_MEAN never materialises N x N: per query row log-sum-exp, then exp(s_ij - lse_i) per key column. */
 void ref_scores(int mode, int B, int N, int H, int dh, float scale, const float *attn, const float *q, const float *k,
                 float *score);
+/* The same with the CLS query at row `cls` (QK_CLS). */
+void ref_scores_cls(int mode, int B, int N, int H, int dh, float scale, int cls, const float *attn, const float *q,
+                    const float *k, float *score);
 /* ATTN_CLS summed in fp32 in ascending head order: the GPU does the same, so selection can be compared exactly. */
 void ref_scores_attn_f32(int B, int N, int H, const float *attn, float *score);
 /* SPEC 1.2. keep_idx[B][keep_cls+k], rest_idx[B][N-keep_cls-k], dominant[B][keep_cls+k][D]; outputs may be NULL.
    Returns 0, or -1 when k is out of range. */
 int ref_select(int B, int N, int D, int k, int keep_cls, const float *score, const float *hidden, int32_t *keep_idx,
                int32_t *rest_idx, float *dominant);
+/* The same with CLS at row `cls` (< 0: no CLS): it is kept, does not compete, and stands at its ascending place. */
+int ref_select_cls(int B, int N, int D, int k, int cls, const float *score, const float *hidden, int32_t *keep_idx,
+                   int32_t *rest_idx, float *dominant);
 /* SPEC 1.3. contextual[B][c][D]; optional assign[B][R-c] (target slot of each source, sources ascending) and
    target_idx[B][c]. Returns 0, or -1 when c is out of range or a rest index is outside [0, N). */
 int ref_merge(int B, int N, int D, int Dm, int R, int c, const float *hidden, const float *metric,
@@ -27,6 +33,10 @@ int ref_merge(int B, int N, int D, int Dm, int R, int c, const float *hidden, co
 int ref_visionzip(int mode, int B, int N, int D, int H, int dh, int Dm, int k, int c, int keep_cls, float scale,
                   const float *attn, const float *q, const float *k_, const float *hidden, const float *metric,
                   float *out, int32_t *src_idx);
+/* The same with CLS at row `cls` (< 0: no CLS). */
+int ref_visionzip_cls(int mode, int B, int N, int D, int H, int dh, int Dm, int k, int c, int cls, float scale,
+                      const float *attn, const float *q, const float *k_, const float *hidden, const float *metric,
+                      float *out, int32_t *src_idx);
 /* Token budget -> (dominant, contextual): contextual = round(T / 6.4) (64 -> 10, 128 -> 20, 192 -> 30),
    dominant = T - keep_cls - contextual, contextual lowered so dominant >= 0. */
 void ref_token_split(int tokens, int keep_cls, int *dominant, int *contextual);

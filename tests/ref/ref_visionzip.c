@@ -28,6 +28,12 @@ static double dot_qk(const float *q, const float *k, int b, int i, int j, int h,
 void ref_scores(int mode, int B, int N, int H, int dh, float scale, const float *attn, const float *q, const float *k,
                 float *score)
 {
+    ref_scores_cls(mode, B, N, H, dh, scale, 0, attn, q, k, score);
+}
+
+void ref_scores_cls(int mode, int B, int N, int H, int dh, float scale, int cls, const float *attn, const float *q,
+                    const float *k, float *score)
+{
     if (mode == 0) {
         ref_scores_attn_f32(B, N, H, attn, score);
         return;
@@ -36,9 +42,9 @@ void ref_scores(int mode, int B, int N, int H, int dh, float scale, const float 
     double *acc = calloc((size_t)N, sizeof(double));
     for (int b = 0; b < B; b++) {
         memset(acc, 0, sizeof(double) * N);
-        int rows = mode == 1 ? 1 : N;
+        int first = mode == 1 ? cls : 0, rows = mode == 1 ? cls + 1 : N;
         for (int h = 0; h < H; h++)
-            for (int i = 0; i < rows; i++) {
+            for (int i = first; i < rows; i++) {
                 /* log-sum-exp of the row, then the column contributions: no N x N buffer */
                 double m = -INFINITY, s = 0;
                 for (int j = 0; j < N; j++)
@@ -70,7 +76,14 @@ static int ranks_before(float sa, int ia, float sb, int ib)
 int ref_select(int B, int N, int D, int k, int keep_cls, const float *score, const float *hidden, int32_t *keep_idx,
                int32_t *rest_idx, float *dominant)
 {
-    if (k < 0 || N < keep_cls || k > N - keep_cls)
+    return ref_select_cls(B, N, D, k, keep_cls ? 0 : -1, score, hidden, keep_idx, rest_idx, dominant);
+}
+
+int ref_select_cls(int B, int N, int D, int k, int cls, const float *score, const float *hidden, int32_t *keep_idx,
+                   int32_t *rest_idx, float *dominant)
+{
+    int keep_cls = cls >= 0;
+    if (k < 0 || N < keep_cls || k > N - keep_cls || cls >= N)
         return -1;
     int nkeep = keep_cls + k, nrest = N - nkeep;
     char *kept = malloc((size_t)N + 1);
@@ -78,12 +91,14 @@ int ref_select(int B, int N, int D, int k, int keep_cls, const float *score, con
         const float *s = score + (size_t)b * N;
         memset(kept, 0, (size_t)N + 1);
         if (keep_cls)
-            kept[0] = 1;
+            kept[cls] = 1;
         /* rank of j = number of competitors that rank before it; keep the first k */
-        for (int j = keep_cls; j < N; j++) {
+        for (int j = 0; j < N; j++) {
+            if (j == cls)
+                continue;
             int rank = 0;
-            for (int i = keep_cls; i < N && rank < k; i++)
-                if (i != j && ranks_before(s[i], i, s[j], j))
+            for (int i = 0; i < N && rank < k; i++)
+                if (i != j && i != cls && ranks_before(s[i], i, s[j], j))
                     rank++;
             if (rank < k)
                 kept[j] = 1;
@@ -177,15 +192,24 @@ int ref_visionzip(int mode, int B, int N, int D, int H, int dh, int Dm, int k, i
                   const float *attn, const float *q, const float *k_, const float *hidden, const float *metric,
                   float *out, int32_t *src_idx)
 {
-    if (k < 0 || c < 0 || N < keep_cls || k + c > N - keep_cls)
+    return ref_visionzip_cls(mode, B, N, D, H, dh, Dm, k, c, keep_cls ? 0 : -1, scale, attn, q, k_, hidden, metric, out,
+                             src_idx);
+}
+
+int ref_visionzip_cls(int mode, int B, int N, int D, int H, int dh, int Dm, int k, int c, int cls, float scale,
+                      const float *attn, const float *q, const float *k_, const float *hidden, const float *metric,
+                      float *out, int32_t *src_idx)
+{
+    int keep_cls = cls >= 0;
+    if (k < 0 || c < 0 || N < keep_cls || k + c > N - keep_cls || cls >= N)
         return -1;
     int nkeep = keep_cls + k, R = N - nkeep, rows = nkeep + c;
     float *score = malloc(sizeof(float) * (size_t)B * N), *dom = malloc(sizeof(float) * ((size_t)B * nkeep * D + 1));
     float *ctx = malloc(sizeof(float) * ((size_t)B * c * D + 1));
     int32_t *keep = malloc(4 * ((size_t)B * nkeep + 1)), *rest = malloc(4 * ((size_t)B * R + 1));
     int32_t *tgt = malloc(4 * ((size_t)B * c + 1));
-    ref_scores(mode, B, N, H, dh, scale, attn, q, k_, score);
-    int r = ref_select(B, N, D, k, keep_cls, score, hidden, keep, rest, dom);
+    ref_scores_cls(mode, B, N, H, dh, scale, keep_cls ? cls : 0, attn, q, k_, score);
+    int r = ref_select_cls(B, N, D, k, cls, score, hidden, keep, rest, dom);
     if (!r)
         r = ref_merge(B, N, D, Dm, R, c, hidden, metric, rest, ctx, NULL, tgt);
     for (int b = 0; !r && b < B; b++) {
