@@ -112,7 +112,11 @@ typedef struct vtc_visionzip_args {
     uint32_t no_cls;
     float scale;          /**< QK modes: 0 → 1/sqrt(dh) */
     vtc_tensor hidden;    /**< [B][N][D] */
-    vtc_tensor metric;    /**< [B][N][Dm] */
+    vtc_tensor metric;    /**< [B][N][Dm]; QK modes may leave it absent (dtype NONE): then
+                               metric[b][n][:] = mean over heads of k[b][n][h][:] (Dm = dh,
+                               VisionZip's `key_states.mean(1)`), summed in ascending head
+                               order in fp32 and stored in the float dtype; k must then be
+                               contiguous. ATTN_CLS needs it. */
     vtc_tensor attn;      /**< [B][H][N] (ATTN_CLS) */
     vtc_tensor q;         /**< [B][N][H][dh] (QK modes) */
     vtc_tensor k;         /**< [B][N][H][dh] (QK modes) */

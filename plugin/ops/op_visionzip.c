@@ -25,12 +25,13 @@ VTC_API void vtc_token_split(uint32_t tokens, uint32_t keep_cls, uint32_t *domin
 
 enum { T_HIDDEN, T_METRIC, T_ATTN, T_Q, T_K, T_OUT, T_SRC };
 
-/* scratch layout: [scores scratch][score B*N f32][keep B*nkeep i32][rest B*R i32][merge assign] */
+/* scratch layout: [scores scratch][score B*N f32][keep B*nkeep i32][rest B*R i32][merge assign]
+   [metric B*N*dh in the float dtype, only when computed from k] */
 typedef struct vz_layout {
-    uint64_t scores, score, keep, rest, merge, total;
+    uint64_t scores, score, keep, rest, merge, metric, total;
 } vz_layout;
 
-static vz_layout layout_of(const vtc_scores_shape *sh, const vtc_merge_shape *m, int64_t nkeep)
+static vz_layout layout_of(const vtc_scores_shape *sh, const vtc_merge_shape *m, int64_t nkeep, uint64_t metric_bytes)
 {
     vz_layout l;
     l.scores = 0;
@@ -38,8 +39,15 @@ static vz_layout layout_of(const vtc_scores_shape *sh, const vtc_merge_shape *m,
     l.keep = l.score + vtc_scratch_round((uint64_t)(sh->B * sh->N) * 4);
     l.rest = l.keep + vtc_scratch_round((uint64_t)(sh->B * (nkeep ? nkeep : 1)) * 4);
     l.merge = l.rest + vtc_scratch_round((uint64_t)(sh->B * (m->R ? m->R : 1)) * 4);
-    l.total = l.merge + vtc_merge_scratch(m);
+    l.metric = l.merge + vtc_scratch_round(vtc_merge_scratch(m));
+    l.total = l.metric + vtc_scratch_round(metric_bytes);
     return l;
+}
+
+/* the computed metric: 4 bytes an element, enough whichever float dtype the device stores */
+static uint64_t metric_bytes(const vtc_plan *pl, const vtc_merge_shape *m)
+{
+    return pl->params[3] ? (uint64_t)(m->B * m->N * m->Dm) * 4u : 0u;
 }
 
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
@@ -63,9 +71,13 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     int64_t wh[3] = {sh.B, sh.N, -1};
     if ((r = vtc_tensor_check(ctx, "visionzip", "hidden", &a->hidden, 0, VTC_DT_BIT(sdt), 3, wh)))
         return r;
-    if ((r = vtc_tensor_check(ctx, "visionzip", "metric", &a->metric, 0, VTC_DT_BIT(sdt), 3, wh)))
+    /* QK modes may leave metric absent: VisionZip's metric is the head mean of k, computed here */
+    int metric_from_k = a->score_mode != VTC_SCORE_ATTN_CLS && !vtc_tensor_present(&a->metric);
+    if (!metric_from_k && (r = vtc_tensor_check(ctx, "visionzip", "metric", &a->metric, 0, VTC_DT_BIT(sdt), 3, wh)))
         return r;
-    int64_t B = sh.B, N = sh.N, D = a->hidden.shape[2], Dm = a->metric.shape[2];
+    if (metric_from_k && !vtc_tensor_contiguous(&a->k))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: computing the metric from k needs a contiguous k");
+    int64_t B = sh.B, N = sh.N, D = a->hidden.shape[2], Dm = metric_from_k ? sh.dh : a->metric.shape[2];
     int64_t keep_cls = a->no_cls ? 0 : 1, k = a->dominant, c = a->contextual;
     if (keep_cls && cls_index >= N)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: cls_index %u is not a token (N = %lld)", cls_index,
@@ -87,7 +99,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         return r;
     int attn = a->score_mode == VTC_SCORE_ATTN_CLS;
     pl->tensors[T_HIDDEN] = (vtc_op_tensor){&a->hidden, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_METRIC] = (vtc_op_tensor){c ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_METRIC] = (vtc_op_tensor){c && !metric_from_k ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
     pl->tensors[T_ATTN] = (vtc_op_tensor){attn ? &a->attn : NULL, VTC_T_IN | VTC_T_FLOAT};
     pl->tensors[T_Q] = (vtc_op_tensor){attn ? NULL : &a->q, VTC_T_IN | VTC_T_FLOAT};
     pl->tensors[T_K] = (vtc_op_tensor){attn ? NULL : &a->k, VTC_T_IN | VTC_T_FLOAT};
@@ -102,8 +114,9 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->params[0] = sh.mode;
     pl->params[1] = keep_cls ? cls_index : VTC_CLS_NONE;
     pl->params[2] = (uint32_t)k;
+    pl->params[3] = (uint32_t)(c && metric_from_k);
     pl->fparams[0] = sh.scale;
-    pl->scratch_bytes = layout_of(&sh, &m, nkeep).total;
+    pl->scratch_bytes = layout_of(&sh, &m, nkeep, metric_bytes(pl, &m)).total;
     return VTC_SUCCESS;
 }
 
@@ -116,7 +129,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_scores_shape sh = {pl->params[0], m.B, m.N, pl->dims[8], pl->dims[9], pl->fparams[0],
                            cls == VTC_CLS_NONE ? 0u : cls};
     int64_t nkeep = (cls != VTC_CLS_NONE) + (int64_t)k, rows = nkeep + m.c;
-    vz_layout l = layout_of(&sh, &m, nkeep);
+    vz_layout l = layout_of(&sh, &m, nkeep, metric_bytes(pl, &m));
     vtc_bound score = vtc_scratch_slice(rec, l.score, (VkDeviceSize)(m.B * m.N) * 4);
     vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(m.B * (m.R ? m.R : 1)) * 4);
     /* keep indices go straight into src_idx rows when the host asked for them */
@@ -130,7 +143,18 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         return r;
     if ((r = vtc_gather_record(rec, m.B, m.N, m.D, nkeep, keep_stride, rows, 0, &t[T_HIDDEN], &keep, &t[T_OUT])))
         return r;
-    return vtc_merge_record(rec, &m, &t[T_HIDDEN], &t[T_METRIC], &rest, l.merge, &t[T_OUT], rows, nkeep,
+    vtc_bound metric = t[T_METRIC];
+    if (pl->params[3]) {
+        metric = vtc_scratch_slice(rec, l.metric, metric_bytes(pl, &m));
+        struct { uint32_t rows, H, dh; float inv_h; } pc = {(uint32_t)(m.B * m.N), (uint32_t)sh.H, (uint32_t)sh.dh,
+                                                            1.0f / (float)sh.H};
+        vtc_bound b[2] = {t[T_K], metric};
+        uint32_t gx, gy;
+        vtc_grid_for(rec->ctx, (uint64_t)(m.B * m.N * m.Dm), &gx, &gy);
+        if ((r = vtc_dispatch(rec, "k_head_mean", 0, b, 2, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1)))
+            return r;
+    }
+    return vtc_merge_record(rec, &m, &t[T_HIDDEN], &metric, &rest, l.merge, &t[T_OUT], rows, nkeep,
                             &t[T_SRC], rows, nkeep);
 }
 

@@ -10,6 +10,7 @@ typedef struct vz_case {
     int B, N, D, H, dh, Dm, tokens, keep_cls;
     int record;   /* run through a host command buffer */
     int cls_at;   /* CLS row when keep_cls: 0, an index, or -1 for the last row (llama.cpp's LLaVA) */
+    int metric_from_k;  /* QK modes: pass no metric, vtc averages k over heads */
 } vz_case;
 
 static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
@@ -46,6 +47,23 @@ static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
     conf_store(env->dtype, ad, att, na);
     if (c->mode)
         conf_store(env->dtype, kd, kk, na);
+    if (c->metric_from_k) {
+        /* what the op computes: the head mean of the keys the device sees, in fp32, ascending heads,
+           then stored in the run dtype */
+        if (Dm != dh) {
+            conf_fail(r, "case error: Dm must be dh");
+            goto done;
+        }
+        float inv_h = 1.0f / (float)H;
+        for (size_t row = 0; row < (size_t)B * N; row++)
+            for (int d = 0; d < dh; d++) {
+                float s = 0.0f;
+                for (int h = 0; h < H; h++)
+                    s += kk[(row * H + h) * dh + d];
+                met[row * dh + d] = s * inv_h;
+            }
+        conf_store(env->dtype, md, met, nm);
+    }
     if (ref_visionzip_cls((int)c->mode, B, N, D, H, dh, Dm, (int)k, (int)C, cls_row, 0.0f, att, att, kk, hid, met, want,
                           want_src)) {
         conf_fail(r, "reference rejected the case");
@@ -60,7 +78,8 @@ static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
     a.no_cls = cls ? 0 : 1;
     a.cls_index = cls ? (uint32_t)cls_row : 0u;
     a.hidden = conf_tensor3(env->dtype, hd, B, N, D);
-    a.metric = conf_tensor3(env->dtype, md, B, N, Dm);
+    if (!c->metric_from_k)
+        a.metric = conf_tensor3(env->dtype, md, B, N, Dm);
     if (c->mode == 0) {
         a.attn = conf_tensor3(env->dtype, ad, B, H, N);
     } else {
@@ -94,6 +113,10 @@ VZ(budget_of_every_token, 0, 2, 40, 8, 2, 0, 8, 40, 1, 0)
 VZ(cls_last_attn_llama_cpp_layout, 0, 1, 577, 64, 16, 0, 64, 64, 1, 0, -1)
 VZ(cls_last_qk_cls_batched, 1, 2, 197, 32, 4, 64, 64, 32, 1, 0, -1)
 VZ(cls_mid_qk_cls, 1, 1, 100, 16, 2, 32, 32, 24, 1, 0, 37)
+/* the host passes q, k and hidden only: the metric is the head mean of k */
+VZ(qk_cls_metric_from_k, 1, 2, 577, 64, 16, 64, 64, 64, 1, 0, 0, 1)
+VZ(qk_mean_metric_from_k_no_cls, 2, 1, 257, 32, 4, 72, 72, 64, 0, 0, 0, 1)
+VZ(qk_cls_metric_from_k_cls_last, 1, 1, 577, 32, 4, 16, 16, 128, 1, 0, -1, 1)
 
 /* The official VisionZip code's output on CLIP-L/336 layer -2 data (B=2, 54 + 10). */
 static void golden_matches_official_code(conf_env *env, conf_result *r)
@@ -312,6 +335,9 @@ const conf_case conf_cases_visionzip[] = {
     {"visionzip", "cls_last_attn_llama_cpp_layout", CONF_QUICK, cls_last_attn_llama_cpp_layout},
     {"visionzip", "cls_last_qk_cls_batched", 0, cls_last_qk_cls_batched},
     {"visionzip", "cls_mid_qk_cls", 0, cls_mid_qk_cls},
+    {"visionzip", "qk_cls_metric_from_k", CONF_QUICK, qk_cls_metric_from_k},
+    {"visionzip", "qk_mean_metric_from_k_no_cls", 0, qk_mean_metric_from_k_no_cls},
+    {"visionzip", "qk_cls_metric_from_k_cls_last", 0, qk_cls_metric_from_k_cls_last},
     {"visionzip", "record_mode_one_recording", CONF_QUICK, record_mode_one_recording},
     {"visionzip", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_visionzip_input},
     {0},
