@@ -226,6 +226,15 @@ typedef struct vtc_device_info {
     uint32_t adopted;             /**< 1 in adopted mode */
     float timestamp_period_ns;    /**< 0 when no timestamps */
     uint32_t reserved0;
+    /* appended in 1.1.0 (a 1.0.0 host's struct ends here): which GPU this is, so a standalone
+       context can be put on the engine's own GPU (compare with the engine's
+       VkPhysicalDeviceIDProperties or PCI address, then pass that index + 1 as
+       vtc_context_desc.device_index_plus1) */
+    uint8_t device_uuid[16];      /**< VkPhysicalDeviceIDProperties.deviceUUID */
+    uint8_t driver_uuid[16];      /**< VkPhysicalDeviceIDProperties.driverUUID */
+    uint32_t pci_valid;           /**< 1: pci_* below are set (the device has VK_EXT_pci_bus_info) */
+    uint32_t pci_domain, pci_bus, pci_device, pci_function;
+    uint32_t reserved1;
 } vtc_device_info;
 
 VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out);

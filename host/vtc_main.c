@@ -114,8 +114,16 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
                VK_API_VERSION_MAJOR(list[i].api_version), VK_API_VERSION_MINOR(list[i].api_version),
                VK_API_VERSION_PATCH(list[i].api_version));
     vtc_device_info d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
     api->context_info(ctx, &d);
     printf("\nchosen: [%u] %s (%s)\n  driver: %s\n", d.index, d.name, type_name(d.device_type), d.driver);
+    printf("  device UUID ");
+    for (int i = 0; i < 16; i++)
+        printf("%02x%s", d.device_uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+    if (d.pci_valid)
+        printf(", PCI %04x:%02x:%02x.%x", d.pci_domain, d.pci_bus, d.pci_device, d.pci_function);
+    printf("\n");
     printf("  subgroup size %u, shared memory %u B, max storage buffer range %llu B, offset alignment %u B\n",
            d.subgroup_size, d.max_shared_memory, (unsigned long long)d.max_storage_buffer_range,
            d.min_storage_offset_alignment);

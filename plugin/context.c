@@ -306,7 +306,12 @@ VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out)
 {
     if (!ctx || !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_info: NULL argument");
-    *out = ctx->info;
+    /* a 1.0.0 host's struct ends at reserved0: write no byte past its size */
+    size_t n = out->size < sizeof(ctx->info) ? out->size : sizeof(ctx->info);
+    if (n < offsetof(vtc_device_info, device_uuid))
+        n = offsetof(vtc_device_info, device_uuid);
+    memcpy(out, &ctx->info, n);
+    out->size = (uint32_t)n;
     return VTC_SUCCESS;
 }
 

@@ -29,15 +29,34 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
     info->size = sizeof(*info);
     info->index = index;
 
+    uint32_t next = 0;
+    int push = 0, pci = 0;
+    if (vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &next, NULL) == VK_SUCCESS && next) {
+        VkExtensionProperties *ext = calloc(next, sizeof(*ext));
+        if (ext && vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &next, ext) == VK_SUCCESS) {
+            push = has_extension(ext, next, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+            pci = has_extension(ext, next, VK_EXT_PCI_BUS_INFO_EXTENSION_NAME);
+        }
+        free(ext);
+    }
+
     VkPhysicalDeviceDriverProperties drv = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
     VkPhysicalDeviceSubgroupProperties sg = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceIDProperties idp = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
+    VkPhysicalDevicePCIBusInfoPropertiesEXT pbi = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT};
     VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
     VkPhysicalDeviceProperties base;
     vki->vkGetPhysicalDeviceProperties(pd, &base);
+    /* ID properties are core in 1.1 (vtc's floor); driver properties only from 1.2 */
     p2.pNext = &sg;
-    /* driver properties are core only from 1.2 */
-    if (base.apiVersion >= VK_API_VERSION_1_2)
-        sg.pNext = &drv;
+    sg.pNext = &idp;
+    void **tail = &idp.pNext;
+    if (base.apiVersion >= VK_API_VERSION_1_2) {
+        *tail = &drv;
+        tail = &drv.pNext;
+    }
+    if (pci)
+        *tail = &pbi;
     vki->vkGetPhysicalDeviceProperties2(pd, &p2);
     const VkPhysicalDeviceProperties *p = &p2.properties;
 
@@ -55,6 +74,15 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
     info->max_shared_memory = p->limits.maxComputeSharedMemorySize;
     info->max_storage_buffer_range = p->limits.maxStorageBufferRange;
     info->min_storage_offset_alignment = (uint32_t)p->limits.minStorageBufferOffsetAlignment;
+    memcpy(info->device_uuid, idp.deviceUUID, VK_UUID_SIZE);
+    memcpy(info->driver_uuid, idp.driverUUID, VK_UUID_SIZE);
+    if (pci) {
+        info->pci_valid = 1;
+        info->pci_domain = pbi.pciDomain;
+        info->pci_bus = pbi.pciBus;
+        info->pci_device = pbi.pciDevice;
+        info->pci_function = pbi.pciFunction;
+    }
     if (limits_out)
         *limits_out = p->limits;
 
@@ -78,14 +106,6 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
     if (p->limits.timestampComputeAndGraphics && p->limits.timestampPeriod > 0)
         sup |= VTC_FEATURE_TIMESTAMPS;
 
-    uint32_t next = 0;
-    int push = 0;
-    if (vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &next, NULL) == VK_SUCCESS && next) {
-        VkExtensionProperties *ext = calloc(next, sizeof(*ext));
-        if (ext && vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &next, ext) == VK_SUCCESS)
-            push = has_extension(ext, next, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
-        free(ext);
-    }
     if (p->apiVersion >= VK_MAKE_API_VERSION(0, 1, 4, 0))
         push = 1;
     if (push)

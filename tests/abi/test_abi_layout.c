@@ -41,7 +41,10 @@ _Static_assert(offsetof(vtc_compress_weights_desc, query) == 8, "weights_desc.qu
 _Static_assert(sizeof(vtc_compress_weights_desc) == 8 + 10 * 136, "weights_desc size");
 _Static_assert(offsetof(vtc_composite_args, q) == 8, "vtc_composite_args.q");
 _Static_assert(sizeof(vtc_composite_args) == 8 + 5 * 136, "vtc_composite_args size");
-_Static_assert(sizeof(vtc_device_info) == 584, "vtc_device_info size");
+/* 1.0.0 ended at reserved0 (584 bytes); 1.1.0 appends the device's identity */
+_Static_assert(offsetof(vtc_device_info, reserved0) == 580, "vtc_device_info 1.0.0 end");
+_Static_assert(offsetof(vtc_device_info, device_uuid) == 584, "vtc_device_info.device_uuid");
+_Static_assert(sizeof(vtc_device_info) == 640, "vtc_device_info size");
 /* 1.0.0 ended at last_gpu_time_ns (56 bytes); 1.1.0 appends dispatches */
 _Static_assert(offsetof(vtc_context_stats, last_gpu_time_ns) == 48, "vtc_context_stats 1.0.0 end");
 _Static_assert(offsetof(vtc_context_stats, dispatches) == 56, "vtc_context_stats.dispatches");

@@ -1,6 +1,7 @@
 /* ABI-level properties: negotiation, result strings, scratch queries, context info. */
 #include "conf.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static void result_strings_name_every_code(conf_env *env, conf_result *r)
@@ -32,6 +33,48 @@ static void device_info_is_filled(conf_env *env, conf_result *r)
         conf_fail(r, "subgroup ops in use although disabled");
     if (!(di.features & VTC_FEATURE_PUSH_DESCRIPTOR))
         conf_fail(r, "push descriptors not reported");
+}
+
+/* A host finds the engine's GPU in the device list by UUID: the context's
+   device must carry the UUID its list entry carries, and a 1.0.0-sized
+   struct must come back with nothing written past it. */
+static void device_identity_matches_the_listing(conf_env *env, conf_result *r)
+{
+    vtc_device_info di;
+    memset(&di, 0, sizeof(di));
+    di.size = sizeof(di);
+    if (!conf_check_result(r, "context_info", env->api->context_info(env->ctx, &di), VTC_SUCCESS))
+        return;
+    static const uint8_t zero[16];
+    conf_shape(r, "device %u%s", di.index, di.pci_valid ? " with PCI address" : "");
+    if (!memcmp(di.device_uuid, zero, 16))
+        conf_fail(r, "device UUID is all zero");
+    vtc_device_info list[8];
+    memset(list, 0, sizeof(list));
+    uint32_t n = 8;
+    if (env->api->list_devices(list, &n) < 0 || n == 0) {
+        conf_fail(r, "list_devices failed");
+        return;
+    }
+    int found = 0;
+    for (uint32_t i = 0; i < n && i < 8; i++)
+        if (list[i].index == di.index)
+            found = !memcmp(list[i].device_uuid, di.device_uuid, 16) && list[i].pci_valid == di.pci_valid &&
+                    list[i].pci_bus == di.pci_bus ? 1 : -1;
+    if (found != 1)
+        conf_fail(r, found ? "the listing's UUID/PCI address differ from the context's" : "context device not listed");
+    unsigned char v1[offsetof(vtc_device_info, device_uuid) + 16];
+    memset(v1, 0xab, sizeof(v1));
+    uint32_t v1_size = (uint32_t)offsetof(vtc_device_info, device_uuid);
+    memcpy(v1, &v1_size, 4);
+    if (!conf_check_result(r, "context_info (1.0.0 size)", env->api->context_info(env->ctx, (vtc_device_info *)v1),
+                           VTC_SUCCESS))
+        return;
+    for (size_t i = v1_size; i < sizeof(v1); i++)
+        if (v1[i] != 0xab) {
+            conf_fail(r, "context_info wrote byte %zu past a 1.0.0 caller's size", i);
+            break;
+        }
 }
 
 static void scratch_query_is_shape_only(conf_env *env, conf_result *r)
@@ -88,6 +131,7 @@ static void token_split_official_table(conf_env *env, conf_result *r)
 const conf_case conf_cases_api[] = {
     {"api", "result_strings_name_every_code", CONF_QUICK | CONF_ANY_DTYPE, result_strings_name_every_code},
     {"api", "device_info_reflects_variant", CONF_QUICK, device_info_is_filled},
+    {"api", "device_identity_matches_the_listing", CONF_QUICK | CONF_ANY_DTYPE, device_identity_matches_the_listing},
     {"api", "scratch_query_depends_on_shape_only", CONF_QUICK | CONF_ANY_DTYPE, scratch_query_is_shape_only},
     {"api", "token_split_official_table", CONF_QUICK | CONF_ANY_DTYPE, token_split_official_table},
     {0},
