@@ -27,13 +27,17 @@ typedef struct vtc_scores_args {
     uint32_t size;
     uint32_t mode;        /**< VTC_SCORE_* */
     float scale;
-    uint32_t reserved0;
+    uint32_t reserved0;   /**< 0 */
     vtc_tensor attn;      /**< [B][H][N] */
     vtc_tensor q;         /**< [B][N][H][dh] */
     vtc_tensor k;         /**< [B][N][H][dh] */
     vtc_tensor score;     /**< out [B][N] F32 */
 } vtc_scores_args;
 VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_scores), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_scores_query_scratch(vtc_context ctx, const vtc_scores_args *args, uint64_t *scratch_bytes);
 
 /**
  * select: dominant tokens (SPEC §1.2). keep_cls = !no_cls (token 0 is CLS,
@@ -51,7 +55,7 @@ typedef struct vtc_select_args {
     uint32_t size;
     uint32_t dominant;    /**< k, CLS excluded */
     uint32_t no_cls;      /**< 1: no CLS token (SigLIP) */
-    uint32_t reserved0;
+    uint32_t reserved0;   /**< 0 */
     vtc_tensor score;     /**< [B][N] F32 */
     vtc_tensor hidden;    /**< [B][N][D] (optional unless dominant_out) */
     vtc_tensor keep_idx;  /**< out */
@@ -59,6 +63,10 @@ typedef struct vtc_select_args {
     vtc_tensor dominant_out; /**< out, optional */
 } vtc_select_args;
 VTC_API vtc_result vtc_select(vtc_context ctx, const vtc_select_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_select), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_select_query_scratch(vtc_context ctx, const vtc_select_args *args, uint64_t *scratch_bytes);
 
 /**
  * merge: contextual tokens (SPEC §1.3). R = rest_idx.shape[1],
@@ -81,6 +89,10 @@ typedef struct vtc_merge_args {
     vtc_tensor out;       /**< out [B][c][D] */
 } vtc_merge_args;
 VTC_API vtc_result vtc_merge(vtc_context ctx, const vtc_merge_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_merge), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_merge_query_scratch(vtc_context ctx, const vtc_merge_args *args, uint64_t *scratch_bytes);
 
 /**
  * visionzip: the fused op (SPEC §1.4): scores → select → merge in one call
@@ -107,6 +119,11 @@ typedef struct vtc_visionzip_args {
     vtc_tensor src_idx;   /**< out, optional, I32 */
 } vtc_visionzip_args;
 VTC_API vtc_result vtc_visionzip(vtc_context ctx, const vtc_visionzip_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_visionzip), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_visionzip_query_scratch(vtc_context ctx, const vtc_visionzip_args *args,
+                                               uint64_t *scratch_bytes);
 
 /**
  * Token budget → (dominant, contextual) as the official VisionZip settings:

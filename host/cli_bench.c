@@ -216,7 +216,7 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
     for (int i = 0; i < b.nrows; i++)
         if (b.rows[i].status == BENCH_ERROR || b.rows[i].check_failed)
             rc = 1;
-    vtc_context_stats st;
+    vtc_context_stats st = {sizeof(st)};
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
     if (api->context_stats_get(b.ctx, &st) == VTC_SUCCESS && st.validation_messages) {

@@ -248,6 +248,9 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
                         def->args_size);
     if (exec && exec->size && exec->size < sizeof(vtc_exec))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", def->name, exec->size);
+    if (exec && exec->flags)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
+                        def->name, exec->flags);
     int recording = exec && exec->cmd;
 
     vtc_plan plan;

@@ -123,6 +123,8 @@ enum { T_ATTN, T_Q, T_K, T_SCORE };
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_scores_args *a = vargs;
+    if (a->reserved0)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "scores: args.reserved0 must be 0");
     vtc_scores_shape sh;
     uint32_t dt = 0;
     vtc_result r = vtc_scores_check(ctx, "scores", a->mode, a->scale, &a->attn, &a->q, &a->k, &sh, &dt);

@@ -48,6 +48,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_select_args *a = vargs;
     vtc_result r;
+    if (a->reserved0)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: args.reserved0 must be 0");
     if (a->no_cls > 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: no_cls must be 0 or 1");
     if ((r = vtc_tensor_check(ctx, "select", "score", &a->score, 0, VTC_DT_BIT(VTC_DTYPE_F32), 2, NULL)))

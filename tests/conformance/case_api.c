@@ -19,7 +19,7 @@ static void result_strings_name_every_code(conf_env *env, conf_result *r)
 
 static void device_info_is_filled(conf_env *env, conf_result *r)
 {
-    vtc_device_info di;
+    vtc_device_info di = {sizeof(di)};
     memset(&di, 0, sizeof(di));
     if (!conf_check_result(r, "context_info", env->api->context_info(env->ctx, &di), VTC_SUCCESS))
         return;

@@ -74,7 +74,7 @@ static void on_log(void *user, int32_t level, const char *msg)
 
 static void destroy_ctx(void)
 {
-    vtc_context_stats st;
+    vtc_context_stats st = {sizeof(st)};
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
     if (vtc_context_stats_get(g_ctx, &st) == VTC_SUCCESS)
