@@ -44,16 +44,12 @@ static vtc_result query_scratch(vtc_context ctx, const char *caller, uint32_t op
     const vtc_op_def *def = vtc_op_find(op);
     if (!def)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: unknown op %u", caller, op);
-    if (!args)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args is NULL", caller);
-    uint32_t asz;
-    memcpy(&asz, args, 4);
-    if (asz && asz < def->args_size)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1 (%zu)", caller, asz,
-                        def->args_size);
+    vtc_result r = vtc_args_check(ctx, def, args, caller);
+    if (r)
+        return r;
     vtc_plan plan;
     memset(&plan, 0, sizeof(plan));
-    vtc_result r = def->plan(ctx, args, &plan);
+    r = def->plan(ctx, args, &plan);
     if (r)
         return r;
     *scratch_bytes = plan.scratch_bytes;

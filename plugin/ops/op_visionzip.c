@@ -2,6 +2,7 @@
    Dispatches: 1-3 for scores, then select, gather, assign, reduce. */
 #include "ops.h"
 
+#include <stddef.h>
 #include <string.h>
 
 VTC_API void vtc_token_split(uint32_t tokens, uint32_t keep_cls, uint32_t *dominant, uint32_t *contextual)
@@ -120,4 +121,5 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                             &t[T_SRC], rows, nkeep);
 }
 
-const vtc_op_def vtc_op_visionzip_def = {VTC_OP_VISIONZIP, "visionzip", sizeof(vtc_visionzip_args), plan, record};
+const vtc_op_def vtc_op_visionzip_def = {VTC_OP_VISIONZIP, "visionzip", sizeof(vtc_visionzip_args), plan, record,
+    offsetof(vtc_visionzip_args, hidden)};
