@@ -232,7 +232,18 @@ typedef struct vtc_context_desc {
     uint32_t flags;               /**< VTC_CONTEXT_*; other bits are INVALID_ARGUMENT */
     const vtc_allocator *allocator;       /**< NULL: malloc/free */
     const vtc_adopted_device *adopted;    /**< NULL: standalone */
+    /* ---- vtc 1.1: read only when `size` covers them (size 0 is the v1 layout) ---- */
+    /** Pipeline-cache data to start from, e.g. what vtc_context_pipeline_cache
+     *  returned in an earlier run; NULL: start empty. Read during
+     *  vtc_context_create only; the caller keeps ownership. A blob whose
+     *  VkPipelineCacheHeaderVersionOne (header size, version, vendorID,
+     *  deviceID, pipelineCacheUUID) is not this device's, or that is truncated
+     *  or corrupt, is ignored with one VTC_LOG_WARN line: never an error. */
+    const void *pipeline_cache_data;
+    size_t pipeline_cache_size;           /**< bytes at pipeline_cache_data */
 } vtc_context_desc;
+/** Bytes of vtc 1.0's vtc_context_desc: the smallest non-zero size accepted. */
+#define VTC_CONTEXT_DESC_SIZE_V1 ((uint32_t)(offsetof(vtc_context_desc, adopted) + sizeof(void *)))
 #define VTC_CONTEXT_VALIDATION        0x1u /**< standalone: same as VTC_VALIDATION=1 */
 #define VTC_CONTEXT_DISABLE_F16       0x2u /**< same as VTC_DISABLE_F16=1 */
 #define VTC_CONTEXT_DISABLE_SUBGROUP  0x4u /**< same as VTC_DISABLE_SUBGROUP_OPS=1 */
@@ -248,6 +259,17 @@ typedef struct vtc_context_desc {
  *  feature bits), NO_DEVICE, UNSUPPORTED (device or adopted api_version below
  *  Vulkan 1.1, no push descriptors), VULKAN, OUT_OF_MEMORY. */
 VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context *out);
+/**
+ * The context's pipeline-cache data (every pipeline compiled so far, plus
+ * what it started from), for the host to store and pass back as
+ * vtc_context_desc.pipeline_cache_data next run. Two-call idiom: with data
+ * NULL, *size is set to the bytes needed; otherwise *size is the capacity on
+ * input and the bytes written on output, and VTC_INCOMPLETE (positive: what
+ * was written is a valid, shorter cache) says not everything fitted. The
+ * data is the driver's own format, valid only for this device and driver.
+ * Errors: INVALID_ARGUMENT (NULL ctx or size), VULKAN, OUT_OF_MEMORY.
+ */
+VTC_API vtc_result vtc_context_pipeline_cache(vtc_context ctx, void *data, size_t *size);
 /** Waits for vtc's own submissions, destroys what vtc created. NULL is a no-op.
  *  The host must not have work recorded by vtc still pending on its queue. */
 VTC_API void vtc_context_destroy(vtc_context ctx);

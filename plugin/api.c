@@ -152,6 +152,7 @@ static const vtc_api_v1 api_v1 = {
     vtc_visionzip_query_scratch,
     vtc_compress_query_scratch,
     vtc_composite_query_scratch,
+    vtc_context_pipeline_cache,
 };
 
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)

@@ -2,6 +2,7 @@
  * Context lifetime, logging, host allocation and device buffers.
  */
 #include "context.h"
+#include "pipeline_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,8 +198,6 @@ static vtc_result create_sync_objects(vtc_context ctx)
         qci.queryCount = 2;
         VK_CHECK(ctx, ctx->vkd.vkCreateQueryPool(ctx->device, &qci, NULL, &ctx->timestamps));
     }
-    VkPipelineCacheCreateInfo cci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
-    VK_CHECK(ctx, ctx->vkd.vkCreatePipelineCache(ctx->device, &cci, NULL, &ctx->pipeline_cache));
     vtc_result r = vtc_buf_create(ctx, 256, &ctx->dummy);
     if (r)
         return r;
@@ -267,9 +266,13 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
         return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_create: out is NULL");
     if (!desc)
         desc = &defaults;
-    if (desc->size && desc->size < sizeof(vtc_context_desc))
-        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_desc.size %u is smaller than v1 (%zu)",
-                        desc->size, sizeof(vtc_context_desc));
+    if (desc->size && desc->size < VTC_CONTEXT_DESC_SIZE_V1)
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_desc.size %u is smaller than v1 (%u)",
+                        desc->size, VTC_CONTEXT_DESC_SIZE_V1);
+    /* fields after v1 exist only when the caller's size covers them */
+    const int has_cache_fields = desc->size >= offsetof(vtc_context_desc, pipeline_cache_size) + sizeof(size_t);
+    const void *cache_data = has_cache_fields ? desc->pipeline_cache_data : NULL;
+    size_t cache_size = has_cache_fields ? desc->pipeline_cache_size : 0;
     char msg[160];
     if (desc->flags & ~VTC_CONTEXT_ALL) {
         snprintf(msg, sizeof(msg), "vtc_context_desc.flags 0x%x has bits vtc does not define (0x%x)", desc->flags,
@@ -301,6 +304,8 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     vtc_result r = desc->adopted ? vtc_device_init_adopted(ctx, desc->adopted, desc->flags) : vtc_device_init_standalone(ctx, desc);
     if (!r)
         r = create_sync_objects(ctx);
+    if (!r)
+        r = vtc_pipeline_cache_create(ctx, cache_data, cache_size);
     ctx->cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&
                         !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
     if (r) {

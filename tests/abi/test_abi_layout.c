@@ -17,7 +17,10 @@ _Static_assert(offsetof(vtc_tensor, offset) == 128, "vtc_tensor.offset");
 _Static_assert(sizeof(vtc_exec) == 40, "vtc_exec size");
 _Static_assert(offsetof(vtc_exec, cmd) == 8, "vtc_exec.cmd");
 _Static_assert(offsetof(vtc_exec, scratch_size) == 32, "vtc_exec.scratch_size");
-_Static_assert(sizeof(vtc_context_desc) == 48, "vtc_context_desc size");
+_Static_assert(VTC_CONTEXT_DESC_SIZE_V1 == 48, "vtc_context_desc v1 size (the struct has grown since: 1.1 appended)");
+_Static_assert(offsetof(vtc_context_desc, pipeline_cache_data) == 48, "desc.pipeline_cache_data follows v1");
+_Static_assert(offsetof(vtc_context_desc, pipeline_cache_size) == 56, "desc.pipeline_cache_size");
+_Static_assert(sizeof(vtc_context_desc) == 64, "vtc_context_desc 1.1 size");
 _Static_assert(offsetof(vtc_context_desc, adopted) == 40, "vtc_context_desc.adopted");
 _Static_assert(sizeof(vtc_adopted_device) == 80, "vtc_adopted_device size");
 _Static_assert(offsetof(vtc_adopted_device, get_instance_proc_addr) == 40, "adopted.get_instance_proc_addr");
@@ -44,8 +47,9 @@ _Static_assert(sizeof(vtc_allocator) == 32, "vtc_allocator size");
 /* vtc 1.1 appended members; 1.0's stay where they were */
 _Static_assert(VTC_API_V1_0_SIZE == 8 + 21 * 8, "the vtc 1.0 table is 176 bytes");
 _Static_assert(offsetof(vtc_api_v1, enumerate_devices) == VTC_API_V1_0_SIZE, "1.1 members follow 1.0's");
-_Static_assert(offsetof(vtc_api_v1, composite_query_scratch) == VTC_API_V1_0_SIZE + 6 * 8, "vtc_api_v1 1.1 last member");
-_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 7 * 8, "vtc_api_v1 1.1 size");
+_Static_assert(offsetof(vtc_api_v1, composite_query_scratch) == VTC_API_V1_0_SIZE + 6 * 8, "composite_query_scratch");
+_Static_assert(offsetof(vtc_api_v1, context_pipeline_cache) == VTC_API_V1_0_SIZE + 7 * 8, "vtc_api_v1 1.1 last member");
+_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 8 * 8, "vtc_api_v1 1.1 size");
 _Static_assert(VTC_VULKAN_HANDLES_SIZE_V1 == 48, "vulkan_handles v1 size");
 #endif
 /* The v1 sizes hosts may pass are the v1 layouts, whatever the structs grow to. */
