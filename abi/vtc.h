@@ -10,9 +10,28 @@
  *  - Every descriptor struct starts with `uint32_t size`: set it to
  *    sizeof(struct), or leave it 0, which means "the v1 layout". A struct
  *    zero-initialised with `= {0}` asks for every default. Fields are only
- *    ever appended; a plugin reads no field past `size`.
+ *    ever appended; a plugin reads no field past `size`. A non-zero size
+ *    below the v1 layout is INVALID_ARGUMENT.
+ *  - Output structs (vtc_device_info, vtc_context_stats, vtc_vulkan_handles)
+ *    are sized by the caller the same way, so a host built against an older
+ *    header never has a byte written past its struct: set `size` before the
+ *    call (0 means the v1 layout, VTC_*_SIZE_V1). vtc fills the first
+ *    min(size, its own sizeof) bytes, zeroes the rest up to `size` (fields
+ *    newer than the plugin read 0), and sets `size` to the bytes it filled.
+ *    A non-zero size below the v1 layout is INVALID_ARGUMENT and nothing is
+ *    written.
+ *  - Fields named reserved*, and flag bits this header does not define,
+ *    must be 0: anything else is INVALID_ARGUMENT (with a log line), so that
+ *    a later version can give them a meaning without old hosts' garbage
+ *    being read as a request.
+ *  - vtc_tensor is frozen (see there): it is embedded by value in the args
+ *    structs, so it can never grow.
  *  - Booleans and enums are stored as uint32_t.
- *  - Results are int32_t: 0 success, negative errors, never renumbered.
+ *  - Results are int32_t: 0 success, negative errors, never renumbered;
+ *    positive values are successes that say something more (VTC_INCOMPLETE),
+ *    returned only by the calls that document them, none of which existed in
+ *    vtc 1.0. Test for failure with `r < 0`; a host testing `r != VTC_SUCCESS`
+ *    is correct for every call that does not document a positive result.
  *    vtc_result_string() names them. Every error also sends one message
  *    to the context's log callback saying what was wrong.
  *  - Thread rules: a vtc_context is externally synchronised (one thread at
@@ -50,13 +69,14 @@ extern "C" {
 #define VTC_ABI_VERSION 1u
 /** Library version (semantic; the ABI version is separate). */
 #define VTC_VERSION_MAJOR 1
-#define VTC_VERSION_MINOR 0
+#define VTC_VERSION_MINOR 1
 #define VTC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------ */
 /* Results                                                              */
 /* ------------------------------------------------------------------ */
 typedef int32_t vtc_result;
+#define VTC_INCOMPLETE                 1  /**< success, but an output array held fewer entries than exist */
 #define VTC_SUCCESS                    0
 #define VTC_ERROR_INVALID_ARGUMENT   (-1) /**< bad pointer, shape, dtype, stride or parameter */
 #define VTC_ERROR_OUT_OF_MEMORY      (-2) /**< host or device allocation failed */
@@ -83,6 +103,15 @@ VTC_API const char *vtc_result_string(vtc_result r);
 
 /**
  * A tensor view. Exactly one of `host` or `buffer` is set.
+ *
+ * FROZEN: this layout never changes, in ABI 1 or later. It is embedded by
+ * value in every args struct, so growing it would move every field after it
+ * and break every host built before. `size` is 0 or sizeof(vtc_tensor) (136
+ * bytes on 64-bit targets); anything else, or a non-zero `reserved0`, is
+ * INVALID_ARGUMENT. Should tensors ever need more (say, a quantised dtype's
+ * scales), an args struct gains at its end a pointer to a side structure
+ * (its own `size` first) that describes its tensors further; vtc reads it
+ * only when the args' `size` covers that pointer, so old hosts never see it.
  *  - host:   host memory, synchronous calls only (exec == NULL). Read or
  *            written only during the call; the caller keeps ownership.
  *  - buffer: a VkBuffer on the context's device, at byte `offset` (a
@@ -102,7 +131,7 @@ typedef struct vtc_tensor {
     uint32_t size;
     uint32_t dtype;          /**< VTC_DTYPE_* */
     uint32_t ndim;           /**< 1..VTC_MAX_DIMS */
-    uint32_t reserved0;
+    uint32_t reserved0;      /**< 0 */
     int64_t shape[VTC_MAX_DIMS];
     int64_t stride[VTC_MAX_DIMS];
     void *host;
@@ -128,7 +157,7 @@ typedef void (*vtc_log_fn)(void *user, int32_t level, const char *msg);
  *  frees what it took). alignment is a power of two <= 64. */
 typedef struct vtc_allocator {
     uint32_t size;
-    uint32_t reserved0;
+    uint32_t reserved0;           /**< 0 */
     void *user;
     void *(*alloc)(void *user, size_t bytes, size_t alignment);
     void (*free)(void *user, void *ptr);
@@ -136,10 +165,19 @@ typedef struct vtc_allocator {
 
 /** Feature bits (vtc_device_info.features and vtc_adopted_device.enabled). */
 #define VTC_FEATURE_F16_STORAGE     0x1u /**< storageBuffer16BitAccess */
-#define VTC_FEATURE_F16_ARITHMETIC  0x2u /**< shaderFloat16 */
+/** shaderFloat16. A reported capability only: vtc's shaders never compute in
+ *  fp16 (all maths is fp32, SPEC §1), so no result depends on it. Standalone
+ *  vtc enables it on the device it creates when supported, and reports that in
+ *  `features`, for hosts that share the device (vtc_context_vulkan_handles)
+ *  and want fp16 arithmetic in their own shaders; adopted mode passes the
+ *  host's bit through. */
+#define VTC_FEATURE_F16_ARITHMETIC  0x2u
 #define VTC_FEATURE_SUBGROUP_ARITH  0x4u /**< subgroup basic+arithmetic+ballot+shuffle in compute */
 #define VTC_FEATURE_PUSH_DESCRIPTOR 0x8u /**< VK_KHR_push_descriptor (required) */
 #define VTC_FEATURE_TIMESTAMPS      0x10u
+/** Every VTC_FEATURE_* this header defines; other bits in
+ *  vtc_adopted_device.enabled are INVALID_ARGUMENT. */
+#define VTC_FEATURE_ALL             0x1fu
 
 /**
  * Adopted mode: the host's device. vtc creates nothing but its own
@@ -150,8 +188,12 @@ typedef struct vtc_allocator {
  * feature only if it is both enabled and supported). `queue` is used only
  * by synchronous calls; if the host submits to it from other threads it
  * must pass lock/unlock, which vtc calls around every vkQueueSubmit and
- * vkQueueWaitIdle. api_version: the version the host created the instance
- * with (0 → 1.1; 1.1 is the minimum).
+ * vkQueueWaitIdle. api_version: the apiVersion the host created the
+ * instance with (VkApplicationInfo; 0 → 1.1). vtc uses device functionality
+ * only of min(api_version, the device's apiVersion), as Vulkan requires: e.g.
+ * push descriptors come from core only when both are 1.4, otherwise from
+ * the extension. A value below 1.1 is UNSUPPORTED; one with a non-zero
+ * variant (not a Vulkan version) is INVALID_ARGUMENT.
  */
 typedef struct vtc_adopted_device {
     uint32_t size;
@@ -187,10 +229,21 @@ typedef struct vtc_context_desc {
     vtc_log_fn log;               /**< NULL: errors and warnings to stderr */
     void *log_user;
     int32_t log_level;            /**< highest VTC_LOG_* delivered; 0 means VTC_LOG_WARN */
-    uint32_t flags;               /**< VTC_CONTEXT_* */
+    uint32_t flags;               /**< VTC_CONTEXT_*; other bits are INVALID_ARGUMENT */
     const vtc_allocator *allocator;       /**< NULL: malloc/free */
     const vtc_adopted_device *adopted;    /**< NULL: standalone */
+    /* ---- vtc 1.1: read only when `size` covers them (size 0 is the v1 layout) ---- */
+    /** Pipeline-cache data to start from, e.g. what vtc_context_pipeline_cache
+     *  returned in an earlier run; NULL: start empty. Read during
+     *  vtc_context_create only; the caller keeps ownership. A blob whose
+     *  VkPipelineCacheHeaderVersionOne (header size, version, vendorID,
+     *  deviceID, pipelineCacheUUID) is not this device's, or that is truncated
+     *  or corrupt, is ignored with one VTC_LOG_WARN line: never an error. */
+    const void *pipeline_cache_data;
+    size_t pipeline_cache_size;           /**< bytes at pipeline_cache_data */
 } vtc_context_desc;
+/** Bytes of vtc 1.0's vtc_context_desc: the smallest non-zero size accepted. */
+#define VTC_CONTEXT_DESC_SIZE_V1 ((uint32_t)(offsetof(vtc_context_desc, adopted) + sizeof(void *)))
 #define VTC_CONTEXT_VALIDATION        0x1u /**< standalone: same as VTC_VALIDATION=1 */
 #define VTC_CONTEXT_DISABLE_F16       0x2u /**< same as VTC_DISABLE_F16=1 */
 #define VTC_CONTEXT_DISABLE_SUBGROUP  0x4u /**< same as VTC_DISABLE_SUBGROUP_OPS=1 */
@@ -198,18 +251,33 @@ typedef struct vtc_context_desc {
                                                 tuned for GPUs (shared-memory tiles) even on a CPU device
                                                 such as lavapipe, which otherwise gets register-blocked
                                                 variants; for testing both */
+/** Every VTC_CONTEXT_* bit this header defines. */
+#define VTC_CONTEXT_ALL               0xfu
 
-/** Create a context. *out is set only on success. Errors: INVALID_ARGUMENT,
- *  NO_DEVICE, UNSUPPORTED (device lacks Vulkan 1.1 or push descriptors),
- *  VULKAN, OUT_OF_MEMORY. */
+/** Create a context. *out is set only on success. Errors: INVALID_ARGUMENT
+ *  (also: desc.size, allocator size/reserved0, adopted size, unknown flag or
+ *  feature bits), NO_DEVICE, UNSUPPORTED (device or adopted api_version below
+ *  Vulkan 1.1, no push descriptors), VULKAN, OUT_OF_MEMORY. */
 VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context *out);
+/**
+ * The context's pipeline-cache data (every pipeline compiled so far, plus
+ * what it started from), for the host to store and pass back as
+ * vtc_context_desc.pipeline_cache_data next run. Two-call idiom: with data
+ * NULL, *size is set to the bytes needed; otherwise *size is the capacity on
+ * input and the bytes written on output, and VTC_INCOMPLETE (positive: what
+ * was written is a valid, shorter cache) says not everything fitted. The
+ * data is the driver's own format, valid only for this device and driver.
+ * Errors: INVALID_ARGUMENT (NULL ctx or size), VULKAN, OUT_OF_MEMORY.
+ */
+VTC_API vtc_result vtc_context_pipeline_cache(vtc_context ctx, void *data, size_t *size);
 /** Waits for vtc's own submissions, destroys what vtc created. NULL is a no-op.
  *  The host must not have work recorded by vtc still pending on its queue. */
 VTC_API void vtc_context_destroy(vtc_context ctx);
 
-/** What the context runs on and with. */
+/** What the context runs on and with. An output struct: set `size` first
+ *  (see the conventions at the top). */
 typedef struct vtc_device_info {
-    uint32_t size;
+    uint32_t size;                /**< in: caller's sizeof (0: v1); out: bytes vtc filled */
     uint32_t index;               /**< physical device index */
     char name[256];
     char driver[256];             /**< driverName + driverInfo */
@@ -225,7 +293,7 @@ typedef struct vtc_device_info {
     uint32_t min_storage_offset_alignment;
     uint32_t adopted;             /**< 1 in adopted mode */
     float timestamp_period_ns;    /**< 0 when no timestamps */
-    uint32_t reserved0;
+    uint32_t reserved0;           /**< written as 0 */
     /* appended in 1.1.0 (a 1.0.0 host's struct ends here): which GPU this is, so a standalone
        context can be put on the engine's own GPU (compare with the engine's
        VkPhysicalDeviceIDProperties or PCI address, then pass that index + 1 as
@@ -234,18 +302,43 @@ typedef struct vtc_device_info {
     uint8_t driver_uuid[16];      /**< VkPhysicalDeviceIDProperties.driverUUID */
     uint32_t pci_valid;           /**< 1: pci_* below are set (the device has VK_EXT_pci_bus_info) */
     uint32_t pci_domain, pci_bus, pci_device, pci_function;
-    uint32_t reserved1;
+    uint32_t reserved1;           /**< written as 0 */
 } vtc_device_info;
+/** Bytes of the v1 layout of each output struct: the smallest non-zero
+ *  `size` vtc accepts, and what a `size` of 0 stands for. */
+#define VTC_DEVICE_INFO_SIZE_V1 ((uint32_t)(offsetof(vtc_device_info, reserved0) + sizeof(uint32_t)))
 
+/** Fills *out (its `size` set by the caller). Errors: INVALID_ARGUMENT for
+ *  NULL arguments or out->size below VTC_DEVICE_INFO_SIZE_V1. */
 VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out);
-/** Lists standalone-mode devices without creating a context. *count: in,
- *  capacity of `out` (may be 0 with out NULL); out, number of devices. */
+/** vtc 1.0's device list, kept for hosts built against it: writes elements
+ *  at the v1 stride (VTC_DEVICE_INFO_SIZE_V1), whatever size later headers
+ *  give vtc_device_info, so it never overruns a v1 host's array; the
+ *  elements' `size` fields are ignored on input and set to the v1 size.
+ *  *count: in, capacity of `out` (may be 0 with out NULL); out, number of
+ *  devices, which may exceed the capacity (truncation still returns
+ *  VTC_SUCCESS, as in 1.0). New code calls vtc_enumerate_devices. */
 VTC_API vtc_result vtc_list_devices(vtc_device_info *out, uint32_t *count);
+/**
+ * Lists standalone-mode devices without creating a context, at the caller's
+ * element size (the Vulkan two-call idiom):
+ *  - out NULL: *count is set to the number of devices; VTC_SUCCESS.
+ *  - out set: *count is the capacity on input (elements of `element_size`
+ *    bytes each, `element_size` being the caller's sizeof(vtc_device_info)
+ *    or 0 for the v1 size); vtc writes min(capacity, devices) elements at
+ *    that stride, each filled as an output struct of that size (see the
+ *    conventions), sets *count to the number written, and returns
+ *    VTC_INCOMPLETE (positive: the entries written are valid) when there
+ *    were more devices than room.
+ * Errors: INVALID_ARGUMENT for count NULL or element_size non-zero below
+ * the v1 size; NO_DEVICE when there is no Vulkan loader; VULKAN.
+ */
+VTC_API vtc_result vtc_enumerate_devices(vtc_device_info *out, uint32_t element_size, uint32_t *count);
 
-/** Counters for leak checks and reports. */
+/** Counters for leak checks and reports. An output struct: set `size` first. */
 typedef struct vtc_context_stats {
-    uint32_t size;
-    uint32_t reserved0;
+    uint32_t size;                    /**< in: caller's sizeof (0: v1); out: bytes vtc filled */
+    uint32_t reserved0;               /**< written as 0 */
     uint64_t device_memory_bytes;     /**< live VkDeviceMemory owned by vtc */
     uint64_t device_allocations;      /**< live VkDeviceMemory objects */
     uint64_t pipelines;               /**< pipelines created so far */
@@ -256,11 +349,15 @@ typedef struct vtc_context_stats {
     uint64_t dispatches;              /**< compute dispatches vtc has recorded so far (both modes): a
                                            call's count is the difference around it */
 } vtc_context_stats;
+#define VTC_CONTEXT_STATS_SIZE_V1 ((uint32_t)(offsetof(vtc_context_stats, last_gpu_time_ns) + sizeof(uint64_t)))
+/** Errors: INVALID_ARGUMENT for NULL arguments or out->size below the v1 size. */
 VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out);
 
-/** Handles vtc uses, so a standalone host can create buffers on vtc's device. */
+/** Handles vtc uses, so a standalone host can create buffers on vtc's device.
+ *  An output struct: set `size` first. The handles stay owned by vtc (or, in
+ *  adopted mode, by the host) and live as long as the context. */
 typedef struct vtc_vulkan_handles {
-    uint32_t size;
+    uint32_t size;                /**< in: caller's sizeof (0: v1); out: bytes vtc filled */
     uint32_t queue_family;
     VkInstance instance;
     VkPhysicalDevice physical_device;
@@ -268,6 +365,9 @@ typedef struct vtc_vulkan_handles {
     VkQueue queue;
     PFN_vkGetInstanceProcAddr get_instance_proc_addr;
 } vtc_vulkan_handles;
+#define VTC_VULKAN_HANDLES_SIZE_V1 \
+    ((uint32_t)(offsetof(vtc_vulkan_handles, get_instance_proc_addr) + sizeof(PFN_vkGetInstanceProcAddr)))
+/** Errors: INVALID_ARGUMENT for NULL arguments or out->size below the v1 size. */
 VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handles *out);
 
 /* ------------------------------------------------------------------ */
@@ -300,7 +400,7 @@ VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handle
  */
 typedef struct vtc_exec {
     uint32_t size;
-    uint32_t flags;               /**< reserved, 0 */
+    uint32_t flags;               /**< none defined yet: must be 0 (else INVALID_ARGUMENT) */
     VkCommandBuffer cmd;
     VkBuffer scratch;
     VkDeviceSize scratch_offset;
@@ -317,7 +417,14 @@ typedef struct vtc_exec {
 
 /** Validates `args` for op `op` (a VTC_OP_*) as a record-mode call would and
  *  reports the scratch bytes record mode needs. The value depends on shapes
- *  and parameters only, not on tensor addresses. */
+ *  and parameters only, not on tensor addresses. *scratch_bytes is written
+ *  only on success.
+ *  The args are untyped here, so vtc cannot tell one op's struct from
+ *  another's (it checks only that args->size, the first field, is 0 or at
+ *  least the v1 size of op's struct): prefer the typed queries declared with
+ *  each op (vtc_scores_query_scratch, ..., vtc_composite_query_scratch),
+ *  which this calls. Errors: INVALID_ARGUMENT (NULL, unknown op, args), and
+ *  the op's own errors. */
 VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes);
 
 #ifdef __cplusplus

@@ -5,7 +5,9 @@
  * (VTC_NEGOTIATE_SYMBOL), states the ABI range it speaks, and gets back the
  * version the plugin picked and a table of functions. The same functions are
  * exported by name for static/dynamic linking. A table for ABI n only ever
- * grows by appending members; `size` says how many bytes are valid.
+ * grows by appending members; `size` says how many bytes are valid, so a
+ * host built against a newer header checks VTC_API_HAS(api, member) before
+ * calling a member newer than vtc 1.0 (VTC_API_V1_0_SIZE covers the rest).
  */
 #ifndef VTC_API_H
 #define VTC_API_H
@@ -37,7 +39,21 @@ typedef struct vtc_api_v1 {
     vtc_result (*pos_embed_2d)(uint32_t C, uint32_t E, float *out);
     vtc_result (*pos_embed_resize)(uint32_t C, uint32_t g, uint32_t E, const float *table, float *out);
     vtc_result (*composite_attention)(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec);
+    /* ---- vtc 1.1: test VTC_API_HAS before calling ---- */
+    vtc_result (*enumerate_devices)(vtc_device_info *out, uint32_t element_size, uint32_t *count);
+    vtc_result (*scores_query_scratch)(vtc_context ctx, const vtc_scores_args *args, uint64_t *scratch_bytes);
+    vtc_result (*select_query_scratch)(vtc_context ctx, const vtc_select_args *args, uint64_t *scratch_bytes);
+    vtc_result (*merge_query_scratch)(vtc_context ctx, const vtc_merge_args *args, uint64_t *scratch_bytes);
+    vtc_result (*visionzip_query_scratch)(vtc_context ctx, const vtc_visionzip_args *args, uint64_t *scratch_bytes);
+    vtc_result (*compress_query_scratch)(vtc_context ctx, const vtc_compress_args *args, uint64_t *scratch_bytes);
+    vtc_result (*composite_query_scratch)(vtc_context ctx, const vtc_composite_args *args, uint64_t *scratch_bytes);
+    vtc_result (*context_pipeline_cache)(vtc_context ctx, void *data, size_t *size);
 } vtc_api_v1;
+
+/** Bytes of the vtc 1.0 table: every plugin of ABI 1 hands back at least this. */
+#define VTC_API_V1_0_SIZE ((uint32_t)(offsetof(vtc_api_v1, composite_attention) + sizeof(void (*)(void))))
+/** Non-zero when the plugin's table `api` (a const vtc_api_v1 *) holds `member`. */
+#define VTC_API_HAS(api, member) ((api)->size >= offsetof(vtc_api_v1, member) + sizeof((api)->member))
 
 #define VTC_NEGOTIATE_SYMBOL "vtc_negotiate"
 
@@ -51,7 +67,7 @@ typedef struct vtc_api_v1 {
  */
 typedef vtc_result (*PFN_vtc_negotiate)(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api);
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api);
-/** "1.0.0" */
+/** The library version, "1.1.0" (VTC_VERSION_*): static, never NULL. */
 VTC_API const char *vtc_library_version(void);
 
 #ifdef __cplusplus

@@ -31,6 +31,11 @@ typedef struct vtc_composite_args {
     vtc_tensor out;              /**< out [B][Nq][Hq][dh] */
 } vtc_composite_args;
 VTC_API vtc_result vtc_composite_attention(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_composite_attention), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_composite_query_scratch(vtc_context ctx, const vtc_composite_args *args,
+                                               uint64_t *scratch_bytes);
 
 #ifdef __cplusplus
 }

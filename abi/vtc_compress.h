@@ -80,6 +80,10 @@ typedef struct vtc_compress_args {
     vtc_tensor attn_mean;        /**< out, optional [B][Q][N] */
 } vtc_compress_args;
 VTC_API vtc_result vtc_compress(vtc_context ctx, const vtc_compress_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_compress), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_compress_query_scratch(vtc_context ctx, const vtc_compress_args *args, uint64_t *scratch_bytes);
 
 /**
  * Host-side positional tables (no context, thread-safe, fp32).

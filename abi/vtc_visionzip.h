@@ -40,6 +40,10 @@ typedef struct vtc_scores_args {
     vtc_tensor score;     /**< out [B][N] F32 */
 } vtc_scores_args;
 VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_scores), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_scores_query_scratch(vtc_context ctx, const vtc_scores_args *args, uint64_t *scratch_bytes);
 
 /**
  * select: dominant tokens (SPEC §1.2). keep_cls = !no_cls: token cls_index
@@ -68,6 +72,10 @@ typedef struct vtc_select_args {
     vtc_tensor dominant_out; /**< out, optional */
 } vtc_select_args;
 VTC_API vtc_result vtc_select(vtc_context ctx, const vtc_select_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_select), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_select_query_scratch(vtc_context ctx, const vtc_select_args *args, uint64_t *scratch_bytes);
 
 /**
  * merge: contextual tokens (SPEC §1.3). R = rest_idx.shape[1],
@@ -90,6 +98,10 @@ typedef struct vtc_merge_args {
     vtc_tensor out;       /**< out [B][c][D] */
 } vtc_merge_args;
 VTC_API vtc_result vtc_merge(vtc_context ctx, const vtc_merge_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_merge), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_merge_query_scratch(vtc_context ctx, const vtc_merge_args *args, uint64_t *scratch_bytes);
 
 /**
  * visionzip: the fused op (SPEC §1.4): scores → select → merge in one call
@@ -129,6 +141,11 @@ typedef struct vtc_visionzip_args {
 /** Bytes of vtc_visionzip_args as 1.0.0 defined it: the smallest `size` accepted. */
 #define VTC_VISIONZIP_ARGS_V1_SIZE 976u
 VTC_API vtc_result vtc_visionzip(vtc_context ctx, const vtc_visionzip_args *args, const vtc_exec *exec);
+/** Record-mode scratch bytes of this call (vtc_visionzip), validating `args` as
+ *  record mode would (see vtc_query_scratch). *scratch_bytes is written only
+ *  on success. */
+VTC_API vtc_result vtc_visionzip_query_scratch(vtc_context ctx, const vtc_visionzip_args *args,
+                                               uint64_t *scratch_bytes);
 
 /**
  * Token budget → (dominant, contextual) as the official VisionZip settings:

@@ -162,7 +162,7 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
         attn_d = a16;
     }
 
-    vtc_device_info di;
+    vtc_device_info di = {sizeof(di)};
     api->context_info(ctx, &di);
     printf("vtc demo: VisionZip on synthetic LLaVA-1.5 encoder output (%s storage)\n",
            dtype == VTC_DTYPE_F16 ? "fp16" : "fp32");
@@ -224,7 +224,7 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
                 free(gpu);
                 goto done;
             }
-            vtc_context_stats st;
+            vtc_context_stats st = {sizeof(st)};
             st.size = sizeof(st);
             api->context_stats_get(ctx, &st);
             if (it) { /* the first run builds pipelines: a warm-up */

@@ -105,17 +105,19 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
 {
     vtc_device_info list[16];
     uint32_t n = 16;
-    vtc_result r = api->list_devices(list, &n);
-    if (r)
+    /* a 1.0 plugin has only the list that cannot say it was cut short */
+    vtc_result r = VTC_API_HAS(api, enumerate_devices) ? api->enumerate_devices(list, sizeof(list[0]), &n)
+                                                       : api->list_devices(list, &n);
+    if (r < 0)
         return cli_vtc_error(api, "listing devices", r);
     printf("vtc %s (ABI %u)\n\ndevices:\n", api->library_version(), VTC_ABI_VERSION);
     for (uint32_t i = 0; i < n && i < 16; i++)
         printf("  [%u] %s (%s, Vulkan %u.%u.%u)\n", list[i].index, list[i].name, type_name(list[i].device_type),
                VK_API_VERSION_MAJOR(list[i].api_version), VK_API_VERSION_MINOR(list[i].api_version),
                VK_API_VERSION_PATCH(list[i].api_version));
-    vtc_device_info d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
+    if (r == VTC_INCOMPLETE)
+        printf("  (more devices than the %u listed)\n", n);
+    vtc_device_info d = {sizeof(d)};
     api->context_info(ctx, &d);
     printf("\nchosen: [%u] %s (%s)\n  driver: %s\n", d.index, d.name, type_name(d.device_type), d.driver);
     printf("  device UUID ");
@@ -132,7 +134,7 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
         {VTC_FEATURE_F16_STORAGE, "fp16 storage"},       {VTC_FEATURE_F16_ARITHMETIC, "fp16 arithmetic"},
         {VTC_FEATURE_SUBGROUP_ARITH, "subgroup arithmetic"}, {VTC_FEATURE_PUSH_DESCRIPTOR, "push descriptors"},
         {VTC_FEATURE_TIMESTAMPS, "timestamps"}};
-    printf("  features (supported / used):\n");
+    printf("  features (supported / used; fp16 arithmetic: enabled for hosts sharing the device, vtc computes in fp32):\n");
     for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
         printf("    %-22s %-3s / %s\n", feats[i].name, (d.supported & feats[i].bit) ? "yes" : "no",
                (d.features & feats[i].bit) ? "yes" : "no");
@@ -256,7 +258,7 @@ int main(int argc, char **argv)
         else
             rc = run_op(sub_argc, sub_argv, L.api, ctx);
         if (ctx) {
-            vtc_context_stats st;
+            vtc_context_stats st = {sizeof(st)};
             st.size = sizeof(st);
             if (L.api->context_stats_get(ctx, &st) == VTC_SUCCESS && st.validation_messages) {
                 fprintf(stderr, "vtc: %llu validation-layer message(s)\n", (unsigned long long)st.validation_messages);

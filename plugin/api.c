@@ -6,15 +6,22 @@
 
 #include <string.h>
 
+#define VTC_STR_(x) #x
+#define VTC_STR(x) VTC_STR_(x)
+
+/* From the header's numbers, so the string a host sees and the macros it
+   compiled against cannot drift apart (meson.build's version is checked
+   against both by the loader test). */
 VTC_API const char *vtc_library_version(void)
 {
-    return "1.0.0";
+    return VTC_STR(VTC_VERSION_MAJOR) "." VTC_STR(VTC_VERSION_MINOR) "." VTC_STR(VTC_VERSION_PATCH);
 }
 
 VTC_API const char *vtc_result_string(vtc_result r)
 {
     switch (r) {
     case VTC_SUCCESS: return "VTC_SUCCESS";
+    case VTC_INCOMPLETE: return "VTC_INCOMPLETE: success, but the output array was too small for every entry";
     case VTC_ERROR_INVALID_ARGUMENT: return "VTC_ERROR_INVALID_ARGUMENT: bad pointer, shape, dtype, stride or parameter";
     case VTC_ERROR_OUT_OF_MEMORY: return "VTC_ERROR_OUT_OF_MEMORY: a host or device allocation failed";
     case VTC_ERROR_UNSUPPORTED: return "VTC_ERROR_UNSUPPORTED: the device or mode cannot run this request";
@@ -27,26 +34,61 @@ VTC_API const char *vtc_result_string(vtc_result r)
     }
 }
 
-VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes)
+/* The typed queries and the generic one share this; `caller` names the
+   public function in the log line. */
+static vtc_result query_scratch(vtc_context ctx, const char *caller, uint32_t op, const void *args,
+                                uint64_t *scratch_bytes)
 {
     if (!ctx || !scratch_bytes)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_query_scratch: NULL argument");
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: NULL argument", caller);
     const vtc_op_def *def = vtc_op_find(op);
     if (!def)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_query_scratch: unknown op %u", op);
-    if (!args)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_query_scratch: args is NULL");
-    uint32_t asz;
-    memcpy(&asz, args, 4);
-    if (asz && asz < def->args_size)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1", def->name, asz);
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: unknown op %u", caller, op);
+    vtc_result r = vtc_args_check(ctx, def, args, caller);
+    if (r)
+        return r;
     vtc_plan plan;
     memset(&plan, 0, sizeof(plan));
-    vtc_result r = def->plan(ctx, args, &plan);
+    r = def->plan(ctx, args, &plan);
     if (r)
         return r;
     *scratch_bytes = plan.scratch_bytes;
     return VTC_SUCCESS;
+}
+
+VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_query_scratch", op, args, scratch_bytes);
+}
+
+VTC_API vtc_result vtc_scores_query_scratch(vtc_context ctx, const vtc_scores_args *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_scores_query_scratch", VTC_OP_SCORES, args, scratch_bytes);
+}
+
+VTC_API vtc_result vtc_select_query_scratch(vtc_context ctx, const vtc_select_args *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_select_query_scratch", VTC_OP_SELECT, args, scratch_bytes);
+}
+
+VTC_API vtc_result vtc_merge_query_scratch(vtc_context ctx, const vtc_merge_args *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_merge_query_scratch", VTC_OP_MERGE, args, scratch_bytes);
+}
+
+VTC_API vtc_result vtc_visionzip_query_scratch(vtc_context ctx, const vtc_visionzip_args *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_visionzip_query_scratch", VTC_OP_VISIONZIP, args, scratch_bytes);
+}
+
+VTC_API vtc_result vtc_compress_query_scratch(vtc_context ctx, const vtc_compress_args *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_compress_query_scratch", VTC_OP_COMPRESS, args, scratch_bytes);
+}
+
+VTC_API vtc_result vtc_composite_query_scratch(vtc_context ctx, const vtc_composite_args *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_composite_query_scratch", VTC_OP_COMPOSITE, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec)
@@ -103,6 +145,14 @@ static const vtc_api_v1 api_v1 = {
     vtc_pos_embed_2d,
     vtc_pos_embed_resize,
     vtc_composite_attention,
+    vtc_enumerate_devices,
+    vtc_scores_query_scratch,
+    vtc_select_query_scratch,
+    vtc_merge_query_scratch,
+    vtc_visionzip_query_scratch,
+    vtc_compress_query_scratch,
+    vtc_composite_query_scratch,
+    vtc_context_pipeline_cache,
 };
 
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)

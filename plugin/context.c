@@ -2,6 +2,7 @@
  * Context lifetime, logging, host allocation and device buffers.
  */
 #include "context.h"
+#include "pipeline_cache.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -198,8 +199,6 @@ static vtc_result create_sync_objects(vtc_context ctx)
         qci.queryCount = 2;
         VK_CHECK(ctx, ctx->vkd.vkCreateQueryPool(ctx->device, &qci, NULL, &ctx->timestamps));
     }
-    VkPipelineCacheCreateInfo cci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
-    VK_CHECK(ctx, ctx->vkd.vkCreatePipelineCache(ctx->device, &cci, NULL, &ctx->pipeline_cache));
     vtc_result r = vtc_buf_create(ctx, 256, &ctx->dummy);
     if (r)
         return r;
@@ -268,10 +267,26 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
         return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_create: out is NULL");
     if (!desc)
         desc = &defaults;
-    if (desc->size && desc->size < sizeof(vtc_context_desc))
-        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_desc.size %u is smaller than v1 (%zu)",
-                        desc->size, sizeof(vtc_context_desc));
+    if (desc->size && desc->size < VTC_CONTEXT_DESC_SIZE_V1)
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_desc.size %u is smaller than v1 (%u)",
+                        desc->size, VTC_CONTEXT_DESC_SIZE_V1);
+    /* fields after v1 exist only when the caller's size covers them */
+    const int has_cache_fields = desc->size >= offsetof(vtc_context_desc, pipeline_cache_size) + sizeof(size_t);
+    const void *cache_data = has_cache_fields ? desc->pipeline_cache_data : NULL;
+    size_t cache_size = has_cache_fields ? desc->pipeline_cache_size : 0;
+    char msg[160];
+    if (desc->flags & ~VTC_CONTEXT_ALL) {
+        snprintf(msg, sizeof(msg), "vtc_context_desc.flags 0x%x has bits vtc does not define (0x%x)", desc->flags,
+                 desc->flags & ~VTC_CONTEXT_ALL);
+        return create_fail(desc, VTC_ERROR_INVALID_ARGUMENT, msg);
+    }
     const vtc_allocator *al = desc->allocator;
+    if (al && al->size && al->size < sizeof(vtc_allocator)) {
+        snprintf(msg, sizeof(msg), "vtc_allocator.size %u is smaller than v1 (%zu)", al->size, sizeof(vtc_allocator));
+        return create_fail(desc, VTC_ERROR_INVALID_ARGUMENT, msg);
+    }
+    if (al && al->reserved0)
+        return create_fail(desc, VTC_ERROR_INVALID_ARGUMENT, "vtc_allocator.reserved0 must be 0");
     if (al && (!al->alloc || !al->free))
         return create_fail(desc, VTC_ERROR_INVALID_ARGUMENT, "vtc_allocator needs both alloc and free");
     vtc_context ctx = al ? al->alloc(al->user, sizeof(*ctx), 64) : malloc(sizeof(*ctx));
@@ -290,6 +305,8 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     vtc_result r = desc->adopted ? vtc_device_init_adopted(ctx, desc->adopted, desc->flags) : vtc_device_init_standalone(ctx, desc);
     if (!r)
         r = create_sync_objects(ctx);
+    if (!r)
+        r = vtc_pipeline_cache_create(ctx, cache_data, cache_size);
     ctx->cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&
                         !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
     if (r) {
@@ -302,16 +319,38 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     return VTC_SUCCESS;
 }
 
+/* Output structs are sized by the caller (abi/vtc.h): `room` is how many
+   bytes the caller's struct has, 0 standing for the v1 layout. Below v1 is
+   refused before anything is written. */
+static vtc_result out_room(vtc_context ctx, const char *fn, uint32_t size, uint32_t v1, uint32_t *room)
+{
+    if (size && size < v1)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: out->size %u is smaller than the v1 layout (%u bytes)", fn,
+                        size, v1);
+    *room = size ? size : v1;
+    return VTC_SUCCESS;
+}
+
+/* Copies what both sides know, zeroes what only the caller knows (so fields
+   newer than this plugin read 0), never touches a byte past `room`. */
+static void out_write(void *out, uint32_t room, const void *full, size_t full_size)
+{
+    uint32_t n = room < full_size ? room : (uint32_t)full_size;
+    memcpy(out, full, n);
+    if (room > n)
+        memset((uint8_t *)out + n, 0, room - n);
+    memcpy(out, &n, sizeof(n)); /* every output struct starts with its size */
+}
+
 VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out)
 {
     if (!ctx || !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_info: NULL argument");
-    /* a 1.0.0 host's struct ends at reserved0: write no byte past its size */
-    size_t n = out->size < sizeof(ctx->info) ? out->size : sizeof(ctx->info);
-    if (n < offsetof(vtc_device_info, device_uuid))
-        n = offsetof(vtc_device_info, device_uuid);
-    memcpy(out, &ctx->info, n);
-    out->size = (uint32_t)n;
+    uint32_t room = 0;
+    vtc_result r = out_room(ctx, "vtc_context_info", out->size, VTC_DEVICE_INFO_SIZE_V1, &room);
+    if (r)
+        return r;
+    out_write(out, room, &ctx->info, sizeof(ctx->info));
     return VTC_SUCCESS;
 }
 
@@ -319,21 +358,20 @@ VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out
 {
     if (!ctx || !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_stats_get: NULL argument");
-    /* a 1.0.0 host's struct ends before `dispatches`: write no byte past its size */
-    vtc_context_stats s;
-    memset(&s, 0, sizeof(s));
-    s.device_memory_bytes = ctx->device_memory_bytes;
-    s.device_allocations = ctx->device_allocations;
-    s.pipelines = ctx->pipelines_created;
-    s.calls = ctx->calls;
-    s.validation_messages = atomic_load(&ctx->validation_messages);
-    s.last_gpu_time_ns = ctx->last_gpu_time_ns;
-    s.dispatches = ctx->dispatches;
-    size_t n = out->size < sizeof(s) ? out->size : sizeof(s);
-    if (n < offsetof(vtc_context_stats, dispatches))
-        n = offsetof(vtc_context_stats, dispatches); /* every caller so far has the 1.0.0 fields */
-    s.size = (uint32_t)n;
-    memcpy(out, &s, n);
+    uint32_t room = 0;
+    vtc_result r = out_room(ctx, "vtc_context_stats_get", out->size, VTC_CONTEXT_STATS_SIZE_V1, &room);
+    if (r)
+        return r;
+    vtc_context_stats st;
+    memset(&st, 0, sizeof(st));
+    st.device_memory_bytes = ctx->device_memory_bytes;
+    st.device_allocations = ctx->device_allocations;
+    st.pipelines = ctx->pipelines_created;
+    st.calls = ctx->calls;
+    st.validation_messages = atomic_load(&ctx->validation_messages);
+    st.last_gpu_time_ns = ctx->last_gpu_time_ns;
+    st.dispatches = ctx->dispatches;
+    out_write(out, room, &st, sizeof(st));
     return VTC_SUCCESS;
 }
 
@@ -341,21 +379,36 @@ VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handle
 {
     if (!ctx || !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_vulkan_handles: NULL argument");
-    memset(out, 0, sizeof(*out));
-    out->size = sizeof(*out);
-    out->queue_family = ctx->queue_family;
-    out->instance = ctx->instance;
-    out->physical_device = ctx->phys;
-    out->device = ctx->device;
-    out->queue = ctx->queue;
-    out->get_instance_proc_addr = ctx->gipa;
+    uint32_t room = 0;
+    vtc_result r = out_room(ctx, "vtc_context_vulkan_handles", out->size, VTC_VULKAN_HANDLES_SIZE_V1, &room);
+    if (r)
+        return r;
+    vtc_vulkan_handles h;
+    memset(&h, 0, sizeof(h));
+    h.queue_family = ctx->queue_family;
+    h.instance = ctx->instance;
+    h.physical_device = ctx->phys;
+    h.device = ctx->device;
+    h.queue = ctx->queue;
+    h.get_instance_proc_addr = ctx->gipa;
+    out_write(out, room, &h, sizeof(h));
     return VTC_SUCCESS;
 }
 
-VTC_API vtc_result vtc_list_devices(vtc_device_info *out, uint32_t *count)
+/* Both device lists: `stride` is the caller's element size, `v1_count`
+   selects vtc 1.0's count-all, never-incomplete answer. */
+static vtc_result list_devices(const char *fn, vtc_device_info *out, uint32_t stride, uint32_t *count, int v1_count)
 {
-    if (!count || (*count && !out))
-        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "vtc_list_devices: NULL argument");
+    if (!count)
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "%s: count is NULL", fn);
+    if (v1_count && *count && !out)
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "%s: out is NULL with a capacity of %u", fn, *count);
+    if (stride && stride < VTC_DEVICE_INFO_SIZE_V1)
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "%s: element size %u is smaller than the v1 layout (%u bytes)",
+                        fn, stride, VTC_DEVICE_INFO_SIZE_V1);
+    if (!stride)
+        stride = VTC_DEVICE_INFO_SIZE_V1;
+    uint32_t cap = out ? *count : 0;
     struct vtc_context_t tmp;
     memset(&tmp, 0, sizeof(tmp));
     tmp.log_level = VTC_LOG_WARN;
@@ -390,12 +443,33 @@ VTC_API vtc_result vtc_list_devices(vtc_device_info *out, uint32_t *count)
     if (n > 64)
         n = 64;
     tmp.vki.vkEnumeratePhysicalDevices(inst, &n, devs);
-    for (uint32_t i = 0; i < n && i < *count; i++)
-        vtc_device_fill_info(&tmp, devs[i], i, &out[i]);
-    *count = n;
+    uint32_t written = 0;
+    for (uint32_t i = 0; i < n && i < cap; i++) {
+        vtc_device_info di;
+        vtc_device_fill_info(&tmp, devs[i], i, &di);
+        out_write((uint8_t *)out + (size_t)i * stride, stride, &di, sizeof(di));
+        written++;
+    }
+    if (v1_count || !out) {
+        *count = n;
+    } else {
+        *count = written;
+        if (written < n)
+            r = VTC_INCOMPLETE;
+    }
 done:
     if (inst && tmp.vki.vkDestroyInstance)
         tmp.vki.vkDestroyInstance(inst, NULL);
     vk_loader_close(tmp.libvulkan);
     return r;
+}
+
+VTC_API vtc_result vtc_list_devices(vtc_device_info *out, uint32_t *count)
+{
+    return list_devices("vtc_list_devices", out, VTC_DEVICE_INFO_SIZE_V1, count, 1);
+}
+
+VTC_API vtc_result vtc_enumerate_devices(vtc_device_info *out, uint32_t element_size, uint32_t *count)
+{
+    return list_devices("vtc_enumerate_devices", out, element_size, count, 0);
 }

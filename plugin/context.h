@@ -186,7 +186,17 @@ typedef struct vtc_op_def {
     vtc_result (*plan)(vtc_context ctx, const void *args, vtc_plan *plan);
     /* tensors[i] is plan->tensors[i] bound on the device */
     vtc_result (*record)(vtc_context ctx, const vtc_plan *plan, const vtc_bound *tensors, vtc_recorder *rec);
+    /* offset of the first vtc_tensor member when the tensors fill the rest of
+       the v1 args (as in every ABI 1 op); lets the entry points refuse a
+       non-zero reserved0 or a foreign size in any tensor, even one the op
+       ignores, before plan. 0: no such check. */
+    size_t tensors_offset;
 } vtc_op_def;
+
+/* What every op call and scratch query checks first: args NULL or shorter
+   than v1, and the frozen tensors' size and reserved0. `caller` names the
+   public function in the log line. */
+vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *args, const char *caller);
 
 const vtc_op_def *vtc_op_find(uint32_t op);
 vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec);

@@ -21,8 +21,10 @@ static int has_extension(const VkExtensionProperties *ext, uint32_t n, const cha
     return 0;
 }
 
-/* Everything vtc needs to know about a physical device, as vtc_device_info. */
-static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint32_t index,
+/* Everything vtc needs to know about a physical device, as vtc_device_info.
+   `instance_api` is the instance's apiVersion: device functionality of a
+   core version is usable only when both instance and device have it. */
+static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint32_t index, uint32_t instance_api,
                          vtc_device_info *info, int *has_push, VkPhysicalDeviceLimits *limits_out)
 {
     memset(info, 0, sizeof(*info));
@@ -106,7 +108,8 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
     if (p->limits.timestampComputeAndGraphics && p->limits.timestampPeriod > 0)
         sup |= VTC_FEATURE_TIMESTAMPS;
 
-    if (p->apiVersion >= VK_MAKE_API_VERSION(0, 1, 4, 0))
+    uint32_t usable_api = p->apiVersion < instance_api ? p->apiVersion : instance_api;
+    if (usable_api >= VK_MAKE_API_VERSION(0, 1, 4, 0))
         push = 1;
     if (push)
         sup |= VTC_FEATURE_PUSH_DESCRIPTOR;
@@ -152,7 +155,8 @@ static void fill_limits(vtc_context ctx, const VkPhysicalDeviceLimits *lim)
 
 void vtc_device_fill_info(vtc_context ctx, VkPhysicalDevice pd, uint32_t index, vtc_device_info *info)
 {
-    query_device(&ctx->vki, pd, index, info, NULL, NULL);
+    /* vtc_list_devices' instance is created as 1.1 */
+    query_device(&ctx->vki, pd, index, VK_API_VERSION_1_1, info, NULL, NULL);
 }
 
 static VKAPI_ATTR VkBool32 VKAPI_CALL debug_callback(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
@@ -178,7 +182,7 @@ static int pick_score(uint32_t type)
     }
 }
 
-static vtc_result create_instance(vtc_context ctx, int validation)
+static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api_out)
 {
     char err[512];
     ctx->libvulkan = vk_loader_open(&ctx->gipa, err, sizeof(err));
@@ -219,6 +223,7 @@ static vtc_result create_instance(vtc_context ctx, int validation)
     app.pApplicationName = "vtc";
     app.pEngineName = "vtc";
     app.apiVersion = inst_version >= VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : inst_version;
+    *api_out = app.apiVersion;
     VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     ci.pApplicationInfo = &app;
     ci.enabledLayerCount = nlayers;
@@ -248,7 +253,8 @@ static vtc_result create_instance(vtc_context ctx, int validation)
 vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc)
 {
     int validation = vtc_env_flag("VTC_VALIDATION") || (desc->flags & VTC_CONTEXT_VALIDATION);
-    vtc_result r = create_instance(ctx, validation);
+    uint32_t instance_api = VK_API_VERSION_1_1;
+    vtc_result r = create_instance(ctx, validation, &instance_api);
     if (r)
         return r;
 
@@ -279,7 +285,7 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     for (uint32_t i = 0; i < n; i++) {
         vtc_device_info di;
         int push;
-        query_device(&ctx->vki, devs[i], i, &di, &push, NULL);
+        query_device(&ctx->vki, devs[i], i, instance_api, &di, &push, NULL);
         if (di.api_version < VK_API_VERSION_1_1 || !push)
             continue; /* vtc needs 1.1 and push descriptors */
         int s = pick_score(di.device_type);
@@ -294,7 +300,7 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
         return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "no device with Vulkan 1.1 and VK_KHR_push_descriptor");
     ctx->phys = devs[best];
     VkPhysicalDeviceLimits lim;
-    query_device(&ctx->vki, ctx->phys, (uint32_t)best, &ctx->info, NULL, &lim);
+    query_device(&ctx->vki, ctx->phys, (uint32_t)best, instance_api, &ctx->info, NULL, &lim);
     ctx->features = usable_features(ctx->info.supported, desc->flags);
 
     /* queue family: prefer compute-only (async compute), else any with compute */
@@ -331,7 +337,8 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     dci.pNext = &s16;
     dci.queueCreateInfoCount = 1;
     dci.pQueueCreateInfos = &qci;
-    dci.enabledExtensionCount = ctx->info.api_version >= VK_MAKE_API_VERSION(0, 1, 4, 0) ? 0 : 1;
+    uint32_t usable_api = ctx->info.api_version < instance_api ? ctx->info.api_version : instance_api;
+    dci.enabledExtensionCount = usable_api >= VK_MAKE_API_VERSION(0, 1, 4, 0) ? 0 : 1;
     dci.ppEnabledExtensionNames = exts;
     VK_CHECK(ctx, ctx->vki.vkCreateDevice(ctx->phys, &dci, NULL, &ctx->device));
     const char *missing = vk_load_device(&ctx->vki, ctx->device, &ctx->vkd);
@@ -353,6 +360,17 @@ vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad
                         "adopted device: instance, physical_device, device, queue and get_instance_proc_addr are required");
     if (!ad->queue_lock != !ad->queue_unlock)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "adopted device: queue_lock and queue_unlock go together");
+    if (ad->enabled & ~VTC_FEATURE_ALL)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "adopted device: enabled 0x%x has bits vtc does not define (0x%x)",
+                        ad->enabled, ad->enabled & ~VTC_FEATURE_ALL);
+    uint32_t instance_api = ad->api_version ? ad->api_version : VK_API_VERSION_1_1;
+    if (VK_API_VERSION_VARIANT(instance_api))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                        "adopted device: api_version 0x%x is not a Vulkan version (variant %u; use VK_API_VERSION_1_x)",
+                        instance_api, VK_API_VERSION_VARIANT(instance_api));
+    if (instance_api < VK_API_VERSION_1_1)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "adopted device: api_version %u.%u; vtc needs an instance of Vulkan 1.1 or later",
+                        VK_API_VERSION_MAJOR(instance_api), VK_API_VERSION_MINOR(instance_api));
     ctx->adopted = 1;
     ctx->gipa = ad->get_instance_proc_addr;
     ctx->instance = ad->instance;
@@ -380,7 +398,7 @@ vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad
                 if (devs[i] == ctx->phys)
                     index = i;
     }
-    query_device(&ctx->vki, ctx->phys, index, &ctx->info, NULL, &lim);
+    query_device(&ctx->vki, ctx->phys, index, instance_api, &ctx->info, NULL, &lim);
     ctx->info.adopted = 1;
     if (!(ctx->info.supported & VTC_FEATURE_PUSH_DESCRIPTOR) || !ctx->vkd.vkCmdPushDescriptorSetKHR)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,

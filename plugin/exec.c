@@ -232,6 +232,31 @@ static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize a)
     return (v + a - 1) / a * a;
 }
 
+vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *args, const char *caller)
+{
+    if (!args)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args is NULL", caller);
+    uint32_t asz;
+    memcpy(&asz, args, 4);
+    if (asz && asz < def->args_size)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1 (%zu)", caller, asz,
+                        def->args_size);
+    /* every tensor, read by the op or not: a reserved field ignored today
+       could never be given a meaning tomorrow */
+    for (size_t off = def->tensors_offset; off && off + sizeof(vtc_tensor) <= def->args_size; off += sizeof(vtc_tensor)) {
+        const vtc_tensor *t = (const vtc_tensor *)((const uint8_t *)args + off);
+        unsigned idx = (unsigned)((off - def->tensors_offset) / sizeof(vtc_tensor));
+        if (t->size && t->size != sizeof(vtc_tensor))
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                            "%s: tensor %u has size %u; vtc_tensor is frozen at %zu bytes (or 0)", caller, idx, t->size,
+                            sizeof(vtc_tensor));
+        if (t->reserved0)
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: tensor %u has reserved0 = %u; it must be 0", caller, idx,
+                            t->reserved0);
+    }
+    return VTC_SUCCESS;
+}
+
 vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec)
 {
     if (!ctx)
@@ -239,20 +264,19 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
     const vtc_op_def *def = vtc_op_find(op);
     if (!def)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "unknown op %u", op);
-    if (!args)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args is NULL", def->name);
-    uint32_t asz;
-    memcpy(&asz, args, 4);
-    if (asz && asz < def->args_size)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1 (%zu)", def->name, asz,
-                        def->args_size);
+    vtc_result r = vtc_args_check(ctx, def, args, def->name);
+    if (r)
+        return r;
     if (exec && exec->size && exec->size < sizeof(vtc_exec))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", def->name, exec->size);
+    if (exec && exec->flags)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
+                        def->name, exec->flags);
     int recording = exec && exec->cmd;
 
     vtc_plan plan;
     memset(&plan, 0, sizeof(plan));
-    vtc_result r = def->plan(ctx, args, &plan);
+    r = def->plan(ctx, args, &plan);
     if (r)
         return r;
     if (!plan.float_dtype)

@@ -73,13 +73,17 @@ static void shape_str(const int64_t *shape, uint32_t ndim, char *buf, size_t len
 vtc_result vtc_tensor_check(vtc_context ctx, const char *op, const char *what, const vtc_tensor *t, int optional,
                             uint32_t dtype_mask, uint32_t ndim, const int64_t *want)
 {
+    /* vtc_tensor is frozen (abi/vtc.h): no size but its own can mean anything */
+    if (t && t->size && t->size != sizeof(vtc_tensor))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s.size is %u; vtc_tensor is frozen at %zu bytes (or 0)", op,
+                        what, t->size, sizeof(vtc_tensor));
+    if (t && t->reserved0)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s.reserved0 must be 0", op, what);
     if (!vtc_tensor_present(t)) {
         if (optional)
             return VTC_SUCCESS;
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: tensor '%s' is missing (dtype none)", op, what);
     }
-    if (t->size && t->size < sizeof(vtc_tensor))
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s.size %u is smaller than v1", op, what, t->size);
     if (!vtc_dtype_size(t->dtype))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s has invalid dtype %u", op, what, t->dtype);
     if (!(dtype_mask & VTC_DT_BIT(t->dtype))) {

@@ -51,6 +51,7 @@
     X(vkDestroyShaderModule) \
     X(vkCreatePipelineCache) \
     X(vkDestroyPipelineCache) \
+    X(vkGetPipelineCacheData) \
     X(vkCreateComputePipelines) \
     X(vkDestroyPipeline) \
     X(vkCreatePipelineLayout) \

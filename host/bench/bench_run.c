@@ -112,7 +112,7 @@ static void set_error(bench_ctx *b, bench_row *row, const char *what, vtc_result
 
 double bench_last_gpu_ms(const bench_ctx *b)
 {
-    vtc_context_stats st;
+    vtc_context_stats st = {sizeof(st)};
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
     if (b->api->context_stats_get(b->ctx, &st) == VTC_SUCCESS && st.last_gpu_time_ns)

@@ -21,7 +21,7 @@ static double now_ns(void)
 int bench_vk_init(bench_vk *vk, const vtc_api_v1 *api, vtc_context ctx, char *err, size_t errlen)
 {
     memset(vk, 0, sizeof(*vk));
-    vtc_vulkan_handles h;
+    vtc_vulkan_handles h = {sizeof(h)};
     memset(&h, 0, sizeof(h));
     h.size = sizeof(h);
     vtc_result r = api->context_vulkan_handles(ctx, &h);

@@ -104,7 +104,7 @@ static int standalone_next_to_engine(const vtc_api_v1 *api)
     t.ndim = 2, t.dtype = VTC_DTYPE_I32, t.shape[2] = 0, t.host = src;
     a.src_idx = t;
     r = api->visionzip(ctx, &a, NULL);
-    vtc_context_stats s;
+    vtc_context_stats s = {sizeof(s)};
     memset(&s, 0, sizeof(s));
     api->context_stats_get(ctx, &s);
     api->context_destroy(ctx);
@@ -153,10 +153,10 @@ int engine_coexist(engine_vk *e, const char *plugin)
     r = engine_vtc_context(e, L.api, &ctx);
     CHECK("adopted_context_on_engine_device", r == VTC_SUCCESS, "%s", L.api->result_string(r));
     if (!r) {
-        vtc_device_info di;
+        vtc_device_info di = {sizeof(di)};
         memset(&di, 0, sizeof(di));
         L.api->context_info(ctx, &di);
-        vtc_vulkan_handles h;
+        vtc_vulkan_handles h = {sizeof(h)};
         memset(&h, 0, sizeof(h));
         L.api->context_vulkan_handles(ctx, &h);
         CHECK("vtc_reports_engine_handles", di.adopted == 1 && h.device == e->device && h.queue == e->queue &&

@@ -212,7 +212,7 @@ int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, 
     engine_range rb = {arena, l.b, 4 * (size_t)c->E}, ry = {outs, l.y, 4 * n_out * c->E};
     engine_projector_bind(e, &g.proj, rx, rw, rb, ry);
 
-    vtc_context_stats before, after;
+    vtc_context_stats before = {sizeof(before)}, after = {sizeof(after)};
     memset(&before, 0, sizeof(before));
     memset(&after, 0, sizeof(after));
     api->context_stats_get(ctx, &before);

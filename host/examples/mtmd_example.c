@@ -235,7 +235,7 @@ int main(int argc, char **argv)
     free(tok);
     check_capacity(L.api, ctx);
     check_compress(L.api, ctx);
-    vtc_context_stats s;
+    vtc_context_stats s = {sizeof(s)};
     memset(&s, 0, sizeof(s));
     L.api->context_stats_get(ctx, &s);
     CHECK("no_validation_messages", s.validation_messages == 0, "%llu", (unsigned long long)s.validation_messages);

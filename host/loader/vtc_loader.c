@@ -22,11 +22,12 @@ static vtc_result negotiate(vtc_loader *l, PFN_vtc_negotiate fn)
     }
     l->api = api;
     l->abi = chosen;
-    if (l->api->size < sizeof(vtc_api_v1)) {
-        /* An older plugin of the same ABI: only the members inside `size` exist.
-           This loader needs all of v1's, so refuse rather than call past the end. */
-        snprintf(l->error, sizeof(l->error), "%s: function table is %u bytes, v1 needs %zu", l->path, l->api->size,
-                 sizeof(vtc_api_v1));
+    if (l->api->size < VTC_API_V1_0_SIZE) {
+        /* Shorter than any vtc 1.x table: calling through it would read past
+           its end. Longer tables from older 1.x plugins are fine; members
+           after vtc 1.0's are tested with VTC_API_HAS. */
+        snprintf(l->error, sizeof(l->error), "%s: function table is %u bytes, v1 needs at least %u", l->path,
+                 l->api->size, VTC_API_V1_0_SIZE);
         l->api = NULL;
         return VTC_ERROR_ABI_MISMATCH;
     }

@@ -29,7 +29,8 @@ extern "C" {
 
 typedef struct vtc_loader {
     void *lib;                 /**< dlopen handle (NULL when static) */
-    const vtc_api_v1 *api;     /**< function table; valid until vtc_loader_close */
+    const vtc_api_v1 *api;     /**< function table, at least VTC_API_V1_0_SIZE bytes (members added
+                                    later: check VTC_API_HAS); valid until vtc_loader_close */
     uint32_t abi;              /**< negotiated ABI version */
     char path[512];            /**< what was loaded */
     char error[768];           /**< why vtc_loader_open failed */

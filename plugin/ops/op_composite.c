@@ -15,6 +15,7 @@
 #include "ops.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 enum { T_Q, T_K, T_V, T_KIND, T_OUT };
@@ -280,4 +281,5 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_dispatch(rec, "composite_combine", 0, bc, 3, &pc, sizeof(pc), VTC_WG, spec, 1, gx, gy, 1);
 }
 
-const vtc_op_def vtc_op_composite_def = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), plan, record};
+const vtc_op_def vtc_op_composite_def = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), plan, record,
+    offsetof(vtc_composite_args, q)};

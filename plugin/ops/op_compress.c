@@ -20,6 +20,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #define CMP_MAX_TOKENS 16384u   /* softmax walks a row three times per invocation (loop limiter) */
@@ -613,4 +614,5 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return linear(rec, 0, &ctxb, &wo, &bo, &t[T_OUT], &op);
 }
 
-const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record};
+const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record,
+    offsetof(vtc_compress_args, x)};

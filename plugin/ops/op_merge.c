@@ -2,6 +2,7 @@
    assign each source to its most similar target, then per-target means. */
 #include "ops.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Rest positions loop once per invocation in merge_reduce: keep that inside
@@ -136,4 +137,5 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_merge_record(rec, &m, &t[T_HIDDEN], &t[T_METRIC], &t[T_REST], 0, &t[T_OUT], m.c, 0, NULL, 0, 0);
 }
 
-const vtc_op_def vtc_op_merge_def = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), plan, record};
+const vtc_op_def vtc_op_merge_def = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), plan, record,
+    offsetof(vtc_merge_args, hidden)};

@@ -3,6 +3,7 @@
 #include "ops.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 void vtc_grid_for(vtc_context ctx, uint64_t n, uint32_t *gx, uint32_t *gy)
@@ -157,4 +158,5 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_scores_record(rec, &sh, &t[T_ATTN], &t[T_Q], &t[T_K], &t[T_SCORE], 0);
 }
 
-const vtc_op_def vtc_op_scores_def = {VTC_OP_SCORES, "scores", sizeof(vtc_scores_args), plan, record};
+const vtc_op_def vtc_op_scores_def = {VTC_OP_SCORES, "scores", sizeof(vtc_scores_args), plan, record,
+    offsetof(vtc_scores_args, attn)};

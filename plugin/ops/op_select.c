@@ -1,6 +1,7 @@
 /* select (SPEC 1.2): dominant tokens by score, then a gather of their rows. */
 #include "ops.h"
 
+#include <stddef.h>
 #include <string.h>
 
 vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t cls, uint32_t k,
@@ -110,4 +111,5 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_gather_record(rec, B, N, D, nkeep, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);
 }
 
-const vtc_op_def vtc_op_select_def = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), plan, record};
+const vtc_op_def vtc_op_select_def = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), plan, record,
+    offsetof(vtc_select_args, score)};

@@ -6,12 +6,12 @@
 
 static void result_strings_name_every_code(conf_env *env, conf_result *r)
 {
-    conf_shape(r, "codes 0..-8");
-    for (int32_t c = 0; c >= -8; c--) {
+    conf_shape(r, "codes 1..-8");
+    for (int32_t c = 1; c >= -8; c--) {
         const char *s = env->api->result_string(c);
         if (!s || strncmp(s, "VTC_", 4))
             conf_fail(r, "code %d has no name", c);
-        if (c < 0 && !strstr(s, "ERROR"))
+        if ((c < 0) != (strstr(s, "ERROR") != NULL))
             conf_fail(r, "code %d named '%s'", c, s);
     }
     if (!strstr(env->api->result_string(-1000), "UNKNOWN"))
@@ -21,7 +21,7 @@ static void result_strings_name_every_code(conf_env *env, conf_result *r)
 static void device_info_is_filled(conf_env *env, conf_result *r)
 {
     vtc_device_info di;
-    memset(&di, 0, sizeof(di));
+    memset(&di, 0, sizeof(di)); /* size 0: the v1 layout */
     if (!conf_check_result(r, "context_info", env->api->context_info(env->ctx, &di), VTC_SUCCESS))
         return;
     conf_shape(r, "subgroup %u", di.subgroup_size);
@@ -52,8 +52,8 @@ static void device_identity_matches_the_listing(conf_env *env, conf_result *r)
     vtc_device_info list[8];
     memset(list, 0, sizeof(list));
     uint32_t n = 8;
-    if (env->api->list_devices(list, &n) < 0 || n == 0) {
-        conf_fail(r, "list_devices failed");
+    if (env->api->enumerate_devices(list, sizeof(list[0]), &n) < 0 || n == 0) {
+        conf_fail(r, "enumerate_devices failed");
         return;
     }
     int found = 0;
@@ -96,6 +96,11 @@ static void scratch_query_is_shape_only(conf_env *env, conf_result *r)
     env->api->query_scratch(env->ctx, VTC_OP_SCORES, &a, &s2);
     if (s1 < (uint64_t)2 * B * H * N * 4 || s2 != 0)
         conf_fail(r, "scratch sizes %llu (qk_mean) and %llu (attn_cls) are implausible", (unsigned long long)s1,
+                  (unsigned long long)s2);
+    uint64_t s3 = 1;
+    if (VTC_API_HAS(env->api, scores_query_scratch) &&
+        (env->api->scores_query_scratch(env->ctx, &a, &s3) != VTC_SUCCESS || s3 != s2))
+        conf_fail(r, "the typed scores query says %llu, the generic one %llu", (unsigned long long)s3,
                   (unsigned long long)s2);
     if (env->api->query_scratch(env->ctx, 999, &a, &s1) != VTC_ERROR_INVALID_ARGUMENT)
         conf_fail(r, "unknown op accepted");

@@ -86,7 +86,7 @@ int conf_run(const conf_options *opt)
             fclose(json);
         return -1;
     }
-    vtc_device_info di;
+    vtc_device_info di = {sizeof(di)};
     api->context_info(probe, &di);
     api->context_destroy(probe);
     printf("vtc %s conformance on device %u: %s\n  driver: %s\n  Vulkan %u.%u.%u, driver version 0x%x, type %u, "
@@ -141,7 +141,7 @@ int conf_run(const conf_options *opt)
                 conf_result res;
                 memset(&res, 0, sizeof(res));
                 res.nmse = -1;
-                vtc_context_stats s0, s1;
+                vtc_context_stats s0 = {sizeof(s0)}, s1 = {sizeof(s1)};
                 s0.size = s1.size = sizeof(s0);
                 api->context_stats_get(ctx, &s0);
                 double t0 = now_ms();

@@ -50,7 +50,7 @@ conf_vk *conf_vk_get(conf_env *env)
     if (cached && cached->ctx == env->ctx)
         return cached;
     conf_vk_release(NULL);
-    vtc_vulkan_handles h;
+    vtc_vulkan_handles h = {sizeof(h)};
     memset(&h, 0, sizeof(h));
     h.size = sizeof(h);
     if (env->api->context_vulkan_handles(env->ctx, &h) != VTC_SUCCESS || !h.get_instance_proc_addr)

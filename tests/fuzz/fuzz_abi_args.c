@@ -4,16 +4,19 @@
  *
  * Each input builds a valid call for one op from a few bytes (shapes drawn
  * from small sizes around workgroup boundaries), then applies up to a few
- * mutations (dtype, rank, a dimension, a stride, the size field, a missing
- * or doubled pointer, an op parameter) with values chosen to hit edges:
- * 0, -1, 2^31, 2^40, INT64_MAX, strides that overflow, ranks past 6.
+ * mutations (dtype, rank, a dimension, a stride, the size field, a
+ * reserved field, a missing or doubled pointer, an op parameter, vtc_exec
+ * flags) with values chosen to hit edges: 0, -1, 2^31, 2^40, INT64_MAX,
+ * strides that overflow, ranks past 6.
  *
  * Properties checked on every call:
  *  - no crash and no sanitizer report (host memory is allocated to the exact
  *    extent each descriptor claims, so an out-of-bounds host access is seen);
  *  - the result is one of the documented codes, and a failure logs a message;
  *  - inputs are never written; outputs are untouched when a call fails;
- *  - vtc_query_scratch agrees with the op on whether the arguments are valid.
+ *  - vtc_query_scratch and the op's typed query agree with the op on whether
+ *    the arguments are valid (and with each other on the bytes);
+ *  - a non-zero reserved field or vtc_exec flag is INVALID_ARGUMENT.
  * Descriptors claiming more than a few MiB get no host pointer (vtc must then
  * reject them) so each execution stays fast.
  */
@@ -74,7 +77,7 @@ static void on_log(void *user, int32_t level, const char *msg)
 
 static void destroy_ctx(void)
 {
-    vtc_context_stats st;
+    vtc_context_stats st = {sizeof(st)};
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
     if (vtc_context_stats_get(g_ctx, &st) == VTC_SUCCESS)
@@ -285,7 +288,12 @@ static void mutate(call *c, params *p, stream *s)
         break;
     }
     case 5: sl->no_host = 1; break;
-    case 6: t->size = PICK(s, edge_sizes); break;
+    case 6:
+        if (i & 0x80)
+            t->reserved0 = 1u + (i & 0x7f); /* must be refused, whatever else holds */
+        else
+            t->size = PICK(s, edge_sizes);
+        break;
     case 7: t->buffer = (VkBuffer)(uintptr_t)0xdead0000u; break; /* host and buffer both set */
     case 8:
         if (i % 8 == 0)
@@ -300,6 +308,19 @@ static void mutate(call *c, params *p, stream *s)
 }
 
 /* ---- checking one call --------------------------------------------------- */
+static vtc_result typed_query(vtc_context ctx, uint32_t op, const void *args, uint64_t *bytes)
+{
+    switch (op) {
+    case VTC_OP_SCORES: return vtc_scores_query_scratch(ctx, args, bytes);
+    case VTC_OP_SELECT: return vtc_select_query_scratch(ctx, args, bytes);
+    case VTC_OP_MERGE: return vtc_merge_query_scratch(ctx, args, bytes);
+    case VTC_OP_VISIONZIP: return vtc_visionzip_query_scratch(ctx, args, bytes);
+    case VTC_OP_COMPRESS: return vtc_compress_query_scratch(ctx, args, bytes);
+    case VTC_OP_COMPOSITE: return vtc_composite_query_scratch(ctx, args, bytes);
+    default: abort();
+    }
+}
+
 static int known_result(vtc_result r)
 {
     return r <= 0 && r >= VTC_ERROR_SCRATCH_TOO_SMALL;
@@ -325,6 +346,8 @@ static void finish(call *c, params *p, stream *s, uint32_t op, const void *args,
     vtc_exec ex = {0};
     uint8_t e = next(s);
     ex.size = (e & 6) == 6 ? 4u : (uint32_t)sizeof(ex);
+    if ((e & 0xf0) == 0xf0)
+        ex.flags = 1u << (next(s) % 32); /* no flag is defined: refused */
     const vtc_exec *exec = (e & 1) ? &ex : NULL;
 
     unsigned before = g_messages;
@@ -333,14 +356,23 @@ static void finish(call *c, params *p, stream *s, uint32_t op, const void *args,
     if (!known_result(q) || (q && g_messages == before))
         abort(); /* documented codes only; an error always logs why */
     check_memory(c, VTC_ERROR_INVALID_ARGUMENT); /* validation writes nothing */
+    uint64_t typed_scratch = 0;
+    vtc_result tq = typed_query(ctx, op, args, &typed_scratch);
+    if (tq != q || (q == VTC_SUCCESS && typed_scratch != scratch))
+        abort(); /* the typed query is the generic one, typed */
+    int reserved_set = 0;
+    for (int i = 0; i < c->n; i++)
+        reserved_set |= c->s[i].t->reserved0 != 0;
+    if (reserved_set && q != VTC_ERROR_INVALID_ARGUMENT)
+        abort();
 
     before = g_messages;
     vtc_result r = run(ctx, args, exec);
     if (!known_result(r) || (r && g_messages == before))
         abort();
-    if (exec && ex.size < sizeof(ex)) {
+    if (exec && (ex.size < sizeof(ex) || ex.flags)) {
         if (r != VTC_ERROR_INVALID_ARGUMENT)
-            abort(); /* a truncated exec is rejected whatever the args */
+            abort(); /* a truncated exec, or one with flags, is rejected whatever the args */
     } else {
         /* the scratch query validates exactly as the op does */
         if (q != VTC_SUCCESS && r != q)

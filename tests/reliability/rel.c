@@ -86,10 +86,10 @@ struct rel_arena {
 
 rel_arena *rel_arena_create(vtc_context ctx, size_t bytes)
 {
-    vtc_vulkan_handles h;
+    vtc_vulkan_handles h = {sizeof(h)};
     memset(&h, 0, sizeof(h));
     h.size = sizeof(h);
-    vtc_device_info info;
+    vtc_device_info info = {sizeof(info)};
     memset(&info, 0, sizeof(info));
     info.size = sizeof(info);
     if (vtc_context_vulkan_handles(ctx, &h) || vtc_context_info(ctx, &info))

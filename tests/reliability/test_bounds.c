@@ -510,7 +510,7 @@ static vtc_tensor attn_view(rel_arena *ar, int64_t B, int64_t H, int64_t N, cons
 
 static void check_limits(vtc_context ctx, rel_log *log, rel_arena *ar)
 {
-    vtc_device_info info;
+    vtc_device_info info = {sizeof(info)};
     memset(&info, 0, sizeof(info));
     info.size = sizeof(info);
     vtc_context_info(ctx, &info);
@@ -582,7 +582,7 @@ int main(int argc, char **argv)
         }
         if (variant == 0)
             check_limits(ctx, &log, ar);
-        vtc_context_stats st;
+        vtc_context_stats st = {sizeof(st)};
         memset(&st, 0, sizeof(st));
         st.size = sizeof(st);
         vtc_context_stats_get(ctx, &st);

@@ -40,7 +40,7 @@ static uint64_t seed_of(int id)
 
 static void check_validation(vtc_context ctx, const char *what)
 {
-    vtc_context_stats st;
+    vtc_context_stats st = {sizeof(st)};
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
     vtc_context_stats_get(ctx, &st);

@@ -61,7 +61,7 @@ static long peak_rss_kb(void)
 
 static vtc_context_stats stats(vtc_context ctx)
 {
-    vtc_context_stats st;
+    vtc_context_stats st = {sizeof(st)};
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
     vtc_context_stats_get(ctx, &st);

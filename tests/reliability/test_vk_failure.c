@@ -262,10 +262,10 @@ int main(void)
 {
     rel_log olog;
     vtc_context owner = rel_context(&olog, 0, NULL);
-    vtc_vulkan_handles h;
+    vtc_vulkan_handles h = {sizeof(h)};
     memset(&h, 0, sizeof(h));
     h.size = sizeof(h);
-    vtc_device_info info;
+    vtc_device_info info = {sizeof(info)};
     memset(&info, 0, sizeof(info));
     info.size = sizeof(info);
     if (vtc_context_vulkan_handles(owner, &h) || vtc_context_info(owner, &info)) {
@@ -301,7 +301,7 @@ int main(void)
         printf("%s: %ld Vulkan failure points\n", name_of(op), p);
         total += p;
     }
-    vtc_context_stats st;
+    vtc_context_stats st = {sizeof(st)};
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
     vtc_context_stats_get(owner, &st);
