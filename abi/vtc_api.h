@@ -37,6 +37,9 @@ typedef struct vtc_api_v1 {
     vtc_result (*pos_embed_2d)(uint32_t C, uint32_t E, float *out);
     vtc_result (*pos_embed_resize)(uint32_t C, uint32_t g, uint32_t E, const float *table, float *out);
     vtc_result (*composite_attention)(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec);
+    /* appended after 1.0.0; present when size covers them */
+    vtc_result (*prepare)(vtc_context ctx, uint32_t op, const void *args);
+    vtc_result (*context_pipelines)(vtc_context ctx, uint32_t elem_size, vtc_pipeline_info *out, uint32_t *count);
 } vtc_api_v1;
 
 #define VTC_NEGOTIATE_SYMBOL "vtc_negotiate"

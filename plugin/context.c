@@ -178,25 +178,12 @@ void vtc_buf_invalidate(vtc_context ctx, const vtc_buf *b)
 }
 
 /* ---- context -------------------------------------------------------- */
-static vtc_result create_sync_objects(vtc_context ctx)
+/* Execution objects (command pool, command buffer, fence, timestamps) come
+   with the first synchronous call (exec.c), so a context on a device that
+   compiles but cannot execute still opens. The dummy buffer stays here:
+   record mode promises to allocate nothing. */
+static vtc_result create_objects(vtc_context ctx)
 {
-    VkCommandPoolCreateInfo pci = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-    pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-    pci.queueFamilyIndex = ctx->queue_family;
-    VK_CHECK(ctx, ctx->vkd.vkCreateCommandPool(ctx->device, &pci, NULL, &ctx->cmd_pool));
-    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    cai.commandPool = ctx->cmd_pool;
-    cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-    cai.commandBufferCount = 1;
-    VK_CHECK(ctx, ctx->vkd.vkAllocateCommandBuffers(ctx->device, &cai, &ctx->cmd));
-    VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    VK_CHECK(ctx, ctx->vkd.vkCreateFence(ctx->device, &fci, NULL, &ctx->fence));
-    if (ctx->features & VTC_FEATURE_TIMESTAMPS) {
-        VkQueryPoolCreateInfo qci = {VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
-        qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
-        qci.queryCount = 2;
-        VK_CHECK(ctx, ctx->vkd.vkCreateQueryPool(ctx->device, &qci, NULL, &ctx->timestamps));
-    }
     VkPipelineCacheCreateInfo cci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
     VK_CHECK(ctx, ctx->vkd.vkCreatePipelineCache(ctx->device, &cci, NULL, &ctx->pipeline_cache));
     vtc_result r = vtc_buf_create(ctx, 256, &ctx->dummy);
@@ -288,7 +275,7 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
 
     vtc_result r = desc->adopted ? vtc_device_init_adopted(ctx, desc->adopted, desc->flags) : vtc_device_init_standalone(ctx, desc);
     if (!r)
-        r = create_sync_objects(ctx);
+        r = create_objects(ctx);
     ctx->cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&
                         !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
     if (r) {

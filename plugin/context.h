@@ -53,6 +53,7 @@ typedef struct vtc_pipeline {
     uint32_t nbind;
     VkPipeline pipeline;
     VkPipelineLayout layout;  /* owned by the layout cache, not by the pipeline */
+    uint32_t local_x;
     struct vtc_pipeline *next;
 } vtc_pipeline;
 
@@ -92,6 +93,7 @@ struct vtc_context_t {
     uint32_t max_wg_count[3];
     uint32_t max_wg_size;
     uint32_t timestamp_valid_bits;
+    int capture_stats;            /* pipelineExecutableInfo enabled: pipelines keep the driver's statistics */
 
     /* pipelines (lazy) */
     VkPipelineCache pipeline_cache;
@@ -99,7 +101,8 @@ struct vtc_context_t {
     VkPipelineLayout layouts[VTC_MAX_BINDINGS + 1];
     vtc_pipeline *pipelines;
 
-    /* synchronous path */
+    /* synchronous path, created on first use (a device that compiles but
+       cannot execute, such as RADV's null device, still gets a context) */
     VkCommandPool cmd_pool;
     VkCommandBuffer cmd;
     VkFence fence;
@@ -157,6 +160,7 @@ typedef struct vtc_plan {
     uint32_t params[8];       /* op-specific parameters */
     float fparams[4];
     void *object;             /* op-specific (compress: the weight set) */
+    void *prepared;           /* op-specific, set by the op's prepare hook (compress: the per-N tables) */
 } vtc_plan;
 
 /* A tensor as the recorder sees it: buffer range and element strides. */
@@ -176,6 +180,7 @@ typedef struct vtc_recorder {
     int use_subgroup;
     uint32_t dispatches;
     vtc_bound scratch;        /* whole scratch range */
+    int prepare_only;         /* prepare pass: vtc_dispatch creates pipelines and checks limits, records nothing */
 } vtc_recorder;
 
 typedef struct vtc_op_def {
@@ -185,10 +190,16 @@ typedef struct vtc_op_def {
     vtc_result (*plan)(vtc_context ctx, const void *args, vtc_plan *plan);
     /* tensors[i] is plan->tensors[i] bound on the device */
     vtc_result (*record)(vtc_context ctx, const vtc_plan *plan, const vtc_bound *tensors, vtc_recorder *rec);
+    /* Optional: creates what record() reads besides pipelines (may allocate;
+       never called by vtc_query_scratch). Runs before the prepare pass. */
+    vtc_result (*prepare)(vtc_context ctx, vtc_plan *plan);
 } vtc_op_def;
 
 const vtc_op_def *vtc_op_find(uint32_t op);
 vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec);
+/* Validates like vtc_query_scratch, then runs the op's prepare hook and its
+   record() in prepare mode: every pipeline the call would use exists after. */
+vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args);
 
 /* Sub-range of the scratch: bytes at `offset` (offsets kept aligned by the op). */
 vtc_bound vtc_scratch_slice(const vtc_recorder *rec, VkDeviceSize offset, VkDeviceSize bytes);
@@ -200,7 +211,9 @@ static inline uint64_t vtc_scratch_round(uint64_t bytes) { return (bytes + 255u)
    push constants (<= 128 bytes) and specialization constants (constant_id
    0 = subgroup size, 1 = local_size_x; `spec` fills ids 2, 3, ...).
    A compute->compute memory barrier precedes it. Group counts beyond the
-   device limit are an error (ops tile with a 2-D grid). */
+   device limit are an error (ops tile with a 2-D grid). Only the prepare
+   pass (rec->prepare_only) checks limits, creates pipelines and can fail;
+   recording then finds what it created and writes without failing. */
 vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_override,
                         const vtc_bound *binds, uint32_t nbind, const void *push, uint32_t push_size,
                         uint32_t local_x, const uint32_t *spec, uint32_t nspec,
@@ -212,9 +225,12 @@ void vtc_grid_2d(vtc_context ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 /* ---- pipelines and submission (pipeline.c, submit.c) ---------------- */
 vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
                             const uint32_t *spec, uint32_t nspec, vtc_pipeline **out);
+/* The pipeline vtc_pipeline_get made for these arguments, or NULL; creates nothing. */
+vtc_pipeline *vtc_pipeline_find(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
+                                const uint32_t *spec, uint32_t nspec);
 void vtc_pipelines_destroy(vtc_context ctx);
-/* Record + submit + wait on the context's own command buffer. `record`
-   fills the command buffer. */
+/* Record + submit + wait on the context's own command buffer, created with
+   its fence and timestamp pool on the first call. `record` fills it. */
 vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user);
 
 /* ---- device selection (device.c) ------------------------------------ */

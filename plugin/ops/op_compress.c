@@ -422,8 +422,11 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                             (unsigned long long)(parts[i] > ctxb ? parts[i] : ctxb));
         total += vtc_scratch_round(parts[i]);
     }
-    if ((r = vtc_compress_weights_prepare(ctx, w, (uint32_t)N)))
-        return r;
+    /* the per-N tables are made by prepare(); plan only checks they would fit
+       (vtc_query_scratch allocates nothing) */
+    if ((uint64_t)QH * (uint64_t)N * 4 > ctx->max_range || (uint64_t)N * E * 4 > ctx->max_range)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress: tables for %lld tokens exceed maxStorageBufferRange",
+                        (long long)N);
     int am_float = vtc_tensor_present(&a->attn_mean) && a->attn_mean.dtype == a->x.dtype;
     pl->tensors[T_X] = (vtc_op_tensor){&a->x, VTC_T_IN | VTC_T_FLOAT};
     pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
@@ -514,9 +517,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     const struct vtc_weights_t *w = pl->object;
     uint32_t B = (uint32_t)pl->dims[D_B], N = (uint32_t)pl->dims[D_N], fast = pl->dims[D_PATH] == VTC_COMPRESS_FAST;
     uint32_t Q = w->Q, H = w->H, E = w->E, QH = Q * H, dh = w->dh;
-    const vtc_prep *p = prep_find((struct vtc_weights_t *)w, N);
-    if (!p)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: weight set not prepared for %u tokens", N);
+    const vtc_prep *p = pl->prepared;
     /* scratch layout (plan's order): ctx rows, stats, logits, then X/Y pieces */
     uint64_t sz_ctx = (uint64_t)B * Q * E * 4, sz_st = (uint64_t)B * N * 8, sz_l = (uint64_t)B * QH * N * 4;
     VkDeviceSize o = 0;
@@ -613,4 +614,17 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return linear(rec, 0, &ctxb, &wo, &bo, &t[T_OUT], &op);
 }
 
-const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record};
+/* The per-N tables, before anything is recorded (a new N in record mode
+   allocates here, never in the middle of the host's command buffer). */
+static vtc_result prepare(vtc_context ctx, vtc_plan *pl)
+{
+    struct vtc_weights_t *w = pl->object;
+    uint32_t N = (uint32_t)pl->dims[D_N];
+    vtc_result r = vtc_compress_weights_prepare(ctx, w, N);
+    if (r)
+        return r;
+    pl->prepared = prep_find(w, N);
+    return VTC_SUCCESS;
+}
+
+const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record, prepare};
