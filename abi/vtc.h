@@ -201,6 +201,11 @@ typedef struct vtc_context_desc {
                                                 tuned for GPUs (shared-memory tiles) even on a CPU device
                                                 such as lavapipe, which otherwise gets register-blocked
                                                 variants; for testing both */
+#define VTC_CONTEXT_COMPILE_ONLY      0x10u /**< the context only compiles: it allocates no device memory
+                                                and creates no execution objects; vtc_prepare compiles every
+                                                pipeline (weight sets keep host data only), every op call
+                                                returns UNSUPPORTED. For `vtc pipelines` and for devices that
+                                                compile but cannot execute (RADV's null device) */
 
 /** Create a context. *out is set only on success. Errors: INVALID_ARGUMENT,
  *  NO_DEVICE, UNSUPPORTED (device lacks Vulkan 1.1 or push descriptors),
@@ -319,9 +324,10 @@ VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *a
  * every compute pipeline it would bind (the same shaders, variants,
  * specialisation constants and workgroup sizes) and the op's own data
  * (compress: the weight set's tables for this token count, as
- * vtc_compress_weights_prepare). No tensor memory is read or written, so
- * host tensors may point at any non-NULL address; device tensors are not
- * accessed. Which pipelines a call needs depends on shapes, dtypes,
+ * vtc_compress_weights_prepare). Nothing is written to any tensor and no
+ * tensor memory is read beyond what validation reads (merge: host rest_idx
+ * values), so other host tensors may point at any non-NULL address;
+ * device tensors are not accessed. Which pipelines a call needs depends on shapes, dtypes,
  * parameters and on whether device tensor offsets (and record mode's
  * scratch_offset) are 16-byte aligned: prepare with the offsets the calls
  * will use, or a call compiles what is missing itself, still before it

@@ -180,16 +180,29 @@ void vtc_buf_invalidate(vtc_context ctx, const vtc_buf *b)
 /* ---- context -------------------------------------------------------- */
 /* Execution objects (command pool, command buffer, fence, timestamps) come
    with the first synchronous call (exec.c), so a context on a device that
-   compiles but cannot execute still opens. The dummy buffer stays here:
-   record mode promises to allocate nothing. */
+   compiles but cannot execute still opens. The dummy buffer is made here
+   where memory allows: record mode promises to allocate nothing. */
 static vtc_result create_objects(vtc_context ctx)
 {
     VkPipelineCacheCreateInfo cci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
     VK_CHECK(ctx, ctx->vkd.vkCreatePipelineCache(ctx->device, &cci, NULL, &ctx->pipeline_cache));
+    if (ctx->compile_only)
+        return VTC_SUCCESS;
+    vtc_result r = vtc_dummy_ensure(ctx);
+    /* A device that gives no memory (RADV's null device) still opens for
+       `vtc info`; the prepare step of a call retries and reports it. */
+    return r == VTC_ERROR_OUT_OF_MEMORY && !ctx->adopted ? VTC_SUCCESS : r;
+}
+
+vtc_result vtc_dummy_ensure(vtc_context ctx)
+{
+    if (ctx->dummy.buffer)
+        return VTC_SUCCESS;
     vtc_result r = vtc_buf_create(ctx, 256, &ctx->dummy);
     if (r)
         return r;
     memset(ctx->dummy.mapped, 0, 256);
+    vtc_buf_flush(ctx, &ctx->dummy);
     return VTC_SUCCESS;
 }
 
@@ -199,11 +212,11 @@ VTC_API void vtc_context_destroy(vtc_context ctx)
 {
     if (!ctx)
         return;
-    if (ctx->device && ctx->vkd.vkDeviceWaitIdle) {
-        /* Adopted: only our own fence, never the host's queue. */
-        if (!ctx->adopted)
-            ctx->vkd.vkDeviceWaitIdle(ctx->device);
-    }
+    /* Adopted: only our own fence, never the host's queue. Standalone: only
+       once something was submitted (the fence exists), which also spares a
+       compile-only driver (RADV's null device) a queue it cannot wait on. */
+    if (ctx->device && ctx->vkd.vkDeviceWaitIdle && !ctx->adopted && ctx->fence)
+        ctx->vkd.vkDeviceWaitIdle(ctx->device);
     if (ctx->device && ctx->vkd.vkDestroyBuffer) {
         vtc_weights_destroy_all(ctx);
         vtc_buf_destroy(ctx, &ctx->io);
@@ -272,6 +285,7 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     ctx->log = desc->log;
     ctx->log_user = desc->log_user;
     ctx->log_level = desc->log_level > 0 ? desc->log_level : VTC_LOG_WARN;
+    ctx->compile_only = (desc->flags & VTC_CONTEXT_COMPILE_ONLY) != 0;
 
     vtc_result r = desc->adopted ? vtc_device_init_adopted(ctx, desc->adopted, desc->flags) : vtc_device_init_standalone(ctx, desc);
     if (!r)

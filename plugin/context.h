@@ -93,6 +93,7 @@ struct vtc_context_t {
     uint32_t max_wg_count[3];
     uint32_t max_wg_size;
     uint32_t timestamp_valid_bits;
+    int compile_only;             /* VTC_CONTEXT_COMPILE_ONLY: no device memory, no op calls */
     int capture_stats;            /* pipelineExecutableInfo enabled: pipelines keep the driver's statistics */
 
     /* pipelines (lazy) */
@@ -237,6 +238,9 @@ vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkC
 vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc);
 vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad, uint32_t flags);
 void vtc_device_fill_info(vtc_context ctx, VkPhysicalDevice pd, uint32_t index, vtc_device_info *info);
+
+/* The buffer bound for absent tensors (made at creation where memory allows). */
+vtc_result vtc_dummy_ensure(vtc_context ctx);
 
 /* env switch helper: VAR=1/true/yes */
 int vtc_env_flag(const char *name);

@@ -440,6 +440,9 @@ static vtc_result call_prepare(vtc_context ctx, vtc_call *c)
     vtc_result r;
     if (c->def->prepare && (r = c->def->prepare(ctx, &c->plan)))
         return r;
+    if (!ctx->compile_only && (r = vtc_dummy_ensure(ctx)))
+        return vtc_fail(ctx, r, "%s: vtc's 256-byte placeholder buffer cannot be allocated: this device gives no "
+                        "memory (a compile-only device such as RADV's null device?)", c->def->name);
     vtc_recorder pr = c->rec;
     pr.cmd = VK_NULL_HANDLE;
     pr.prepare_only = 1;
@@ -461,6 +464,9 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
     vtc_result r = call_validate(ctx, op, args, exec, recording, "", c);
     if (r)
         return r;
+    if (ctx->compile_only)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: the context was created VTC_CONTEXT_COMPILE_ONLY: "
+                        "vtc_prepare compiles, calls do not run", c->def->name);
     if ((r = call_prepare(ctx, c)))
         return r;
     const vtc_op_def *def = c->def;

@@ -250,10 +250,13 @@ VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compre
             goto done;
         }
     }
-    if ((r = vtc_buf_create(ctx, total, &w->dev)))
-        goto done;
-    fold(w, query, lnq_w, lnq_b, lnkv_w, w_in, b_in, w_out, b_out, qp, row);
-    vtc_buf_flush(ctx, &w->dev);
+    /* compile-only: shapes are all vtc_prepare needs */
+    if (!ctx->compile_only) {
+        if ((r = vtc_buf_create(ctx, total, &w->dev)))
+            goto done;
+        fold(w, query, lnq_w, lnq_b, lnkv_w, w_in, b_in, w_out, b_out, qp, row);
+        vtc_buf_flush(ctx, &w->dev);
+    }
     w->next = ctx->weights;
     ctx->weights = w;
     *out = w;
@@ -317,6 +320,11 @@ VTC_API vtc_result vtc_compress_weights_prepare(vtc_context ctx, vtc_weights wh,
         return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "compress_weights_prepare: out of host memory");
     p->N = N;
     p->off_posk = vtc_scratch_round(pb_bytes);
+    if (ctx->compile_only) { /* the layout, no tables */
+        p->next = w->preps;
+        w->preps = p;
+        return VTC_SUCCESS;
+    }
     vtc_result r = vtc_buf_create(ctx, p->off_posk + pk_bytes, &p->buf);
     if (r) {
         vtc_free(ctx, p);
