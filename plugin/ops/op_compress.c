@@ -487,6 +487,12 @@ typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
 #define AX_TQ 4u
 #define LN_RB 16u  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
 #define LN_TQ 4u
+/* GPU device types: at most this many rows per invocation. The lavapipe-tuned
+   16-row blocks need more than the 256 VGPRs a GCN/RDNA lane has and spill
+   (RADV/ACO, `vtc pipelines`); 4 rows stay within 128 on every family the
+   portability suite compiles for, and a GPU has the lanes to spare. */
+#define GPU_RB 4u
+#define GPU_LN_RB 2u /* compress_linear keeps 4 output quads per row: 4 rows spill on gfx1100 */
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -513,7 +519,7 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
     vtc_bound b[4] = {*in, *wt, *bias, *out};
     uint32_t es = (dtype ? dtype : rec->float_dtype) == VTC_DTYPE_F16 ? 2u : 4u;
     /* {one input row per column block, out's offset vec4-aligned, rows per invocation} */
-    uint32_t rb = pc->R <= 1 ? 1u : pc->R <= 4 ? 4u : LN_RB;
+    uint32_t rb = pc->R <= 1 ? 1u : !rec->ctx->cpu_variants ? GPU_LN_RB : pc->R <= 4 ? 4u : LN_RB;
     uint32_t spec[3] = {pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
                         out->offset % (4 * es) == 0, rb};
     uint64_t n = (uint64_t)pc->B * cdiv(pc->R, rb) * cdiv(pc->O / 4, LN_TQ);
@@ -542,7 +548,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     /* LN statistics: inside the fast path's scores pass when each token is read
        by one row block (a second pass over x per row block costs more than
        this dispatch: c8-n576 55 -> 60 ms), else this kernel */
-    uint32_t sc_rb = QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
+    uint32_t sc_rb = !ctx->cpu_variants ? GPU_RB : QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
     if (!stats_in_scores) {
         struct { uint32_t rows, E; float eps; } sp = {B * N, E, CMP_LN_EPS};
         vtc_bound b_st[2] = {t[T_X], stats};
@@ -605,7 +611,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     }
     vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
     /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
-    uint32_t ax_rb = axp.R <= 1 ? 1u : axp.R <= 8 ? 8u : AX_RB;
+    uint32_t ax_rb = axp.R <= 1 ? 1u : !ctx->cpu_variants ? GPU_RB : axp.R <= 8 ? 8u : AX_RB;
     uint32_t ax_spec[4] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4, ax_rb};
     if ((r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
                      (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ))))
