@@ -191,7 +191,11 @@ static vtc_result create_objects(vtc_context ctx)
     vtc_result r = vtc_dummy_ensure(ctx);
     /* A device that gives no memory (RADV's null device) still opens for
        `vtc info`; the prepare step of a call retries and reports it. */
-    return r == VTC_ERROR_OUT_OF_MEMORY && !ctx->adopted ? VTC_SUCCESS : r;
+    if (r == VTC_ERROR_OUT_OF_MEMORY && !ctx->adopted) {
+        ctx->no_memory_at_create = 1;
+        return VTC_SUCCESS;
+    }
+    return r;
 }
 
 vtc_result vtc_dummy_ensure(vtc_context ctx)

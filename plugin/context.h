@@ -94,6 +94,7 @@ struct vtc_context_t {
     uint32_t max_wg_size;
     uint32_t timestamp_valid_bits;
     int compile_only;             /* VTC_CONTEXT_COMPILE_ONLY: no device memory, no op calls */
+    int no_memory_at_create;      /* standalone: the dummy buffer could not be allocated at creation */
     int capture_stats;            /* pipelineExecutableInfo enabled: pipelines keep the driver's statistics */
 
     /* pipelines (lazy) */

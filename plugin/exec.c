@@ -440,9 +440,15 @@ static vtc_result call_prepare(vtc_context ctx, vtc_call *c)
     vtc_result r;
     if (c->def->prepare && (r = c->def->prepare(ctx, &c->plan)))
         return r;
+    /* Failing at context creation and again now, 256 bytes are not a passing
+       shortage: the device gives no memory at all. */
     if (!ctx->compile_only && (r = vtc_dummy_ensure(ctx)))
-        return vtc_fail(ctx, r, "%s: vtc's 256-byte placeholder buffer cannot be allocated: this device gives no "
-                        "memory (a compile-only device such as RADV's null device?)", c->def->name);
+        return ctx->no_memory_at_create
+                   ? vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                              "%s: this device gives no device memory (vkAllocateMemory of 256 bytes fails since "
+                              "context creation): it cannot run calls (a compile-only device such as RADV's null "
+                              "device?); vtc_prepare with VTC_CONTEXT_COMPILE_ONLY still compiles", c->def->name)
+                   : r;
     vtc_recorder pr = c->rec;
     pr.cmd = VK_NULL_HANDLE;
     pr.prepare_only = 1;

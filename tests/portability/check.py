@@ -65,7 +65,13 @@ def main():
             env['RADV_PERFTEST'] = 'cswave32'
         if label.endswith('-fallback'):
             env.update(FALLBACK_ENV)
+        if label == 'navi21':
+            # a device that compiles but cannot execute still opens a context
+            p = subprocess.run([exe, 'info'], env=env, capture_output=True, text=True)
+            if p.returncode != 0 or 'chosen:' not in p.stdout:
+                failures.append('%s: vtc info exited %d: %s' % (label, p.returncode, p.stderr.strip()[-400:]))
         jpath = os.path.join(tmp, label + '.json')
+
         p = subprocess.run([exe, 'pipelines', '--json', jpath], env=env, capture_output=True, text=True)
         with open(os.path.join(tmp, label + '.txt'), 'w') as f:
             f.write(p.stdout + p.stderr)

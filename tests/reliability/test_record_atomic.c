@@ -33,6 +33,7 @@ static long g_fail_pipeline_at;  /* fail the N-th pipeline creation (0: never) *
 static long g_allocs, g_fail_allocs; /* while g_fail_allocs: every vkAllocateMemory fails (vtc tries other types) */
 static uint32_t g_max_wg_size;   /* 0: the device's */
 static uint32_t g_max_groups;    /* 0: the device's */
+static int g_fence_fails;        /* vkCreateFence fails as on a device that cannot execute */
 
 #define REAL(name) ((PFN_##name)real_gdpa(g_device, #name))
 
@@ -80,6 +81,14 @@ static VKAPI_ATTR VkResult VKAPI_CALL w_vkAllocateMemory(VkDevice d, const VkMem
     if (g_fail_allocs)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
     return REAL(vkAllocateMemory)(d, ai, a, out);
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL w_vkCreateFence(VkDevice d, const VkFenceCreateInfo *ci,
+                                                     const VkAllocationCallbacks *a, VkFence *out)
+{
+    if (g_fence_fails)
+        return VK_ERROR_INITIALIZATION_FAILED;
+    return REAL(vkCreateFence)(d, ci, a, out);
 }
 
 /* Every command vtc records goes through one of these. */
@@ -139,7 +148,7 @@ static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL w_gdpa(VkDevice d, const char *n
     if (!strcmp(name, #fn))                                                                               \
         return (PFN_vkVoidFunction)w_##fn;
     W(vkCreateComputePipelines) W(vkAllocateMemory) W(vkCmdDispatch) W(vkCmdBindPipeline) W(vkCmdPipelineBarrier)
-    W(vkCmdPushConstants) W(vkCmdPushDescriptorSetKHR) W(vkCmdCopyBuffer) W(vkCmdFillBuffer)
+    W(vkCmdPushConstants) W(vkCmdPushDescriptorSetKHR) W(vkCmdCopyBuffer) W(vkCmdFillBuffer) W(vkCreateFence)
 #undef W
     return real_gdpa(d, name);
 }
@@ -483,6 +492,26 @@ int main(void)
               "vtc_context_pipelines, capacity 1: %d, %u entries, first '%s'", r, cap, one[0].shader);
         vtc_context_destroy(ctx);
         printf("ok - record_after_prepare_creates_nothing (%ld pipelines)\n", made);
+    }
+
+    /* 6. execution objects come with the first synchronous call: a device
+       whose fence cannot be created gives a context, record mode works, and
+       a synchronous call says what is missing */
+    {
+        rel_log log;
+        g_fence_fails = 1;
+        vtc_context ctx = adopted(&log);
+        r = record(&c, ctx, 0, &cmds);
+        CHECK(r == VTC_SUCCESS && cmds > 0, "record mode without a fence: %s", vtc_result_string(r));
+        r = vtc_composite_attention(ctx, &c.comp, NULL);
+        CHECK(r == VTC_ERROR_UNSUPPORTED && strstr(log.last, "fence"),
+              "synchronous call without a fence: %s, message '%s'", vtc_result_string(r), log.last);
+        g_fence_fails = 0;
+        r = vtc_composite_attention(ctx, &c.comp, NULL);
+        CHECK(r == VTC_SUCCESS && fnv(map + c.out, nq) == want, "synchronous call once the fence can be made: %s",
+              vtc_result_string(r));
+        vtc_context_destroy(ctx);
+        printf("ok - execution_objects_on_first_synchronous_call (%s)\n", vtc_result_string(VTC_ERROR_UNSUPPORTED));
     }
 
     vtc_context_stats s;
