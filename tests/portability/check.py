@@ -71,7 +71,6 @@ def main():
             if p.returncode != 0 or 'chosen:' not in p.stdout:
                 failures.append('%s: vtc info exited %d: %s' % (label, p.returncode, p.stderr.strip()[-400:]))
         jpath = os.path.join(tmp, label + '.json')
-
         p = subprocess.run([exe, 'pipelines', '--json', jpath], env=env, capture_output=True, text=True)
         with open(os.path.join(tmp, label + '.txt'), 'w') as f:
             f.write(p.stdout + p.stderr)
