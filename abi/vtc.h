@@ -146,8 +146,9 @@ typedef struct vtc_allocator {
 
 /**
  * Adopted mode: the host's device. vtc creates nothing but its own
- * pipelines, pipeline cache, command pool, fence, descriptor layouts and
- * buffers, and destroys only those. The host must have enabled
+ * pipelines, pipeline cache, descriptor layouts and buffers, plus a command
+ * pool, fence and timestamp pool on the first synchronous call, and
+ * destroys only those. The host must have enabled
  * VK_KHR_push_descriptor (or Vulkan 1.4) on `device`, and states in
  * `enabled` which VTC_FEATURE_* it enabled at vkCreateDevice (vtc uses a
  * feature only if it is both enabled and supported). `queue` is used only
@@ -293,6 +294,11 @@ VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handle
  *    buffer; it must not be used by two command buffers executing at once.
  * vtc binds its own pipeline and push descriptors: the host must rebind its
  * compute pipeline, descriptor sets and push constants afterwards.
+ * A record-mode call that returns an error has written nothing into `cmd`:
+ * everything that can fail (validation, limits, pipeline creation, an op's
+ * own data) happens in the prepare step before the first command (see
+ * vtc_prepare, which a host calls at load time to keep compiles out of the
+ * first recording).
  */
 typedef struct vtc_exec {
     uint32_t size;
