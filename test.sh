@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test suite: installs what is missing, builds, runs `meson test`
-# (unit, conformance on lavapipe at subgroup sizes 4/8/16 with the validation
-# layer on, CLI, examples, fuzz-corpus replay, reliability), then the same
-# minus two of the three conformance widths in a sanitizer build
-# (address,undefined). Ends with the line "N passed, N failed".
+# (unit, conformance on lavapipe at subgroup sizes 4/8/16/32/64 with the
+# validation layer on, CLI, examples, fuzz-corpus replay, reliability,
+# portability on RADV's null device), then in a sanitizer build
+# (address,undefined) the same minus conformance, which runs --quick there
+# (suite 'sanitize'). Ends with the line "N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")" && pwd)
 "$root/tools/install-deps.sh" || exit 1
 "$root/tools/build.sh" "$root/build" || { echo "0 passed, 1 failed"; exit 1; }
 jobs=$(nproc 2>/dev/null || echo 2)
-meson test -C "$root/build" --print-errorlogs --num-processes "$jobs" "$@"
+meson test -C "$root/build" --print-errorlogs --num-processes "$jobs" --no-suite sanitize "$@"
 rc=$?
 summary() { # testlog.json -> pass/fail counts
   python3 - "$1" <<'PY'
@@ -25,11 +26,11 @@ PY
 read -r p1 f1 < <(summary "$root/build/meson-logs/testlog.json")
 p2=0; f2=0
 if [ $# -eq 0 ] && [ "${VTC_SKIP_SANITIZE:-0}" != 1 ]; then
-  # ASan/UBSan over the unit and quick suites (the full matrix runs above).
+  # ASan/UBSan over the unit suites and the quick conformance matrix (the full one runs above).
   if "$root/tools/build.sh" "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       meson test -C "$root/build-asan" --print-errorlogs --num-processes "$jobs" --suite unit --suite cli \
-      --suite examples --suite fuzz --suite reliability --suite subgroup8
+      --suite examples --suite fuzz --suite reliability --suite sanitize
     [ $? -ne 0 ] && rc=1
     read -r p2 f2 < <(summary "$root/build-asan/meson-logs/testlog.json")
   else

@@ -76,7 +76,6 @@ extern "C" {
 /* Results                                                              */
 /* ------------------------------------------------------------------ */
 typedef int32_t vtc_result;
-#define VTC_INCOMPLETE                 1  /**< success, but an output array held fewer entries than exist */
 #define VTC_SUCCESS                    0
 #define VTC_ERROR_INVALID_ARGUMENT   (-1) /**< bad pointer, shape, dtype, stride or parameter */
 #define VTC_ERROR_OUT_OF_MEMORY      (-2) /**< host or device allocation failed */
@@ -86,6 +85,9 @@ typedef int32_t vtc_result;
 #define VTC_ERROR_DEVICE_LOST        (-6) /**< VK_ERROR_DEVICE_LOST: the context is unusable */
 #define VTC_ERROR_ABI_MISMATCH       (-7) /**< no ABI version in common with the host */
 #define VTC_ERROR_SCRATCH_TOO_SMALL  (-8) /**< record mode: exec->scratch_size below the query */
+/** Not an error: an enumeration filled the caller's capacity and more
+ *  entries exist (like VK_INCOMPLETE). Test results with `r < 0`. */
+#define VTC_INCOMPLETE                 1
 
 /** Static string naming a result ("VTC_ERROR_INVALID_ARGUMENT: ..."); never NULL. */
 VTC_API const char *vtc_result_string(vtc_result r);
@@ -181,8 +183,9 @@ typedef struct vtc_allocator {
 
 /**
  * Adopted mode: the host's device. vtc creates nothing but its own
- * pipelines, pipeline cache, command pool, fence, descriptor layouts and
- * buffers, and destroys only those. The host must have enabled
+ * pipelines, pipeline cache, descriptor layouts and buffers, plus a command
+ * pool, fence and timestamp pool on the first synchronous call, and
+ * destroys only those. The host must have enabled
  * VK_KHR_push_descriptor (or Vulkan 1.4) on `device`, and states in
  * `enabled` which VTC_FEATURE_* it enabled at vkCreateDevice (vtc uses a
  * feature only if it is both enabled and supported). `queue` is used only
@@ -251,8 +254,13 @@ typedef struct vtc_context_desc {
                                                 tuned for GPUs (shared-memory tiles) even on a CPU device
                                                 such as lavapipe, which otherwise gets register-blocked
                                                 variants; for testing both */
+#define VTC_CONTEXT_COMPILE_ONLY      0x10u /**< the context only compiles: it allocates no device memory
+                                                and creates no execution objects; vtc_prepare compiles every
+                                                pipeline (weight sets keep host data only), every op call
+                                                returns UNSUPPORTED. For `vtc pipelines` and for devices that
+                                                compile but cannot execute (RADV's null device) */
 /** Every VTC_CONTEXT_* bit this header defines. */
-#define VTC_CONTEXT_ALL               0xfu
+#define VTC_CONTEXT_ALL               0x1fu
 
 /** Create a context. *out is set only on success. Errors: INVALID_ARGUMENT
  *  (also: desc.size, allocator size/reserved0, adopted size, unknown flag or
@@ -397,6 +405,11 @@ VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handle
  *    buffer; it must not be used by two command buffers executing at once.
  * vtc binds its own pipeline and push descriptors: the host must rebind its
  * compute pipeline, descriptor sets and push constants afterwards.
+ * A record-mode call that returns an error has written nothing into `cmd`:
+ * everything that can fail (validation, limits, pipeline creation, an op's
+ * own data) happens in the prepare step before the first command (see
+ * vtc_prepare, which a host calls at load time to keep compiles out of the
+ * first recording).
  */
 typedef struct vtc_exec {
     uint32_t size;
@@ -417,8 +430,9 @@ typedef struct vtc_exec {
 
 /** Validates `args` for op `op` (a VTC_OP_*) as a record-mode call would and
  *  reports the scratch bytes record mode needs. The value depends on shapes
- *  and parameters only, not on tensor addresses. *scratch_bytes is written
- *  only on success.
+ *  and parameters only, not on tensor addresses. Allocates nothing and
+ *  compiles nothing (vtc_prepare does). *scratch_bytes is written only on
+ *  success.
  *  The args are untyped here, so vtc cannot tell one op's struct from
  *  another's (it checks only that args->size, the first field, is 0 or at
  *  least the v1 size of op's struct): prefer the typed queries declared with
@@ -426,6 +440,87 @@ typedef struct vtc_exec {
  *  which this calls. Errors: INVALID_ARGUMENT (NULL, unknown op, args), and
  *  the op's own errors. */
 VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes);
+
+/**
+ * The prepare step, for a host to call at model load. Validates `args` (the
+ * args struct of op `op`, a VTC_OP_*) as a synchronous call would, then
+ * creates everything a call with these arguments needs before it records:
+ * every compute pipeline it would bind (the same shaders, variants,
+ * specialisation constants and workgroup sizes) and the op's own data
+ * (compress: the weight set's tables for this token count, as
+ * vtc_compress_weights_prepare). Nothing is written to any tensor and no
+ * tensor memory is read beyond what validation reads (merge: host rest_idx
+ * values), so other host tensors may point at any non-NULL address;
+ * device tensors are not accessed. Which pipelines a call needs depends on shapes, dtypes,
+ * parameters and on whether device tensor offsets (and record mode's
+ * scratch_offset) are 16-byte aligned: prepare with the offsets the calls
+ * will use, or a call compiles what is missing itself, still before it
+ * writes a command.
+ *
+ * Every op call runs this step before writing into a command buffer, so a
+ * record-mode call either returns an error having recorded nothing, or
+ * succeeds. Idempotent: a second call with the same shapes creates nothing.
+ * Errors: as the op's own call (INVALID_ARGUMENT, UNSUPPORTED for limits
+ * the device cannot meet), OUT_OF_MEMORY, VULKAN (pipeline creation).
+ */
+VTC_API vtc_result vtc_prepare(vtc_context ctx, uint32_t op, const void *args);
+
+/** One driver statistic of a pipeline (VkPipelineExecutableStatisticKHR). */
+#define VTC_STAT_BOOL    0u /**< value in u64 (0 or 1) */
+#define VTC_STAT_INT64   1u /**< value in i64 */
+#define VTC_STAT_UINT64  2u /**< value in u64 */
+#define VTC_STAT_FLOAT64 3u /**< value in f64 */
+typedef struct vtc_pipeline_stat {
+    char name[64];                /**< the driver's name, e.g. "VGPRs" (RADV); NUL-terminated */
+    uint32_t format;              /**< VTC_STAT_* */
+    uint32_t reserved0;
+    int64_t i64;
+    uint64_t u64;
+    double f64;
+} vtc_pipeline_stat;
+
+#define VTC_MAX_PIPELINE_STATS 48
+#define VTC_MAX_PIPELINE_SPEC  8
+/**
+ * A compute pipeline the context created (vtc_context_pipelines).
+ * statistics: the driver's figures for the pipeline's (first) executable,
+ * available when the device supports VK_KHR_pipeline_executable_properties
+ * and vtc enabled it (standalone mode does when present; adopted mode
+ * never, vtc cannot know what the host enabled); otherwise stat_count is 0
+ * and has_statistics 0. stat_count is capped at VTC_MAX_PIPELINE_STATS;
+ * stat_total says how many the driver reported.
+ */
+typedef struct vtc_pipeline_info {
+    uint32_t size;                /**< sizeof(vtc_pipeline_info) of the plugin that wrote it */
+    uint32_t index;               /**< creation order, 0 first */
+    char shader[64];              /**< kernel name, e.g. "composite_attn_gpu" */
+    char variant[32];             /**< "<f32|f16>.<sg|sh>": storage dtype, subgroup-op or shared-memory build */
+    uint32_t local_size[3];       /**< workgroup size */
+    uint32_t subgroup_size;       /**< the subgroup size vtc specialised it for (constant 0) */
+    uint32_t spec_count;          /**< specialisation constants 0..spec_count-1 (0: subgroup, 1: local_size_x) */
+    uint32_t spec[VTC_MAX_PIPELINE_SPEC];
+    uint32_t bindings;            /**< storage buffers bound */
+    uint32_t has_statistics;      /**< 1: the driver reported statistics (stat_count may still be 0) */
+    uint32_t executables;         /**< executables the driver reported (0 when unknown) */
+    uint32_t stat_count;          /**< entries of stats[] filled */
+    uint32_t stat_total;          /**< statistics the driver reported */
+    uint32_t reserved0;
+    vtc_pipeline_stat stats[VTC_MAX_PIPELINE_STATS];
+} vtc_pipeline_info;
+
+/**
+ * Enumerates the pipelines the context has created, in creation order.
+ * elem_size: the caller's sizeof(vtc_pipeline_info), or 0 for this header's;
+ * vtc writes out[i] at that stride and never more than elem_size bytes of
+ * each (a caller built against an older, shorter struct gets its prefix).
+ * *count: in, entries `out` holds (out may be NULL with *count 0 to ask for
+ * the number); out, entries written (or, with out NULL, the number that
+ * exist). Returns VTC_INCOMPLETE when more pipelines exist than fitted.
+ * Errors: INVALID_ARGUMENT (NULL ctx or count, out NULL with *count > 0,
+ * elem_size below the v1 size), VULKAN (the statistics query failed).
+ */
+VTC_API vtc_result vtc_context_pipelines(vtc_context ctx, uint32_t elem_size, vtc_pipeline_info *out,
+                                         uint32_t *count);
 
 #ifdef __cplusplus
 }

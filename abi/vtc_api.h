@@ -48,6 +48,8 @@ typedef struct vtc_api_v1 {
     vtc_result (*compress_query_scratch)(vtc_context ctx, const vtc_compress_args *args, uint64_t *scratch_bytes);
     vtc_result (*composite_query_scratch)(vtc_context ctx, const vtc_composite_args *args, uint64_t *scratch_bytes);
     vtc_result (*context_pipeline_cache)(vtc_context ctx, void *data, size_t *size);
+    vtc_result (*prepare)(vtc_context ctx, uint32_t op, const void *args);
+    vtc_result (*context_pipelines)(vtc_context ctx, uint32_t elem_size, vtc_pipeline_info *out, uint32_t *count);
 } vtc_api_v1;
 
 /** Bytes of the vtc 1.0 table: every plugin of ABI 1 hands back at least this. */

@@ -30,6 +30,8 @@ static const char usage[] =
     "  conformance     check every op against the CPU reference on this device\n"
     "                  ('vtc conformance --help')\n"
     "  bench           measure every op against the device's own roofline ('vtc bench --help')\n"
+    "  pipelines       compile the pipelines vtc selects here for the standard model shapes and\n"
+    "                  print the driver's statistics (registers, spills, LDS; 'vtc pipelines --help')\n"
     "\n"
     "global options:\n"
     "  --plugin PATH   libvtc.so to load (default: $VTC_PLUGIN_PATH, then next to this program,\n"
@@ -216,7 +218,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[i];
     int sub_argc = argc - i;
     char **sub_argv = argv + i;
-    static const char *known[] = {"demo", "info", "run", "conformance", "bench"};
+    static const char *known[] = {"demo", "info", "run", "conformance", "bench", "pipelines"};
     int ok = 0;
     for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
         ok |= !strcmp(cmd, known[k]);
@@ -242,6 +244,9 @@ int main(int argc, char **argv)
         if (!help) {
             vtc_context_desc d = {0};
             d.size = sizeof(d);
+            /* nothing executes: also works on devices that only compile */
+            if (!strcmp(cmd, "pipelines"))
+                d.flags |= VTC_CONTEXT_COMPILE_ONLY;
             r = L.api->context_create(&d, &ctx);
             if (r) {
                 fprintf(stderr, "vtc: cannot create a context: %s\n", L.api->result_string(r));
@@ -255,6 +260,8 @@ int main(int argc, char **argv)
                       : info(L.api, ctx);
         else if (!strcmp(cmd, "demo"))
             rc = cli_demo(sub_argc, sub_argv, L.api, ctx);
+        else if (!strcmp(cmd, "pipelines"))
+            rc = cli_pipelines(sub_argc, sub_argv, L.api, ctx);
         else
             rc = run_op(sub_argc, sub_argv, L.api, ctx);
         if (ctx) {

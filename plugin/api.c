@@ -91,6 +91,11 @@ VTC_API vtc_result vtc_composite_query_scratch(vtc_context ctx, const vtc_compos
     return query_scratch(ctx, "vtc_composite_query_scratch", VTC_OP_COMPOSITE, args, scratch_bytes);
 }
 
+VTC_API vtc_result vtc_prepare(vtc_context ctx, uint32_t op, const void *args)
+{
+    return vtc_prepare_op(ctx, op, args);
+}
+
 VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec)
 {
     return vtc_run_op(ctx, VTC_OP_SCORES, args, exec);
@@ -153,6 +158,8 @@ static const vtc_api_v1 api_v1 = {
     vtc_compress_query_scratch,
     vtc_composite_query_scratch,
     vtc_context_pipeline_cache,
+    vtc_prepare,
+    vtc_context_pipelines,
 };
 
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)

@@ -180,29 +180,33 @@ void vtc_buf_invalidate(vtc_context ctx, const vtc_buf *b)
 }
 
 /* ---- context -------------------------------------------------------- */
-static vtc_result create_sync_objects(vtc_context ctx)
+/* Execution objects (command pool, command buffer, fence, timestamps) come
+   with the first synchronous call (exec.c), so a context on a device that
+   compiles but cannot execute still opens. The dummy buffer is made here
+   where memory allows: record mode promises to allocate nothing. */
+static vtc_result create_objects(vtc_context ctx)
 {
-    VkCommandPoolCreateInfo pci = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-    pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-    pci.queueFamilyIndex = ctx->queue_family;
-    VK_CHECK(ctx, ctx->vkd.vkCreateCommandPool(ctx->device, &pci, NULL, &ctx->cmd_pool));
-    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    cai.commandPool = ctx->cmd_pool;
-    cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-    cai.commandBufferCount = 1;
-    VK_CHECK(ctx, ctx->vkd.vkAllocateCommandBuffers(ctx->device, &cai, &ctx->cmd));
-    VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    VK_CHECK(ctx, ctx->vkd.vkCreateFence(ctx->device, &fci, NULL, &ctx->fence));
-    if (ctx->features & VTC_FEATURE_TIMESTAMPS) {
-        VkQueryPoolCreateInfo qci = {VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
-        qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
-        qci.queryCount = 2;
-        VK_CHECK(ctx, ctx->vkd.vkCreateQueryPool(ctx->device, &qci, NULL, &ctx->timestamps));
+    if (ctx->compile_only)
+        return VTC_SUCCESS;
+    vtc_result r = vtc_dummy_ensure(ctx);
+    /* A device that gives no memory (RADV's null device) still opens for
+       `vtc info`; the prepare step of a call retries and reports it. */
+    if (r == VTC_ERROR_OUT_OF_MEMORY && !ctx->adopted) {
+        ctx->no_memory_at_create = 1;
+        return VTC_SUCCESS;
     }
+    return r;
+}
+
+vtc_result vtc_dummy_ensure(vtc_context ctx)
+{
+    if (ctx->dummy.buffer)
+        return VTC_SUCCESS;
     vtc_result r = vtc_buf_create(ctx, 256, &ctx->dummy);
     if (r)
         return r;
     memset(ctx->dummy.mapped, 0, 256);
+    vtc_buf_flush(ctx, &ctx->dummy);
     return VTC_SUCCESS;
 }
 
@@ -212,11 +216,11 @@ VTC_API void vtc_context_destroy(vtc_context ctx)
 {
     if (!ctx)
         return;
-    if (ctx->device && ctx->vkd.vkDeviceWaitIdle) {
-        /* Adopted: only our own fence, never the host's queue. */
-        if (!ctx->adopted)
-            ctx->vkd.vkDeviceWaitIdle(ctx->device);
-    }
+    /* Adopted: only our own fence, never the host's queue. Standalone: only
+       once something was submitted (the fence exists), which also spares a
+       compile-only driver (RADV's null device) a queue it cannot wait on. */
+    if (ctx->device && ctx->vkd.vkDeviceWaitIdle && !ctx->adopted && ctx->fence)
+        ctx->vkd.vkDeviceWaitIdle(ctx->device);
     if (ctx->device && ctx->vkd.vkDestroyBuffer) {
         vtc_weights_destroy_all(ctx);
         vtc_buf_destroy(ctx, &ctx->io);
@@ -301,10 +305,11 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     ctx->log = desc->log;
     ctx->log_user = desc->log_user;
     ctx->log_level = desc->log_level > 0 ? desc->log_level : VTC_LOG_WARN;
+    ctx->compile_only = (desc->flags & VTC_CONTEXT_COMPILE_ONLY) != 0;
 
     vtc_result r = desc->adopted ? vtc_device_init_adopted(ctx, desc->adopted, desc->flags) : vtc_device_init_standalone(ctx, desc);
     if (!r)
-        r = create_sync_objects(ctx);
+        r = create_objects(ctx);
     if (!r)
         r = vtc_pipeline_cache_create(ctx, cache_data, cache_size);
     ctx->cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&

@@ -53,6 +53,7 @@ typedef struct vtc_pipeline {
     uint32_t nbind;
     VkPipeline pipeline;
     VkPipelineLayout layout;  /* owned by the layout cache, not by the pipeline */
+    uint32_t local_x;
     struct vtc_pipeline *next;
 } vtc_pipeline;
 
@@ -92,6 +93,9 @@ struct vtc_context_t {
     uint32_t max_wg_count[3];
     uint32_t max_wg_size;
     uint32_t timestamp_valid_bits;
+    int compile_only;             /* VTC_CONTEXT_COMPILE_ONLY: no device memory, no op calls */
+    int no_memory_at_create;      /* standalone: the dummy buffer could not be allocated at creation */
+    int capture_stats;            /* pipelineExecutableInfo enabled: pipelines keep the driver's statistics */
 
     /* pipelines (lazy) */
     VkPipelineCache pipeline_cache;
@@ -99,7 +103,8 @@ struct vtc_context_t {
     VkPipelineLayout layouts[VTC_MAX_BINDINGS + 1];
     vtc_pipeline *pipelines;
 
-    /* synchronous path */
+    /* synchronous path, created on first use (a device that compiles but
+       cannot execute, such as RADV's null device, still gets a context) */
     VkCommandPool cmd_pool;
     VkCommandBuffer cmd;
     VkFence fence;
@@ -158,6 +163,7 @@ typedef struct vtc_plan {
     uint32_t params[8];       /* op-specific parameters */
     float fparams[4];
     void *object;             /* op-specific (compress: the weight set) */
+    void *prepared;           /* op-specific, set by the op's prepare hook (compress: the per-N tables) */
 } vtc_plan;
 
 /* A tensor as the recorder sees it: buffer range and element strides. */
@@ -177,6 +183,7 @@ typedef struct vtc_recorder {
     int use_subgroup;
     uint32_t dispatches;
     vtc_bound scratch;        /* whole scratch range */
+    int prepare_only;         /* prepare pass: vtc_dispatch creates pipelines and checks limits, records nothing */
 } vtc_recorder;
 
 typedef struct vtc_op_def {
@@ -191,6 +198,9 @@ typedef struct vtc_op_def {
        non-zero reserved0 or a foreign size in any tensor, even one the op
        ignores, before plan. 0: no such check. */
     size_t tensors_offset;
+    /* Optional: creates what record() reads besides pipelines (may allocate;
+       never called by vtc_query_scratch). Runs before the prepare pass. */
+    vtc_result (*prepare)(vtc_context ctx, vtc_plan *plan);
 } vtc_op_def;
 
 /* What every op call and scratch query checks first: args NULL or shorter
@@ -200,6 +210,9 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
 
 const vtc_op_def *vtc_op_find(uint32_t op);
 vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec);
+/* Validates like vtc_query_scratch, then runs the op's prepare hook and its
+   record() in prepare mode: every pipeline the call would use exists after. */
+vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args);
 
 /* Sub-range of the scratch: bytes at `offset` (offsets kept aligned by the op). */
 vtc_bound vtc_scratch_slice(const vtc_recorder *rec, VkDeviceSize offset, VkDeviceSize bytes);
@@ -211,7 +224,9 @@ static inline uint64_t vtc_scratch_round(uint64_t bytes) { return (bytes + 255u)
    push constants (<= 128 bytes) and specialization constants (constant_id
    0 = subgroup size, 1 = local_size_x; `spec` fills ids 2, 3, ...).
    A compute->compute memory barrier precedes it. Group counts beyond the
-   device limit are an error (ops tile with a 2-D grid). */
+   device limit are an error (ops tile with a 2-D grid). Only the prepare
+   pass (rec->prepare_only) checks limits, creates pipelines and can fail;
+   recording then finds what it created and writes without failing. */
 vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_override,
                         const vtc_bound *binds, uint32_t nbind, const void *push, uint32_t push_size,
                         uint32_t local_x, const uint32_t *spec, uint32_t nspec,
@@ -223,15 +238,21 @@ void vtc_grid_2d(vtc_context ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 /* ---- pipelines and submission (pipeline.c, submit.c) ---------------- */
 vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
                             const uint32_t *spec, uint32_t nspec, vtc_pipeline **out);
+/* The pipeline vtc_pipeline_get made for these arguments, or NULL; creates nothing. */
+vtc_pipeline *vtc_pipeline_find(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
+                                const uint32_t *spec, uint32_t nspec);
 void vtc_pipelines_destroy(vtc_context ctx);
-/* Record + submit + wait on the context's own command buffer. `record`
-   fills the command buffer. */
+/* Record + submit + wait on the context's own command buffer, created with
+   its fence and timestamp pool on the first call. `record` fills it. */
 vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user);
 
 /* ---- device selection (device.c) ------------------------------------ */
 vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc);
 vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad, uint32_t flags);
 void vtc_device_fill_info(vtc_context ctx, VkPhysicalDevice pd, uint32_t index, vtc_device_info *info);
+
+/* The buffer bound for absent tensors (made at creation where memory allows). */
+vtc_result vtc_dummy_ensure(vtc_context ctx);
 
 /* env switch helper: VAR=1/true/yes */
 int vtc_env_flag(const char *name);

@@ -21,6 +21,19 @@ static int has_extension(const VkExtensionProperties *ext, uint32_t n, const cha
     return 0;
 }
 
+static int device_has_extension(const vk_instance_table *vki, VkPhysicalDevice pd, const char *name)
+{
+    uint32_t n = 0;
+    int found = 0;
+    if (vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL) != VK_SUCCESS || !n)
+        return 0;
+    VkExtensionProperties *ext = calloc(n, sizeof(*ext));
+    if (ext && vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &n, ext) == VK_SUCCESS)
+        found = has_extension(ext, n, name);
+    free(ext);
+    return found;
+}
+
 /* Everything vtc needs to know about a physical device, as vtc_device_info.
    `instance_api` is the instance's apiVersion: device functionality of a
    core version is usable only when both instance and device have it. */
@@ -332,13 +345,32 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     s16.storageBuffer16BitAccess = (ctx->features & VTC_FEATURE_F16_STORAGE) ? VK_TRUE : VK_FALSE;
     f16.shaderFloat16 = (ctx->features & VTC_FEATURE_F16_ARITHMETIC) ? VK_TRUE : VK_FALSE;
     s16.pNext = &f16;
-    const char *exts[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
+    const char *exts[2];
+    uint32_t nexts = 0;
+    /* push descriptors are core only when both instance and device are 1.4 */
+    uint32_t usable_api = ctx->info.api_version < instance_api ? ctx->info.api_version : instance_api;
+    if (usable_api < VK_MAKE_API_VERSION(0, 1, 4, 0))
+        exts[nexts++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
+    /* The driver's register/spill/LDS figures (vtc_context_pipelines, `vtc
+       pipelines`): cheap to capture, and the only portable window into what a
+       GPU compiler made of a kernel. */
+    VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pep = {
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
+    if (device_has_extension(&ctx->vki, ctx->phys, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME)) {
+        VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+        f2.pNext = &pep;
+        ctx->vki.vkGetPhysicalDeviceFeatures2(ctx->phys, &f2);
+        pep.pNext = NULL;
+        if (pep.pipelineExecutableInfo) {
+            exts[nexts++] = VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME;
+            f16.pNext = &pep;
+        }
+    }
     VkDeviceCreateInfo dci = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     dci.pNext = &s16;
     dci.queueCreateInfoCount = 1;
     dci.pQueueCreateInfos = &qci;
-    uint32_t usable_api = ctx->info.api_version < instance_api ? ctx->info.api_version : instance_api;
-    dci.enabledExtensionCount = usable_api >= VK_MAKE_API_VERSION(0, 1, 4, 0) ? 0 : 1;
+    dci.enabledExtensionCount = nexts;
     dci.ppEnabledExtensionNames = exts;
     VK_CHECK(ctx, ctx->vki.vkCreateDevice(ctx->phys, &dci, NULL, &ctx->device));
     const char *missing = vk_load_device(&ctx->vki, ctx->device, &ctx->vkd);
@@ -346,6 +378,8 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
         return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "Vulkan device lacks %s", missing);
     if (!ctx->vkd.vkCmdPushDescriptorSetKHR)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "vkCmdPushDescriptorSetKHR missing");
+    ctx->capture_stats = pep.pipelineExecutableInfo && ctx->vkd.vkGetPipelineExecutablePropertiesKHR &&
+                         ctx->vkd.vkGetPipelineExecutableStatisticsKHR;
     ctx->vkd.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
     fill_limits(ctx, &lim);
     return VTC_SUCCESS;

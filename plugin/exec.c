@@ -39,17 +39,26 @@ vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_ov
     vtc_context ctx = rec->ctx;
     if (!gx || !gy || !gz)
         return VTC_SUCCESS; /* empty work */
-    if (gx > ctx->max_wg_count[0] || gy > ctx->max_wg_count[1] || gz > ctx->max_wg_count[2])
-        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: grid %ux%ux%u exceeds the device limit", shader, gx, gy, gz);
-    if (push_size > VTC_PUSH_BYTES || nbind > VTC_MAX_BINDINGS)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "internal: %s push/bindings too large", shader);
     uint32_t dt = dtype_override ? dtype_override : rec->float_dtype;
     char name[96];
     snprintf(name, sizeof(name), "%s.%s.%s", shader, dt == VTC_DTYPE_F16 ? "f16" : "f32", rec->use_subgroup ? "sg" : "sh");
     vtc_pipeline *p;
-    vtc_result r = vtc_pipeline_get(ctx, name, nbind, local_x, spec, nspec, &p);
-    if (r)
+    if (rec->prepare_only) {
+        if (gx > ctx->max_wg_count[0] || gy > ctx->max_wg_count[1] || gz > ctx->max_wg_count[2])
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: grid %ux%ux%u exceeds the device limit", shader, gx, gy, gz);
+        if (push_size > VTC_PUSH_BYTES || nbind > VTC_MAX_BINDINGS)
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "internal: %s push/bindings too large", shader);
+        vtc_result r = vtc_pipeline_get(ctx, name, nbind, local_x, spec, nspec, &p);
+        if (!r)
+            rec->dispatches++;
         return r;
+    }
+    /* The prepare pass ran this same record() with the same arguments, so the
+       pipeline exists; a miss is a bug in an op (its choices differ between
+       passes) and is caught here before this dispatch writes anything. */
+    p = vtc_pipeline_find(ctx, name, nbind, local_x, spec, nspec);
+    if (!p)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: pipeline %s was not created by the prepare step", name);
 
     const vk_device_table *d = &ctx->vkd;
     VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER};
@@ -162,8 +171,73 @@ static void transfer(const vtc_tensor *t, uint32_t dev_dt, uint8_t *packed, int 
 }
 
 /* ---- synchronous submission ------------------------------------------ */
+/* Created on the first synchronous call, not with the context: record mode
+   and vtc_prepare never need them, and a device that compiles but cannot
+   execute (RADV's null device: vkCreateFence fails) still gets a context
+   for `vtc info` and `vtc pipelines`. */
+static vtc_result sync_objects_ensure(vtc_context ctx)
+{
+    const vk_device_table *d = &ctx->vkd;
+    VkResult vr;
+    const char *what = NULL;
+    if (!ctx->cmd_pool) {
+        VkCommandPoolCreateInfo pci = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+        pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+        pci.queueFamilyIndex = ctx->queue_family;
+        VkCommandPool pool;
+        if ((vr = d->vkCreateCommandPool(ctx->device, &pci, NULL, &pool)) != VK_SUCCESS) {
+            what = "a command pool (vkCreateCommandPool)";
+            goto fail;
+        }
+        ctx->cmd_pool = pool;
+    }
+    if (!ctx->cmd) {
+        VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+        cai.commandPool = ctx->cmd_pool;
+        cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+        cai.commandBufferCount = 1;
+        VkCommandBuffer cmd;
+        if ((vr = d->vkAllocateCommandBuffers(ctx->device, &cai, &cmd)) != VK_SUCCESS) {
+            what = "a command buffer (vkAllocateCommandBuffers)";
+            goto fail;
+        }
+        ctx->cmd = cmd;
+    }
+    if (!ctx->fence) {
+        VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        VkFence fence;
+        if ((vr = d->vkCreateFence(ctx->device, &fci, NULL, &fence)) != VK_SUCCESS) {
+            what = "a fence (vkCreateFence)";
+            goto fail;
+        }
+        ctx->fence = fence;
+    }
+    if ((ctx->features & VTC_FEATURE_TIMESTAMPS) && !ctx->timestamps) {
+        VkQueryPoolCreateInfo qci = {VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+        qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
+        qci.queryCount = 2;
+        VkQueryPool qp;
+        if ((vr = d->vkCreateQueryPool(ctx->device, &qci, NULL, &qp)) != VK_SUCCESS) {
+            what = "a timestamp query pool (vkCreateQueryPool)";
+            goto fail;
+        }
+        ctx->timestamps = qp;
+    }
+    return VTC_SUCCESS;
+fail:
+    if (vr == VK_ERROR_OUT_OF_HOST_MEMORY || vr == VK_ERROR_OUT_OF_DEVICE_MEMORY || vr == VK_ERROR_DEVICE_LOST)
+        return vtc_vk_fail(ctx, vr, what);
+    return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                    "synchronous calls need %s, which failed with VkResult %d: this device cannot execute work "
+                    "(a compile-only device such as RADV's null device?); record mode and vtc_prepare do not need it",
+                    what, (int)vr);
+}
+
 vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
 {
+    vtc_result sr = sync_objects_ensure(ctx);
+    if (sr)
+        return sr;
     const vk_device_table *d = &ctx->vkd;
     VK_CHECK(ctx, d->vkResetCommandBuffer(ctx->cmd, 0));
     VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -257,13 +331,27 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
     return VTC_SUCCESS;
 }
 
-vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec)
+/* What one call validated: plan, the device's float dtype, bound tensors
+   (host tensors at their io-buffer offsets, buffers not yet set) and the
+   io bytes they take. Shared by calls and vtc_prepare, so the prepare step
+   sees the offsets (and so the specialisation constants) a call will. */
+typedef struct vtc_call {
+    const vtc_op_def *def;
+    vtc_plan plan;
+    vtc_bound bound[VTC_OP_MAX_TENSORS];
+    VkDeviceSize io_off[VTC_OP_MAX_TENSORS];
+    VkDeviceSize io_bytes;
+    vtc_recorder rec;
+} vtc_call;
+
+static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec, int recording,
+                                const char *fn, vtc_call *c)
 {
     if (!ctx)
-        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "context is NULL");
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "%scontext is NULL", fn);
     const vtc_op_def *def = vtc_op_find(op);
     if (!def)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "unknown op %u", op);
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%sunknown op %u", fn, op);
     vtc_result r = vtc_args_check(ctx, def, args, def->name);
     if (r)
         return r;
@@ -272,24 +360,24 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
     if (exec && exec->flags)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
                         def->name, exec->flags);
-    int recording = exec && exec->cmd;
 
-    vtc_plan plan;
-    memset(&plan, 0, sizeof(plan));
-    r = def->plan(ctx, args, &plan);
+    memset(c, 0, sizeof(*c));
+    c->def = def;
+    vtc_plan *plan = &c->plan;
+    r = def->plan(ctx, args, plan);
     if (r)
         return r;
-    if (!plan.float_dtype)
-        plan.float_dtype = VTC_DTYPE_F32;
-    uint32_t dev_float = plan.float_dtype;
+    if (!plan->float_dtype)
+        plan->float_dtype = VTC_DTYPE_F32;
+    uint32_t dev_float = plan->float_dtype;
     if (dev_float == VTC_DTYPE_F16 && !(ctx->features & VTC_FEATURE_F16_STORAGE)) {
         if (recording)
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                             "%s: fp16 storage is unsupported or disabled (VTC_DISABLE_F16) on this device; record with F32 tensors",
                             def->name);
-        for (uint32_t i = 0; i < plan.ntensors; i++) {
-            const vtc_tensor *t = plan.tensors[i].t;
-            if (vtc_tensor_present(t) && (plan.tensors[i].flags & VTC_T_FLOAT) && t->buffer)
+        for (uint32_t i = 0; i < plan->ntensors; i++) {
+            const vtc_tensor *t = plan->tensors[i].t;
+            if (vtc_tensor_present(t) && (plan->tensors[i].flags & VTC_T_FLOAT) && t->buffer)
                 return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                                 "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers cannot be read",
                                 def->name);
@@ -297,14 +385,12 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         dev_float = VTC_DTYPE_F32; /* host fp16 tensors are converted while staging */
     }
 
-    vtc_bound bound[VTC_OP_MAX_TENSORS];
-    memset(bound, 0, sizeof(bound));
+    vtc_bound *bound = c->bound;
     VkDeviceSize io_bytes = 0;
-    VkDeviceSize io_off[VTC_OP_MAX_TENSORS];
     const VkDeviceSize align = ctx->offset_align > 256 ? ctx->offset_align : 256;
-    for (uint32_t i = 0; i < plan.ntensors; i++) {
-        const vtc_tensor *t = plan.tensors[i].t;
-        uint32_t flags = plan.tensors[i].flags;
+    for (uint32_t i = 0; i < plan->ntensors; i++) {
+        const vtc_tensor *t = plan->tensors[i].t;
+        uint32_t flags = plan->tensors[i].flags;
         if (!vtc_tensor_present(t) || vtc_tensor_count(t) == 0)
             continue;
         uint32_t dt = (flags & VTC_T_FLOAT) ? dev_float : t->dtype;
@@ -332,79 +418,132 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
                                 "%s: tensor %u needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
                                 def->name, i, (unsigned long long)bytes, (unsigned long long)ctx->max_range);
             contiguous_strides(t, bound[i].stride);
-            io_off[i] = io_bytes;
+            c->io_off[i] = io_bytes;
+            bound[i].offset = io_bytes;
             bound[i].range = align_up(bytes, 4);
             io_bytes = align_up(io_bytes + bound[i].range, align);
         }
     }
 
-    vtc_recorder rec;
-    memset(&rec, 0, sizeof(rec));
-    rec.ctx = ctx;
-    rec.float_dtype = dev_float;
-    rec.use_subgroup = (ctx->features & VTC_FEATURE_SUBGROUP_ARITH) != 0;
-
+    vtc_recorder *rec = &c->rec;
+    rec->ctx = ctx;
+    rec->float_dtype = dev_float;
+    rec->use_subgroup = (ctx->features & VTC_FEATURE_SUBGROUP_ARITH) != 0;
     if (recording) {
-        if (plan.scratch_bytes) {
-            if (!exec->scratch || exec->scratch_size < plan.scratch_bytes)
+        if (plan->scratch_bytes) {
+            if (!exec->scratch || exec->scratch_size < plan->scratch_bytes)
                 return vtc_fail(ctx, VTC_ERROR_SCRATCH_TOO_SMALL, "%s: needs %llu scratch bytes, exec gives %llu",
-                                def->name, (unsigned long long)plan.scratch_bytes,
+                                def->name, (unsigned long long)plan->scratch_bytes,
                                 (unsigned long long)(exec->scratch ? exec->scratch_size : 0));
             if (exec->scratch_offset % ctx->offset_align)
                 return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: scratch_offset is not storage-offset aligned",
                                 def->name);
-            rec.scratch.buffer = exec->scratch;
-            rec.scratch.offset = exec->scratch_offset;
-            rec.scratch.range = plan.scratch_bytes;
-            rec.scratch.present = 1;
+            rec->scratch.buffer = exec->scratch;
+            rec->scratch.offset = exec->scratch_offset;
+            rec->scratch.range = plan->scratch_bytes;
+            rec->scratch.present = 1;
         }
-        rec.cmd = exec->cmd;
-        r = def->record(ctx, &plan, bound, &rec);
+        c->io_bytes = 0;
+    } else {
+        /* io buffer = packed host tensors, then scratch */
+        if (plan->scratch_bytes) {
+            rec->scratch.offset = io_bytes;
+            rec->scratch.range = plan->scratch_bytes;
+            rec->scratch.present = 1;
+        }
+        c->io_bytes = align_up(io_bytes + plan->scratch_bytes, align);
+    }
+    return VTC_SUCCESS;
+}
+
+/* The prepare step: everything that can fail before a command is written.
+   The op's hook creates its data, then record() runs in prepare mode, which
+   creates every pipeline it would bind and checks every grid. */
+static vtc_result call_prepare(vtc_context ctx, vtc_call *c)
+{
+    vtc_result r;
+    if (c->def->prepare && (r = c->def->prepare(ctx, &c->plan)))
+        return r;
+    /* Failing at context creation and again now, 256 bytes are not a passing
+       shortage: the device gives no memory at all. */
+    if (!ctx->compile_only && (r = vtc_dummy_ensure(ctx)))
+        return ctx->no_memory_at_create
+                   ? vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                              "%s: this device gives no device memory (vkAllocateMemory of 256 bytes fails since "
+                              "context creation): it cannot run calls (a compile-only device such as RADV's null "
+                              "device?); vtc_prepare with VTC_CONTEXT_COMPILE_ONLY still compiles", c->def->name)
+                   : r;
+    vtc_recorder pr = c->rec;
+    pr.cmd = VK_NULL_HANDLE;
+    pr.prepare_only = 1;
+    pr.dispatches = 0;
+    return c->def->record(ctx, &c->plan, c->bound, &pr);
+}
+
+vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
+{
+    vtc_call call;
+    vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
+    return r ? r : call_prepare(ctx, &call);
+}
+
+vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec)
+{
+    int recording = exec && exec->cmd;
+    vtc_call call, *c = &call;
+    vtc_result r = call_validate(ctx, op, args, exec, recording, "", c);
+    if (r)
+        return r;
+    if (ctx->compile_only)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: the context was created VTC_CONTEXT_COMPILE_ONLY: "
+                        "vtc_prepare compiles, calls do not run", c->def->name);
+    if ((r = call_prepare(ctx, c)))
+        return r;
+    const vtc_op_def *def = c->def;
+    vtc_plan *plan = &c->plan;
+    vtc_bound *bound = c->bound;
+    vtc_recorder *rec = &c->rec;
+
+    if (recording) {
+        rec->cmd = exec->cmd;
+        r = def->record(ctx, plan, bound, rec);
         if (!r) {
             ctx->calls++;
-            ctx->dispatches += rec.dispatches;
+            ctx->dispatches += rec->dispatches;
         }
         return r;
     }
 
-    /* synchronous: io buffer = packed host tensors + scratch */
-    VkDeviceSize scratch_off = io_bytes;
-    io_bytes = align_up(io_bytes + plan.scratch_bytes, align);
-    if (io_bytes > ctx->io.size) {
+    if (c->io_bytes > ctx->io.size) {
         vtc_buf_destroy(ctx, &ctx->io);
-        VkDeviceSize grow = align_up(io_bytes, (VkDeviceSize)1 << 20);
+        VkDeviceSize grow = align_up(c->io_bytes, (VkDeviceSize)1 << 20);
         r = vtc_buf_create(ctx, grow, &ctx->io);
         if (r)
             return r;
     }
     uint8_t *base = ctx->io.mapped;
-    for (uint32_t i = 0; i < plan.ntensors; i++) {
-        const vtc_tensor *t = plan.tensors[i].t;
+    for (uint32_t i = 0; i < plan->ntensors; i++) {
+        const vtc_tensor *t = plan->tensors[i].t;
         if (!bound[i].present || t->buffer)
             continue;
         bound[i].buffer = ctx->io.buffer;
-        bound[i].offset = io_off[i];
-        if (plan.tensors[i].flags & VTC_T_IN)
-            transfer(t, bound[i].dtype, base + io_off[i], 1);
+        if (plan->tensors[i].flags & VTC_T_IN)
+            transfer(t, bound[i].dtype, base + c->io_off[i], 1);
     }
-    if (plan.scratch_bytes) {
-        rec.scratch.buffer = ctx->io.buffer;
-        rec.scratch.offset = scratch_off;
-        rec.scratch.range = plan.scratch_bytes;
-        rec.scratch.present = 1;
-    }
+    if (plan->scratch_bytes)
+        rec->scratch.buffer = ctx->io.buffer;
     vtc_buf_flush(ctx, &ctx->io);
-    run_state st = {ctx, def, &plan, bound, &rec};
+    run_state st = {ctx, def, plan, bound, rec};
     r = vtc_submit_sync(ctx, record_op, &st);
     if (r)
         return r;
     vtc_buf_invalidate(ctx, &ctx->io);
-    for (uint32_t i = 0; i < plan.ntensors; i++) {
-        const vtc_tensor *t = plan.tensors[i].t;
-        if (bound[i].present && !t->buffer && (plan.tensors[i].flags & VTC_T_OUT))
-            transfer(t, bound[i].dtype, base + io_off[i], 0);
+    for (uint32_t i = 0; i < plan->ntensors; i++) {
+        const vtc_tensor *t = plan->tensors[i].t;
+        if (bound[i].present && !t->buffer && (plan->tensors[i].flags & VTC_T_OUT))
+            transfer(t, bound[i].dtype, base + c->io_off[i], 0);
     }
     ctx->calls++;
-    ctx->dispatches += rec.dispatches;
+    ctx->dispatches += rec->dispatches;
     return VTC_SUCCESS;
 }

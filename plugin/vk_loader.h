@@ -84,7 +84,9 @@
     X(vkResetFences)
 
 #define VTC_VK_DEVICE_OPT_FUNCS(X) \
-    X(vkCmdPushDescriptorSetKHR)
+    X(vkCmdPushDescriptorSetKHR) \
+    X(vkGetPipelineExecutablePropertiesKHR) \
+    X(vkGetPipelineExecutableStatisticsKHR)
 
 #define VTC_VK_DECLARE(name) PFN_##name name;
 

@@ -170,5 +170,26 @@ expect_rc "bench_unknown_option_is_usage_error" 2 "$vtc" bench --frobnicate
 expect_rc "bench_unknown_shape_is_usage_error" 2 "$vtc" bench --op composite --shape llava15
 expect_rc "bench_zero_repeat_is_usage_error" 2 "$vtc" bench --repeat 0
 
+# vtc pipelines: help, one op's standard shapes compiled, the JSON, usage errors
+expect_rc "pipelines_help" 0 "$vtc" pipelines --help
+grep -q -- "--json FILE" "$tmp/out" && ok "pipelines_help_documents_options" || fail "pipelines_help_documents_options"
+expect_rc "pipelines_composite_compiles" 0 "$vtc" pipelines --op composite --json "$tmp/pipes.json"
+grep -q "composite_attn" "$tmp/out" && grep -q "local_size" "$tmp/out" && ok "pipelines_prints_one_line_each" \
+  || fail "pipelines_prints_one_line_each: $(head -c 600 "$tmp/out")"
+python3 - "$tmp/pipes.json" <<'PY' && ok "pipelines_json_has_the_expected_keys" || fail "pipelines_json_has_the_expected_keys"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["device"]["name"] and j["device"]["subgroup_size"] >= 1, j["device"]
+assert j["shapes_prepared"] >= 10 and j["shapes_failed"] == 0, j
+p = j["pipelines"]
+assert len(p) >= 3 and {"composite_prep", "composite_combine"} <= {x["shader"] for x in p}, p
+for x in p:
+    assert x["compiled"] is True and len(x["local_size"]) == 3 and x["local_size"][0] >= 1, x
+    assert x["variant"].split(".")[0] in ("f32", "f16") and "statistics" in x, x
+    assert x["specialization"][0] == j["device"]["subgroup_size"], x
+PY
+expect_rc "pipelines_unknown_op_is_usage_error" 2 "$vtc" pipelines --op frobnicate
+expect_rc "pipelines_unknown_option_is_usage_error" 2 "$vtc" pipelines --frobnicate
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -251,10 +251,13 @@ VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compre
             goto done;
         }
     }
-    if ((r = vtc_buf_create(ctx, total, &w->dev)))
-        goto done;
-    fold(w, query, lnq_w, lnq_b, lnkv_w, w_in, b_in, w_out, b_out, qp, row);
-    vtc_buf_flush(ctx, &w->dev);
+    /* compile-only: shapes are all vtc_prepare needs */
+    if (!ctx->compile_only) {
+        if ((r = vtc_buf_create(ctx, total, &w->dev)))
+            goto done;
+        fold(w, query, lnq_w, lnq_b, lnkv_w, w_in, b_in, w_out, b_out, qp, row);
+        vtc_buf_flush(ctx, &w->dev);
+    }
     w->next = ctx->weights;
     ctx->weights = w;
     *out = w;
@@ -318,6 +321,11 @@ VTC_API vtc_result vtc_compress_weights_prepare(vtc_context ctx, vtc_weights wh,
         return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "compress_weights_prepare: out of host memory");
     p->N = N;
     p->off_posk = vtc_scratch_round(pb_bytes);
+    if (ctx->compile_only) { /* the layout, no tables */
+        p->next = w->preps;
+        w->preps = p;
+        return VTC_SUCCESS;
+    }
     vtc_result r = vtc_buf_create(ctx, p->off_posk + pk_bytes, &p->buf);
     if (r) {
         vtc_free(ctx, p);
@@ -423,8 +431,11 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                             (unsigned long long)(parts[i] > ctxb ? parts[i] : ctxb));
         total += vtc_scratch_round(parts[i]);
     }
-    if ((r = vtc_compress_weights_prepare(ctx, w, (uint32_t)N)))
-        return r;
+    /* the per-N tables are made by prepare(); plan only checks they would fit
+       (vtc_query_scratch allocates nothing) */
+    if ((uint64_t)QH * (uint64_t)N * 4 > ctx->max_range || (uint64_t)N * E * 4 > ctx->max_range)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress: tables for %lld tokens exceed maxStorageBufferRange",
+                        (long long)N);
     int am_float = vtc_tensor_present(&a->attn_mean) && a->attn_mean.dtype == a->x.dtype;
     pl->tensors[T_X] = (vtc_op_tensor){&a->x, VTC_T_IN | VTC_T_FLOAT};
     pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
@@ -477,6 +488,12 @@ typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
 #define AX_TQ 4u
 #define LN_RB 16u  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
 #define LN_TQ 4u
+/* GPU device types: at most this many rows per invocation. The lavapipe-tuned
+   16-row blocks need more than the 256 VGPRs a GCN/RDNA lane has and spill
+   (RADV/ACO, `vtc pipelines`); 4 rows stay within 128 on every family the
+   portability suite compiles for, and a GPU has the lanes to spare. */
+#define GPU_RB 4u
+#define GPU_LN_RB 2u /* compress_linear keeps 4 output quads per row: 4 rows spill on gfx1100 */
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -503,7 +520,7 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
     vtc_bound b[4] = {*in, *wt, *bias, *out};
     uint32_t es = (dtype ? dtype : rec->float_dtype) == VTC_DTYPE_F16 ? 2u : 4u;
     /* {one input row per column block, out's offset vec4-aligned, rows per invocation} */
-    uint32_t rb = pc->R <= 1 ? 1u : pc->R <= 4 ? 4u : LN_RB;
+    uint32_t rb = pc->R <= 1 ? 1u : !rec->ctx->cpu_variants ? GPU_LN_RB : pc->R <= 4 ? 4u : LN_RB;
     uint32_t spec[3] = {pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
                         out->offset % (4 * es) == 0, rb};
     uint64_t n = (uint64_t)pc->B * cdiv(pc->R, rb) * cdiv(pc->O / 4, LN_TQ);
@@ -515,9 +532,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     const struct vtc_weights_t *w = pl->object;
     uint32_t B = (uint32_t)pl->dims[D_B], N = (uint32_t)pl->dims[D_N], fast = pl->dims[D_PATH] == VTC_COMPRESS_FAST;
     uint32_t Q = w->Q, H = w->H, E = w->E, QH = Q * H, dh = w->dh;
-    const vtc_prep *p = prep_find((struct vtc_weights_t *)w, N);
-    if (!p)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: weight set not prepared for %u tokens", N);
+    const vtc_prep *p = pl->prepared;
     /* scratch layout (plan's order): ctx rows, stats, logits, then X/Y pieces */
     uint64_t sz_ctx = (uint64_t)B * Q * E * 4, sz_st = (uint64_t)B * N * 8, sz_l = (uint64_t)B * QH * N * 4;
     VkDeviceSize o = 0;
@@ -534,7 +549,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     /* LN statistics: inside the fast path's scores pass when each token is read
        by one row block (a second pass over x per row block costs more than
        this dispatch: c8-n576 55 -> 60 ms), else this kernel */
-    uint32_t sc_rb = QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
+    uint32_t sc_rb = !ctx->cpu_variants ? GPU_RB : QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
     if (!stats_in_scores) {
         struct { uint32_t rows, E; float eps; } sp = {B * N, E, CMP_LN_EPS};
         vtc_bound b_st[2] = {t[T_X], stats};
@@ -597,7 +612,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     }
     vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
     /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
-    uint32_t ax_rb = axp.R <= 1 ? 1u : axp.R <= 8 ? 8u : AX_RB;
+    uint32_t ax_rb = axp.R <= 1 ? 1u : !ctx->cpu_variants ? GPU_RB : axp.R <= 8 ? 8u : AX_RB;
     uint32_t ax_spec[4] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4, ax_rb};
     if ((r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
                      (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ))))
@@ -614,5 +629,18 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return linear(rec, 0, &ctxb, &wo, &bo, &t[T_OUT], &op);
 }
 
+/* The per-N tables, before anything is recorded (a new N in record mode
+   allocates here, never in the middle of the host's command buffer). */
+static vtc_result prepare(vtc_context ctx, vtc_plan *pl)
+{
+    struct vtc_weights_t *w = pl->object;
+    uint32_t N = (uint32_t)pl->dims[D_N];
+    vtc_result r = vtc_compress_weights_prepare(ctx, w, N);
+    if (r)
+        return r;
+    pl->prepared = prep_find(w, N);
+    return VTC_SUCCESS;
+}
+
 const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record,
-    offsetof(vtc_compress_args, x)};
+    offsetof(vtc_compress_args, x), prepare};

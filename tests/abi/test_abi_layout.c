@@ -60,8 +60,12 @@ _Static_assert(sizeof(vtc_allocator) == 32, "vtc_allocator size");
 _Static_assert(VTC_API_V1_0_SIZE == 8 + 21 * 8, "the vtc 1.0 table is 176 bytes");
 _Static_assert(offsetof(vtc_api_v1, enumerate_devices) == VTC_API_V1_0_SIZE, "1.1 members follow 1.0's");
 _Static_assert(offsetof(vtc_api_v1, composite_query_scratch) == VTC_API_V1_0_SIZE + 6 * 8, "composite_query_scratch");
-_Static_assert(offsetof(vtc_api_v1, context_pipeline_cache) == VTC_API_V1_0_SIZE + 7 * 8, "vtc_api_v1 1.1 last member");
-_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 8 * 8, "vtc_api_v1 1.1 size");
+_Static_assert(offsetof(vtc_api_v1, context_pipeline_cache) == VTC_API_V1_0_SIZE + 7 * 8, "context_pipeline_cache");
+_Static_assert(offsetof(vtc_api_v1, prepare) == VTC_API_V1_0_SIZE + 8 * 8, "vtc_api_v1.prepare appended");
+_Static_assert(offsetof(vtc_api_v1, context_pipelines) == VTC_API_V1_0_SIZE + 9 * 8, "vtc_api_v1 1.1 last member");
+_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 10 * 8, "vtc_api_v1 1.1 size");
+_Static_assert(sizeof(vtc_pipeline_stat) == 96, "vtc_pipeline_stat size");
+_Static_assert(offsetof(vtc_pipeline_info, stats) == 184, "vtc_pipeline_info.stats");
 _Static_assert(VTC_VULKAN_HANDLES_SIZE_V1 == 48, "vulkan_handles v1 size");
 #endif
 /* The v1 sizes hosts may pass are the v1 layouts, whatever the structs grow to. */
@@ -75,12 +79,13 @@ _Static_assert(VTC_VULKAN_HANDLES_SIZE_V1 == sizeof(vtc_vulkan_handles), "vulkan
 _Static_assert(VTC_MAX_DIMS == 6, "VTC_MAX_DIMS is part of the frozen vtc_tensor");
 _Static_assert(VTC_SUCCESS == 0 && VTC_ERROR_INVALID_ARGUMENT == -1 && VTC_ERROR_OUT_OF_MEMORY == -2 &&
                    VTC_ERROR_UNSUPPORTED == -3 && VTC_ERROR_NO_DEVICE == -4 && VTC_ERROR_VULKAN == -5 &&
-                   VTC_ERROR_DEVICE_LOST == -6 && VTC_ERROR_ABI_MISMATCH == -7 && VTC_ERROR_SCRATCH_TOO_SMALL == -8,
+                   VTC_ERROR_DEVICE_LOST == -6 && VTC_ERROR_ABI_MISMATCH == -7 && VTC_ERROR_SCRATCH_TOO_SMALL == -8 &&
+                   VTC_INCOMPLETE == 1,
                "result codes are never renumbered");
 _Static_assert(VTC_INCOMPLETE > 0, "VTC_INCOMPLETE is a success, not an error");
 _Static_assert(VTC_INCOMPLETE == 1, "result codes are never renumbered");
 _Static_assert(VTC_CONTEXT_ALL == (VTC_CONTEXT_VALIDATION | VTC_CONTEXT_DISABLE_F16 | VTC_CONTEXT_DISABLE_SUBGROUP |
-                                   VTC_CONTEXT_GPU_VARIANTS),
+                                   VTC_CONTEXT_GPU_VARIANTS | VTC_CONTEXT_COMPILE_ONLY),
                "VTC_CONTEXT_ALL names every context flag");
 _Static_assert(VTC_FEATURE_ALL == (VTC_FEATURE_F16_STORAGE | VTC_FEATURE_F16_ARITHMETIC | VTC_FEATURE_SUBGROUP_ARITH |
                                    VTC_FEATURE_PUSH_DESCRIPTOR | VTC_FEATURE_TIMESTAMPS),

@@ -106,10 +106,12 @@ int conf_run(const conf_options *opt)
     }
     int first_json = 1;
 
+    const char *fg = getenv("VTC_FORCE_GPU_VARIANTS");
+    int force_gpu = fg && (!strcmp(fg, "1") || !strcmp(fg, "true") || !strcmp(fg, "yes") || !strcmp(fg, "on"));
     for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
         const variant *var = &variants[v];
-        if (!is_cpu && (var->flags & VTC_CONTEXT_GPU_VARIANTS))
-            continue; /* on a GPU the default variants already are the GPU ones */
+        if ((!is_cpu || force_gpu) && (var->flags & VTC_CONTEXT_GPU_VARIANTS))
+            continue; /* on a GPU (or with VTC_FORCE_GPU_VARIANTS=1) the default variants already are the GPU ones */
         vtc_context_desc cd = {0};
         cd.size = sizeof(cd);
         cd.flags = var->flags | (opt->validation ? VTC_CONTEXT_VALIDATION : 0);
