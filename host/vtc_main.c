@@ -92,17 +92,6 @@ static int conformance(int argc, char **argv, const vtc_api_v1 *api, int validat
     return failed == 0 ? 0 : 1;
 }
 
-static const char *type_name(uint32_t t)
-{
-    switch (t) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
-    default: return "other";
-    }
-}
-
 static int info(const vtc_api_v1 *api, vtc_context ctx)
 {
     vtc_device_info list[16];
@@ -112,12 +101,12 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
         return cli_vtc_error(api, "listing devices", r);
     printf("vtc %s (ABI %u)\n\ndevices:\n", api->library_version(), VTC_ABI_VERSION);
     for (uint32_t i = 0; i < n && i < 16; i++)
-        printf("  [%u] %s (%s, Vulkan %u.%u.%u)\n", list[i].index, list[i].name, type_name(list[i].device_type),
+        printf("  [%u] %s (%s, Vulkan %u.%u.%u)\n", list[i].index, list[i].name, cli_device_type_name(list[i].device_type),
                VK_API_VERSION_MAJOR(list[i].api_version), VK_API_VERSION_MINOR(list[i].api_version),
                VK_API_VERSION_PATCH(list[i].api_version));
     vtc_device_info d;
     api->context_info(ctx, &d);
-    printf("\nchosen: [%u] %s (%s)\n  driver: %s\n", d.index, d.name, type_name(d.device_type), d.driver);
+    printf("\nchosen: [%u] %s (%s)\n  driver: %s\n", d.index, d.name, cli_device_type_name(d.device_type), d.driver);
     printf("  subgroup size %u, shared memory %u B, max storage buffer range %llu B, offset alignment %u B\n",
            d.subgroup_size, d.max_shared_memory, (unsigned long long)d.max_storage_buffer_range,
            d.min_storage_offset_alignment);
