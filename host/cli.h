@@ -47,6 +47,8 @@ int cli_save(const char *path, uint32_t dtype, int ndim, const int64_t *shape, c
 /* Prints a vtc error with its result string. Returns 1. */
 int cli_vtc_error(const vtc_api_v1 *api, const char *what, vtc_result r);
 double cli_now_ms(void);
+/* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other" for a VkPhysicalDeviceType. */
+const char *cli_device_type_name(uint32_t t);
 
 /* subcommands */
 int cli_run_scores(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);

@@ -188,17 +188,6 @@ static void stat_print(const vtc_pipeline_stat *s)
     }
 }
 
-static const char *type_name(uint32_t t)
-{
-    switch (t) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
-    default: return "other";
-    }
-}
-
 int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 {
     const char *json = NULL, *only = NULL, *v;
@@ -250,7 +239,7 @@ int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
         free(pi);
         return cli_vtc_error(api, "listing pipelines", res);
     }
-    printf("device: %s (%s), driver %s, subgroup %u, fp16 storage %s\n", d.name, type_name(d.device_type), d.driver,
+    printf("device: %s (%s), driver %s, subgroup %u, fp16 storage %s\n", d.name, cli_device_type_name(d.device_type), d.driver,
            d.subgroup_size, (d.features & VTC_FEATURE_F16_STORAGE) ? "yes" : "no");
     printf("%d shapes prepared (%d failed), %u pipelines\n", r.shapes, r.failed, n);
     json_object *root = json ? json_object_new_object() : NULL, *list = json ? json_object_new_array() : NULL;
@@ -287,7 +276,7 @@ int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
         json_object *dev = json_object_new_object();
         json_object_object_add(dev, "name", json_object_new_string(d.name));
         json_object_object_add(dev, "driver", json_object_new_string(d.driver));
-        json_object_object_add(dev, "device_type", json_object_new_string(type_name(d.device_type)));
+        json_object_object_add(dev, "device_type", json_object_new_string(cli_device_type_name(d.device_type)));
         json_object_object_add(dev, "gpu", json_object_new_boolean(d.device_type == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ||
                                                                    d.device_type == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU));
         json_object_object_add(dev, "vendor_id", json_object_new_int64(d.vendor_id));

@@ -92,17 +92,6 @@ static int conformance(int argc, char **argv, const vtc_api_v1 *api, int validat
     return failed == 0 ? 0 : 1;
 }
 
-static const char *type_name(uint32_t t)
-{
-    switch (t) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
-    default: return "other";
-    }
-}
-
 static int info(const vtc_api_v1 *api, vtc_context ctx)
 {
     vtc_device_info list[16];
@@ -114,14 +103,14 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
         return cli_vtc_error(api, "listing devices", r);
     printf("vtc %s (ABI %u)\n\ndevices:\n", api->library_version(), VTC_ABI_VERSION);
     for (uint32_t i = 0; i < n && i < 16; i++)
-        printf("  [%u] %s (%s, Vulkan %u.%u.%u)\n", list[i].index, list[i].name, type_name(list[i].device_type),
+        printf("  [%u] %s (%s, Vulkan %u.%u.%u)\n", list[i].index, list[i].name, cli_device_type_name(list[i].device_type),
                VK_API_VERSION_MAJOR(list[i].api_version), VK_API_VERSION_MINOR(list[i].api_version),
                VK_API_VERSION_PATCH(list[i].api_version));
     if (r == VTC_INCOMPLETE)
         printf("  (more devices than the %u listed)\n", n);
     vtc_device_info d = {sizeof(d)};
     api->context_info(ctx, &d);
-    printf("\nchosen: [%u] %s (%s)\n  driver: %s\n", d.index, d.name, type_name(d.device_type), d.driver);
+    printf("\nchosen: [%u] %s (%s)\n  driver: %s\n", d.index, d.name, cli_device_type_name(d.device_type), d.driver);
     printf("  device UUID ");
     for (int i = 0; i < 16; i++)
         printf("%02x%s", d.device_uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
