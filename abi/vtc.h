@@ -175,7 +175,8 @@ typedef struct vtc_allocator {
  *  host's bit through. */
 #define VTC_FEATURE_F16_ARITHMETIC  0x2u
 #define VTC_FEATURE_SUBGROUP_ARITH  0x4u /**< subgroup basic+arithmetic+ballot+shuffle in compute */
-#define VTC_FEATURE_PUSH_DESCRIPTOR 0x8u /**< VK_KHR_push_descriptor (required) */
+#define VTC_FEATURE_PUSH_DESCRIPTOR 0x8u /**< VK_KHR_push_descriptor (or Vulkan 1.4); without it vtc
+                                              binds ordinary descriptor sets from its own pools */
 #define VTC_FEATURE_TIMESTAMPS      0x10u
 /** Every VTC_FEATURE_* this header defines; other bits in
  *  vtc_adopted_device.enabled are INVALID_ARGUMENT. */
@@ -183,12 +184,15 @@ typedef struct vtc_allocator {
 
 /**
  * Adopted mode: the host's device. vtc creates nothing but its own
- * pipelines, pipeline cache, descriptor layouts and buffers, plus a command
- * pool, fence and timestamp pool on the first synchronous call, and
- * destroys only those. The host must have enabled
- * VK_KHR_push_descriptor (or Vulkan 1.4) on `device`, and states in
- * `enabled` which VTC_FEATURE_* it enabled at vkCreateDevice (vtc uses a
- * feature only if it is both enabled and supported). `queue` is used only
+ * pipelines, pipeline cache, descriptor layouts, descriptor pools and
+ * buffers, plus a command pool, fence and timestamp pool on the first
+ * synchronous call, and destroys only those. The host states in `enabled`
+ * which VTC_FEATURE_* it enabled at vkCreateDevice (vtc uses a feature only
+ * if it is both enabled and supported). VTC_FEATURE_PUSH_DESCRIPTOR: the
+ * host enabled VK_KHR_push_descriptor (or has Vulkan 1.4); without that bit
+ * (ggml-vulkan enables no push descriptors) vtc binds ordinary descriptor
+ * sets: a call allocates one per dispatch in its prepare step, before it
+ * records; sets of record-mode calls are kept until vtc_context_recycle. `queue` is used only
  * by synchronous calls; if the host submits to it from other threads it
  * must pass lock/unlock, which vtc calls around every vkQueueSubmit and
  * vkQueueWaitIdle. api_version: the apiVersion the host created the
@@ -259,8 +263,11 @@ typedef struct vtc_context_desc {
                                                 pipeline (weight sets keep host data only), every op call
                                                 returns UNSUPPORTED. For `vtc pipelines` and for devices that
                                                 compile but cannot execute (RADV's null device) */
+#define VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR 0x20u /**< same as VTC_DISABLE_PUSH_DESCRIPTOR=1: bind ordinary
+                                                descriptor sets even where push descriptors exist (the path
+                                                an adopted device without VK_KHR_push_descriptor takes) */
 /** Every VTC_CONTEXT_* bit this header defines. */
-#define VTC_CONTEXT_ALL               0x1fu
+#define VTC_CONTEXT_ALL               0x3fu
 
 /** Create a context. *out is set only on success. Errors: INVALID_ARGUMENT
  *  (also: desc.size, allocator size/reserved0, adopted size, unknown flag or
@@ -403,8 +410,12 @@ VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handle
  *    records the barrier from there to its consumer.
  *  - The scratch may be reused by the next vtc call in the same command
  *    buffer; it must not be used by two command buffers executing at once.
- * vtc binds its own pipeline and push descriptors: the host must rebind its
- * compute pipeline, descriptor sets and push constants afterwards.
+ * vtc binds its own pipeline and descriptors (push descriptors, or its own
+ * descriptor sets where push descriptors are not in use): the host must
+ * rebind its compute pipeline, descriptor sets and push constants afterwards.
+ * Without push descriptors the sets a recording binds must outlive its
+ * command buffer's execution: vtc keeps them until the host calls
+ * vtc_context_recycle (below).
  * A record-mode call that returns an error has written nothing into `cmd`:
  * everything that can fail (validation, limits, pipeline creation, an op's
  * own data) happens in the prepare step before the first command (see
@@ -439,6 +450,19 @@ typedef struct vtc_exec {
  *  each op (vtc_scores_query_scratch, ..., vtc_composite_query_scratch),
  *  which this calls. Errors: INVALID_ARGUMENT (NULL, unknown op, args), and
  *  the op's own errors. */
+/**
+ * Without push descriptors (see vtc_adopted_device), every record-mode call
+ * binds descriptor sets vtc allocated for it, which stay valid and are
+ * never rewritten until this call. Call it when every command buffer vtc
+ * has recorded into has completed or been reset or freed (e.g. after the
+ * host's fence wait at the end of a frame or graph): vtc then reuses those
+ * sets' memory. Never needed with push descriptors, where it does nothing;
+ * synchronous calls recycle their own. A host that never calls it keeps
+ * about one set per recorded dispatch until vtc_context_destroy (a warning
+ * is logged at 16384). Errors: INVALID_ARGUMENT for a NULL context.
+ */
+VTC_API vtc_result vtc_context_recycle(vtc_context ctx);
+
 VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes);
 
 /**

@@ -160,6 +160,7 @@ static const vtc_api_v1 api_v1 = {
     vtc_context_pipeline_cache,
     vtc_prepare,
     vtc_context_pipelines,
+    vtc_context_recycle,
 };
 
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)

@@ -225,6 +225,7 @@ VTC_API void vtc_context_destroy(vtc_context ctx)
         vtc_weights_destroy_all(ctx);
         vtc_buf_destroy(ctx, &ctx->io);
         vtc_buf_destroy(ctx, &ctx->dummy);
+        vtc_dsets_destroy(ctx);
         vtc_pipelines_destroy(ctx);
         if (ctx->pipeline_cache)
             ctx->vkd.vkDestroyPipelineCache(ctx->device, ctx->pipeline_cache, NULL);

@@ -57,6 +57,19 @@ typedef struct vtc_pipeline {
     struct vtc_pipeline *next;
 } vtc_pipeline;
 
+/* ---- descriptor sets without push descriptors (descriptor_sets.c) --- */
+typedef struct vtc_dset_pools {
+    VkDescriptorPool *pools;
+    uint32_t count, cap;
+    uint32_t used;            /* index of the pool sets are allocated from */
+} vtc_dset_pools;
+/* One set per dispatch, layouts set_layouts[nbind[i]]; `recorded`: for a
+   host's command buffer (kept until vtc_context_recycle), else for vtc's own
+   synchronous submission (reset by the next synchronous call). */
+vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *nbind, uint32_t n, VkDescriptorSet *out);
+void vtc_dsets_reset_sync(vtc_context ctx);
+void vtc_dsets_destroy(vtc_context ctx);
+
 /* ---- the context ---------------------------------------------------- */
 struct vtc_context_t {
     /* logging + host allocation */
@@ -86,6 +99,8 @@ struct vtc_context_t {
     vtc_device_info info;
     VkPhysicalDeviceMemoryProperties memprops;
     uint32_t features;            /* VTC_FEATURE_* in use */
+    int push_descriptors;         /* bind with vkCmdPushDescriptorSetKHR, else ordinary sets (dsets_*) */
+    vtc_dset_pools dsets_sync, dsets_recorded;
     int cpu_variants;             /* pick register-blocked shader variants (CPU device, not forced to GPU ones) */
     uint32_t subgroup_size;
     VkDeviceSize offset_align;    /* minStorageBufferOffsetAlignment */
@@ -178,6 +193,12 @@ typedef struct vtc_bound {
 
 typedef struct vtc_recorder {
     vtc_context ctx;
+    /* without push descriptors: the prepare pass lists each dispatch's binding
+       count (dset_nbind, dset_count of dset_cap), the prepare step allocates
+       one set per dispatch (dsets), recording takes them in order (dset_next) */
+    uint8_t *dset_nbind;
+    VkDescriptorSet *dsets;
+    uint32_t dset_count, dset_cap, dset_next;
     VkCommandBuffer cmd;
     uint32_t float_dtype;     /* F32 or F16: selects the shader variant */
     int use_subgroup;

@@ -140,6 +140,8 @@ static uint32_t usable_features(uint32_t supported, uint32_t flags)
         f &= ~(VTC_FEATURE_F16_STORAGE | VTC_FEATURE_F16_ARITHMETIC);
     if (vtc_env_flag("VTC_DISABLE_SUBGROUP_OPS") || (flags & VTC_CONTEXT_DISABLE_SUBGROUP))
         f &= ~VTC_FEATURE_SUBGROUP_ARITH;
+    if (vtc_env_flag("VTC_DISABLE_PUSH_DESCRIPTOR") || (flags & VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR))
+        f &= ~VTC_FEATURE_PUSH_DESCRIPTOR;
     return f;
 }
 
@@ -299,8 +301,8 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
         vtc_device_info di;
         int push;
         query_device(&ctx->vki, devs[i], i, instance_api, &di, &push, NULL);
-        if (di.api_version < VK_API_VERSION_1_1 || !push)
-            continue; /* vtc needs 1.1 and push descriptors */
+        if (di.api_version < VK_API_VERSION_1_1)
+            continue; /* vtc needs 1.1; without push descriptors it binds ordinary descriptor sets */
         int s = pick_score(di.device_type);
         if (want == (int)i || (want < 0 && s > best_score)) {
             best = (int)i;
@@ -308,9 +310,9 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
         }
     }
     if (best < 0 && want >= 0)
-        return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "device %d lacks Vulkan 1.1 or VK_KHR_push_descriptor", want);
+        return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "device %d lacks Vulkan 1.1", want);
     if (best < 0)
-        return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "no device with Vulkan 1.1 and VK_KHR_push_descriptor");
+        return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "no device with Vulkan 1.1");
     ctx->phys = devs[best];
     VkPhysicalDeviceLimits lim;
     query_device(&ctx->vki, ctx->phys, (uint32_t)best, instance_api, &ctx->info, NULL, &lim);
@@ -349,7 +351,7 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     uint32_t nexts = 0;
     /* push descriptors are core only when both instance and device are 1.4 */
     uint32_t usable_api = ctx->info.api_version < instance_api ? ctx->info.api_version : instance_api;
-    if (usable_api < VK_MAKE_API_VERSION(0, 1, 4, 0))
+    if ((ctx->features & VTC_FEATURE_PUSH_DESCRIPTOR) && usable_api < VK_MAKE_API_VERSION(0, 1, 4, 0))
         exts[nexts++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
     /* The driver's register/spill/LDS figures (vtc_context_pipelines, `vtc
        pipelines`): cheap to capture, and the only portable window into what a
@@ -376,8 +378,9 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     const char *missing = vk_load_device(&ctx->vki, ctx->device, &ctx->vkd);
     if (missing)
         return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "Vulkan device lacks %s", missing);
-    if (!ctx->vkd.vkCmdPushDescriptorSetKHR)
+    if ((ctx->features & VTC_FEATURE_PUSH_DESCRIPTOR) && !ctx->vkd.vkCmdPushDescriptorSetKHR)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "vkCmdPushDescriptorSetKHR missing");
+    ctx->push_descriptors = (ctx->features & VTC_FEATURE_PUSH_DESCRIPTOR) != 0;
     ctx->capture_stats = pep.pipelineExecutableInfo && ctx->vkd.vkGetPipelineExecutablePropertiesKHR &&
                          ctx->vkd.vkGetPipelineExecutableStatisticsKHR;
     ctx->vkd.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
@@ -434,14 +437,16 @@ vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad
     }
     query_device(&ctx->vki, ctx->phys, index, instance_api, &ctx->info, NULL, &lim);
     ctx->info.adopted = 1;
-    if (!(ctx->info.supported & VTC_FEATURE_PUSH_DESCRIPTOR) || !ctx->vkd.vkCmdPushDescriptorSetKHR)
-        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                        "adopted device: vtc needs VK_KHR_push_descriptor enabled on the host's VkDevice");
     if (ctx->info.api_version < VK_API_VERSION_1_1)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "adopted device: Vulkan 1.1 required");
     /* Use only what the host enabled; subgroup ops and timestamps need no enabling. */
-    uint32_t enabled = ad->enabled | VTC_FEATURE_SUBGROUP_ARITH | VTC_FEATURE_TIMESTAMPS | VTC_FEATURE_PUSH_DESCRIPTOR;
+    /* Push descriptors only when the host says it enabled them (ggml-vulkan does
+       not) and the entry point resolved; else ordinary descriptor sets. */
+    uint32_t enabled = ad->enabled | VTC_FEATURE_SUBGROUP_ARITH | VTC_FEATURE_TIMESTAMPS;
     ctx->features = usable_features(ctx->info.supported & enabled, flags);
+    if (!ctx->vkd.vkCmdPushDescriptorSetKHR)
+        ctx->features &= ~VTC_FEATURE_PUSH_DESCRIPTOR;
+    ctx->push_descriptors = (ctx->features & VTC_FEATURE_PUSH_DESCRIPTOR) != 0;
     fill_limits(ctx, &lim);
     return VTC_SUCCESS;
 }

@@ -49,9 +49,25 @@ vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_ov
         if (push_size > VTC_PUSH_BYTES || nbind > VTC_MAX_BINDINGS)
             return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "internal: %s push/bindings too large", shader);
         vtc_result r = vtc_pipeline_get(ctx, name, nbind, local_x, spec, nspec, &p);
-        if (!r)
-            rec->dispatches++;
-        return r;
+        if (r)
+            return r;
+        if (!ctx->push_descriptors && nbind) {
+            /* this dispatch will take one descriptor set of `nbind` buffers */
+            if (rec->dset_count == rec->dset_cap) {
+                uint32_t cap = rec->dset_cap ? 2 * rec->dset_cap : 16;
+                uint8_t *n = vtc_alloc(ctx, cap);
+                if (!n)
+                    return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (descriptor set list)");
+                if (rec->dset_count)
+                    memcpy(n, rec->dset_nbind, rec->dset_count);
+                vtc_free(ctx, rec->dset_nbind);
+                rec->dset_nbind = n;
+                rec->dset_cap = cap;
+            }
+            rec->dset_nbind[rec->dset_count++] = (uint8_t)nbind;
+        }
+        rec->dispatches++;
+        return VTC_SUCCESS;
     }
     /* The prepare pass ran this same record() with the same arguments, so the
        pipeline exists; a miss is a bug in an op (its choices differ between
@@ -59,6 +75,8 @@ vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_ov
     p = vtc_pipeline_find(ctx, name, nbind, local_x, spec, nspec);
     if (!p)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: pipeline %s was not created by the prepare step", name);
+    if (!ctx->push_descriptors && nbind && rec->dset_next >= rec->dset_count)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: %s: no descriptor set left from the prepare step", name);
 
     const vk_device_table *d = &ctx->vkd;
     VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER};
@@ -87,8 +105,16 @@ vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_ov
         w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         w[i].pBufferInfo = &bi[i];
     }
-    if (nbind)
+    if (nbind && ctx->push_descriptors) {
         d->vkCmdPushDescriptorSetKHR(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, nbind, w);
+    } else if (nbind) {
+        /* a fresh set of this call's, written once and bound (neither can fail) */
+        VkDescriptorSet set = rec->dsets[rec->dset_next++];
+        for (uint32_t i = 0; i < nbind; i++)
+            w[i].dstSet = set;
+        d->vkUpdateDescriptorSets(ctx->device, nbind, w, 0, NULL);
+        d->vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
+    }
     uint8_t pc[VTC_PUSH_BYTES];
     memset(pc, 0, sizeof(pc));
     if (push_size)
@@ -297,6 +323,7 @@ static vtc_result record_op(void *user, VkCommandBuffer cmd)
 {
     run_state *s = user;
     s->rec->cmd = cmd;
+    s->rec->dset_next = 0;
     return s->def->record(s->ctx, s->plan, s->bound, s->rec);
 }
 
@@ -477,14 +504,46 @@ static vtc_result call_prepare(vtc_context ctx, vtc_call *c)
     pr.cmd = VK_NULL_HANDLE;
     pr.prepare_only = 1;
     pr.dispatches = 0;
-    return c->def->record(ctx, &c->plan, c->bound, &pr);
+    r = c->def->record(ctx, &c->plan, c->bound, &pr);
+    /* the list of binding counts belongs to the call (call_release frees it) */
+    c->rec.dset_nbind = pr.dset_nbind;
+    c->rec.dset_count = pr.dset_count;
+    c->rec.dset_cap = pr.dset_cap;
+    return r;
+}
+
+/* Without push descriptors: one set per dispatch, allocated now, before a
+   command is written. A synchronous call's predecessor has completed (vtc
+   waited for it), so its sets are reused. */
+static vtc_result call_alloc_sets(vtc_context ctx, vtc_call *c, int recording)
+{
+    if (ctx->push_descriptors || !c->rec.dset_count)
+        return VTC_SUCCESS;
+    if (!recording)
+        vtc_dsets_reset_sync(ctx);
+    c->rec.dsets = vtc_alloc(ctx, c->rec.dset_count * sizeof(VkDescriptorSet));
+    if (!c->rec.dsets)
+        return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (descriptor sets)");
+    return vtc_dsets_alloc(ctx, recording, c->rec.dset_nbind, c->rec.dset_count, c->rec.dsets);
+}
+
+/* The call's host-side lists (the sets themselves stay in their pools). */
+static void call_release(vtc_context ctx, vtc_call *c)
+{
+    vtc_free(ctx, c->rec.dset_nbind);
+    vtc_free(ctx, c->rec.dsets);
+    c->rec.dset_nbind = NULL;
+    c->rec.dsets = NULL;
 }
 
 vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
 {
     vtc_call call;
     vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
-    return r ? r : call_prepare(ctx, &call);
+    if (!r)
+        r = call_prepare(ctx, &call);
+    call_release(ctx, &call);
+    return r;
 }
 
 vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec)
@@ -498,29 +557,32 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: the context was created VTC_CONTEXT_COMPILE_ONLY: "
                         "vtc_prepare compiles, calls do not run", c->def->name);
     if ((r = call_prepare(ctx, c)))
-        return r;
+        goto out;
     const vtc_op_def *def = c->def;
     vtc_plan *plan = &c->plan;
     vtc_bound *bound = c->bound;
     vtc_recorder *rec = &c->rec;
 
     if (recording) {
+        if ((r = call_alloc_sets(ctx, c, 1)))
+            goto out;
         rec->cmd = exec->cmd;
         r = def->record(ctx, plan, bound, rec);
         if (!r) {
             ctx->calls++;
             ctx->dispatches += rec->dispatches;
         }
-        return r;
+        goto out;
     }
 
     if (c->io_bytes > ctx->io.size) {
         vtc_buf_destroy(ctx, &ctx->io);
         VkDeviceSize grow = align_up(c->io_bytes, (VkDeviceSize)1 << 20);
-        r = vtc_buf_create(ctx, grow, &ctx->io);
-        if (r)
-            return r;
+        if ((r = vtc_buf_create(ctx, grow, &ctx->io)))
+            goto out;
     }
+    if ((r = call_alloc_sets(ctx, c, 0)))
+        goto out;
     uint8_t *base = ctx->io.mapped;
     for (uint32_t i = 0; i < plan->ntensors; i++) {
         const vtc_tensor *t = plan->tensors[i].t;
@@ -534,9 +596,8 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         rec->scratch.buffer = ctx->io.buffer;
     vtc_buf_flush(ctx, &ctx->io);
     run_state st = {ctx, def, plan, bound, rec};
-    r = vtc_submit_sync(ctx, record_op, &st);
-    if (r)
-        return r;
+    if ((r = vtc_submit_sync(ctx, record_op, &st)))
+        goto out;
     vtc_buf_invalidate(ctx, &ctx->io);
     for (uint32_t i = 0; i < plan->ntensors; i++) {
         const vtc_tensor *t = plan->tensors[i].t;
@@ -545,5 +606,7 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
     }
     ctx->calls++;
     ctx->dispatches += rec->dispatches;
-    return VTC_SUCCESS;
+out:
+    call_release(ctx, c);
+    return r;
 }

@@ -1,6 +1,7 @@
 /*
  * Lazy compute pipelines from the embedded SPIR-V, with a VkPipelineCache.
- * Layouts: set 0 holds `nbind` storage buffers (push descriptors), plus 128
+ * Layouts: set 0 holds `nbind` storage buffers (push descriptors, or sets
+ * from descriptor_sets.c), plus 128
  * bytes of push constants; one layout per binding count, shared by pipelines.
  */
 #include "context.h"
@@ -40,7 +41,8 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *
         b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     }
     VkDescriptorSetLayoutCreateInfo dci = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    dci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
+    /* pushed, or allocated from vtc's pools (descriptor_sets.c) */
+    dci.flags = ctx->push_descriptors ? VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR : 0;
     dci.bindingCount = nbind;
     dci.pBindings = b;
     /* A set layout left by an earlier call whose pipeline layout failed is

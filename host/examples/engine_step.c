@@ -36,7 +36,23 @@ vtc_result engine_vtc_context(engine_vk *e, const vtc_api_v1 *api, vtc_context *
     memset(&desc, 0, sizeof(desc));
     desc.size = sizeof(desc);
     desc.adopted = &ad;
-    return api->context_create(&desc, out);
+    vtc_result r = api->context_create(&desc, out);
+    if (r)
+        return r;
+    /* vtc binds with push descriptors exactly when the engine enabled them */
+    vtc_device_info info;
+    memset(&info, 0, sizeof(info));
+    info.size = sizeof(info);
+    api->context_info(*out, &info);
+    if (!(info.features & VTC_FEATURE_PUSH_DESCRIPTOR) != !!e->no_push_descriptors) {
+        fprintf(stderr, "vtc %s push descriptors on a device that %s them\n",
+                (info.features & VTC_FEATURE_PUSH_DESCRIPTOR) ? "uses" : "does not use",
+                e->no_push_descriptors ? "lacks" : "has");
+        api->context_destroy(*out);
+        *out = NULL;
+        return VTC_ERROR_UNSUPPORTED;
+    }
+    return VTC_SUCCESS;
 }
 
 /* Where each tensor lives in the engine's buffers. */
@@ -252,6 +268,9 @@ int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, 
     why = "submit";
     if (engine_cmd_submit_wait(e, cmd))
         goto done;
+    /* the engine's frame is over: descriptor sets vtc bound (no push descriptors) may be reused */
+    if (VTC_API_HAS(api, context_recycle))
+        api->context_recycle(ctx);
 
     const char *rb_map = g.readback.map;
     double nmse_y = ref_nmse((const float *)(rb_map + l.y), d.want_y, n_out * c->E);

@@ -124,8 +124,8 @@ static int pick_device(engine_vk *e, char *err, size_t errlen)
         return -1;
     }
     for (uint32_t d = 0; d < n; d++) {
-        if (!device_has_ext(e, devs[d], VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME))
-            continue; /* vtc needs it enabled on the engine's device */
+        if (!e->no_push_descriptors && !device_has_ext(e, devs[d], VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME))
+            continue; /* enabled for vtc's sake when the engine can */
         uint32_t nq = 0;
         VkQueueFamilyProperties qp[16];
         e->fn.vkGetPhysicalDeviceQueueFamilyProperties(devs[d], &nq, NULL);
@@ -152,7 +152,8 @@ static int create_device(engine_vk *e, char *err, size_t errlen)
     /* An engine enables what it wants for itself; it tells vtc which of vtc's features are among them. */
     VkPhysicalDevice16BitStorageFeatures en16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
     en16.storageBuffer16BitAccess = s16.storageBuffer16BitAccess;
-    e->vtc_features = s16.storageBuffer16BitAccess ? VTC_FEATURE_F16_STORAGE : 0;
+    e->vtc_features = (s16.storageBuffer16BitAccess ? VTC_FEATURE_F16_STORAGE : 0) |
+                      (e->no_push_descriptors ? 0 : VTC_FEATURE_PUSH_DESCRIPTOR);
     float prio = 1.0f;
     VkDeviceQueueCreateInfo qci = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     qci.queueFamilyIndex = e->queue_family;
@@ -163,7 +164,8 @@ static int create_device(engine_vk *e, char *err, size_t errlen)
     dci.pNext = &en16;
     dci.queueCreateInfoCount = 1;
     dci.pQueueCreateInfos = &qci;
-    dci.enabledExtensionCount = 1;
+    /* like ggml-vulkan, an engine may enable no push descriptors: vtc then binds descriptor sets */
+    dci.enabledExtensionCount = e->no_push_descriptors ? 0 : 1;
     dci.ppEnabledExtensionNames = &ext;
     VkResult vr = e->fn.vkCreateDevice(e->phys, &dci, NULL, &e->device);
     if (vr != VK_SUCCESS)
@@ -188,6 +190,8 @@ int engine_vk_create(engine_vk *e, int want_validation, char *err, size_t errlen
 {
     memset(e, 0, sizeof(*e));
     atomic_init(&e->validation_messages, 0u);
+    const char *np = getenv("ENGINE_NO_PUSH_DESCRIPTOR");
+    e->no_push_descriptors = np && *np && strcmp(np, "0");
     /* RTLD_LOCAL: the engine's loader stays private, as it would inside a bigger program */
     e->libvulkan = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
     void *sym = e->libvulkan ? dlsym(e->libvulkan, "vkGetInstanceProcAddr") : NULL;

@@ -56,6 +56,7 @@ typedef struct engine_vk {
     uint32_t queue_family;
     uint32_t api_version;             /**< what the instance was created with */
     uint32_t vtc_features;            /**< VTC_FEATURE_* enabled at vkCreateDevice, for vtc_adopted_device */
+    int no_push_descriptors;          /**< ENGINE_NO_PUSH_DESCRIPTOR=1: VK_KHR_push_descriptor not enabled */
     int validation;                   /**< 1: VK_LAYER_KHRONOS_validation is on this instance */
     atomic_uint validation_messages;  /**< warnings and errors the layer reported */
     VkPhysicalDeviceMemoryProperties mem;

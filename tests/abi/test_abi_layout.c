@@ -62,8 +62,9 @@ _Static_assert(offsetof(vtc_api_v1, enumerate_devices) == VTC_API_V1_0_SIZE, "1.
 _Static_assert(offsetof(vtc_api_v1, composite_query_scratch) == VTC_API_V1_0_SIZE + 6 * 8, "composite_query_scratch");
 _Static_assert(offsetof(vtc_api_v1, context_pipeline_cache) == VTC_API_V1_0_SIZE + 7 * 8, "context_pipeline_cache");
 _Static_assert(offsetof(vtc_api_v1, prepare) == VTC_API_V1_0_SIZE + 8 * 8, "vtc_api_v1.prepare appended");
-_Static_assert(offsetof(vtc_api_v1, context_pipelines) == VTC_API_V1_0_SIZE + 9 * 8, "vtc_api_v1 1.1 last member");
-_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 10 * 8, "vtc_api_v1 1.1 size");
+_Static_assert(offsetof(vtc_api_v1, context_pipelines) == VTC_API_V1_0_SIZE + 9 * 8, "context_pipelines");
+_Static_assert(offsetof(vtc_api_v1, context_recycle) == VTC_API_V1_0_SIZE + 10 * 8, "vtc_api_v1 1.1 last member");
+_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 11 * 8, "vtc_api_v1 1.1 size");
 _Static_assert(sizeof(vtc_pipeline_stat) == 96, "vtc_pipeline_stat size");
 _Static_assert(offsetof(vtc_pipeline_info, stats) == 184, "vtc_pipeline_info.stats");
 _Static_assert(VTC_VULKAN_HANDLES_SIZE_V1 == 48, "vulkan_handles v1 size");
@@ -85,7 +86,8 @@ _Static_assert(VTC_SUCCESS == 0 && VTC_ERROR_INVALID_ARGUMENT == -1 && VTC_ERROR
 _Static_assert(VTC_INCOMPLETE > 0, "VTC_INCOMPLETE is a success, not an error");
 _Static_assert(VTC_INCOMPLETE == 1, "result codes are never renumbered");
 _Static_assert(VTC_CONTEXT_ALL == (VTC_CONTEXT_VALIDATION | VTC_CONTEXT_DISABLE_F16 | VTC_CONTEXT_DISABLE_SUBGROUP |
-                                   VTC_CONTEXT_GPU_VARIANTS | VTC_CONTEXT_COMPILE_ONLY),
+                                   VTC_CONTEXT_GPU_VARIANTS | VTC_CONTEXT_COMPILE_ONLY |
+                                   VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR),
                "VTC_CONTEXT_ALL names every context flag");
 _Static_assert(VTC_FEATURE_ALL == (VTC_FEATURE_F16_STORAGE | VTC_FEATURE_F16_ARITHMETIC | VTC_FEATURE_SUBGROUP_ARITH |
                                    VTC_FEATURE_PUSH_DESCRIPTOR | VTC_FEATURE_TIMESTAMPS),

@@ -2,6 +2,7 @@
 #include "conf.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void result_strings_name_every_code(conf_env *env, conf_result *r)
@@ -31,8 +32,10 @@ static void device_info_is_filled(conf_env *env, conf_result *r)
         conf_fail(r, "fp16 storage in use although disabled");
     if ((env->ctx_flags & VTC_CONTEXT_DISABLE_SUBGROUP) && (di.features & VTC_FEATURE_SUBGROUP_ARITH))
         conf_fail(r, "subgroup ops in use although disabled");
-    if (!(di.features & VTC_FEATURE_PUSH_DESCRIPTOR))
-        conf_fail(r, "push descriptors not reported");
+    int no_push = (env->ctx_flags & VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR) || getenv("VTC_DISABLE_PUSH_DESCRIPTOR");
+    if ((di.supported & VTC_FEATURE_PUSH_DESCRIPTOR) && !(di.features & VTC_FEATURE_PUSH_DESCRIPTOR) != no_push)
+        conf_fail(r, "push descriptors %s although %s", no_push ? "in use" : "not in use",
+                  no_push ? "disabled" : "supported");
 }
 
 /* A host finds the engine's GPU in the device list by UUID: the context's

@@ -23,7 +23,8 @@ static const variant variants[] = {
     {"f32/sh", VTC_DTYPE_F32, VTC_CONTEXT_DISABLE_SUBGROUP},
     {"f16/sh", VTC_DTYPE_F16, VTC_CONTEXT_DISABLE_SUBGROUP},
     {"f16/nof16", VTC_DTYPE_F16, VTC_CONTEXT_DISABLE_F16},
-    {"f32/gpu", VTC_DTYPE_F32, VTC_CONTEXT_GPU_VARIANTS},
+    /* also binds ordinary descriptor sets, the path of an adopted device without push descriptors */
+    {"f32/gpu-sets", VTC_DTYPE_F32, VTC_CONTEXT_GPU_VARIANTS | VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR},
     {"f16/gpu-sh", VTC_DTYPE_F16, VTC_CONTEXT_GPU_VARIANTS | VTC_CONTEXT_DISABLE_SUBGROUP},
 };
 
