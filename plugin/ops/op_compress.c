@@ -502,8 +502,10 @@ static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype,
 #define GPU_TILE_WG 256u  /* ... times 16 token / input slices */
 #define GPU_SC_WG 64u     /* compress_scores_gpu: lanes splitting one token's E/4 quads (its LMAX) */
 
-/* Rows per workgroup: up to 8 keeps the accumulators at 8 vec4 per lane. */
-static uint32_t gpu_rows(uint32_t R) { return R <= 1 ? 1u : R <= 4 ? 4u : 8u; }
+/* Rows per workgroup: up to 8 keeps the accumulators at 8 vec4 per lane
+   (64-84 VGPRs on RDNA2/3); 4 when each column of a quad finds its own row
+   (head widths not a multiple of 4): 8 rows x 4 row offsets take 120-128. */
+static uint32_t gpu_rows(uint32_t R, uint32_t shared) { return R <= 1 ? 1u : R <= 4 || !shared ? 4u : 8u; }
 
 static vtc_result gpu_tiles(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
                             const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t groups)
@@ -523,7 +525,8 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
     uint32_t es = (dtype ? dtype : rec->float_dtype) == VTC_DTYPE_F16 ? 2u : 4u;
     if (!rec->ctx->cpu_variants) {
         /* {one input row per output quad, out's offset vec4-aligned, rows per workgroup} */
-        uint32_t spec[3] = {pc->in_gs == 0 || pc->ogroup % 4 == 0, out->offset % (4 * es) == 0, gpu_rows(pc->R)};
+        uint32_t sh = pc->in_gs == 0 || pc->ogroup % 4 == 0;
+        uint32_t spec[3] = {sh, out->offset % (4 * es) == 0, gpu_rows(pc->R, sh)};
         return gpu_tiles(rec, "compress_linear_gpu", dtype, b, 4, pc, sizeof(*pc), spec, 3,
                          (uint64_t)pc->B * cdiv(pc->R, spec[2]) * cdiv(pc->O / 4, GPU_QW));
     }
@@ -577,7 +580,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     /* GPU: a scores workgroup holds its token's x in cache, so every row
        block computes the statistics again (one dispatch fewer; block 0 stores them) */
     if (gpu) {
-        sc_rb = gpu_rows(QH);
+        sc_rb = gpu_rows(QH, 1);
         stats_in_scores = fast;
     }
     if (!stats_in_scores) {
@@ -656,7 +659,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
     if (gpu) {
         /* {a quad's columns share their A row, x vec4-aligned, rows per workgroup} */
-        uint32_t spec[3] = {axp.fgroup % 4 == 0, x4, gpu_rows(axp.R)};
+        uint32_t spec[3] = {axp.fgroup % 4 == 0, x4, gpu_rows(axp.R, axp.fgroup % 4 == 0)};
         r = gpu_tiles(rec, "compress_ax_gpu", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), spec, 3,
                       (uint64_t)B * cdiv(axp.R, spec[2]) * cdiv(E / 4, GPU_QW));
     } else {
