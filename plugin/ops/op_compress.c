@@ -548,7 +548,7 @@ static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, 
         return blocked(rec, "compress_scores", dtype, b, 5, scp, pcs, spec, 2, n);
     uint32_t gx, gy;
     vtc_grid_2d(rec->ctx, n, &gx, &gy);
-    return vtc_dispatch(rec, "compress_scores_gpu", dtype, b, 5, scp, pcs, GPU_SC_WG, spec, 2, gx, gy, 1);
+    return vtc_dispatch(rec, "compress_scores_gpu", dtype, b, 5, scp, pcs, GPU_SC_WG, spec, 3, gx, gy, 1);
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
@@ -603,11 +603,14 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1,
                                                                            CMP_LN_EPS};
     ax_pc axp;
-    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x one token */
-    uint64_t n_sc = (uint64_t)B * cdiv(QH, sc_rb) * (gpu ? N : cdiv(N, SC_TJ));
+    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x
+       gpu_tj tokens, one token while a single row block (C=1) needs the
+       workgroups, 4 when many row blocks each re-read the token's x */
+    uint32_t gpu_tj = QH <= sc_rb ? 1u : 4u;
+    uint64_t n_sc = (uint64_t)B * cdiv(QH, sc_rb) * cdiv(N, gpu ? gpu_tj : SC_TJ);
     /* x read as vec4 when its binding offset allows (scratch slices always do) */
     uint32_t x4 = !fast || t[T_X].offset % (4u * (rec->float_dtype == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
-    uint32_t sc_spec[2] = {x4, sc_rb}; /* {x vec4-aligned, rows per invocation} */
+    uint32_t sc_spec[3] = {x4, sc_rb, gpu_tj}; /* {x vec4-aligned, rows per invocation, GPU: tokens} */
     if (fast) {
         vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
         if ((r = scores(rec, 0, b_sc, &scp, sc_spec, n_sc)))
