@@ -9,7 +9,9 @@
 // C=1, N=576 runs E/(4 QW) workgroups of QW*KS lanes (4096 invocations at
 // E=1024) instead of a few dozen. The KS partial sums of each output are then
 // added in slice order through shared memory (fixed order: the same bits run
-// after run, no atomics). Each lane holds RB vec4 accumulators (no spills).
+// after run, no atomics). Only barriers and shared memory: the slices of one
+// output sit 16 lanes apart, and a subgroup shuffle across them would assume
+// how lanes map to subgroups, so the sh and sg builds are the same program. Each lane holds RB vec4 accumulators (no spills).
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 layout(constant_id = 4) const uint RB = 8u;  // rows per workgroup (1, 4 or 8 from the row count)

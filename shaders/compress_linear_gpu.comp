@@ -9,7 +9,10 @@
 // weight quads of a row of WT (coalesced; the input values are the same
 // for those lanes). C=1 (one row) runs O/(4 QW) workgroups of QW*KS lanes,
 // 4096 invocations at E=1024. The KS partial sums of each output are added
-// in slice order through shared memory (fixed order, no atomics).
+// in slice order through shared memory (fixed order, no atomics). Only
+// barriers and shared memory: the slices of one output sit 16 lanes apart, and
+// a subgroup shuffle across them would assume how lanes map to subgroups, so
+// the sh and sg builds are the same program.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 layout(constant_id = 4) const uint RB = 8u;  // rows per workgroup (1, 4 or 8 from the row count)
