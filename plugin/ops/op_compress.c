@@ -538,8 +538,9 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
     return blocked(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), spec, 3, n);
 }
 
-/* The logits pass: CPU register blocks of `n` invocations, or `n` GPU
-   workgroups of one token each (same bindings, push constants and spec). */
+/* The logits pass: `n` CPU register blocks (invocations), or `n` GPU
+   workgroups of spec[1] rows x spec[2] tokens (same bindings and push
+   constants; the CPU kernel takes the first two spec constants). */
 static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, const void *scp, const uint32_t *spec,
                          uint64_t n)
 {
