@@ -488,12 +488,6 @@ typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
 #define AX_TQ 4u
 #define LN_RB 16u  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
 #define LN_TQ 4u
-/* GPU device types: at most this many rows per invocation. The lavapipe-tuned
-   16-row blocks need more than the 256 VGPRs a GCN/RDNA lane has and spill
-   (RADV/ACO, `vtc pipelines`); 4 rows stay within 128 on every family the
-   portability suite compiles for, and a GPU has the lanes to spare. */
-#define GPU_RB 4u
-#define GPU_LN_RB 2u /* compress_linear keeps 4 output quads per row: 4 rows spill on gfx1100 */
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -511,6 +505,28 @@ static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype,
     return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, wg, spec, nspec, gx, gy, 1);
 }
 
+/* GPU variants (!cpu_variants): a workgroup per output tile or per token
+   with the reduction inside it, so one query (C=1, N=576) still fills a GPU
+   (576 scores workgroups, 16 workgroups of 256 lanes for A X and each
+   projection at E=1024) instead of the few dozen register-blocked
+   invocations above. */
+#define GPU_QW 16u        /* compress_ax_gpu / compress_linear_gpu: column quads per workgroup */
+#define GPU_TILE_WG 256u  /* ... times 16 token / input slices */
+#define GPU_SC_WG 64u     /* compress_scores_gpu: lanes splitting one token's E/4 quads (its LMAX) */
+
+/* Rows per workgroup: up to 8 keeps the accumulators at 8 vec4 per lane
+   (64-84 VGPRs on RDNA2/3); 4 when each column of a quad finds its own row
+   (head widths not a multiple of 4): 8 rows x 4 row offsets take 120-128. */
+static uint32_t gpu_rows(uint32_t R, uint32_t shared) { return R <= 1 ? 1u : R <= 4 || !shared ? 4u : 8u; }
+
+static vtc_result gpu_tiles(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
+                            const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t groups)
+{
+    uint32_t gx, gy;
+    vtc_grid_2d(rec->ctx, groups, &gx, &gy);
+    return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, GPU_TILE_WG, spec, nspec, gx, gy, 1);
+}
+
 /* Every input stride and width is a multiple of 4 (E is): the kernel reads
    rows as vec4. A block of LN_TQ output quads shares its input row unless the
    column groups (heads) are narrower than the block. */
@@ -519,12 +535,33 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
 {
     vtc_bound b[4] = {*in, *wt, *bias, *out};
     uint32_t es = (dtype ? dtype : rec->float_dtype) == VTC_DTYPE_F16 ? 2u : 4u;
+    if (!rec->ctx->cpu_variants) {
+        /* {one input row per output quad, out's offset vec4-aligned, rows per workgroup} */
+        uint32_t sh = pc->in_gs == 0 || pc->ogroup % 4 == 0;
+        uint32_t spec[3] = {sh, out->offset % (4 * es) == 0, gpu_rows(pc->R, sh)};
+        return gpu_tiles(rec, "compress_linear_gpu", dtype, b, 4, pc, sizeof(*pc), spec, 3,
+                         (uint64_t)pc->B * cdiv(pc->R, spec[2]) * cdiv(pc->O / 4, GPU_QW));
+    }
     /* {one input row per column block, out's offset vec4-aligned, rows per invocation} */
-    uint32_t rb = pc->R <= 1 ? 1u : !rec->ctx->cpu_variants ? GPU_LN_RB : pc->R <= 4 ? 4u : LN_RB;
+    uint32_t rb = pc->R <= 1 ? 1u : pc->R <= 4 ? 4u : LN_RB;
     uint32_t spec[3] = {pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
                         out->offset % (4 * es) == 0, rb};
     uint64_t n = (uint64_t)pc->B * cdiv(pc->R, rb) * cdiv(pc->O / 4, LN_TQ);
     return blocked(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), spec, 3, n);
+}
+
+/* The logits pass: `n` CPU register blocks (invocations), or `n` GPU
+   workgroups of spec[1] rows x spec[2] tokens (same bindings and push
+   constants; the CPU kernel takes the first two spec constants). */
+static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, const void *scp, const uint32_t *spec,
+                         uint64_t n)
+{
+    uint32_t pcs = 7 * sizeof(uint32_t);
+    if (rec->ctx->cpu_variants)
+        return blocked(rec, "compress_scores", dtype, b, 5, scp, pcs, spec, 2, n);
+    uint32_t gx, gy;
+    vtc_grid_2d(rec->ctx, n, &gx, &gy);
+    return vtc_dispatch(rec, "compress_scores_gpu", dtype, b, 5, scp, pcs, GPU_SC_WG, spec, 3, gx, gy, 1);
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
@@ -543,18 +580,31 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound logit = vtc_scratch_slice(rec, o, sz_l);
     o += vtc_scratch_round(sz_l);
     const uint32_t F32 = VTC_DTYPE_F32;
+    int gpu = !ctx->cpu_variants;
     uint32_t gx, gy;
     vtc_result r;
 
     /* LN statistics: inside the fast path's scores pass when each token is read
        by one row block (a second pass over x per row block costs more than
        this dispatch: c8-n576 55 -> 60 ms), else this kernel */
-    uint32_t sc_rb = !ctx->cpu_variants ? GPU_RB : QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
+    uint32_t sc_rb = QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
+    /* GPU: a scores workgroup holds its token's x in cache, so every row
+       block computes the statistics again (one dispatch fewer; block 0 stores them) */
+    if (gpu) {
+        sc_rb = gpu_rows(QH, 1);
+        stats_in_scores = fast;
+    }
     if (!stats_in_scores) {
         struct { uint32_t rows, E; float eps; } sp = {B * N, E, CMP_LN_EPS};
         vtc_bound b_st[2] = {t[T_X], stats};
-        vtc_grid_for(ctx, (uint64_t)B * N, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "compress_ln_stats", 0, b_st, 2, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1)))
+        if (gpu) {
+            vtc_grid_2d(ctx, (uint64_t)B * N, &gx, &gy);
+            r = vtc_dispatch(rec, "compress_ln_stats_gpu", 0, b_st, 2, &sp, sizeof(sp), GPU_SC_WG, NULL, 0, gx, gy, 1);
+        } else {
+            vtc_grid_for(ctx, (uint64_t)B * N, &gx, &gy);
+            r = vtc_dispatch(rec, "compress_ln_stats", 0, b_st, 2, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1);
+        }
+        if (r)
             return r;
     }
 
@@ -564,13 +614,17 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1,
                                                                            CMP_LN_EPS};
     ax_pc axp;
-    uint64_t n_sc = (uint64_t)B * cdiv(QH, sc_rb) * cdiv(N, SC_TJ);
+    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x
+       gpu_tj tokens, one token while a single row block (C=1) needs the
+       workgroups, 4 when many row blocks each re-read the token's x */
+    uint32_t gpu_tj = QH <= sc_rb ? 1u : 4u;
+    uint64_t n_sc = (uint64_t)B * cdiv(QH, sc_rb) * cdiv(N, gpu ? gpu_tj : SC_TJ);
     /* x read as vec4 when its binding offset allows (scratch slices always do) */
     uint32_t x4 = !fast || t[T_X].offset % (4u * (rec->float_dtype == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
-    uint32_t sc_spec[2] = {x4, sc_rb}; /* {x vec4-aligned, rows per invocation} */
+    uint32_t sc_spec[3] = {x4, sc_rb, gpu_tj}; /* {x vec4-aligned, rows per invocation, GPU: tokens} */
     if (fast) {
         vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
-        if ((r = blocked(rec, "compress_scores", 0, b_sc, 5, &scp, sizeof(scp), sc_spec, 2, n_sc)))
+        if ((r = scores(rec, 0, b_sc, &scp, sc_spec, n_sc)))
             return r;
         ax_in = t[T_X];
         ax_out = vtc_scratch_slice(rec, o, (uint64_t)B * QH * E * 4); /* Y = A X per (query, head) */
@@ -592,15 +646,21 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         scp.use_stats = 0;
         scp.use_pb = 0;
         vtc_bound b_sc[5] = {K, wslice(w, W_WQS), stats, pb, logit};
-        if ((r = blocked(rec, "compress_scores", F32, b_sc, 5, &scp, sizeof(scp), sc_spec, 2, n_sc)))
+        if ((r = scores(rec, F32, b_sc, &scp, sc_spec, n_sc)))
             return r;
         ax_in = V;
         ax_out = ctxb; /* the head owning column f picks its attention row: concat_h(A_h v_h) directly */
         axp = (ax_pc){B, N, E, Q, QH, H, 1, dh, 0};
     }
     struct { uint32_t rows, N; } smp = {B * QH, N};
-    vtc_grid_for(ctx, (uint64_t)B * QH, &gx, &gy);
-    if ((r = vtc_dispatch(rec, "compress_softmax", F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1)))
+    if (gpu) {
+        vtc_grid_2d(ctx, (uint64_t)B * QH, &gx, &gy); /* a workgroup per row */
+        r = vtc_dispatch(rec, "compress_softmax_gpu", F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
+    } else {
+        vtc_grid_for(ctx, (uint64_t)B * QH, &gx, &gy);
+        r = vtc_dispatch(rec, "compress_softmax", F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
+    }
+    if (r)
         return r;
     if (t[T_ATTN].present) {
         struct { uint32_t B, Q, H, N; } mp = {B, Q, H, N};
@@ -611,11 +671,19 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
             return r;
     }
     vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
-    /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
-    uint32_t ax_rb = axp.R <= 1 ? 1u : !ctx->cpu_variants ? GPU_RB : axp.R <= 8 ? 8u : AX_RB;
-    uint32_t ax_spec[4] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4, ax_rb};
-    if ((r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
-                     (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ))))
+    if (gpu) {
+        /* {a quad's columns share their A row, x vec4-aligned, rows per workgroup} */
+        uint32_t spec[3] = {axp.fgroup % 4 == 0, x4, gpu_rows(axp.R, axp.fgroup % 4 == 0)};
+        r = gpu_tiles(rec, "compress_ax_gpu", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), spec, 3,
+                      (uint64_t)B * cdiv(axp.R, spec[2]) * cdiv(E / 4, GPU_QW));
+    } else {
+        /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
+        uint32_t ax_rb = axp.R <= 1 ? 1u : axp.R <= 8 ? 8u : AX_RB;
+        uint32_t ax_spec[4] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4, ax_rb};
+        r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
+                    (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ));
+    }
+    if (r)
         return r;
     if (fast) {
         /* values: head h of query i reads its own A X row */

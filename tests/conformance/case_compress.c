@@ -147,6 +147,15 @@ CASE(reference_large_inputs_and_logits_no_overflow, 1, 2, 12, 2, 64, 4, 300.0f, 
    amplify rounding by up to E here (measured NMSE 3e-10); the two-pass
    statistics stay at 3e-13, so this case holds fp32 to 1e-11 */
 CASE(fast_outlier_channel_e1024, 0, 1, 5, 1, 1024, 8, 1.0f, 0.0f, 1.0f, 0, 1000.0f, 1e-11)
+/* Tails of the GPU variants' tiles (16 column quads x 16 token or input
+   slices, 1/4/8 rows): E = 544 is 8.5 column tiles; with 3 heads, C = 3
+   gives 27 logit rows and 9 value rows (8-row blocks with a tail), E = 96 is
+   1.5 column tiles, N = 529 is no multiple of 16 token slices. The C = 1,
+   N = 576 case is the one-query shape the GPU split-K layout exists for. */
+CASE(fast_c1_n576_e544_column_tile_tail, 0, 1, 24, 1, 544, 8, 1.0f, 0.0f, 1.0f, 1)
+CASE(fast_c3_h3_row_and_column_tails, 0, 2, 23, 3, 96, 3, 1.0f, 0.5f, 1.0f, 1)
+CASE(reference_c3_h3_row_and_column_tails, 1, 2, 23, 3, 96, 3, 1.0f, 0.5f, 1.0f, 1)
+CASE(reference_c1_n576_e544_column_tile_tail, 1, 1, 24, 1, 544, 8, 1.0f, 0.0f, 1.0f, 0)
 
 /* Both GPU paths on the same input agree with each other (not only each with the reference). */
 static void fast_and_reference_paths_agree(conf_env *env, conf_result *r)
@@ -183,6 +192,47 @@ static void fast_and_reference_paths_agree(conf_env *env, conf_result *r)
     free_weights(&w);
     free(x); free(fast);
     conf_buf_free(&bx); conf_buf_free(&b1); conf_buf_free(&b2);
+}
+
+/* Same input twice -> same bits on both paths (fixed reduction orders in
+   every variant, no atomics), attention map included. */
+static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
+{
+    enum { B = 1, G = 24, N = G * G, C = 1, Q = C * C, E = 544, H = 8 };
+    conf_shape(r, "B=%d N=%d C=%d E=%d h=%d", B, N, C, E, H);
+    uint64_t st = env->seed;
+    cmp_w w;
+    make_weights(&st, C, E, H, 1.0f, &w);
+    size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, na = (size_t)B * Q * N, ds = conf_dsize(env->dtype);
+    float *x = malloc(4 * nx);
+    conf_fill_normal(&st, x, nx, 1.0f);
+    void *xd = malloc(ds * nx), *o[2] = {malloc(ds * no), malloc(ds * no)}, *am[2] = {malloc(ds * na), malloc(ds * na)};
+    conf_store(env->dtype, xd, x, nx);
+    vtc_weights wh = NULL;
+    if (conf_check_result(r, "create", env->api->compress_weights_create(env->ctx, &w.desc, &wh), VTC_SUCCESS)) {
+        for (uint32_t path = 0; path < 2; path++) {
+            int ok = 1;
+            for (int k = 0; k < 2 && ok; k++) {
+                memset(o[k], k ? 0x55 : 0xaa, ds * no);
+                memset(am[k], k ? 0x55 : 0xaa, ds * na);
+                vtc_compress_args a;
+                memset(&a, 0, sizeof(a));
+                a.size = sizeof(a);
+                a.path = path;
+                a.weights = wh;
+                a.x = conf_tensor3(env->dtype, xd, B, N, E);
+                a.out = conf_tensor3(env->dtype, o[k], B, Q, E);
+                a.attn_mean = conf_tensor3(env->dtype, am[k], B, Q, N);
+                ok = conf_check_result(r, path ? "reference" : "fast", env->api->compress(env->ctx, &a, NULL),
+                                       VTC_SUCCESS);
+            }
+            if (ok && (memcmp(o[0], o[1], ds * no) || memcmp(am[0], am[1], ds * na)))
+                conf_fail(r, "two identical %s calls gave different bits", path ? "reference" : "fast");
+        }
+        env->api->compress_weights_destroy(env->ctx, wh);
+    }
+    free_weights(&w);
+    free(x); free(xd); free(o[0]); free(o[1]); free(am[0]); free(am[1]);
 }
 
 /* The papers' code: golden folders computed by the official LLaVA-Mini resampler. */
@@ -456,6 +506,11 @@ const conf_case conf_cases_compress[] = {
     {"compress", "fast_large_inputs_and_logits_no_overflow", CONF_QUICK, fast_large_inputs_and_logits_no_overflow},
     {"compress", "fast_outlier_channel_e1024", 0, fast_outlier_channel_e1024},
     {"compress", "reference_large_inputs_and_logits_no_overflow", 0, reference_large_inputs_and_logits_no_overflow},
+    {"compress", "fast_c1_n576_e544_column_tile_tail", CONF_QUICK, fast_c1_n576_e544_column_tile_tail},
+    {"compress", "fast_c3_h3_row_and_column_tails", 0, fast_c3_h3_row_and_column_tails},
+    {"compress", "reference_c3_h3_row_and_column_tails", 0, reference_c3_h3_row_and_column_tails},
+    {"compress", "reference_c1_n576_e544_column_tile_tail", 0, reference_c1_n576_e544_column_tile_tail},
+    {"compress", "repeated_calls_are_bit_identical", 0, repeated_calls_are_bit_identical},
     {"compress", "fast_and_reference_paths_agree", CONF_QUICK, fast_and_reference_paths_agree},
     {"compress", "golden_official_c2_e256_n576", CONF_QUICK, golden_official_c2_e256_n576},
     {"compress", "golden_official_c1_e128_n2304_high_res", 0, golden_official_c1_e128_n2304_high_res},
