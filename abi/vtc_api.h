@@ -37,6 +37,7 @@ typedef struct vtc_api_v1 {
     vtc_result (*pos_embed_2d)(uint32_t C, uint32_t E, float *out);
     vtc_result (*pos_embed_resize)(uint32_t C, uint32_t g, uint32_t E, const float *table, float *out);
     vtc_result (*composite_attention)(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec);
+    vtc_result (*prune)(vtc_context ctx, const vtc_prune_args *args, const vtc_exec *exec);
 } vtc_api_v1;
 
 #define VTC_NEGOTIATE_SYMBOL "vtc_negotiate"

@@ -79,6 +79,11 @@ VTC_API vtc_result vtc_composite_attention(vtc_context ctx, const vtc_composite_
     return vtc_run_op(ctx, VTC_OP_COMPOSITE, args, exec);
 }
 
+VTC_API vtc_result vtc_prune(vtc_context ctx, const vtc_prune_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_PRUNE, args, exec);
+}
+
 static const vtc_api_v1 api_v1 = {
     sizeof(vtc_api_v1),
     1,
@@ -103,6 +108,7 @@ static const vtc_api_v1 api_v1 = {
     vtc_pos_embed_2d,
     vtc_pos_embed_resize,
     vtc_composite_attention,
+    vtc_prune,
 };
 
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)
