@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define NEAR_TIE_TOL 1e-5
-#define MAX_NEAR_TIES 2
+#define MAX_NEAR_TIES 1   /* 0 seen on lavapipe; one allowed for other fp32 orders */
 
 typedef struct pr_case {
     uint32_t mode;
