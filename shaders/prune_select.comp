@@ -6,7 +6,7 @@
 // needed besides the shared-memory argmax, which combines (key, index)
 // pairs in a fixed tree (ties to the lower index): same input, same bits,
 // whatever the workgroup or subgroup size.
-//   mode 0 DivPrune: dist starts as nn(i) (prune_nn); step 0 takes its argmax,
+//   mode 0 DivPrune: step 0 takes the argmax of nn(i) (prune_nn's partials),
 //     step t >= 1 folds in d(j, last pick) and takes the argmax of the minima.
 //   mode 1 DART: pivots (ascending, from select_topk on the L1 norms) are kept;
 //     pivot i in turn keeps its quota of largest d(pivot, j) (least similar)
@@ -25,9 +25,10 @@ layout(std430, binding = 4) readonly buffer PIV { int piv[]; };
 layout(std430, binding = 5) writeonly buffer KI { int keep_idx[]; };
 layout(std430, binding = 6) writeonly buffer SI { int src_idx[]; };
 layout(std430, binding = 7) writeonly buffer RI { int rest_idx[]; };
+layout(std430, binding = 8) readonly buffer PART { float part[]; }; // prune_nn's partial minima [B][N][NC]
 layout(push_constant) uniform P {
     uint B; uint N; uint Dm; uint K; uint mode; uint npiv;
-    uint write_keep; uint write_src; uint src_rows; uint write_rest;
+    uint write_keep; uint write_src; uint src_rows; uint write_rest; uint NC;
 } p;
 
 shared uint red_k[WG_MAX];
@@ -75,7 +76,9 @@ void main() {
     if (p.mode == 0u && p.K > 0u) {
         uint bk = 0u, bi = 0xffffffffu;
         for (uint j = lid; j < p.N; j += WG) {
-            uint k = far_key(dist[base + j]);
+            float nn;
+            PRUNE_NN_MIN(part, base + j, p.NC, nn);
+            uint k = far_key(nn);
             if (k > bk) { bk = k; bi = j; }   // j ascending within a lane: first max kept
         }
         uint pick = wg_argmax(bk, bi);

@@ -1,7 +1,14 @@
 /* prune (abi/vtc_prune.h, docs/prune.md): DivPrune or DART selection on
    embedding rows, then the kept rows gathered and, optionally, VisionZip's
    contextual merge of the rest. Dispatches: norms; nn (DivPrune) or
-   select_topk on the L1 norms (DART); prune_select; gather; merge (3). */
+   select_topk on the L1 norms (DART); the selection; gather; merge (3).
+   The selection is K sequential steps. GPUs: one fused prune_select, a
+   workgroup per image looping over the steps. CPU devices: llvmpipe stops
+   an invocation after 65535 loop back-edges in all, which K steps of
+   N/WG rows of Dm columns exceed at LLaVA sizes, so each step is its own
+   pair of dispatches (prune_dist over every token, prune_pick per image)
+   and the nn pass is cut into chunks of rows j. Both give the same bits:
+   every distance is summed in the same order and minima are exact. */
 #include "ops.h"
 
 #include <string.h>
@@ -10,15 +17,16 @@
 #define PRUNE_MAX_DM 32768
 
 enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };
-enum { D_B, D_N, D_D, D_DM, D_K, D_C, D_P, D_ROWS };
+enum { D_B, D_N, D_D, D_DM, D_K, D_C, D_P, D_ROWS, D_NC, D_JC };
 
 /* scratch: inv_l2, l1, dist f32 [B][N]; kept u32 [B][N]; pivots i32 [B][P];
-   keep i32 [B][K] (when the host gave no keep_idx); rest i32 [B][N-K]; merge's own */
+   keep i32 [B][K] (when the host gave no keep_idx); rest i32 [B][N-K];
+   nn partials f32 [B][N][NC] and pick u32 [B] (CPU path); merge's own */
 typedef struct prune_layout {
-    uint64_t inv, l1, dist, kept, piv, keep, rest, merge, total;
+    uint64_t inv, l1, dist, kept, piv, keep, rest, part, pick, merge, total;
 } prune_layout;
 
-static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P)
+static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P, int64_t NC)
 {
     uint64_t bn = vtc_scratch_round((uint64_t)(m->B * m->N) * 4);
     prune_layout l;
@@ -27,7 +35,9 @@ static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P)
     l.dist = 2 * bn;
     l.kept = 3 * bn;
     l.piv = 4 * bn;
-    l.keep = l.piv + vtc_scratch_round((uint64_t)(m->B * (P ? P : 1)) * 4);
+    l.part = l.piv + vtc_scratch_round((uint64_t)(m->B * (P ? P : 1)) * 4);
+    l.pick = l.part + vtc_scratch_round((uint64_t)(m->B * m->N * NC) * 4);
+    l.keep = l.pick + vtc_scratch_round((uint64_t)m->B * 4);
     l.rest = l.keep + vtc_scratch_round((uint64_t)(m->B * (K ? K : 1)) * 4);
     l.merge = l.rest + vtc_scratch_round((uint64_t)(m->B * (m->R ? m->R : 1)) * 4);
     l.total = l.merge + (m->c ? vtc_merge_scratch(m) : 0);
@@ -103,8 +113,69 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->dims[D_ROWS] = rows;
     pl->params[0] = a->mode;
     pl->params[1] = (uint32_t)has_metric;
+    /* nn chunks: rows j per invocation so one stays well inside llvmpipe's back-edge budget
+       (the TI = 4 row loops counted as if left rolled); on GPUs the chunks are more parallelism */
+    int64_t JC = N, NC = 1;
+    if (a->mode == VTC_PRUNE_DIVPRUNE) {
+        int64_t per_row = (Dm / 4 + Dm % 4) * 5 + 14;
+        JC = 40000 / per_row > 1 ? 40000 / per_row : 1;
+        NC = (N + JC - 1) / JC;
+    }
+    pl->dims[D_NC] = NC;
+    pl->dims[D_JC] = JC;
     vtc_merge_shape m = {B, N, D, Dm, N - K, c, c ? ((N - K) / c > 1 ? (N - K) / c : 1) : 1};
-    pl->scratch_bytes = run ? layout_of(&m, K, P).total : 0;
+    pl->scratch_bytes = run ? layout_of(&m, K, P, NC).total : 0;
+    return VTC_SUCCESS;
+}
+
+/* CPU path: the K sequential steps as prune_dist + prune_pick pairs. */
+static vtc_result record_steps(vtc_recorder *rec, int64_t B, int64_t N, int64_t Dm, int64_t K, int64_t P, uint32_t mode,
+                               int64_t NC, const vtc_bound *mt, const vtc_bound *inv, const vtc_bound *dist,
+                               const vtc_bound *part, const vtc_bound *kept, const vtc_bound *piv, const vtc_bound *pick)
+{
+    vtc_context ctx = rec->ctx;
+    uint32_t px, py, dx, dy;
+    vtc_grid_2d(ctx, (uint64_t)B, &px, &py);
+    vtc_grid_for(ctx, (uint64_t)(B * N), &dx, &dy);
+    struct { uint32_t B, N, npiv, init, take, NC; } kp = {(uint32_t)B, (uint32_t)N, (uint32_t)P, 1u, 0u, (uint32_t)NC};
+    struct { uint32_t B, N, Dm, npiv, piv_slot, fold; } dp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
+                                                             (uint32_t)P, 0u};
+    vtc_bound kb[5] = {*dist, *part, *kept, *piv, *pick};
+    vtc_bound db[6] = {*mt, *inv, *dist, *kept, *piv, *pick};
+    const uint32_t wg = 64u; /* a workgroup runs on one thread here: few lanes, few barrier rounds */
+    vtc_result r;
+    if (K == 0) /* nothing to pick, but prune_out reads the (cleared) kept flags */
+        return vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1);
+    if (mode == VTC_PRUNE_DIVPRUNE) {
+        kp.take = 1u; /* clear kept, take the first pick from the nn partials */
+        if ((r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+            return r;
+        kp.init = 0u;
+        for (int64_t s = 1; s < K; s++) {
+            dp.fold = s > 1 ? 1u : 0u;
+            if ((r = vtc_dispatch(rec, "prune_dist", 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)) ||
+                (r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+                return r;
+        }
+        return VTC_SUCCESS;
+    }
+    /* DART: clear kept and mark the pivots, then per pivot its distances and its quota of picks */
+    if ((r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+        return r;
+    kp.init = 0u;
+    kp.take = 1u;
+    int64_t extra = K - P;
+    for (int64_t i = 0; i < P; i++) {
+        int64_t q = extra / P + (i < extra % P ? 1 : 0);
+        if (q == 0)
+            continue;
+        dp.piv_slot = (uint32_t)i;
+        if ((r = vtc_dispatch(rec, "prune_dist", 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)))
+            return r;
+        for (int64_t j = 0; j < q; j++)
+            if ((r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+                return r;
+    }
     return VTC_SUCCESS;
 }
 
@@ -115,43 +186,58 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     uint32_t mode = pl->params[0];
     if (rows == 0)
         return VTC_SUCCESS;
+    int64_t NC = pl->dims[D_NC], JC = pl->dims[D_JC];
     vtc_merge_shape m = {B, N, D, Dm, N - K, c, c ? ((N - K) / c > 1 ? (N - K) / c : 1) : 1};
-    prune_layout l = layout_of(&m, K, P);
+    prune_layout l = layout_of(&m, K, P, NC);
     VkDeviceSize bn = (VkDeviceSize)(B * N) * 4;
     vtc_bound inv = vtc_scratch_slice(rec, l.inv, bn), l1 = vtc_scratch_slice(rec, l.l1, bn);
     vtc_bound dist = vtc_scratch_slice(rec, l.dist, bn), kept = vtc_scratch_slice(rec, l.kept, bn);
     vtc_bound piv = vtc_scratch_slice(rec, l.piv, (VkDeviceSize)(B * (P ? P : 1)) * 4);
     vtc_bound keep = t[T_KEEP].present ? t[T_KEEP] : vtc_scratch_slice(rec, l.keep, (VkDeviceSize)(B * (K ? K : 1)) * 4);
     vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(B * (m.R ? m.R : 1)) * 4);
+    vtc_bound part = vtc_scratch_slice(rec, l.part, (VkDeviceSize)(B * N * NC) * 4);
+    vtc_bound pick = vtc_scratch_slice(rec, l.pick, (VkDeviceSize)B * 4);
+    int cpu = ctx->cpu_variants;
     const vtc_bound *mt = pl->params[1] ? &t[T_METRIC] : &t[T_HIDDEN];
     uint32_t gx, gy;
     vtc_result r;
     if (K > 0) {
         struct { uint32_t B, N, Dm; } np = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm};
+        struct { uint32_t B, N, Dm, JC, NC; } nnp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)JC, (uint32_t)NC};
         vtc_bound bb[3] = {*mt, inv, l1};
         vtc_grid_for(ctx, (uint64_t)(B * N), &gx, &gy);
         if ((r = vtc_dispatch(rec, "prune_norms", 0, bb, 3, &np, sizeof(np), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
         if (mode == VTC_PRUNE_DIVPRUNE) {
             /* CPU devices: 4 rows per invocation share each row j they read */
-            uint32_t ti = ctx->cpu_variants ? 4u : 1u;
-            vtc_bound nb[3] = {*mt, inv, dist};
-            vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti), &gx, &gy);
-            if ((r = vtc_dispatch(rec, "prune_nn", 0, nb, 3, &np, sizeof(np), VTC_WG, &ti, 1, gx, gy, 1)))
+            uint32_t ti = cpu ? 4u : 1u;
+            vtc_bound nb[3] = {*mt, inv, part};
+            vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti) * (uint64_t)NC, &gx, &gy);
+            if ((r = vtc_dispatch(rec, "prune_nn", 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
                 return r;
         } else if ((r = vtc_select_record(rec, B, N, 0, (uint32_t)P, &l1, &piv, (uint32_t)P, NULL))) {
             return r;
         }
     }
-    struct { uint32_t B, N, Dm, K, mode, npiv, write_keep, write_src, src_rows, write_rest; } sp = {
-        (uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)K, mode, (uint32_t)P, K > 0 ? 1u : 0u,
-        t[T_SRC].present ? 1u : 0u, (uint32_t)rows, c > 0 ? 1u : 0u};
-    vtc_bound sb[8] = {*mt, inv, dist, kept, piv, keep, t[T_SRC], rest};
-    /* CPU devices run a workgroup on one thread: fewer lanes, fewer barrier rounds per step */
-    uint32_t wg = ctx->cpu_variants ? 64u : VTC_WG;
-    vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-    if ((r = vtc_dispatch(rec, "prune_select", 0, sb, 8, &sp, sizeof(sp), wg, NULL, 0, gx, gy, 1)))
-        return r;
+    if (cpu) {
+        if ((r = record_steps(rec, B, N, Dm, K, P, mode, NC, mt, &inv, &dist, &part, &kept, &piv, &pick)))
+            return r;
+        struct { uint32_t B, N, K, write_keep, write_src, src_rows, write_rest; } op = {
+            (uint32_t)B, (uint32_t)N, (uint32_t)K, K > 0 ? 1u : 0u, t[T_SRC].present ? 1u : 0u, (uint32_t)rows,
+            c > 0 ? 1u : 0u};
+        vtc_bound ob[4] = {kept, keep, t[T_SRC], rest};
+        vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
+        if ((r = vtc_dispatch(rec, "prune_out", 0, ob, 4, &op, sizeof(op), 64u, NULL, 0, gx, gy, 1)))
+            return r;
+    } else {
+        struct { uint32_t B, N, Dm, K, mode, npiv, write_keep, write_src, src_rows, write_rest, NC; } sp = {
+            (uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)K, mode, (uint32_t)P, K > 0 ? 1u : 0u,
+            t[T_SRC].present ? 1u : 0u, (uint32_t)rows, c > 0 ? 1u : 0u, (uint32_t)NC};
+        vtc_bound sb[9] = {*mt, inv, dist, kept, piv, keep, t[T_SRC], rest, part};
+        vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
+        if ((r = vtc_dispatch(rec, "prune_select", 0, sb, 9, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1)))
+            return r;
+    }
     if (t[T_OUT].present && K > 0 &&
         (r = vtc_gather_record(rec, B, N, D, K, K, rows, 0, &t[T_HIDDEN], &keep, &t[T_OUT])))
         return r;

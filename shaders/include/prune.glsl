@@ -10,3 +10,9 @@ float half_sq_diff(float x, float ix, float y) {
     precise float t = u - y;
     return t * t;
 }
+
+// Minimum over the NC partial nearest-neighbour distances of prune_nn
+// (NaN-propagating, exact in any order).
+#define PRUNE_NN_MIN(part, row, NC, out_m) { \
+    out_m = part[(row) * (NC)]; \
+    for (uint c_ = 1u; c_ < (NC); c_++) { float x_ = part[(row) * (NC) + c_]; if (isnan(x_) || x_ < out_m) out_m = x_; } }

@@ -128,6 +128,8 @@ done:
 /*                                      mode B  N    D   Dm  K   c  P  pattern */
 PR(divprune_batched_duplicates_zero_rows, 0, 3, 70,  24, 0,  12, 0, 0, 0)
 PR(divprune_llava_576_to_64,              0, 1, 576, 48, 0,  64, 0, 0, 0)
+PR(divprune_wide_rows_past_loop_limiter,  0, 1, 160, 1024, 0, 24, 0, 0, 0)
+PR(dart_wide_rows_past_loop_limiter,      1, 1, 160, 1024, 0, 40, 0, 0, 0)
 PR(divprune_with_merge_and_metric,        0, 2, 90,  20, 12, 14, 6, 0, 0)
 PR(divprune_all_rows_equal,               0, 2, 33,  8,  0,  7,  0, 0, 1)
 PR(divprune_few_distinct_rows,            0, 2, 40,  12, 0,  9,  0, 0, 2)
@@ -319,6 +321,8 @@ const conf_case conf_cases_prune[] = {
     {"prune", "divprune_batched_duplicates_zero_rows", CONF_QUICK, divprune_batched_duplicates_zero_rows},
     {"prune", "divprune_llava_576_to_64", 0, divprune_llava_576_to_64},
     {"prune", "divprune_with_merge_and_metric", CONF_QUICK, divprune_with_merge_and_metric},
+    {"prune", "divprune_wide_rows_past_loop_limiter", 0, divprune_wide_rows_past_loop_limiter},
+    {"prune", "dart_wide_rows_past_loop_limiter", 0, dart_wide_rows_past_loop_limiter},
     {"prune", "divprune_all_rows_equal", 0, divprune_all_rows_equal},
     {"prune", "divprune_few_distinct_rows", 0, divprune_few_distinct_rows},
     {"prune", "divprune_keep_one", 0, divprune_keep_one},
