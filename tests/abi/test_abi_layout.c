@@ -37,14 +37,18 @@ _Static_assert(offsetof(vtc_composite_args, q) == 8, "vtc_composite_args.q");
 _Static_assert(sizeof(vtc_composite_args) == 8 + 5 * 136, "vtc_composite_args size");
 _Static_assert(sizeof(vtc_device_info) == 584, "vtc_device_info size");
 _Static_assert(sizeof(vtc_context_stats) == 56, "vtc_context_stats size");
-_Static_assert(offsetof(vtc_api_v1, composite_attention) == 8 + 20 * 8, "vtc_api_v1 last member");
+_Static_assert(offsetof(vtc_prune_args, hidden) == 24, "vtc_prune_args.hidden");
+_Static_assert(sizeof(vtc_prune_args) == 24 + 5 * 136, "vtc_prune_args size");
+_Static_assert(offsetof(vtc_api_v1, composite_attention) == 8 + 20 * 8, "vtc_api_v1.composite_attention");
+_Static_assert(offsetof(vtc_api_v1, prune) == 8 + 21 * 8, "vtc_api_v1 last member");
 #endif
 _Static_assert(VTC_SUCCESS == 0 && VTC_ERROR_INVALID_ARGUMENT == -1 && VTC_ERROR_OUT_OF_MEMORY == -2 &&
                    VTC_ERROR_UNSUPPORTED == -3 && VTC_ERROR_NO_DEVICE == -4 && VTC_ERROR_VULKAN == -5 &&
                    VTC_ERROR_DEVICE_LOST == -6 && VTC_ERROR_ABI_MISMATCH == -7 && VTC_ERROR_SCRATCH_TOO_SMALL == -8,
                "result codes are never renumbered");
 _Static_assert(VTC_DTYPE_F32 == 1 && VTC_DTYPE_F16 == 2 && VTC_DTYPE_I32 == 3 && VTC_DTYPE_U8 == 4, "dtypes");
-_Static_assert(VTC_OP_SCORES == 1 && VTC_OP_COMPOSITE == 6, "op ids");
+_Static_assert(VTC_OP_SCORES == 1 && VTC_OP_COMPOSITE == 6 && VTC_OP_PRUNE == 7, "op ids");
+_Static_assert(VTC_PRUNE_DIVPRUNE == 0 && VTC_PRUNE_DART == 1, "prune modes");
 
 int main(void)
 {
