@@ -5,10 +5,15 @@
  *
  * Notation: x[b][i] is row i (of N) of image b (of B), width Dm, read from
  * `metric` (or `hidden` when metric is absent). All maths in fp32 whatever
- * the storage dtype; dot products and norms accumulate in ascending column
- * order, so a call's result depends only on its inputs (no float atomics).
- *   ||x||2 = sqrt(sum x^2), x^ = x / ||x||2, a zero row has x^ = 0;
- *   cos(i, j) = x^_i . x^_j (0 when either row is zero); d(i, j) = 1 - cos(i, j).
+ * the storage dtype; sums run in ascending column order and minima are
+ * exact, so a call's result depends only on its inputs (no float atomics):
+ * same input, same bits, on every variant of a device.
+ *   ||x||2 = sqrt(sum x^2), x^ = x / ||x||2;
+ *   cos(i, j) = x^_i . x^_j, distance d(i, j) = 1 - cos(i, j), computed as
+ *   1/2 sum_c (x^_i[c] - x^_j[c])^2 (the same number in exact arithmetic),
+ *   so duplicate rows are at distance exactly 0 and d >= 0 in fp32 too;
+ *   a zero row (squared norm 0, or not finite in fp32) has cosine 0 with
+ *   every row: d = 1 to all others.
  * "argmax, ties to the lower index" compares with NaN below every number.
  */
 #ifndef VTC_PRUNE_H
@@ -33,11 +38,13 @@ extern "C" {
  *  - the other K - P' slots are split over the pivots in that order:
  *    pivot i gets q_i = (K - P') / P' + (i < (K - P') % P' ? 1 : 0);
  *  - pivot i in turn keeps the q_i tokens, among those not kept yet (pivots
- *    and earlier pivots' picks excluded), of lowest cos(p_i, j), ties to the
- *    lower index, NaN similarity last.
+ *    and earlier pivots' picks excluded), of largest d(p_i, j), i.e. lowest
+ *    cosine, ties to the lower index.
  *  The paper ranks pivots by key L1 norm at LLM layer 2 and compares layer-2
- *  hidden states, with text pivots too; this variant uses the embeddings for
- *  both and hits the budget exactly. Cost per image: N Dm + P' N Dm.
+ *  hidden states, with text pivots too (the release: 4 image + 4 text
+ *  pivots, budget // 8 per pivot, pivots in Python set order); this variant
+ *  uses the embeddings for both and hits the budget exactly.
+ *  Cost per image: N Dm (norms) + P' N Dm multiply-adds + K N comparisons.
  */
 #define VTC_PRUNE_DART     1u
 
@@ -58,10 +65,14 @@ extern "C" {
  * Zero-sized outputs (K = 0, or K + c = 0) may be omitted.
  * Tensors: hidden [B][N][D] (F32/F16, required), metric [B][N][Dm] (same
  * dtype, optional: the rows compared, default hidden); out in hidden's dtype.
- * Host mode and record mode (scratch from vtc_query_scratch(VTC_OP_PRUNE)).
+ * Host mode and record mode (scratch from vtc_query_scratch(VTC_OP_PRUNE):
+ * about 5 B N + B N ceil(N / rows-per-chunk) floats plus merge's share; a
+ * few MB at LLaVA sizes). Recording is about 2K + 5 dispatches on CPU
+ * devices (one pair per selection step), 6-8 on GPUs.
  * Errors: INVALID_ARGUMENT for a mode out of range, pivots != 0 with
  * DIVPRUNE, reserved0 != 0, K + c > N, an empty dimension, shape or dtype
- * mismatches, no output; UNSUPPORTED for N > 30000 or Dm > 65536.
+ * mismatches, no output at all (with K + c > 0), contextual > 0 without out;
+ * UNSUPPORTED for N > 30000 or Dm > 32768. Nothing is written on an error.
  */
 typedef struct vtc_prune_args {
     uint32_t size;        /**< sizeof(vtc_prune_args) */
