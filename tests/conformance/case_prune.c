@@ -13,7 +13,8 @@
 typedef struct pr_case {
     uint32_t mode;
     int B, N, D, Dm, K, c, P;   /* Dm 0: metric absent (hidden compared) */
-    int pattern;                /* 0 random + duplicate and zero rows, 1 all rows equal, 2 few distinct rows */
+    int pattern;                /* 0 random + duplicate and zero rows, 1 all rows equal, 2 few distinct rows,
+                                   3 plain random (the first pick is then a real maximum) */
 } pr_case;
 
 static void make_rows(uint64_t *st, int pattern, int B, int N, int W, float *x)
@@ -31,6 +32,8 @@ static void make_rows(uint64_t *st, int pattern, int B, int N, int W, float *x)
                 from = (int)ref_rng_uniform(st, 0, (float)i); /* an exact duplicate of an earlier row */
             if (from >= 0 && from != i)
                 memcpy(img + (size_t)i * W, img + (size_t)from * W, sizeof(float) * W);
+            if (pattern == 3)
+                continue;
             if (pattern == 0 && i % 17 == 5)
                 memset(img + (size_t)i * W, 0, sizeof(float) * W); /* zero rows: cosine 0 with everything */
         }
@@ -133,7 +136,8 @@ PR(dart_wide_rows_past_loop_limiter,      1, 1, 160, 1024, 0, 40, 0, 0, 0)
 PR(divprune_with_merge_and_metric,        0, 2, 90,  20, 12, 14, 6, 0, 0)
 PR(divprune_all_rows_equal,               0, 2, 33,  8,  0,  7,  0, 0, 1)
 PR(divprune_few_distinct_rows,            0, 2, 40,  12, 0,  9,  0, 0, 2)
-PR(divprune_keep_one,                     0, 2, 25,  8,  0,  1,  0, 0, 0)
+PR(divprune_keep_one,                     0, 2, 25,  8,  0,  1,  0, 0, 3)
+PR(divprune_keep_two_plain_rows,          0, 3, 40,  6,  0,  2,  0, 0, 3)
 PR(divprune_keep_every_token,             0, 2, 30,  8,  0,  30, 0, 0, 0)
 PR(divprune_one_token,                    0, 3, 1,   8,  0,  1,  0, 0, 0)
 PR(divprune_merge_only,                   0, 2, 30,  8,  0,  0,  5, 0, 0)
@@ -168,6 +172,36 @@ static void divprune_hand_worked_answer(conf_env *env, conf_result *r)
     a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 1, 4);
     if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
         conf_check_idx(r, "keep_idx", keep, want, 4);
+    free(hd);
+}
+
+/* 0, 10, 20 and 100 degrees: nn = 0.015 0.015 0.015 0.826, so K = 1 keeps {3}; K = 2 adds the
+   farthest from 100 degrees, 0 degrees (1 - cos 100 = 1.17): {0, 3}. */
+static void divprune_first_pick_is_the_loneliest(conf_env *env, conf_result *r)
+{
+    conf_shape(r, "B=2 N=4 D=2 K=1,2");
+    float deg = 3.14159265358979f / 180.0f, x[16];
+    for (int b = 0; b < 2; b++) {
+        float ang[4] = {0, 10, 20, 100};
+        for (int i = 0; i < 4; i++) {
+            x[b * 8 + 2 * i] = (1.0f + i) * cosf(ang[i] * deg);
+            x[b * 8 + 2 * i + 1] = (1.0f + i) * sinf(ang[i] * deg);
+        }
+    }
+    void *hd = malloc(conf_dsize(env->dtype) * 16);
+    conf_store(env->dtype, hd, x, 16);
+    for (uint32_t K = 1; K <= 2; K++) {
+        int32_t keep[4] = {-1, -1, -1, -1};
+        int32_t want[2][4] = {{3, 3}, {0, 3, 0, 3}};
+        vtc_prune_args a;
+        memset(&a, 0, sizeof(a));
+        a.size = sizeof(a);
+        a.keep = K;
+        a.hidden = conf_tensor3(env->dtype, hd, 2, 4, 2);
+        a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 2, K);
+        if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
+            conf_check_idx(r, "keep_idx", keep, want[K - 1], 2 * K);
+    }
     free(hd);
 }
 
@@ -325,7 +359,9 @@ const conf_case conf_cases_prune[] = {
     {"prune", "dart_wide_rows_past_loop_limiter", 0, dart_wide_rows_past_loop_limiter},
     {"prune", "divprune_all_rows_equal", 0, divprune_all_rows_equal},
     {"prune", "divprune_few_distinct_rows", 0, divprune_few_distinct_rows},
-    {"prune", "divprune_keep_one", 0, divprune_keep_one},
+    {"prune", "divprune_keep_one", CONF_QUICK, divprune_keep_one},
+    {"prune", "divprune_keep_two_plain_rows", 0, divprune_keep_two_plain_rows},
+    {"prune", "divprune_first_pick_is_the_loneliest", CONF_QUICK, divprune_first_pick_is_the_loneliest},
     {"prune", "divprune_keep_every_token", 0, divprune_keep_every_token},
     {"prune", "divprune_one_token", 0, divprune_one_token},
     {"prune", "divprune_merge_only", 0, divprune_merge_only},
