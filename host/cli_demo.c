@@ -30,7 +30,7 @@ static const char demo_usage[] =
     "                D = 1024, 12 planted objects: prints how many kept a token)\n"
     "  --images B    images in the batch (default 1; LLaVA-NeXT uses 5)\n"
     "  --tokens T    output tokens per image incl. CLS (default 64 = 1 + 53 + 10)\n"
-    "  --repeat R    timed runs (default 20)\n"
+    "  --repeat R    timed runs (default 20; 5 for divprune and dart)\n"
     "  --dtype D     device storage: f32 (default) or f16\n"
     "  --png FILE    draw the 24x24 token grid of each image: kept, merged and where\n";
 
@@ -68,6 +68,7 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 {
     uint32_t B = 1, T = 64, R = 20, dtype = VTC_DTYPE_F32;
     const char *png = NULL, *mode = NULL, *v;
+    int r_given = 0;
     if (cli_wants_help(argc, argv)) {
         fputs(demo_usage, stdout);
         return 0;
@@ -80,6 +81,7 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
             if (!v || cli_parse_u32(v, &T) || T < 1 || T > 577) return cli_usage_error("demo", "--tokens must be 1..577");
         } else if (cli_opt(argc, argv, &i, "--repeat", &v)) {
             if (!v || cli_parse_u32(v, &R) || R < 1 || R > 10000) return cli_usage_error("demo", "--repeat must be 1..10000");
+            r_given = 1;
         } else if (cli_opt(argc, argv, &i, "--dtype", &v)) {
             if (!v || cli_parse_dtype(v, &dtype)) return cli_usage_error("demo", "--dtype must be f32 or f16");
         } else if (cli_opt(argc, argv, &i, "--mode", &v)) {
@@ -94,7 +96,9 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
         }
     }
     if (mode && strcmp(mode, "visionzip"))
-        return cli_demo_prune(!strcmp(mode, "dart") ? VTC_PRUNE_DART : VTC_PRUNE_DIVPRUNE, B, T, R, dtype, png, api, ctx);
+        /* DivPrune's N^2 first pick takes about a second on a CPU device: fewer runs by default */
+        return cli_demo_prune(!strcmp(mode, "dart") ? VTC_PRUNE_DART : VTC_PRUNE_DIVPRUNE, B, T, r_given ? R : 5, dtype,
+                              png, api, ctx);
     const int N = 577, D = 1024, H = 16, Dm = 64, G = 24, PLANTED = 24;
     uint32_t k, c;
     api->token_split(T, 1, &k, &c);
