@@ -21,7 +21,7 @@ enum { D_B, D_N, D_D, D_DM, D_K, D_C, D_P, D_ROWS, D_NC, D_JC };
 
 /* scratch: inv_l2, l1, dist f32 [B][N]; kept u32 [B][N]; pivots i32 [B][P];
    keep i32 [B][K] (when the host gave no keep_idx); rest i32 [B][N-K];
-   nn partials f32 [B][N][NC] and pick u32 [B] (CPU path); merge's own */
+   nn partial minima f32 [B][N][NC]; pick u32 [B] (CPU path); merge's own */
 typedef struct prune_layout {
     uint64_t inv, l1, dist, kept, piv, keep, rest, part, pick, merge, total;
 } prune_layout;
@@ -113,6 +113,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->dims[D_ROWS] = rows;
     pl->params[0] = a->mode;
     pl->params[1] = (uint32_t)has_metric;
+    pl->params[2] = (uint32_t)ctx->cpu_variants; /* the per-step CPU path, see the top of the file */
     /* nn chunks: rows j per invocation so one stays well inside llvmpipe's back-edge budget
        (the TI = 4 row loops counted as if left rolled); on GPUs the chunks are more parallelism */
     int64_t JC = N, NC = 1;
@@ -197,7 +198,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(B * (m.R ? m.R : 1)) * 4);
     vtc_bound part = vtc_scratch_slice(rec, l.part, (VkDeviceSize)(B * N * NC) * 4);
     vtc_bound pick = vtc_scratch_slice(rec, l.pick, (VkDeviceSize)B * 4);
-    int cpu = ctx->cpu_variants;
+    int cpu = (int)pl->params[2];
     const vtc_bound *mt = pl->params[1] ? &t[T_METRIC] : &t[T_HIDDEN];
     uint32_t gx, gy;
     vtc_result r;
