@@ -438,6 +438,7 @@ typedef struct vtc_exec {
 #define VTC_OP_VISIONZIP  4u
 #define VTC_OP_COMPRESS   5u
 #define VTC_OP_COMPOSITE  6u
+#define VTC_OP_PRUNE      7u  /**< vtc_prune (vtc_prune.h) */
 
 /** Validates `args` for op `op` (a VTC_OP_*) as a record-mode call would and
  *  reports the scratch bytes record mode needs. The value depends on shapes
@@ -553,6 +554,7 @@ VTC_API vtc_result vtc_context_pipelines(vtc_context ctx, uint32_t elem_size, vt
 #include "vtc_visionzip.h"
 #include "vtc_compress.h"
 #include "vtc_composite.h"
+#include "vtc_prune.h"
 #include "vtc_api.h"
 
 #endif /* VTC_H */

@@ -51,6 +51,8 @@ typedef struct vtc_api_v1 {
     vtc_result (*prepare)(vtc_context ctx, uint32_t op, const void *args);
     vtc_result (*context_pipelines)(vtc_context ctx, uint32_t elem_size, vtc_pipeline_info *out, uint32_t *count);
     vtc_result (*context_recycle)(vtc_context ctx);
+    vtc_result (*prune)(vtc_context ctx, const vtc_prune_args *args, const vtc_exec *exec);
+    vtc_result (*prune_query_scratch)(vtc_context ctx, const vtc_prune_args *args, uint64_t *scratch_bytes);
 } vtc_api_v1;
 
 /** Bytes of the vtc 1.0 table: every plugin of ABI 1 hands back at least this. */

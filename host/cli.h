@@ -58,4 +58,5 @@ int cli_run_visionzip(int argc, char **argv, const vtc_api_v1 *api, vtc_context 
 int cli_run_compress(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
 int cli_run_composite(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
 int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
+int cli_run_prune(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
 #endif

@@ -13,18 +13,24 @@
 
 int cli_visionzip_png(const char *path, int B, int N, int keep_cls, int D, int Dm, int k, int c, const float *metric,
                       const int32_t *src_idx, uint32_t metric_dtype);
+int cli_demo_prune(uint32_t mode, uint32_t B, uint32_t T, uint32_t R, uint32_t dtype, const char *png,
+                   const vtc_api_v1 *api, vtc_context ctx);
 
 static const char demo_usage[] =
-    "usage: vtc demo [--images B] [--tokens T] [--repeat R] [--dtype f32|f16] [--png FILE]\n"
+    "usage: vtc demo [--mode visionzip|divprune|dart] [--images B] [--tokens T] [--repeat R]\n"
+    "                [--dtype f32|f16] [--png FILE]\n"
     "\n"
     "Runs VisionZip (scores -> dominant selection -> contextual merging, one fused call) on\n"
     "synthetic LLaVA-1.5-shaped encoder output: per image 577 tokens (CLS + 24x24),\n"
     "D = 1024, 16 heads, metric width 64, with 24 planted dominant tokens the CLS query\n"
     "attends to. Prints tokens in and out, whether the planted tokens were kept, and the\n"
     "time per op (median of R runs after a warm-up; wall clock and GPU timestamps).\n"
+    "  --mode M      visionzip (default); divprune or dart: selection from the embeddings\n"
+    "                alone (docs/prune.md) on synthetic post-projector rows (576 tokens,\n"
+    "                D = 1024, 12 planted objects: prints how many kept a token)\n"
     "  --images B    images in the batch (default 1; LLaVA-NeXT uses 5)\n"
     "  --tokens T    output tokens per image incl. CLS (default 64 = 1 + 53 + 10)\n"
-    "  --repeat R    timed runs (default 20)\n"
+    "  --repeat R    timed runs (default 20; 5 for divprune and dart)\n"
     "  --dtype D     device storage: f32 (default) or f16\n"
     "  --png FILE    draw the 24x24 token grid of each image: kept, merged and where\n";
 
@@ -61,7 +67,8 @@ static timing median_of(double *wall, double *gpu, int n)
 int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 {
     uint32_t B = 1, T = 64, R = 20, dtype = VTC_DTYPE_F32;
-    const char *png = NULL, *v;
+    const char *png = NULL, *mode = NULL, *v;
+    int r_given = 0;
     if (cli_wants_help(argc, argv)) {
         fputs(demo_usage, stdout);
         return 0;
@@ -74,8 +81,13 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
             if (!v || cli_parse_u32(v, &T) || T < 1 || T > 577) return cli_usage_error("demo", "--tokens must be 1..577");
         } else if (cli_opt(argc, argv, &i, "--repeat", &v)) {
             if (!v || cli_parse_u32(v, &R) || R < 1 || R > 10000) return cli_usage_error("demo", "--repeat must be 1..10000");
+            r_given = 1;
         } else if (cli_opt(argc, argv, &i, "--dtype", &v)) {
             if (!v || cli_parse_dtype(v, &dtype)) return cli_usage_error("demo", "--dtype must be f32 or f16");
+        } else if (cli_opt(argc, argv, &i, "--mode", &v)) {
+            if (!v || (strcmp(v, "visionzip") && strcmp(v, "divprune") && strcmp(v, "dart")))
+                return cli_usage_error("demo", "--mode must be visionzip, divprune or dart");
+            mode = v;
         } else if (cli_opt(argc, argv, &i, "--png", &v)) {
             if (!v) return cli_usage_error("demo", "--png needs a file name");
             png = v;
@@ -83,6 +95,10 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
             return cli_usage_error("demo", "unknown argument '%s'", argv[i]);
         }
     }
+    if (mode && strcmp(mode, "visionzip"))
+        /* DivPrune's N^2 first pick takes about a second on a CPU device: fewer runs by default */
+        return cli_demo_prune(!strcmp(mode, "dart") ? VTC_PRUNE_DART : VTC_PRUNE_DIVPRUNE, B, T, r_given ? R : 5, dtype,
+                              png, api, ctx);
     const int N = 577, D = 1024, H = 16, Dm = 64, G = 24, PLANTED = 24;
     uint32_t k, c;
     api->token_split(T, 1, &k, &c);

@@ -26,7 +26,7 @@ static const char usage[] =
     "  demo            VisionZip on a synthetic LLaVA-1.5 image: tokens in/out, time per op\n"
     "  info            list Vulkan devices, the chosen one, its features and shader variants\n"
     "  run OP ...      run one op on .npy inputs; OP: scores, select, merge, visionzip,\n"
-    "                  compress, composite ('vtc run OP --help')\n"
+    "                  compress, composite, prune ('vtc run OP --help')\n"
     "  conformance     check every op against the CPU reference on this device\n"
     "                  ('vtc conformance --help')\n"
     "  bench           measure every op against the device's own roofline ('vtc bench --help')\n"
@@ -53,7 +53,8 @@ static const char conformance_usage[] =
     "with --validation any Khronos validation message fails the case.\n"
     "  --quick        a subset that runs in under a minute\n"
     "  --full         also the large official shapes (default on GPUs; slow on CPU devices)\n"
-    "  --op OP        only this op (api, scores, select, merge, visionzip, compress, composite)\n"
+    "  --op OP        only this op (api, scores, select, merge, visionzip, compress, composite,\n"
+    "                 prune)\n"
     "  --case TEXT    only cases whose name contains TEXT\n"
     "  --json FILE    also write the results as JSON\n"
     "  --golden DIR   the golden data folder (default: $VTC_GOLDEN_DIR)\n"
@@ -140,7 +141,7 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
 static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: vtc run OP [options]   (OP: scores, select, merge, visionzip, compress, composite)\n"
+        printf("usage: vtc run OP [options]   (OP: scores, select, merge, visionzip, compress, composite, prune)\n"
                "'vtc run OP --help' describes each.\n");
         return argc < 2 ? 2 : 0;
     }
@@ -148,11 +149,12 @@ static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     static const struct { const char *name; int (*fn)(int, char **, const vtc_api_v1 *, vtc_context); } ops[] = {
         {"scores", cli_run_scores},       {"select", cli_run_select},   {"merge", cli_run_merge},
         {"visionzip", cli_run_visionzip}, {"compress", cli_run_compress}, {"composite", cli_run_composite},
+        {"prune", cli_run_prune},
     };
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (!strcmp(op, ops[i].name))
             return ops[i].fn(argc - 1, argv + 1, api, ctx);
-    fprintf(stderr, "vtc run: unknown op '%s' (scores, select, merge, visionzip, compress, composite)\n", op);
+    fprintf(stderr, "vtc run: unknown op '%s' (scores, select, merge, visionzip, compress, composite, prune)\n", op);
     return 2;
 }
 

@@ -71,6 +71,11 @@ VTC_API vtc_result vtc_select_query_scratch(vtc_context ctx, const vtc_select_ar
     return query_scratch(ctx, "vtc_select_query_scratch", VTC_OP_SELECT, args, scratch_bytes);
 }
 
+VTC_API vtc_result vtc_prune_query_scratch(vtc_context ctx, const vtc_prune_args *args, uint64_t *scratch_bytes)
+{
+    return query_scratch(ctx, "vtc_prune_query_scratch", VTC_OP_PRUNE, args, scratch_bytes);
+}
+
 VTC_API vtc_result vtc_merge_query_scratch(vtc_context ctx, const vtc_merge_args *args, uint64_t *scratch_bytes)
 {
     return query_scratch(ctx, "vtc_merge_query_scratch", VTC_OP_MERGE, args, scratch_bytes);
@@ -126,6 +131,11 @@ VTC_API vtc_result vtc_composite_attention(vtc_context ctx, const vtc_composite_
     return vtc_run_op(ctx, VTC_OP_COMPOSITE, args, exec);
 }
 
+VTC_API vtc_result vtc_prune(vtc_context ctx, const vtc_prune_args *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, VTC_OP_PRUNE, args, exec);
+}
+
 static const vtc_api_v1 api_v1 = {
     sizeof(vtc_api_v1),
     1,
@@ -161,6 +171,8 @@ static const vtc_api_v1 api_v1 = {
     vtc_prepare,
     vtc_context_pipelines,
     vtc_context_recycle,
+    vtc_prune,
+    vtc_prune_query_scratch,
 };
 
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)

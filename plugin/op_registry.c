@@ -7,6 +7,7 @@ extern const vtc_op_def vtc_op_merge_def;
 extern const vtc_op_def vtc_op_visionzip_def;
 extern const vtc_op_def vtc_op_compress_def;
 extern const vtc_op_def vtc_op_composite_def;
+extern const vtc_op_def vtc_op_prune_def;
 
 static const vtc_op_def *const ops[] = {
     &vtc_op_scores_def,
@@ -15,6 +16,7 @@ static const vtc_op_def *const ops[] = {
     &vtc_op_visionzip_def,
     &vtc_op_compress_def,
     &vtc_op_composite_def,
+    &vtc_op_prune_def,
 };
 
 const vtc_op_def *vtc_op_find(uint32_t op)

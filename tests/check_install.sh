@@ -11,7 +11,7 @@ echo "ok - pkg_config_file_installed"
 prefix=$(sed -n 's/^prefix=//p' "$pc")
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR="$tmp"
 cflags=$(pkg-config --cflags vtc); libs=$(pkg-config --libs vtc)
-for h in vtc.h vtc_visionzip.h vtc_compress.h vtc_composite.h vtc_api.h; do
+for h in vtc.h vtc_visionzip.h vtc_compress.h vtc_composite.h vtc_prune.h vtc_api.h; do
   [ -f "$tmp$prefix/include/vtc/$h" ] || { echo "FAIL - header_installed: $h"; exit 1; }
 done
 echo "ok - headers_installed"

@@ -31,7 +31,7 @@ PY
 expect_rc "help_exits_zero" 0 "$vtc" --help
 grep -q "conformance" "$tmp/out" && ok "help_lists_commands" || fail "help_lists_commands"
 expect_rc "unknown_command_is_usage_error" 2 "$vtc" frobnicate
-for op in scores select merge visionzip compress composite; do
+for op in scores select merge visionzip compress composite prune; do
   expect_rc "run_${op}_help" 0 "$vtc" run $op --help
   grep -q "usage: vtc run $op" "$tmp/out" && ok "run_${op}_help_shows_usage" || fail "run_${op}_help_shows_usage"
 done
@@ -56,6 +56,40 @@ dom = struct.unpack('<6f', load(sys.argv[1] + '/dom.npy'))
 assert keep == (0, 1, 3), keep
 assert dom == (0.0, 1.0, 2.0, 3.0, 6.0, 7.0), dom
 PY
+
+# prune: the hand-worked DivPrune answer of docs/prune.md (directions 0, 10, 20, 90, 180 degrees and a zero row)
+npy "$tmp/emb.npy" f4 "(1,6,2)" "[5.0,0.0, 0.984807753,0.173648178, 0.939692621,0.342020143, 0.0,0.1, -2.0,0.0, 0.0,0.0]"
+expect_rc "run_prune_divprune" 0 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 4 --out "$tmp/po.npy" \
+  --keep-index "$tmp/pk.npy" --src-index "$tmp/ps.npy"
+python3 - "$tmp" <<'PY' && ok "prune_divprune_keeps_the_hand_worked_set" || fail "prune_divprune_keeps_the_hand_worked_set"
+import struct, sys
+def load(p, f):
+    d = open(p, 'rb').read(); n = struct.unpack('<H', d[8:10])[0]; b = d[10 + n:]
+    return struct.unpack('<%d%s' % (len(b) // 4, f), b)
+t = sys.argv[1]
+assert load(t + '/pk.npy', 'i') == (0, 3, 4, 5), load(t + '/pk.npy', 'i')
+assert load(t + '/ps.npy', 'i') == (0, 3, 4, 5)
+assert load(t + '/po.npy', 'f') == struct.unpack('<8f', struct.pack('<8f', 5, 0, 0, 0.1, -2, 0, 0, 0)), load(t + '/po.npy', 'f')
+PY
+# DART: L1 norms 3, 2.1, 1, 1, 0.5, 0.5 -> pivots 0, 1; pivot 0 takes 3 then 2, pivot 1 takes 5
+npy "$tmp/emb3.npy" f4 "(1,6,3)" "[3,0,0, 0,2.1,0, 0,0,1, -1,0,0, 0.3,0.2,0, 0,0,0.5]"
+expect_rc "run_prune_dart" 0 "$vtc" run prune --hidden "$tmp/emb3.npy" --mode dart --pivots 2 --keep 5 --keep-index "$tmp/pk.npy"
+python3 - "$tmp" <<'PY' && ok "prune_dart_keeps_the_hand_worked_set" || fail "prune_dart_keeps_the_hand_worked_set"
+import struct, sys
+d = open(sys.argv[1] + '/pk.npy', 'rb').read(); n = struct.unpack('<H', d[8:10])[0]
+assert struct.unpack('<5i', d[10 + n:]) == (0, 1, 2, 3, 5)
+PY
+# a 4x4 grid with --prune-rate and a contextual merge, drawn
+npy "$tmp/grid.npy" f4 "(2,16,4)" "[((i * 7919) % 13) / 13.0 - 0.4 for i in range(128)]"
+expect_rc "run_prune_rate_merge_png" 0 "$vtc" run prune --hidden "$tmp/grid.npy" --prune-rate 0.75 --contextual 2 \
+  --out "$tmp/po.npy" --png "$tmp/prune.png"
+grep -q "16 -> 6 tokens each (4 kept + 2 contextual)" "$tmp/out" && ok "prune_rate_gives_the_budget" || fail "prune_rate_gives_the_budget: $(cat "$tmp/out")"
+[ -s "$tmp/prune.png" ] && ok "prune_png_written" || fail "prune_png_written"
+expect_rc "prune_budget_over_n_is_an_error" 1 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 7 --keep-index "$tmp/pk.npy"
+expect_rc "prune_bad_mode_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --mode random --keep 2 --out "$tmp/po.npy"
+expect_rc "prune_keep_and_rate_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 2 --prune-rate 0.5 --out "$tmp/po.npy"
+expect_rc "prune_pivots_without_dart_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --pivots 2 --keep 2 --out "$tmp/po.npy"
+expect_rc "prune_no_output_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 2
 
 # errors: clear, non-zero, no crash
 printf 'not a numpy file at all' > "$tmp/garbage.npy"
@@ -124,6 +158,12 @@ expect_rc "composite_missing_flag_is_usage_error" 2 "$vtc" run composite --q "$t
 # the main job
 expect_rc "demo_runs_and_keeps_planted_tokens" 0 "$vtc" demo --repeat 3
 grep -q "planted dominant tokens kept: 24 of 24" "$tmp/out" && ok "demo_reports_planted_tokens" || fail "demo_reports_planted_tokens: $(cat "$tmp/out")"
+
+expect_rc "demo_divprune_covers_planted_objects" 0 "$vtc" demo --mode divprune --repeat 1
+grep -q "planted objects with a kept token: 12 of 12" "$tmp/out" && ok "demo_divprune_reports_coverage" || fail "demo_divprune_reports_coverage: $(cat "$tmp/out")"
+expect_rc "demo_dart_runs" 0 "$vtc" demo --mode dart --repeat 1
+grep -q "DART (embeddings only)" "$tmp/out" && grep -q "planted objects with a kept token" "$tmp/out" && ok "demo_dart_reports_coverage" || fail "demo_dart_reports_coverage: $(cat "$tmp/out")"
+expect_rc "demo_bad_mode_is_usage_error" 2 "$vtc" demo --mode nosuch
 
 # vtc bench: help, one small shape end to end (calibration, timing, CPU check, JSON), usage errors
 expect_rc "bench_help" 0 "$vtc" bench --help

@@ -202,6 +202,75 @@ static void check_compress(const vtc_api_v1 *api, vtc_context ctx)
     free(x); free(query); free(w_in); free(b_in); free(w_out); free(b_out);
 }
 
+/* vtc_mtmd_prune on mtmd's layout: rows, token records and both position rules against ref_prune. */
+static void check_prune(const vtc_api_v1 *api, vtc_context ctx, const char *name, vtc_mtmd_grid g, uint32_t D,
+                        const vtc_mtmd_prune_desc *d, uint64_t seed)
+{
+    uint64_t st = seed;
+    uint32_t B = g.n_frames, P = g.grid_h * g.grid_w, N = g.has_cls + P, cls = g.has_cls;
+    float *embd = normal(&st, (size_t)B * N * D, 1.0f);
+    uint32_t n = 0, count = vtc_mtmd_prune_count(&g, d);
+    uint32_t rows = count / B, sel = rows - cls;
+    uint32_t K = d->tokens ? (d->tokens < P ? d->tokens : P) : P - (uint32_t)((double)P * d->prune_rate);
+    uint32_t C = sel - K;
+    float *out = malloc(sizeof(float) * (size_t)count * D + 4), *want = malloc(sizeof(float) * (size_t)B * sel * D + 4);
+    float *patches = malloc(sizeof(float) * (size_t)B * P * D);
+    vtc_mtmd_token *tok = malloc(sizeof(vtc_mtmd_token) * (count + 1));
+    int32_t *got_keep = malloc(4 * (size_t)B * (K + 1)), *want_keep = malloc(4 * (size_t)B * (K + 1));
+    int32_t *want_src = malloc(4 * (size_t)B * (sel + 1)), *pos = malloc(4 * 4 * (size_t)(count + 1));
+    for (uint32_t b = 0; b < B; b++)
+        memcpy(patches + (size_t)b * P * D, embd + ((size_t)b * N + cls) * D, sizeof(float) * P * D);
+    vtc_result r = vtc_mtmd_prune(api, ctx, &g, D, embd, d, out, tok, count, &n);
+    int ok = r == VTC_SUCCESS && n == count && count == B * (cls + K + C);
+    for (uint32_t b = 0; ok && b < B; b++)
+        for (uint32_t i = 0; i < K; i++)
+            got_keep[b * K + i] = tok[b * rows + cls + i].index - (int32_t)cls;
+    int near = 0;
+    ok = ok && !ref_prune((int)d->mode, (int)B, (int)P, (int)D, 0, (int)K, (int)C, (int)d->pivots, patches, NULL,
+                          K ? got_keep : NULL, 1e-5, &near, want_keep, want, want_src) && near <= 1;
+    size_t bad = 0;
+    double nmse = 0;
+    for (uint32_t b = 0; ok && b < B; b++) {
+        const vtc_mtmd_token *t = tok + b * rows;
+        if (cls)
+            bad += t[0].kind != VTC_MTMD_CLS || t[0].index != 0 || t[0].row != -1 || t[0].frame != (int32_t)b ||
+                   memcmp(out + (size_t)b * rows * D, embd + (size_t)b * N * D, sizeof(float) * D);
+        for (uint32_t i = 0; i < sel; i++) {
+            int32_t idx = want_src[b * sel + i];
+            bad += t[cls + i].index != idx + (int32_t)cls || t[cls + i].row != idx / (int32_t)g.grid_w ||
+                   t[cls + i].col != idx % (int32_t)g.grid_w || t[cls + i].frame != (int32_t)b ||
+                   t[cls + i].kind != (i < K ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL);
+        }
+        double e = ref_nmse(out + ((size_t)b * rows + cls) * D, want + (size_t)b * sel * D, (size_t)sel * D);
+        nmse = e > nmse ? e : nmse;
+    }
+    CHECK(name, ok && !bad && nmse <= 1e-10, "%s, n=%u of %u, %d near ties, %zu token records wrong, NMSE %.2e",
+          api->result_string(r), n, count, near, bad, nmse);
+    if (ok) {
+        /* (a) original positions, the counter advancing by the unpruned count; (b) compacted */
+        uint32_t adv1 = vtc_mtmd_positions(tok, n, &g, VTC_MTMD_POS_ORIGINAL, 0, 100, pos);
+        size_t pbad = adv1 != B * N;
+        for (uint32_t i = 0; i < n; i++)
+            pbad += pos[i] != 100 + tok[i].frame * (int32_t)N + tok[i].index;
+        uint32_t adv2 = vtc_mtmd_positions(tok, n, &g, VTC_MTMD_POS_ORIGINAL, 1, 100, pos);
+        uint32_t want2 = B > g.grid_h ? B : g.grid_h;
+        want2 = want2 > g.grid_w ? want2 : g.grid_w;
+        pbad += adv2 != want2;
+        for (uint32_t i = 0; i < n; i++)
+            pbad += pos[i] != 100 + tok[i].frame || (tok[i].row >= 0 && pos[n + i] != 100 + tok[i].row) ||
+                    (tok[i].col >= 0 && pos[2 * n + i] != 100 + tok[i].col);
+        uint32_t adv3 = vtc_mtmd_positions(tok, n, &g, VTC_MTMD_POS_COMPACT, 1, 7, pos);
+        pbad += adv3 != n;
+        for (uint32_t i = 0; i < n; i++)
+            pbad += pos[i] != 7 + (int32_t)i || pos[n + i] != 7 + (int32_t)i || pos[2 * n + i] != 7 + (int32_t)i;
+        char pn[160];
+        snprintf(pn, sizeof(pn), "%s_positions_original_and_compact", name);
+        CHECK(pn, !pbad, "%zu positions or advances wrong (advances %u %u %u)", pbad, adv1, adv2, adv3);
+    }
+    free(embd); free(out); free(want); free(patches); free(tok); free(got_keep); free(want_keep); free(want_src);
+    free(pos);
+}
+
 int main(int argc, char **argv)
 {
     const char *plugin = argc > 2 && !strcmp(argv[1], "--plugin") ? argv[2] : NULL;
@@ -235,8 +304,23 @@ int main(int argc, char **argv)
     free(tok);
     check_capacity(L.api, ctx);
     check_compress(L.api, ctx);
+    /* embeddings only: a CLS image (CLS kept first, not a candidate) and SigLIP-style video frames by ratio */
+    vtc_mtmd_prune_desc pd = {sizeof(pd), VTC_PRUNE_DIVPRUNE, 20, 0.0f, 4, 0};
+    check_prune(L.api, ctx, "prune_divprune_cls_image_rows_and_places", (vtc_mtmd_grid){1, 12, 12, 1}, 32, &pd, 11);
+    vtc_mtmd_prune_desc pv = {sizeof(pv), VTC_PRUNE_DART, 0, 0.75f, 0, 4};
+    check_prune(L.api, ctx, "prune_dart_video_frames_by_ratio", (vtc_mtmd_grid){3, 8, 8, 0}, 24, &pv, 12);
+    vtc_mtmd_prune_desc bad = pd;
+    bad.pivots = 3; /* a DART parameter with DIVPRUNE */
+    uint32_t nb = 0;
+    float dummy[4];
+    CHECK("prune_rejects_bad_requests",
+          vtc_mtmd_prune_count(&(vtc_mtmd_grid){1, 2, 2, 0}, &bad) == 0 &&
+              vtc_mtmd_prune(L.api, ctx, &(vtc_mtmd_grid){1, 2, 2, 0}, 1, dummy, &bad, dummy, NULL, 4, &nb) ==
+                  VTC_ERROR_INVALID_ARGUMENT &&
+              vtc_mtmd_prune(L.api, ctx, &(vtc_mtmd_grid){1, 2, 2, 0}, 1, dummy, &pd, dummy, NULL, 1, &nb) ==
+                  VTC_ERROR_INVALID_ARGUMENT,
+          "a bad request was accepted");
     vtc_context_stats s = {sizeof(s)};
-    memset(&s, 0, sizeof(s));
     L.api->context_stats_get(ctx, &s);
     CHECK("no_validation_messages", s.validation_messages == 0, "%llu", (unsigned long long)s.validation_messages);
     L.api->context_destroy(ctx);

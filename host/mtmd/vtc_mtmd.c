@@ -1,5 +1,6 @@
 #include "vtc_mtmd.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,4 +166,126 @@ uint32_t vtc_mtmd_pos_mrope(const vtc_mtmd_token *tok, uint32_t n, uint32_t grid
     }
     uint32_t adv = frames > grid_h ? frames : grid_h;
     return adv > grid_w ? adv : grid_w;
+}
+
+/* Kept and contextual rows per frame for a request, or -1 when invalid. */
+static int prune_split(const vtc_mtmd_grid *g, const vtc_mtmd_prune_desc *d, uint32_t *keep, uint32_t *ctxt)
+{
+    if (!g || !d || !g->n_frames || !g->grid_h || !g->grid_w || g->has_cls > 1 || (d->size && d->size < sizeof(*d)) ||
+        d->mode > VTC_PRUNE_DART || (d->mode == VTC_PRUNE_DIVPRUNE && d->pivots))
+        return -1;
+    uint64_t P = (uint64_t)g->grid_h * g->grid_w, K = d->tokens;
+    if (!K) {
+        if (!(d->prune_rate >= 0.0f && d->prune_rate < 1.0f))
+            return -1;
+        K = P - (uint64_t)((double)P * d->prune_rate);
+    }
+    if (K > P)
+        K = P;
+    uint64_t C = d->contextual < P - K ? d->contextual : P - K;
+    uint64_t rows = (uint64_t)g->has_cls + K + C;
+    if (P > UINT32_MAX || rows * g->n_frames > UINT32_MAX)
+        return -1;
+    *keep = (uint32_t)K;
+    *ctxt = (uint32_t)C;
+    return 0;
+}
+
+uint32_t vtc_mtmd_prune_count(const vtc_mtmd_grid *grid, const vtc_mtmd_prune_desc *desc)
+{
+    uint32_t K, C;
+    if (prune_split(grid, desc, &K, &C))
+        return 0;
+    return grid->n_frames * (grid->has_cls + K + C);
+}
+
+vtc_result vtc_mtmd_prune(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd_grid *grid, uint32_t n_embd,
+                          const float *embd, const vtc_mtmd_prune_desc *desc, float *out_embd,
+                          vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out)
+{
+    uint32_t K, C;
+    if (!api || !embd || !out_embd || !n_out || !n_embd || prune_split(grid, desc, &K, &C))
+        return VTC_ERROR_INVALID_ARGUMENT;
+    if (api->size < offsetof(vtc_api_v1, prune) + sizeof(api->prune) || !api->prune)
+        return VTC_ERROR_UNSUPPORTED; /* a plugin older than the prune op */
+    uint32_t count = vtc_mtmd_prune_count(grid, desc), cls = grid->has_cls, rows = cls + K + C, sel = K + C;
+    if (capacity < count)
+        return VTC_ERROR_INVALID_ARGUMENT;
+    int64_t B = grid->n_frames, N = tokens_per_frame(grid), P = N - cls, D = n_embd;
+    float *tmp = malloc(sizeof(float) * (size_t)(B * (sel ? sel : 1) * D));
+    int32_t *src = malloc(sizeof(int32_t) * (size_t)(B * (sel ? sel : 1)));
+    if (!tmp || !src) {
+        free(tmp);
+        free(src);
+        return VTC_ERROR_OUT_OF_MEMORY;
+    }
+    vtc_result r = VTC_SUCCESS;
+    if (sel > 0) {
+        vtc_prune_args a;
+        memset(&a, 0, sizeof(a));
+        a.size = sizeof(a);
+        a.mode = desc->mode;
+        a.keep = K;
+        a.contextual = C;
+        a.pivots = desc->pivots;
+        /* the patch rows only: a strided view that skips each frame's CLS row (staging packs it) */
+        int64_t sh_h[3] = {B, P, D}, sh_o[3] = {B, sel, D}, sh_s[2] = {B, sel};
+        a.hidden = host_tensor(embd + (cls ? D : 0), VTC_DTYPE_F32, 3, sh_h);
+        if (cls) {
+            a.hidden.stride[0] = N * D;
+            a.hidden.stride[1] = D;
+            a.hidden.stride[2] = 1;
+        }
+        a.out = host_tensor(tmp, VTC_DTYPE_F32, 3, sh_o);
+        a.src_idx = host_tensor(NULL, VTC_DTYPE_I32, 2, sh_s);
+        a.src_idx.host = src;
+        r = api->prune(ctx, &a, NULL);
+    }
+    if (r == VTC_SUCCESS) {
+        for (int64_t b = 0; b < B; b++) {
+            float *o = out_embd + (size_t)(b * rows) * D;
+            vtc_mtmd_token *t = out_tok ? out_tok + b * rows : NULL;
+            if (cls) {
+                memcpy(o, embd + (size_t)(b * N) * D, sizeof(float) * (size_t)D);
+                if (t) {
+                    place(grid, 0, &t[0]);
+                    t[0].frame = (int32_t)b;
+                    t[0].kind = VTC_MTMD_CLS;
+                }
+            }
+            memcpy(o + (size_t)cls * D, tmp + (size_t)(b * sel) * D, sizeof(float) * (size_t)(sel * D));
+            for (uint32_t i = 0; t && i < sel; i++) {
+                place(grid, src[b * sel + i] + (int32_t)cls, &t[cls + i]);
+                t[cls + i].frame = (int32_t)b;
+                t[cls + i].kind = i < K ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL;
+            }
+        }
+        *n_out = count;
+    }
+    free(tmp);
+    free(src);
+    return r;
+}
+
+uint32_t vtc_mtmd_positions(const vtc_mtmd_token *tok, uint32_t n, const vtc_mtmd_grid *grid, uint32_t rule,
+                            uint32_t mrope, int32_t pos_0, int32_t *pos)
+{
+    if (!grid || (n && (!tok || !pos)) || rule > VTC_MTMD_POS_COMPACT || mrope > 1)
+        return 0;
+    if (rule == VTC_MTMD_POS_COMPACT) {
+        for (uint32_t i = 0; i < n; i++) {
+            pos[i] = pos_0 + (int32_t)i;
+            if (mrope) {
+                pos[n + i] = pos[2 * n + i] = pos_0 + (int32_t)i;
+                pos[3 * n + i] = 0;
+            }
+        }
+        return n;
+    }
+    if (mrope)
+        return vtc_mtmd_pos_mrope(tok, n, grid->grid_h, grid->grid_w, pos_0, pos);
+    uint32_t per = tokens_per_frame(grid);
+    for (uint32_t i = 0; i < n; i++)
+        pos[i] = pos_0 + tok[i].frame * (int32_t)per + tok[i].index;
+    return grid->n_frames * per;
 }

@@ -129,6 +129,61 @@ vtc_result vtc_mtmd_compress(const vtc_api_v1 *api, vtc_context ctx, vtc_weights
 uint32_t vtc_mtmd_pos_mrope(const vtc_mtmd_token *tok, uint32_t n, uint32_t grid_h, uint32_t grid_w, int32_t pos_0,
                             int32_t *pos);
 
+/* ---- embedding-only selection (DivPrune / DART, docs/prune.md) ------------ */
+
+/** vtc_mtmd_prune parameters. Zero-initialise, then set. */
+typedef struct vtc_mtmd_prune_desc {
+    uint32_t size;        /**< sizeof, or 0 */
+    uint32_t mode;        /**< VTC_PRUNE_DIVPRUNE or VTC_PRUNE_DART */
+    uint32_t tokens;      /**< patch tokens kept per frame (a CLS row is kept on top); more than a frame
+                               has keeps them all; 0: use prune_rate */
+    float prune_rate;     /**< with tokens = 0: the share of each frame's P patch tokens dropped, in [0, 1):
+                               kept = P - floor(P * prune_rate) (llama.cpp-style --image-pruning-rate) */
+    uint32_t contextual;  /**< merged rows appended per frame (VisionZip's contextual merge of the dropped
+                               tokens, placed at their target token); 0: none; lowered to what is left */
+    uint32_t pivots;      /**< DART: pivots, 0 -> VTC_PRUNE_DART_DEFAULT_PIVOTS; DIVPRUNE: 0 */
+} vtc_mtmd_prune_desc;
+
+/** Rows vtc_mtmd_prune writes for this grid and desc (all frames); 0 for an invalid request. */
+uint32_t vtc_mtmd_prune_count(const vtc_mtmd_grid *grid, const vtc_mtmd_prune_desc *desc);
+
+/**
+ * DivPrune or DART on exactly what mtmd_get_output_embd gives for a chunk:
+ * embd [n_frames * n_tok][n_embd] float, row-major, n_tok = has_cls +
+ * grid_h*grid_w (video and LLaVA-NeXT crops: n_frames > 1, each frame
+ * selected on its own, in one call). A CLS row is not a candidate: it is
+ * kept first. Per frame, out_embd gets [CLS;] the kept tokens in ascending
+ * index order, then the contextual rows; out_tok (optional) one record per
+ * row: index (within the frame, CLS 0), grid row and col (-1 for CLS),
+ * frame, kind (CLS, DOMINANT for a kept token, CONTEXTUAL). Positions:
+ * vtc_mtmd_positions. Errors: INVALID_ARGUMENT (NULL pointers, a bad grid,
+ * mode or rate, capacity below vtc_mtmd_prune_count), OUT_OF_MEMORY, and
+ * what vtc_prune returns. Nothing is written on a validation failure.
+ */
+vtc_result vtc_mtmd_prune(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd_grid *grid, uint32_t n_embd,
+                          const float *embd, const vtc_mtmd_prune_desc *desc, float *out_embd,
+                          vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out);
+
+#define VTC_MTMD_POS_ORIGINAL 0u /**< default: rows keep the positions their tokens had in the full chunk;
+                                      the position counter advances by the unpruned chunk's count */
+#define VTC_MTMD_POS_COMPACT  1u /**< rows renumbered as if they were the whole chunk: advance = rows */
+
+/**
+ * Positions of n output rows (from vtc_mtmd_visionzip / vtc_mtmd_prune) of
+ * a chunk laid out as `grid`, starting at pos_0, and how far the chunk
+ * advances the engine's position counter (n_past).
+ *  mrope 0 (1-D, LLaVA): pos[i] = pos_0 + (ORIGINAL) frame*n_tok + index,
+ *    advance n_frames*n_tok (the unpruned count: what llama.cpp reserved);
+ *    (COMPACT) pos_0 + i, advance n.
+ *  mrope 1 (Qwen2-VL M-RoPE, llama.cpp's layout, pos holds 4*n entries):
+ *    (ORIGINAL) as vtc_mtmd_pos_mrope: (t, h, w) = pos_0 + (frame, row, col),
+ *    advance max(frames, grid_h, grid_w), the unpruned chunk's n_pos;
+ *    (COMPACT) t = h = w = pos_0 + i (a run of text-like positions), advance n.
+ * Returns the advance; 0 for an unknown rule or a NULL argument.
+ */
+uint32_t vtc_mtmd_positions(const vtc_mtmd_token *tok, uint32_t n, const vtc_mtmd_grid *grid, uint32_t rule,
+                            uint32_t mrope, int32_t pos_0, int32_t *pos);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,8 +63,12 @@ _Static_assert(offsetof(vtc_api_v1, composite_query_scratch) == VTC_API_V1_0_SIZ
 _Static_assert(offsetof(vtc_api_v1, context_pipeline_cache) == VTC_API_V1_0_SIZE + 7 * 8, "context_pipeline_cache");
 _Static_assert(offsetof(vtc_api_v1, prepare) == VTC_API_V1_0_SIZE + 8 * 8, "vtc_api_v1.prepare appended");
 _Static_assert(offsetof(vtc_api_v1, context_pipelines) == VTC_API_V1_0_SIZE + 9 * 8, "context_pipelines");
-_Static_assert(offsetof(vtc_api_v1, context_recycle) == VTC_API_V1_0_SIZE + 10 * 8, "vtc_api_v1 1.1 last member");
-_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 11 * 8, "vtc_api_v1 1.1 size");
+_Static_assert(offsetof(vtc_api_v1, context_recycle) == VTC_API_V1_0_SIZE + 10 * 8, "context_recycle");
+_Static_assert(offsetof(vtc_api_v1, prune) == VTC_API_V1_0_SIZE + 11 * 8, "prune");
+_Static_assert(offsetof(vtc_api_v1, prune_query_scratch) == VTC_API_V1_0_SIZE + 12 * 8, "vtc_api_v1 1.1 last member");
+_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 13 * 8, "vtc_api_v1 1.1 size");
+_Static_assert(offsetof(vtc_prune_args, hidden) == 24, "vtc_prune_args.hidden");
+_Static_assert(sizeof(vtc_prune_args) == 24 + 5 * 136, "vtc_prune_args size");
 _Static_assert(sizeof(vtc_pipeline_stat) == 96, "vtc_pipeline_stat size");
 _Static_assert(offsetof(vtc_pipeline_info, stats) == 184, "vtc_pipeline_info.stats");
 _Static_assert(VTC_VULKAN_HANDLES_SIZE_V1 == 48, "vulkan_handles v1 size");
@@ -94,7 +98,8 @@ _Static_assert(VTC_FEATURE_ALL == (VTC_FEATURE_F16_STORAGE | VTC_FEATURE_F16_ARI
                "VTC_FEATURE_ALL names every feature bit");
 _Static_assert(VTC_ABI_VERSION == 1, "vtc 1.1 only appends: still ABI 1");
 _Static_assert(VTC_DTYPE_F32 == 1 && VTC_DTYPE_F16 == 2 && VTC_DTYPE_I32 == 3 && VTC_DTYPE_U8 == 4, "dtypes");
-_Static_assert(VTC_OP_SCORES == 1 && VTC_OP_COMPOSITE == 6, "op ids");
+_Static_assert(VTC_OP_SCORES == 1 && VTC_OP_COMPOSITE == 6 && VTC_OP_PRUNE == 7, "op ids");
+_Static_assert(VTC_PRUNE_DIVPRUNE == 0 && VTC_PRUNE_DART == 1, "prune modes");
 
 int main(void)
 {

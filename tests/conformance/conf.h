@@ -63,6 +63,7 @@ extern const conf_case conf_cases_merge[];
 extern const conf_case conf_cases_visionzip[];
 extern const conf_case conf_cases_compress[];
 extern const conf_case conf_cases_composite[];
+extern const conf_case conf_cases_prune[];
 
 typedef struct conf_options {
     const vtc_api_v1 *api;

@@ -9,5 +9,6 @@ const conf_case *const conf_registry[] = {
     conf_cases_visionzip,
     conf_cases_compress,
     conf_cases_composite,
+    conf_cases_prune,
     NULL,
 };

@@ -317,6 +317,7 @@ static vtc_result typed_query(vtc_context ctx, uint32_t op, const void *args, ui
     case VTC_OP_VISIONZIP: return vtc_visionzip_query_scratch(ctx, args, bytes);
     case VTC_OP_COMPRESS: return vtc_compress_query_scratch(ctx, args, bytes);
     case VTC_OP_COMPOSITE: return vtc_composite_query_scratch(ctx, args, bytes);
+    case VTC_OP_PRUNE: return vtc_prune_query_scratch(ctx, args, bytes);
     default: abort();
     }
 }
@@ -391,6 +392,7 @@ static vtc_result run_merge(vtc_context x, const void *a, const vtc_exec *e) { r
 static vtc_result run_vz(vtc_context x, const void *a, const vtc_exec *e) { return vtc_visionzip(x, a, e); }
 static vtc_result run_comp(vtc_context x, const void *a, const vtc_exec *e) { return vtc_composite_attention(x, a, e); }
 static vtc_result run_compress(vtc_context x, const void *a, const vtc_exec *e) { return vtc_compress(x, a, e); }
+static vtc_result run_prune(vtc_context x, const void *a, const vtc_exec *e) { return vtc_prune(x, a, e); }
 
 static uint32_t float_dtype(stream *s)
 {
@@ -553,6 +555,38 @@ static void fuzz_compress(stream *s)
     vtc_compress_weights_destroy(ctx_get(), NULL);
 }
 
+static void fuzz_prune(stream *s)
+{
+    vtc_prune_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.mode = next(s) % 2;
+    int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), D = PICK(s, width_dims), Dm = PICK(s, width_dims);
+    a.keep = (uint32_t)(next(s) % (N + 1));
+    a.contextual = (uint32_t)(next(s) % (N - a.keep + 1));
+    if (a.mode == VTC_PRUNE_DART)
+        a.pivots = next(s) % 12;
+    int64_t rows = (int64_t)a.keep + a.contextual;
+    uint32_t dt = float_dtype(s), opt = next(s);
+    call c = {0};
+    set_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
+    if (opt & 1)
+        set_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
+    if ((opt & 2) && a.keep > 0)
+        set_shape(&a.keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, a.keep});
+    if ((opt & 4) || a.contextual > 0 || !(opt & 2))
+        set_shape(&a.out, dt, 3, (int64_t[]){B, rows, D});
+    if (opt & 8)
+        set_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
+    add(&c, &a.hidden, 0, 0);
+    add(&c, &a.metric, 0, 0);
+    add(&c, &a.keep_idx, 1, 0);
+    add(&c, &a.out, 1, 0);
+    add(&c, &a.src_idx, 1, 0);
+    params p = {&a.size, {&a.mode, &a.keep, &a.contextual, &a.pivots}, NULL};
+    finish(&c, &p, s, VTC_OP_PRUNE, &a, run_prune);
+}
+
 static void fuzz_context_free(stream *s)
 {
     /* functions without a context: NULLs and edge sizes */
@@ -584,13 +618,14 @@ static void fuzz_context_free(stream *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     stream s = {data, size};
-    switch (next(&s) % 7) {
+    switch (next(&s) % 8) {
     case 0: fuzz_scores(&s); break;
     case 1: fuzz_select(&s); break;
     case 2: fuzz_merge(&s); break;
     case 3: fuzz_visionzip(&s); break;
     case 4: fuzz_composite(&s); break;
     case 5: fuzz_compress(&s); break;
+    case 7: fuzz_prune(&s); break;
     default: fuzz_context_free(&s); break;
     }
     return 0;

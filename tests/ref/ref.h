@@ -41,6 +41,15 @@ int ref_visionzip_cls(int mode, int B, int N, int D, int H, int dh, int Dm, int 
    dominant = T - keep_cls - contextual, contextual lowered so dominant >= 0. */
 void ref_token_split(int tokens, int keep_cls, int *dominant, int *contextual);
 
+/* Embedding-only selection (docs/prune.md). mode 0 DivPrune, 1 DART (P pivots, 0 -> 8); metric[B][N][Dm] or NULL
+   (then hidden, Dm = D). keep_idx[B][K] ascending, out[B][K+c][D], src_idx[B][K+c] (each may be NULL); c > 0
+   merges as ref_merge over the non-kept tokens. follow (may be NULL): a selection [B][K] to judge; where it
+   differs from the exact rule only at near ties (a followed candidate strictly below the maximum by at most tol,
+   relative) the reference follows it and counts *near_ties. Returns 0, -1 for bad arguments, -2 when follow is
+   not a valid outcome. */
+int ref_prune(int mode, int B, int N, int D, int Dm, int K, int c, int P, const float *hidden, const float *metric,
+              const int32_t *follow, double tol, int *near_ties, int32_t *keep_idx, float *out, int32_t *src_idx);
+
 /* SPEC 2: LLaVA-Mini resampler, reference path. Q = C*C queries, E width, heads h, dh = E/h. */
 typedef struct ref_resampler {
     int C, E, heads;

@@ -269,7 +269,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 const char *rel_op_name(int op)
 {
-    static const char *names[REL_OP_KINDS] = {"scores", "select", "merge", "visionzip", "composite"};
+    static const char *names[REL_OP_KINDS] = {"scores", "select", "merge", "visionzip", "composite", "prune"};
     return op >= 0 && op < REL_OP_KINDS ? names[op] : "?";
 }
 
@@ -377,6 +377,24 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
         r = vtc_visionzip(ctx, &a, NULL);
         h = fnv(h, out, (size_t)(B * rows * D) * 4);
         h = fnv(h, idx, (size_t)(B * rows) * 4);
+        break;
+    }
+    case 5: { /* prune: DivPrune or DART, sometimes with a contextual merge */
+        vtc_prune_args a;
+        memset(&a, 0, sizeof(a));
+        a.size = sizeof(a);
+        a.mode = (uint32_t)(rel_rand(s) & 1);
+        a.keep = (uint32_t)(1 + rel_rand(s) % (uint64_t)N);
+        a.contextual = (uint32_t)(rel_rand(s) % (uint64_t)(N - a.keep + 1));
+        int64_t rows = (int64_t)a.keep + a.contextual;
+        a.hidden = host_tensor(VTC_DTYPE_F32, in, 3, (int64_t[]){B, N, D});
+        a.keep_idx = host_tensor(VTC_DTYPE_I32, idx2, 2, (int64_t[]){B, a.keep});
+        a.out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, rows, D});
+        a.src_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, rows});
+        r = vtc_prune(ctx, &a, NULL);
+        h = fnv(h, out, (size_t)(B * rows * D) * 4);
+        h = fnv(h, idx, (size_t)(B * rows) * 4);
+        h = fnv(h, idx2, (size_t)(B * a.keep) * 4);
         break;
     }
     default: { /* composite, prefill or decode, grouped heads */

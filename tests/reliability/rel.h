@@ -65,7 +65,7 @@ long rel_arena_first_dirty(const rel_arena *a, size_t off, size_t len);
 /* One random valid call of a random op (scores, select, merge, visionzip,
    composite) with small shapes drawn from `state`; returns its result and
    an FNV-1a hash of every output byte through *hash (0 when it failed). */
-#define REL_OP_KINDS 5
+#define REL_OP_KINDS 6
 vtc_result rel_random_call(vtc_context ctx, uint64_t *state, uint64_t *hash, int *op_out);
 /* The same for a given op (0 scores, 1 select, 2 merge, 3 visionzip, 4 composite). */
 vtc_result rel_call(vtc_context ctx, int op, uint64_t *state, uint64_t *hash);

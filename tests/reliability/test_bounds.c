@@ -43,7 +43,7 @@ typedef struct tspec {
 } tspec;
 
 typedef struct opcall {
-    int op;                /* 0 scores, 1 select, 2 merge, 3 visionzip, 4 composite */
+    int op;                /* 0 scores, 1 select, 2 merge, 3 visionzip, 4 composite, 5 prune */
     uint32_t p[4];         /* op parameters */
     tspec t[MAXT];
     int nt;
@@ -83,6 +83,10 @@ static vtc_result invoke(vtc_context ctx, const opcall *c, const vtc_tensor *v, 
                                 v[6]};
         return vtc_visionzip(ctx, &a, ex);
     }
+    case 5: {
+        vtc_prune_args a = {sizeof(a), c->p[0], c->p[1], c->p[2], c->p[3], 0, v[0], v[1], v[2], v[3], v[4]};
+        return vtc_prune(ctx, &a, ex);
+    }
     default: {
         vtc_composite_args a = {sizeof(a), 0.0f, v[0], v[1], v[2], v[3], v[4]};
         return vtc_composite_attention(ctx, &a, ex);
@@ -93,14 +97,16 @@ static vtc_result invoke(vtc_context ctx, const opcall *c, const vtc_tensor *v, 
 /* vtc_query_scratch for the call's op (record mode's scratch size). */
 static vtc_result query(vtc_context ctx, const opcall *c, const vtc_tensor *v, uint64_t *bytes)
 {
-    static const uint32_t ops[] = {VTC_OP_SCORES, VTC_OP_SELECT, VTC_OP_MERGE, VTC_OP_VISIONZIP, VTC_OP_COMPOSITE};
+    static const uint32_t ops[] = {VTC_OP_SCORES, VTC_OP_SELECT, VTC_OP_MERGE, VTC_OP_VISIONZIP, VTC_OP_COMPOSITE,
+                                   VTC_OP_PRUNE};
     vtc_scores_args sa = {sizeof(sa), c->p[0], 0.0f, 0, v[0], v[1], v[2], v[3]};
     vtc_select_args se = {sizeof(se), c->p[0], c->p[1], 0, v[0], v[1], v[2], v[3], v[4]};
     vtc_merge_args me = {sizeof(me), c->p[0], v[0], v[1], v[2], v[3]};
     vtc_visionzip_args vz = {sizeof(vz), c->p[0], c->p[1], c->p[2], c->p[3], 0.0f, v[0], v[1], v[2], v[3], v[4], v[5],
                              v[6]};
     vtc_composite_args co = {sizeof(co), 0.0f, v[0], v[1], v[2], v[3], v[4]};
-    const void *args[] = {&sa, &se, &me, &vz, &co};
+    vtc_prune_args pr = {sizeof(pr), c->p[0], c->p[1], c->p[2], c->p[3], 0, v[0], v[1], v[2], v[3], v[4]};
+    const void *args[] = {&sa, &se, &me, &vz, &co, &pr};
     return vtc_query_scratch(ctx, ops[c->op], args[c->op], bytes);
 }
 
@@ -450,6 +456,34 @@ static opcall gen_composite(uint64_t *s, int big)
     return c;
 }
 
+static opcall gen_prune(uint64_t *s)
+{
+    opcall c = {0};
+    c.op = 5;
+    c.nt = 5;
+    int64_t B = 1 + (int64_t)(rel_rand(s) % 2), N = REL_PICK(s, edge_rows), D = REL_PICK(s, edge_width);
+    int64_t Dm = REL_PICK(s, edge_width);
+    c.p[0] = (uint32_t)(rel_rand(s) & 1);
+    c.p[1] = (uint32_t)(rel_rand(s) % (uint64_t)(N > 40 ? 40 : N + 1)); /* K steps: keep the run short */
+    c.p[2] = (uint32_t)(rel_rand(s) % (uint64_t)(N - c.p[1] + 1 > 20 ? 20 : N - c.p[1] + 1));
+    c.p[3] = c.p[0] ? (uint32_t)(rel_rand(s) % 10) : 0;
+    int64_t rows = (int64_t)c.p[1] + c.p[2];
+    uint32_t dt = (rel_rand(s) % 4) ? VTC_DTYPE_F32 : VTC_DTYPE_F16;
+    c.t[0] = T(dt, 3, B, N, D, 0, 0);
+    if (rel_rand(s) & 1)
+        c.t[1] = T(dt, 3, B, N, Dm, 0, 0);
+    if (c.p[1] > 0)
+        c.t[2] = T(VTC_DTYPE_I32, 2, B, c.p[1], 0, 0, 1);
+    if (rows > 0)
+        c.t[3] = T(dt, 3, B, rows, D, 0, 1);
+    if (rows > 0 && (rel_rand(s) & 1))
+        c.t[4] = T(VTC_DTYPE_I32, 2, B, rows, 0, 0, 1);
+    snprintf(c.desc, sizeof(c.desc), "prune %s B=%lld N=%lld D=%lld keep=%u contextual=%u pivots=%u %s",
+             c.p[0] ? "dart" : "divprune", (long long)B, (long long)N, (long long)D, c.p[1], c.p[2], c.p[3],
+             dt == VTC_DTYPE_F16 ? "f16" : "f32");
+    return c;
+}
+
 /* ---- ABI limits ------------------------------------------------------------ */
 static void expect_code(vtc_context ctx, rel_log *log, rel_arena *ar, vtc_tensor attn, const char *needle,
                         const char *what, vtc_result want)
@@ -571,9 +605,9 @@ int main(int argc, char **argv)
         const char *vname = variant ? "gpu-variants" : "default";
         uint64_t s = seed + (uint64_t)variant;
         for (int i = 0; i < per_op; i++) {
-            opcall calls[6] = {gen_scores(&s), gen_select(&s), gen_merge(&s), gen_visionzip(&s), gen_composite(&s, 0),
-                               gen_composite(&s, i == 0)};
-            for (int k = 0; k < 6; k++) {
+            opcall calls[7] = {gen_scores(&s), gen_select(&s), gen_merge(&s), gen_visionzip(&s), gen_composite(&s, 0),
+                               gen_composite(&s, i == 0), gen_prune(&s)};
+            for (int k = 0; k < 7; k++) {
                 if (getenv("VTC_REL_VERBOSE"))
                     printf("  [%s] %s\n", vname, calls[k].desc);
                 run_case(ctx, ar, &s, &calls[k], vname);

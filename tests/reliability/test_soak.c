@@ -1,6 +1,6 @@
 /*
  * Soak: CALLS random mixed op calls (scores, select, merge, visionzip,
- * composite; small random valid shapes) on one context. Reports and checks:
+ * composite, prune; small random valid shapes) on one context. Reports and checks:
  *  - every call succeeds and no validation message is seen;
  *  - the Vulkan memory vtc holds (vtc_context_stats: live VkDeviceMemory
  *    objects and bytes) does not change once the io buffer has grown;
@@ -128,8 +128,9 @@ int main(int argc, char **argv)
     vtc_context_stats st = stats(ctx);
     long rss_end = rss_kb();
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    printf("%ld calls in %.1f s (scores %ld, select %ld, merge %ld, visionzip %ld, composite %ld), %llu succeeded\n",
-           calls, secs, per_op[0], per_op[1], per_op[2], per_op[3], per_op[4], (unsigned long long)st.calls);
+    printf("%ld calls in %.1f s (scores %ld, select %ld, merge %ld, visionzip %ld, composite %ld, prune %ld), %llu "
+           "succeeded\n",
+           calls, secs, per_op[0], per_op[1], per_op[2], per_op[3], per_op[4], per_op[5], (unsigned long long)st.calls);
     printf("pipelines %llu (last new at call %ld); vtc Vulkan memory %llu objects, %llu bytes\n",
            (unsigned long long)st.pipelines, last_new_pipeline, (unsigned long long)st.device_allocations,
            (unsigned long long)st.device_memory_bytes);

@@ -208,7 +208,7 @@ static long sweep_create(void)
     return points;
 }
 
-/* op 0..4: rel_call; REL_OP_KINDS: compress (weights create + prepare + call) */
+/* op 0..REL_OP_KINDS-1: rel_call; REL_OP_KINDS: compress (weights create + prepare + call) */
 static vtc_result do_call(vtc_context ctx, int op, uint64_t seed, uint64_t *h)
 {
     uint64_t s = seed;
