@@ -19,11 +19,12 @@ static const char usage[] =
     "Builds every compute pipeline vtc would select on the chosen device for the standard\n"
     "model shapes (those of 'vtc bench': VisionZip LLaVA-1.5, LLaVA-NeXT crops, video, SigLIP;\n"
     "LLaVA-Mini compress C=1 and C=8 at N=576 and 2304, fast and reference paths; composite\n"
-    "attention prefill and decode at dh 64, 72, 80, 96, 128), in f32 and, where the device has\n"
+    "attention prefill and decode at dh 64, 72, 80, 96, 128; prune DivPrune and DART on LLaVA-1.5's\n"
+    "576 x 4096 post-projector rows and Qwen2-VL-style 1024 x 3584, keep 64 and 64+10), in f32 and, where the device has\n"
     "fp16 storage, f16, through vtc_prepare (the plugin's own specialisation constants and\n"
     "workgroup sizes). Nothing is executed. Prints one line per pipeline: shader, variant,\n"
     "workgroup size, subgroup size and every statistic the driver reports.\n"
-    "  --op OP      only visionzip, compress or composite\n"
+    "  --op OP      only visionzip, compress, composite or prune\n"
     "  --json FILE  also write {\"device\": {...}, \"pipelines\": [...]} to FILE\n"
     "Exit status: 0 when every pipeline compiled, 1 when any failed, 2 on usage errors.\n";
 
@@ -168,6 +169,30 @@ static void composite(run *r, uint32_t dt)
         }
 }
 
+static void prune(run *r, uint32_t dt)
+{
+    static const struct { int N, D; } s[2] = {{576, 4096}, {1024, 3584}};
+    static const uint32_t modes[2] = {VTC_PRUNE_DIVPRUNE, VTC_PRUNE_DART};
+    for (int si = 0; si < 2; si++)
+        for (int mi = 0; mi < 2; mi++)
+            for (int c = 0; c <= 10; c += 10) {
+                vtc_prune_args a;
+                memset(&a, 0, sizeof(a));
+                a.size = sizeof(a);
+                a.mode = modes[mi];
+                a.keep = 64;
+                a.contextual = (uint32_t)c;
+                a.hidden = tensor(dt, 3, 1, s[si].N, s[si].D, 0);
+                a.keep_idx = tensor(VTC_DTYPE_I32, 2, 1, 64, 0, 0);
+                a.out = tensor(dt, 3, 1, 64 + c, s[si].D, 0);
+                a.src_idx = tensor(VTC_DTYPE_I32, 2, 1, 64 + c, 0, 0);
+                char what[64];
+                snprintf(what, sizeof(what), "prune %s n%d-d%d keep 64+%d %s", mi ? "dart" : "divprune", s[si].N,
+                         s[si].D, c, dt == VTC_DTYPE_F16 ? "f16" : "f32");
+                prepared(r, what, r->api->prepare(r->ctx, VTC_OP_PRUNE, &a));
+            }
+}
+
 static json_object *stat_json(const vtc_pipeline_stat *s)
 {
     switch (s->format) {
@@ -207,8 +232,9 @@ int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
             return 2;
         }
     }
-    if (only && strcmp(only, "visionzip") && strcmp(only, "compress") && strcmp(only, "composite")) {
-        fprintf(stderr, "vtc pipelines: --op must be visionzip, compress or composite, not '%s'\n", only);
+    if (only && strcmp(only, "visionzip") && strcmp(only, "compress") && strcmp(only, "composite") &&
+        strcmp(only, "prune")) {
+        fprintf(stderr, "vtc pipelines: --op must be visionzip, compress, composite or prune, not '%s'\n", only);
         return 2;
     }
     if (api->size < offsetof(vtc_api_v1, context_pipelines) + sizeof(api->context_pipelines))
@@ -228,6 +254,8 @@ int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
             compress(&r, dts[k]);
         if (!only || !strcmp(only, "composite"))
             composite(&r, dts[k]);
+        if (!only || !strcmp(only, "prune"))
+            prune(&r, dts[k]);
     }
 
     uint32_t n = 0;
