@@ -289,6 +289,10 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     vtc_result r = desc->adopted ? vtc_device_init_adopted(ctx, desc->adopted, desc->flags) : vtc_device_init_standalone(ctx, desc);
     if (!r)
         r = create_sync_objects(ctx);
+    vk_keep_resident();
+    /* GPU-assisted validation, on vtc's own instance or (VTC_VALIDATION=gpu
+       in the host's environment) on a host's device */
+    ctx->descriptor_sets = vtc_validation_mode(desc->flags) == VTC_VALIDATE_GPU;
     ctx->cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&
                         !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
     if (r) {

@@ -77,6 +77,7 @@ struct vtc_context_t {
     VkQueue queue;
     uint32_t queue_family;
     VkDebugUtilsMessengerEXT messenger;
+    int validation;               /* VTC_VALIDATE_* this standalone instance runs, 0 when off */
     void (*queue_lock)(void *);
     void (*queue_unlock)(void *);
     void *queue_lock_user;
@@ -98,6 +99,13 @@ struct vtc_context_t {
     VkDescriptorSetLayout set_layouts[VTC_MAX_BINDINGS + 1];
     VkPipelineLayout layouts[VTC_MAX_BINDINGS + 1];
     vtc_pipeline *pipelines;
+    /* GPU-assisted validation runs (VTC_VALIDATION=gpu): bindings go through
+       ordinary descriptor sets, because this layer generation does not track
+       push descriptors (it reports every binding uninitialized and zeroes the
+       reads). The sets live until the context is destroyed: a recording may
+       still be pending in the host's command buffer. Test-only path. */
+    int descriptor_sets;
+    struct vtc_desc_pool *desc_pools;
 
     /* synchronous path */
     VkCommandPool cmd_pool;
@@ -213,6 +221,8 @@ void vtc_grid_2d(vtc_context ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
                             const uint32_t *spec, uint32_t nspec, vtc_pipeline **out);
 void vtc_pipelines_destroy(vtc_context ctx);
+/* descriptor_sets mode: a set for one dispatch with `nbind` storage buffers. */
+vtc_result vtc_descriptor_set_alloc(vtc_context ctx, uint32_t nbind, VkDescriptorSet *out);
 /* Record + submit + wait on the context's own command buffer. `record`
    fills the command buffer. */
 vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user);
@@ -224,5 +234,10 @@ void vtc_device_fill_info(vtc_context ctx, VkPhysicalDevice pd, uint32_t index, 
 
 /* env switch helper: VAR=1/true/yes */
 int vtc_env_flag(const char *name);
+/* What VTC_VALIDATION (or VTC_CONTEXT_VALIDATION) turns on: 0 (off) or one of these. */
+#define VTC_VALIDATE_CORE 1 /* the layer's default checks */
+#define VTC_VALIDATE_SYNC 2 /* + synchronization validation */
+#define VTC_VALIDATE_GPU  3 /* + GPU-assisted validation */
+int vtc_validation_mode(uint32_t flags);
 
 #endif

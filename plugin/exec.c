@@ -78,8 +78,17 @@ vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_ov
         w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         w[i].pBufferInfo = &bi[i];
     }
-    if (nbind)
+    if (nbind && ctx->descriptor_sets) {
+        VkDescriptorSet set;
+        if ((r = vtc_descriptor_set_alloc(ctx, nbind, &set)))
+            return r;
+        for (uint32_t i = 0; i < nbind; i++)
+            w[i].dstSet = set;
+        d->vkUpdateDescriptorSets(ctx->device, nbind, w, 0, NULL);
+        d->vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
+    } else if (nbind) {
         d->vkCmdPushDescriptorSetKHR(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, nbind, w);
+    }
     uint8_t pc[VTC_PUSH_BYTES];
     memset(pc, 0, sizeof(pc));
     if (push_size)

@@ -40,7 +40,7 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *
         b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     }
     VkDescriptorSetLayoutCreateInfo dci = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    dci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
+    dci.flags = ctx->descriptor_sets ? 0 : VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
     dci.bindingCount = nbind;
     dci.pBindings = b;
     /* A set layout left by an earlier call whose pipeline layout failed is
@@ -139,8 +139,55 @@ vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, u
     return VTC_SUCCESS;
 }
 
+/* descriptor_sets mode only: pools of VTC_POOL_SETS sets, chained, never reset. */
+#define VTC_POOL_SETS 256
+typedef struct vtc_desc_pool {
+    VkDescriptorPool pool;
+    uint32_t used;
+    struct vtc_desc_pool *next;
+} vtc_desc_pool;
+
+vtc_result vtc_descriptor_set_alloc(vtc_context ctx, uint32_t nbind, VkDescriptorSet *out)
+{
+    VkPipelineLayout layout;
+    vtc_result r = get_layout(ctx, nbind, &layout);
+    if (r)
+        return r;
+    vtc_desc_pool *p = ctx->desc_pools;
+    if (!p || p->used == VTC_POOL_SETS) {
+        p = vtc_calloc(ctx, sizeof(*p));
+        if (!p)
+            return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (descriptor pool)");
+        VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VTC_POOL_SETS * VTC_MAX_BINDINGS};
+        VkDescriptorPoolCreateInfo pci = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+        pci.maxSets = VTC_POOL_SETS;
+        pci.poolSizeCount = 1;
+        pci.pPoolSizes = &ps;
+        VkResult vr = ctx->vkd.vkCreateDescriptorPool(ctx->device, &pci, NULL, &p->pool);
+        if (vr != VK_SUCCESS) {
+            vtc_free(ctx, p);
+            return vtc_vk_fail(ctx, vr, "vkCreateDescriptorPool");
+        }
+        p->next = ctx->desc_pools;
+        ctx->desc_pools = p;
+    }
+    VkDescriptorSetAllocateInfo ai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    ai.descriptorPool = p->pool;
+    ai.descriptorSetCount = 1;
+    ai.pSetLayouts = &ctx->set_layouts[nbind];
+    VK_CHECK(ctx, ctx->vkd.vkAllocateDescriptorSets(ctx->device, &ai, out));
+    p->used++;
+    return VTC_SUCCESS;
+}
+
 void vtc_pipelines_destroy(vtc_context ctx)
 {
+    while (ctx->desc_pools) {
+        vtc_desc_pool *n = ctx->desc_pools->next;
+        ctx->vkd.vkDestroyDescriptorPool(ctx->device, ctx->desc_pools->pool, NULL);
+        vtc_free(ctx, ctx->desc_pools);
+        ctx->desc_pools = n;
+    }
     vtc_pipeline *p = ctx->pipelines;
     while (p) {
         vtc_pipeline *n = p->next;
