@@ -266,6 +266,11 @@ static vtc_result create_instance(vtc_context ctx, int validation)
     missing = vk_load_instance(ctx->gipa, ctx->instance, &ctx->vki);
     if (missing)
         return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "Vulkan instance lacks %s", missing);
+    if (validation)
+        vtc_log(ctx, VTC_LOG_INFO, "VK_LAYER_KHRONOS_validation on: default checks%s",
+                validation == VTC_VALIDATE_SYNC  ? " + synchronization validation"
+                : validation == VTC_VALIDATE_GPU ? " + GPU-assisted validation (descriptor sets, not push descriptors)"
+                                                 : "");
     if (validation && ctx->vki.vkCreateDebugUtilsMessengerEXT)
         VK_CHECK(ctx, ctx->vki.vkCreateDebugUtilsMessengerEXT(ctx->instance, &dci, NULL, &ctx->messenger));
     return VTC_SUCCESS;
