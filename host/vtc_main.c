@@ -35,7 +35,8 @@ static const char usage[] =
     "  --plugin PATH   libvtc.so to load (default: $VTC_PLUGIN_PATH, then next to this program,\n"
     "                  then the system's library path)\n"
     "  --device N      use Vulkan physical device N (same as VTC_DEVICE=N)\n"
-    "  --validation    enable the Khronos validation layer (same as VTC_VALIDATION=1)\n"
+    "  --validation    enable the Khronos validation layer with synchronization validation\n"
+    "                  (same as VTC_VALIDATION=1; VTC_VALIDATION=gpu: GPU-assisted validation)\n"
     "\n"
     "environment: VTC_DEVICE, VTC_DISABLE_F16=1, VTC_DISABLE_SUBGROUP_OPS=1,\n"
     "             VTC_FORCE_GPU_VARIANTS=1, VTC_VALIDATION=1, VTC_PLUGIN_PATH\n";
