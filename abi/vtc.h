@@ -228,7 +228,12 @@ typedef struct vtc_adopted_device {
  *   VTC_DISABLE_SUBGROUP_OPS=1  use the shared-memory reduction variants
  *   VTC_FORCE_GPU_VARIANTS=1  GPU-tuned shader variants on CPU devices too
  *   VTC_VALIDATION=1          standalone: enable VK_LAYER_KHRONOS_validation
- *                             and count its messages (vtc_context_stats)
+ *                             and count its messages (vtc_context_stats), with
+ *                             synchronization validation (also =sync); =gpu:
+ *                             GPU-assisted validation instead, vtc then binds
+ *                             through descriptor sets kept until the context
+ *                             is destroyed (validation runs only; adopted
+ *                             contexts too); =core: the default checks only
  */
 typedef struct vtc_context_desc {
     uint32_t size;

@@ -37,13 +37,15 @@ static const char usage[] =
     "  --plugin PATH   libvtc.so to load (default: $VTC_PLUGIN_PATH, then next to this program,\n"
     "                  then the system's library path)\n"
     "  --device N      use Vulkan physical device N (same as VTC_DEVICE=N)\n"
-    "  --validation    enable the Khronos validation layer (same as VTC_VALIDATION=1)\n"
+    "  --validation    enable the Khronos validation layer with synchronization validation\n"
+    "                  (same as VTC_VALIDATION=1; VTC_VALIDATION=gpu: GPU-assisted validation)\n"
     "\n"
     "environment: VTC_DEVICE, VTC_DISABLE_F16=1, VTC_DISABLE_SUBGROUP_OPS=1,\n"
     "             VTC_FORCE_GPU_VARIANTS=1, VTC_VALIDATION=1, VTC_PLUGIN_PATH\n";
 
 static const char conformance_usage[] =
-    "usage: vtc conformance [--quick] [--full] [--op OP] [--case TEXT] [--json FILE] [--golden DIR] [--verbose]\n"
+    "usage: vtc conformance [--quick] [--full] [--op OP] [--case TEXT] [--json FILE] [--golden DIR]\n"
+    "                       [--validation[=sync|gpu|core]] [--verbose]\n"
     "\n"
     "Runs every op x dtype (f32, f16) x variant (subgroup ops on/off, fp16 storage off,\n"
     "GPU-tuned shaders on CPU devices) x shape in the conformance matrix on the chosen device,\n"
@@ -57,8 +59,47 @@ static const char conformance_usage[] =
     "                 prune)\n"
     "  --case TEXT    only cases whose name contains TEXT\n"
     "  --json FILE    also write the results as JSON\n"
-    "  --golden DIR   the golden data folder (default: $VTC_GOLDEN_DIR)\n"
+    "  --golden DIR   the golden data folder (default: $VTC_GOLDEN_DIR, else share/vtc/golden next to\n"
+    "                 this program, the install's share/vtc/golden, then the source tree's tests/data/golden)\n"
+    "  --validation[=MODE]  the Khronos validation layer on every context, any message fails the case:\n"
+    "                 sync (default) its default checks plus synchronization validation, gpu GPU-assisted\n"
+    "                 validation (shader accesses against descriptor ranges), core the default checks\n"
+    "                 only; the same as VTC_VALIDATION=1|gpu|core\n"
     "Exit status: 0 when every case passed, 1 when any failed, 2 on usage errors.\n";
+
+/* The golden folder when neither --golden nor VTC_GOLDEN_DIR names one: an
+   install's share/vtc/golden (found from this program, then the configured
+   prefix), then the source tree this program was built from. `looked` gets
+   the places tried, for the message when none has the data. */
+static const char *find_golden(char *found, size_t len, char *looked, size_t looked_len)
+{
+    char cands[3][PATH_MAX + 32];
+    int n = 0;
+    char exe[PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        snprintf(cands[n++], sizeof(cands[0]), "%s/../share/vtc/golden", dirname(exe));
+    }
+#ifdef VTC_GOLDEN_INSTALL_DIR
+    snprintf(cands[n++], sizeof(cands[0]), "%s", VTC_GOLDEN_INSTALL_DIR);
+#endif
+#ifdef VTC_GOLDEN_SOURCE_DIR
+    snprintf(cands[n++], sizeof(cands[0]), "%s", VTC_GOLDEN_SOURCE_DIR);
+#endif
+    looked[0] = 0;
+    for (int i = 0; i < n; i++) {
+        char probe[PATH_MAX + 64];
+        snprintf(probe, sizeof(probe), "%.4000s/README.md", cands[i]);
+        if (access(probe, R_OK) == 0) {
+            snprintf(found, len, "%.4000s", cands[i]);
+            return found;
+        }
+        size_t used = strlen(looked);
+        snprintf(looked + used, looked_len - used, "%s%s", used ? ", " : "", cands[i]);
+    }
+    return NULL;
+}
 
 static int conformance(int argc, char **argv, const vtc_api_v1 *api, int validation)
 {
@@ -73,6 +114,15 @@ static int conformance(int argc, char **argv, const vtc_api_v1 *api, int validat
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(conformance_usage, stdout);
             return 0;
+        } else if (!strncmp(argv[i], "--validation", 12) && (!argv[i][12] || argv[i][12] == '=')) {
+            const char *mode = argv[i][12] ? argv[i] + 13 : "sync";
+            if (strcmp(mode, "sync") && strcmp(mode, "gpu") && strcmp(mode, "core")) {
+                fprintf(stderr, "vtc conformance: --validation takes sync, gpu or core, not '%s'\n", mode);
+                return 2;
+            }
+            /* the plugin reads the mode when each context is created */
+            setenv("VTC_VALIDATION", !strcmp(mode, "sync") ? "1" : mode, 1);
+            o.validation = 1;
         } else if (!strcmp(argv[i], "--quick")) o.quick = 1;
         else if (!strcmp(argv[i], "--full")) o.full = 1;
         else if (!strcmp(argv[i], "--verbose")) o.verbose = 1;
@@ -89,6 +139,17 @@ static int conformance(int argc, char **argv, const vtc_api_v1 *api, int validat
             return 2;
         }
     }
+    char golden[PATH_MAX + 32], looked[4 * PATH_MAX];
+    if (!o.golden_dir || !*o.golden_dir) {
+        o.golden_dir = find_golden(golden, sizeof(golden), looked, sizeof(looked));
+        if (!o.golden_dir) {
+            o.golden_looked = looked;
+            fprintf(stderr, "vtc conformance: no golden data folder (looked in %s); the cases against the papers' "
+                    "official code will fail: pass --golden DIR or set VTC_GOLDEN_DIR\n", looked);
+        }
+    }
+    if (o.golden_dir)
+        printf("golden data: %s\n", o.golden_dir);
     int failed = conf_run(&o);
     return failed == 0 ? 0 : 1;
 }

@@ -313,6 +313,16 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
         r = create_objects(ctx);
     if (!r)
         r = vtc_pipeline_cache_create(ctx, cache_data, cache_size);
+    vk_keep_resident();
+    /* GPU-assisted validation (VTC_VALIDATION=gpu, also in a host's environment):
+       this layer generation does not track push descriptors (it reports every
+       binding uninitialized and zeroes the reads), so vtc binds its own
+       descriptor sets, the path of a device without push descriptors */
+    if (!r && vtc_validation_mode(desc->flags) == VTC_VALIDATE_GPU && ctx->push_descriptors) {
+        ctx->push_descriptors = 0;
+        ctx->features &= ~VTC_FEATURE_PUSH_DESCRIPTOR;
+        ctx->info.features = ctx->features;
+    }
     ctx->cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&
                         !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
     if (r) {

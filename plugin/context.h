@@ -91,6 +91,7 @@ struct vtc_context_t {
     VkQueue queue;
     uint32_t queue_family;
     VkDebugUtilsMessengerEXT messenger;
+    int validation;               /* VTC_VALIDATE_* this standalone instance runs, 0 when off */
     void (*queue_lock)(void *);
     void (*queue_unlock)(void *);
     void *queue_lock_user;
@@ -277,5 +278,10 @@ vtc_result vtc_dummy_ensure(vtc_context ctx);
 
 /* env switch helper: VAR=1/true/yes */
 int vtc_env_flag(const char *name);
+/* What VTC_VALIDATION (or VTC_CONTEXT_VALIDATION) turns on: 0 (off) or one of these. */
+#define VTC_VALIDATE_CORE 1 /* the layer's default checks */
+#define VTC_VALIDATE_SYNC 2 /* + synchronization validation */
+#define VTC_VALIDATE_GPU  3 /* + GPU-assisted validation */
+int vtc_validation_mode(uint32_t flags);
 
 #endif

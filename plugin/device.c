@@ -197,6 +197,24 @@ static int pick_score(uint32_t type)
     }
 }
 
+/* Which of the layer's optional checks VTC_VALIDATION asks for: "1" (and
+   the context flag) means the default checks plus synchronization
+   validation, the check that finds a missing barrier in what vtc records
+   into a host's command buffer; "gpu" means GPU-assisted validation
+   (shader buffer accesses against descriptor ranges) instead, since the
+   two are costly together; "core" means the default checks only. */
+int vtc_validation_mode(uint32_t flags)
+{
+    const char *v = getenv("VTC_VALIDATION");
+    if (v && !strcmp(v, "gpu"))
+        return VTC_VALIDATE_GPU;
+    if (v && !strcmp(v, "core"))
+        return VTC_VALIDATE_CORE;
+    if (vtc_env_flag("VTC_VALIDATION") || (v && !strcmp(v, "sync")) || (flags & VTC_CONTEXT_VALIDATION))
+        return VTC_VALIDATE_SYNC;
+    return 0;
+}
+
 static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api_out)
 {
     char err[512];
@@ -215,8 +233,9 @@ static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api
 
     const char *layers[1];
     uint32_t nlayers = 0;
-    const char *exts[2];
+    const char *exts[3];
     uint32_t nexts = 0;
+    int has_features = 0;
     if (validation) {
         uint32_t n = 0;
         g.vkEnumerateInstanceLayerProperties(&n, NULL);
@@ -227,12 +246,28 @@ static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api
                 if (!strcmp(lp[i].layerName, "VK_LAYER_KHRONOS_validation"))
                     found = 1;
         free(lp);
+        /* the layer itself provides VK_EXT_validation_features */
+        uint32_t ne = 0;
+        if (found && g.vkEnumerateInstanceExtensionProperties("VK_LAYER_KHRONOS_validation", &ne, NULL) == VK_SUCCESS &&
+            ne) {
+            VkExtensionProperties *ep = calloc(ne, sizeof(*ep));
+            if (ep && g.vkEnumerateInstanceExtensionProperties("VK_LAYER_KHRONOS_validation", &ne, ep) == VK_SUCCESS)
+                has_features = has_extension(ep, ne, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+            free(ep);
+        }
         if (!found)
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                             "validation requested but VK_LAYER_KHRONOS_validation is not installed "
                             "(Debian: vulkan-validationlayers)");
+        if (validation != VTC_VALIDATE_CORE && !has_features)
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "validation: this VK_LAYER_KHRONOS_validation lacks %s, so "
+                            "%s validation cannot be turned on (VTC_VALIDATION=core runs the default checks)",
+                            VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME,
+                            validation == VTC_VALIDATE_GPU ? "GPU-assisted" : "synchronization");
         layers[nlayers++] = "VK_LAYER_KHRONOS_validation";
         exts[nexts++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+        if (validation != VTC_VALIDATE_CORE)
+            exts[nexts++] = VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME;
     }
     VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "vtc";
@@ -251,8 +286,19 @@ static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api
                       VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
     dci.pfnUserCallback = debug_callback;
     dci.pUserData = ctx;
-    if (validation)
+    VkValidationFeatureEnableEXT enables[1] = {validation == VTC_VALIDATE_GPU
+                                                   ? VK_VALIDATION_FEATURE_ENABLE_GPU_ASSISTED_EXT
+                                                   : VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
+    VkValidationFeaturesEXT vf = {VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+    vf.enabledValidationFeatureCount = 1;
+    vf.pEnabledValidationFeatures = enables;
+    if (validation) {
         ci.pNext = &dci; /* also catches messages from vkCreateInstance/vkDestroyInstance */
+        if (validation != VTC_VALIDATE_CORE) {
+            vf.pNext = &dci;
+            ci.pNext = &vf;
+        }
+    }
     VkResult vr = g.vkCreateInstance(&ci, NULL, &ctx->instance);
     if (vr != VK_SUCCESS)
         return vtc_vk_fail(ctx, vr == VK_ERROR_INCOMPATIBLE_DRIVER ? VK_ERROR_INITIALIZATION_FAILED : vr,
@@ -260,6 +306,11 @@ static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api
     missing = vk_load_instance(ctx->gipa, ctx->instance, &ctx->vki);
     if (missing)
         return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "Vulkan instance lacks %s", missing);
+    if (validation)
+        vtc_log(ctx, VTC_LOG_INFO, "VK_LAYER_KHRONOS_validation on: default checks%s",
+                validation == VTC_VALIDATE_SYNC  ? " + synchronization validation"
+                : validation == VTC_VALIDATE_GPU ? " + GPU-assisted validation (descriptor sets, not push descriptors)"
+                                                 : "");
     if (validation && ctx->vki.vkCreateDebugUtilsMessengerEXT)
         VK_CHECK(ctx, ctx->vki.vkCreateDebugUtilsMessengerEXT(ctx->instance, &dci, NULL, &ctx->messenger));
     return VTC_SUCCESS;
@@ -267,7 +318,8 @@ static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api
 
 vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc)
 {
-    int validation = vtc_env_flag("VTC_VALIDATION") || (desc->flags & VTC_CONTEXT_VALIDATION);
+    int validation = vtc_validation_mode(desc->flags);
+    ctx->validation = validation;
     uint32_t instance_api = VK_API_VERSION_1_1;
     vtc_result r = create_instance(ctx, validation, &instance_api);
     if (r)

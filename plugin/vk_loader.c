@@ -27,6 +27,32 @@ void *vk_loader_open(PFN_vkGetInstanceProcAddr *gipa, char *err, size_t errlen)
     return lib;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define VTC_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VTC_SANITIZED 1
+#endif
+#endif
+#ifdef VTC_SANITIZED
+#include <link.h>
+static int pin_one(struct dl_phdr_info *info, size_t size, void *user)
+{
+    (void)size;
+    (void)user;
+    if (info->dlpi_name && info->dlpi_name[0])
+        (void)dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    return 0;
+}
+#endif
+
+void vk_keep_resident(void)
+{
+#ifdef VTC_SANITIZED
+    dl_iterate_phdr(pin_one, NULL);
+#endif
+}
+
 void vk_loader_close(void *lib)
 {
     if (lib)

@@ -110,6 +110,13 @@ typedef struct vk_device_table {
    Returns the handle and its vkGetInstanceProcAddr, or NULL. */
 void *vk_loader_open(PFN_vkGetInstanceProcAddr *gipa, char *err, size_t errlen);
 void vk_loader_close(void *lib);
+/* Sanitizer builds only (a no-op otherwise): marks every library loaded
+   now (the Vulkan loader, the driver, its LLVM, the layers, vtc itself)
+   RTLD_NODELETE, so that LeakSanitizer, which symbolizes at exit, still
+   names the module of each frame after vkDestroyInstance has unloaded the
+   driver. tests/lsan.supp then suppresses by driver module, and a leak of
+   vtc's own keeps its vtc frames. */
+void vk_keep_resident(void);
 
 /* Each returns the name of the first missing required function, or NULL. */
 const char *vk_load_global(PFN_vkGetInstanceProcAddr gipa, vk_global_table *t);

@@ -29,3 +29,13 @@ readelf -d "$libdir/libvtc.so.1" | grep -q 'libasan' && san="-fsanitize=address,
 cc -std=c11 $san $cflags "$tmp/link.c" $libs -o "$tmp/link"
 LD_LIBRARY_PATH="$libdir" "$tmp/link" >/dev/null
 echo "ok - host_links_with_pkg_config"
+# the golden data is installed, and the installed tool finds it by itself
+gold=$(find "$tmp" -path '*/share/vtc/golden/visionzip_clip336_b2_54x10/meta.json' | head -1)
+[ -n "$gold" ] || { echo "FAIL - golden_data_installed"; exit 1; }
+echo "ok - golden_data_installed"
+vtc=$(find "$tmp" -path '*/bin/vtc' | head -1)
+out=$(env -u VTC_GOLDEN_DIR VTC_PLUGIN_PATH="$libdir/libvtc.so.1" "$vtc" conformance --op visionzip --case golden 2>&1) ||
+  { echo "FAIL - installed_conformance_finds_its_golden_data: $out"; exit 1; }
+echo "$out" | grep -q "^golden data: $tmp" && echo "$out" | grep -q "^PASS .*golden" ||
+  { echo "FAIL - installed_conformance_finds_its_golden_data: $out"; exit 1; }
+echo "ok - installed_conformance_finds_its_golden_data"

@@ -37,6 +37,9 @@ for op in scores select merge visionzip compress composite prune; do
 done
 expect_rc "conformance_help" 0 "$vtc" conformance --help
 expect_rc "conformance_filter_matching_nothing_fails" 1 "$vtc" conformance --op nosuchop
+expect_rc "conformance_validation_flag_is_accepted_and_clean" 0 "$vtc" conformance --validation --quick --op api
+expect_rc "conformance_validation_gpu_is_accepted_and_clean" 0 "$vtc" conformance --validation=gpu --quick --op api
+expect_rc "conformance_validation_bad_mode_is_usage_error" 2 "$vtc" conformance --validation=fast --op api
 expect_rc "info_lists_devices" 0 "$vtc" info
 grep -q "chosen:" "$tmp/out" && ok "info_names_chosen_device" || fail "info_names_chosen_device"
 

@@ -9,10 +9,14 @@
  *               then a synchronous host-memory call on the engine's queue (lock taken)
  *   --threads   two engines (two devices, two vtc contexts) on two threads at once
  *   --coexist   the coexistence checks (engine_coexist.c)
+ *   --chain M   recording patterns under synchronization validation (engine_chain.c):
+ *               chain, twice, or the controls nobarrier / shortbinding (pass only when the
+ *               layer reports the hazard / the out-of-bounds store)
  * VTC_VALIDATION=1 puts the validation layer on the engine's own instance
  * (which also watches everything vtc records on that device); any message fails.
  * Exit: 0 pass, 1 fail, 2 usage, 77 no Vulkan device (skip).
  */
+#include "engine_chain.h"
 #include "engine_coexist.h"
 #include "engine_step.h"
 #include "engine_sync.h"
@@ -138,9 +142,36 @@ static int run_coexist(const char *plugin)
     return rc;
 }
 
+static int run_chain(const vtc_api_v1 *api, const char *mode)
+{
+    engine_vk e;
+    char err[256];
+    if (engine_vk_create(&e, want_validation(), err, sizeof(err))) {
+        fprintf(stderr, "engine: %s\n", err);
+        return 77;
+    }
+    vtc_context ctx = NULL;
+    int fails = engine_vtc_context(&e, api, &ctx) != VTC_SUCCESS;
+    if (!fails)
+        fails = engine_chain(&e, api, ctx, mode);
+    api->context_destroy(ctx);
+    engine_vk_destroy(&e);
+    int nobarrier = !strcmp(mode, "nobarrier");
+    if (!nobarrier && strcmp(mode, "shortbinding"))
+        return fails + (check_validation(&e, mode) != 0) ? 1 : 0;
+    /* the controls: a recording with one barrier missing, or one binding too
+       short, must be reported, else the layer is not checking what we think */
+    unsigned n = atomic_load(&e.validation_messages);
+    int caught = e.validation && n > 0;
+    printf("%s - %s_is_reported_by_the_layer: %u message(s)%s\n", caught ? "ok" : "FAIL",
+           nobarrier ? "missing_barrier_after_vtc" : "out_of_bounds_store_in_the_engines_shader", n,
+           e.validation ? "" : " (validation layer off: set VTC_VALIDATION=1, or =gpu for shortbinding)");
+    return caught ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-    const char *plugin = NULL, *mode = "all";
+    const char *plugin = NULL, *mode = "all", *chain = NULL;
     int threads = 0, coexist = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--plugin") && i + 1 < argc)
@@ -151,8 +182,13 @@ int main(int argc, char **argv)
             threads = 1;
         else if (!strcmp(argv[i], "--coexist"))
             coexist = 1;
+        else if (!strcmp(argv[i], "--chain") && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "chain") || !strcmp(argv[i + 1], "twice") || !strcmp(argv[i + 1], "nobarrier") ||
+                  !strcmp(argv[i + 1], "shortbinding")))
+            chain = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--plugin PATH] [--mode attn|qk_cls|qk_mean|all] [--threads] [--coexist]\n",
+            fprintf(stderr, "usage: %s [--plugin PATH] [--mode attn|qk_cls|qk_mean|all] [--threads] [--coexist] "
+                            "[--chain chain|twice|nobarrier|shortbinding]\n",
                     argv[0]);
             return 2;
         }
@@ -179,7 +215,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", L.error);
         return 1;
     }
-    int rc = threads ? run_threads(L.api) : run_modes(L.api, modes, nmodes);
+    int rc = chain ? run_chain(L.api, chain) : threads ? run_threads(L.api) : run_modes(L.api, modes, nmodes);
     vtc_loader_close(&L);
     printf("%s\n", rc == 0 ? "all ok" : rc == 77 ? "skipped: no Vulkan device" : "FAILED");
     return rc;

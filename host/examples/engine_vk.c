@@ -58,7 +58,17 @@ static int create_instance(engine_vk *e, int want_validation, char *err, size_t 
     if (want_validation && !e->validation)
         fprintf(stderr, "engine: VK_LAYER_KHRONOS_validation is not installed; running without it\n");
     const char *layer = "VK_LAYER_KHRONOS_validation";
-    const char *ext = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+    const char *exts[2] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME};
+    /* The engine's instance is the one that watches what vtc records into the
+       engine's command buffers, so it turns on synchronization validation
+       (VTC_VALIDATION=gpu: GPU-assisted validation instead; =core: neither). */
+    const char *mode = getenv("VTC_VALIDATION");
+    int gpu = mode && !strcmp(mode, "gpu"), core = mode && !strcmp(mode, "core");
+    VkValidationFeatureEnableEXT enable =
+        gpu ? VK_VALIDATION_FEATURE_ENABLE_GPU_ASSISTED_EXT : VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+    VkValidationFeaturesEXT vf = {VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+    vf.enabledValidationFeatureCount = 1;
+    vf.pEnabledValidationFeatures = &enable;
     VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "vtc example engine";
     app.apiVersion = e->api_version;
@@ -73,9 +83,13 @@ static int create_instance(engine_vk *e, int want_validation, char *err, size_t 
     if (e->validation) {
         ci.enabledLayerCount = 1;
         ci.ppEnabledLayerNames = &layer;
-        ci.enabledExtensionCount = 1;
-        ci.ppEnabledExtensionNames = &ext;
+        ci.enabledExtensionCount = core ? 1 : 2;
+        ci.ppEnabledExtensionNames = exts;
         ci.pNext = &mci; /* messages from vkCreateInstance / vkDestroyInstance too */
+        if (!core) {
+            vf.pNext = &mci;
+            ci.pNext = &vf;
+        }
     }
     VkResult vr = create(&ci, NULL, &e->instance);
     if (vr != VK_SUCCESS)

@@ -28,6 +28,7 @@ typedef struct conf_env {
     const char *golden_dir;    /* NULL when not available */
     int quick;
     uint64_t seed;             /* per case, stable */
+    const char *golden_looked; /* where the CLI looked when golden_dir is NULL (may be NULL) */
 } conf_env;
 
 #define CONF_PASS 0
@@ -73,6 +74,7 @@ typedef struct conf_options {
     const char *golden_dir;
     int quick, full, validation, verbose;
     int gpu_variants;          /* also run with VTC_FORCE_GPU_VARIANTS-style forcing (ops read it) */
+    const char *golden_looked; /* where the golden folder was looked for when golden_dir is NULL */
 } conf_options;
 
 /* Runs the matrix; prints one line per case and variant and a closing

@@ -141,6 +141,7 @@ int conf_run(const conf_options *opt)
                     continue;
                 conf_env env = {api, ctx, var->dtype, var->name, var->flags, opt->golden_dir, opt->quick, 0};
                 env.seed = hash_str(hash_str(0xcbf29ce484222325ull, c->op), c->name);
+                env.golden_looked = opt->golden_looked;
                 conf_result res;
                 memset(&res, 0, sizeof(res));
                 res.nmse = -1;

@@ -1,6 +1,6 @@
 /*
  * The CPU references (tests/ref, written from SPEC.md) against the outputs
- * of the papers' official code in ../shared/golden: if a reference were
+ * of the papers' official code in tests/data/golden: if a reference were
  * wrong, every conformance case built on it would test the wrong thing.
  */
 #include "ref.h"

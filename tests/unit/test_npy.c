@@ -117,7 +117,7 @@ int main(void)
         if (!r)
             npy_free(&b);
     } else {
-        printf("skip - npy_reads_golden_keep_index (VTC_GOLDEN_DIR unset)\n");
+        CHECK("npy_reads_golden_keep_index", 0, "VTC_GOLDEN_DIR is unset: the golden folder is part of the project (tests/data/golden)");
     }
     return failures ? 1 : 0;
 }

@@ -91,7 +91,7 @@ int main(void)
             st_close(&f);
         }
     } else {
-        printf("skip - safetensors_reads_official_checkpoint (VTC_GOLDEN_DIR unset)\n");
+        CHECK("safetensors_reads_official_checkpoint", 0, "VTC_GOLDEN_DIR is unset: the golden folder is part of the project (tests/data/golden)");
     }
     return failures ? 1 : 0;
 }

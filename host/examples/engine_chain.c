@@ -1,0 +1,243 @@
+/*
+ * Recording patterns a plugin inside someone else's command buffer must get
+ * right, run with the layer's synchronization validation on the engine's
+ * instance (VTC_VALIDATION=1), where a missing or wrong barrier is a message:
+ *   chain   vtc VisionZip -> the engine's projector reading vtc's output ->
+ *           vtc VisionZip again on the projector's output, one command
+ *           buffer, one scratch buffer for both vtc calls;
+ *   twice   two command buffers, each recording VisionZip into the same
+ *           scratch, submitted together (vtc's barriers must order the second
+ *           recording's scratch writes after the first's, across buffers);
+ *   nobarrier  the chain without the engine's barrier between vtc and the
+ *           projector: the check that the layer does see a hazard here;
+ *   shortbinding  the chain with the projector's output binding half as long
+ *           as it writes: the check that GPU-assisted validation
+ *           (VTC_VALIDATION=gpu) does see an out-of-bounds store.
+ */
+#include "engine_chain.h"
+#include "engine_projector.h"
+#include "engine_step.h"
+#include "ref.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { B = 2, GRID = 12, N = 1 + GRID * GRID, D = 64, H = 4, DM = 16, E = 48, TOKENS1 = 32, TOKENS2 = 12 };
+
+static vtc_tensor dev(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int ndim, int64_t d0, int64_t d1, int64_t d2)
+{
+    vtc_tensor t;
+    memset(&t, 0, sizeof(t));
+    t.size = sizeof(t);
+    t.dtype = dtype;
+    t.ndim = (uint32_t)ndim;
+    int64_t s[3] = {d0, d1, d2};
+    for (int i = 0; i < ndim; i++)
+        t.shape[i] = s[i];
+    t.buffer = buf;
+    t.offset = off;
+    return t;
+}
+
+/* One VisionZip (CLS attention scores) over device tensors. */
+static vtc_visionzip_args vz_args(VkBuffer buf, VkDeviceSize hidden, VkDeviceSize attn, VkDeviceSize out,
+                                  VkDeviceSize src, int n, int width, uint32_t dom, uint32_t ctxt)
+{
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.score_mode = VTC_SCORE_ATTN_CLS;
+    a.dominant = dom;
+    a.contextual = ctxt;
+    int rows = 1 + (int)dom + (int)ctxt;
+    a.hidden = dev(buf, hidden, VTC_DTYPE_F32, 3, B, n, width);
+    a.metric = a.hidden; /* the hidden states are their own merge metric here */
+    a.attn = dev(buf, attn, VTC_DTYPE_F32, 3, B, H, n);
+    a.out = dev(buf, out, VTC_DTYPE_F32, 3, B, rows, width);
+    a.src_idx = dev(buf, src, VTC_DTYPE_I32, 2, B, rows, 0);
+    return a;
+}
+
+static void fill(uint64_t *st, float *x, size_t n, int attn)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = attn ? (ref_rng_uniform(st, 0, 1) < 0.1f ? ref_rng_uniform(st, 0.05f, 0.2f) : ref_rng_uniform(st, 0, 0.002f))
+                    : ref_rng_normal(st);
+}
+
+/* Compares one VisionZip result in `mem` with the CPU on the same inputs. */
+static int check_vz(const char *tag, const char *what, const char *mem, const vtc_visionzip_args *a)
+{
+    int n = (int)a->hidden.shape[1], width = (int)a->hidden.shape[2], rows = (int)a->out.shape[1];
+    float *want = malloc(sizeof(float) * B * rows * width);
+    int32_t *want_src = malloc(sizeof(int32_t) * B * rows);
+    int ok = want && want_src &&
+             !ref_visionzip(VTC_SCORE_ATTN_CLS, B, n, width, H, 1, width, (int)a->dominant, (int)a->contextual, 1, 0.0f,
+                            (const float *)(mem + a->attn.offset), NULL, NULL, (const float *)(mem + a->hidden.offset),
+                            (const float *)(mem + a->metric.offset), want, want_src);
+    double nmse = ok ? ref_nmse((const float *)(mem + a->out.offset), want, (size_t)B * rows * width) : 1.0;
+    size_t bad = ok ? ref_index_mismatches((const int32_t *)(mem + a->src_idx.offset), want_src, (size_t)B * rows) : 1;
+    ok = ok && nmse <= 1e-9 && bad == 0;
+    printf("%s - %s_%s: B=%d N=%d width %d -> %d rows, NMSE %.2e, %zu src_idx mismatches\n", ok ? "ok" : "FAIL", tag,
+           what, B, n, width, rows, nmse, bad);
+    free(want);
+    free(want_src);
+    return ok ? 0 : -1;
+}
+
+/* Offsets in the one host-visible buffer every tensor of a run lives in. */
+typedef struct chain_layout {
+    VkDeviceSize hidden, attn1, attn2, w, b, out1, src1, y, out2, src2, outb, srcb, total;
+} chain_layout;
+
+static chain_layout layout_of(const engine_vk *e, int rows1, int rows2)
+{
+    chain_layout l;
+    VkDeviceSize o = 0;
+#define PLACE(field, bytes) (l.field = o, o = engine_align(e, o + (bytes)))
+    PLACE(hidden, 4ull * B * N * D);
+    PLACE(attn1, 4ull * B * H * N);
+    PLACE(attn2, 4ull * B * H * rows1);
+    PLACE(w, 4ull * D * E);
+    PLACE(b, 4ull * E);
+    PLACE(out1, 4ull * B * rows1 * D);
+    PLACE(src1, 4ull * B * rows1);
+    PLACE(y, 4ull * B * rows1 * E);
+    PLACE(out2, 4ull * B * rows2 * E);
+    PLACE(src2, 4ull * B * rows2);
+    PLACE(outb, 4ull * B * rows1 * D);
+    PLACE(srcb, 4ull * B * rows1);
+#undef PLACE
+    l.total = o;
+    return l;
+}
+
+static int submit_wait(engine_vk *e, VkCommandBuffer *cmd, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (e->fn.vkEndCommandBuffer(cmd[i]) != VK_SUCCESS)
+            return -1;
+    VkFence fence;
+    VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    if (e->fn.vkCreateFence(e->device, &fci, NULL, &fence) != VK_SUCCESS)
+        return -1;
+    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = n;
+    si.pCommandBuffers = cmd;
+    int rc = e->fn.vkQueueSubmit(e->queue, 1, &si, fence) == VK_SUCCESS &&
+                     e->fn.vkWaitForFences(e->device, 1, &fence, VK_TRUE, UINT64_MAX) == VK_SUCCESS
+                 ? 0
+                 : -1;
+    e->fn.vkDestroyFence(e->device, fence, NULL);
+    e->fn.vkFreeCommandBuffers(e->device, e->pool, n, cmd);
+    return rc;
+}
+
+int engine_chain(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const char *mode)
+{
+    int chain = strcmp(mode, "twice") != 0, barrier = strcmp(mode, "nobarrier") != 0;
+    int control = !barrier || !strcmp(mode, "shortbinding");
+    uint32_t dom1, ctx1, dom2, ctx2;
+    api->token_split(TOKENS1, 1, &dom1, &ctx1);
+    api->token_split(TOKENS2, 1, &dom2, &ctx2);
+    int rows1 = 1 + (int)(dom1 + ctx1), rows2 = 1 + (int)(dom2 + ctx2);
+    chain_layout l = layout_of(e, rows1, rows2);
+    engine_buf mem, scratch;
+    engine_projector proj;
+    memset(&mem, 0, sizeof(mem));
+    memset(&scratch, 0, sizeof(scratch));
+    memset(&proj, 0, sizeof(proj));
+    int fails = 1;
+    if (engine_buf_create(e, l.total, 1, &mem) || engine_projector_create(e, &proj)) {
+        printf("FAIL - %s: engine buffers\n", mode);
+        goto done;
+    }
+    char *m = mem.map;
+    uint64_t st = 1234;
+    fill(&st, (float *)(m + l.hidden), (size_t)B * N * D, 0);
+    fill(&st, (float *)(m + l.attn1), (size_t)B * H * N, 1);
+    fill(&st, (float *)(m + l.attn2), (size_t)B * H * rows1, 1);
+    fill(&st, (float *)(m + l.w), (size_t)D * E, 0);
+    fill(&st, (float *)(m + l.b), (size_t)E, 0);
+    vtc_visionzip_args a1 = vz_args(mem.buffer, l.hidden, l.attn1, l.out1, l.src1, N, D, dom1, ctx1);
+    vtc_visionzip_args a2 = vz_args(mem.buffer, l.y, l.attn2, l.out2, l.src2, rows1, E, dom2, ctx2);
+    vtc_visionzip_args ab = vz_args(mem.buffer, l.hidden, l.attn1, l.outb, l.srcb, N, D, dom1, ctx1);
+    /* one scratch buffer, as big as the larger call needs, shared by every call */
+    uint64_t s1 = 0, s2 = 0;
+    if (api->query_scratch(ctx, VTC_OP_VISIONZIP, &a1, &s1) || api->query_scratch(ctx, VTC_OP_VISIONZIP, &a2, &s2) ||
+        engine_buf_create(e, s1 > s2 ? s1 : s2, 0, &scratch)) {
+        printf("FAIL - %s: scratch\n", mode);
+        goto done;
+    }
+    vtc_exec ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.size = sizeof(ex);
+    ex.scratch = scratch.buffer;
+    ex.scratch_size = s1 > s2 ? s1 : s2;
+    VkCommandBuffer cmd[2];
+    vtc_result r = VTC_SUCCESS;
+    if (chain) {
+        engine_range rx = {mem.buffer, l.out1, 4ull * B * rows1 * D}, rw = {mem.buffer, l.w, 4ull * D * E};
+        engine_range rb = {mem.buffer, l.b, 4ull * E}, ry = {mem.buffer, l.y, 4ull * B * rows1 * E};
+        if (!strcmp(mode, "shortbinding"))
+            ry.bytes /= 2;
+        engine_projector_bind(e, &proj, rx, rw, rb, ry);
+        if (engine_cmd_begin(e, &cmd[0]))
+            goto done;
+        ex.cmd = cmd[0];
+        r = api->visionzip(ctx, &a1, &ex);
+        if (barrier)
+            engine_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+        engine_projector_record(e, &proj, cmd[0], (uint32_t)(B * rows1), D, E);
+        engine_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+        if (!r)
+            r = api->visionzip(ctx, &a2, &ex);
+        engine_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    } else {
+        for (int i = 0; i < 2; i++) {
+            if (engine_cmd_begin(e, &cmd[i])) {
+                if (i)
+                    e->fn.vkFreeCommandBuffers(e->device, e->pool, 1, &cmd[0]);
+                goto done;
+            }
+            ex.cmd = cmd[i];
+            if (!r)
+                r = api->visionzip(ctx, i ? &ab : &a1, &ex);
+            engine_barrier(e, cmd[i], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                           VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+        }
+    }
+    if (submit_wait(e, cmd, chain ? 1 : 2) || r) {
+        printf("FAIL - %s: %s\n", mode, r ? api->result_string(r) : "submit");
+        goto done;
+    }
+    fails = check_vz(mode, "first_vtc_call", m, &a1) != 0;
+    if (control) {
+        fails = 0; /* the caller counts the layer's messages; results may be wrong by design */
+        goto done;
+    }
+    if (chain) {
+        float *want_y = malloc(sizeof(float) * B * rows1 * E);
+        double nmse = 1.0;
+        if (want_y) {
+            engine_projector_ref((const float *)(m + l.out1), (const float *)(m + l.w), (const float *)(m + l.b),
+                                 B * rows1, D, E, want_y);
+            nmse = ref_nmse((const float *)(m + l.y), want_y, (size_t)B * rows1 * E);
+        }
+        free(want_y);
+        printf("%s - %s_engine_shader_between: projector NMSE %.2e\n", nmse <= 1e-9 ? "ok" : "FAIL", mode, nmse);
+        fails += nmse > 1e-9;
+        fails += check_vz(mode, "second_vtc_call_reads_the_engines_output", m, &a2) != 0;
+    } else {
+        fails += check_vz(mode, "second_recording_same_scratch", m, &ab) != 0;
+    }
+done:
+    engine_buf_destroy(e, &scratch);
+    engine_projector_destroy(e, &proj);
+    engine_buf_destroy(e, &mem);
+    return fails;
+}
