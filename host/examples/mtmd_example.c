@@ -280,6 +280,12 @@ static void check_cls_last_f16(const vtc_api_v1 *api, vtc_context ctx)
     else
         check_against(api, ctx, "cls_last_f16_qk_keeps_cls_at_its_place", &g, D, embd, &d, want, want_src,
                       (uint32_t)dom);
+    /* the same values as float: no mapping, so vtc_visionzip itself takes the head mean of k */
+    d.qk_dtype = VTC_DTYPE_F32;
+    d.q = q;
+    d.k = k;
+    if (!rc)
+        check_against(api, ctx, "cls_last_f32_qk_metric_from_vtc", &g, D, embd, &d, want, want_src, (uint32_t)dom);
     d.qk_dtype = VTC_DTYPE_I32;
     uint32_t n = 0;
     CHECK("unknown_qk_dtype_is_refused",
@@ -296,8 +302,11 @@ static void check_strided_attention(const vtc_api_v1 *api, vtc_context ctx)
     uint64_t st = 4242;
     float *embd = normal(&st, (size_t)B * N * D, 1.0f), *metric = normal(&st, (size_t)B * N * DM, 1.0f);
     float *full = malloc(4 * (size_t)B * H * N * N), *row = malloc(4 * (size_t)B * H * N);
-    for (size_t i = 0; i < (size_t)B * H * N * N; i++)
-        full[i] = ref_rng_uniform(&st, 0, 1);
+    uint16_t *full_h = malloc(2 * (size_t)B * H * N * N);
+    for (size_t i = 0; i < (size_t)B * H * N * N; i++) { /* half-exact values: the F16 run sees the same */
+        full_h[i] = to_half(ref_rng_uniform(&st, 0, 1));
+        full[i] = from_half(full_h[i]);
+    }
     for (size_t bh = 0; bh < (size_t)B * H; bh++)
         memcpy(row + bh * N, full + (bh * N + (N - 1)) * N, 4 * N);
     vtc_mtmd_grid g = {B, G, G, 1, 1};
@@ -321,7 +330,18 @@ static void check_strided_attention(const vtc_api_v1 *api, vtc_context ctx)
     else
         check_against(api, ctx, "attention_row_sliced_from_full_weights", &g, D, embd, &d, want, want_src,
                       (uint32_t)dom);
-    free(embd); free(metric); free(full); free(row); free(want);
+    /* F16 weights: scored by vtc_scores on the strided half tensor, then selected on the float embeddings */
+    d.qk_dtype = VTC_DTYPE_F16;
+    d.attn = (const float *)(const void *)(full_h + (size_t)(N - 1) * N);
+    if (!rc)
+        check_against(api, ctx, "attention_row_sliced_from_f16_weights", &g, D, embd, &d, want, want_src,
+                      (uint32_t)dom);
+    d.attn_stride = N - 1; /* shorter than a row */
+    uint32_t n = 0;
+    CHECK("attn_stride_below_the_row_is_refused",
+          vtc_mtmd_visionzip(api, ctx, &g, D, embd, &d, want, NULL, B * TOKENS, &n) == VTC_ERROR_INVALID_ARGUMENT,
+          "accepted");
+    free(embd); free(metric); free(full); free(full_h); free(row); free(want);
 }
 
 /* Qwen2-VL style positions of a compressed chunk: kept tokens keep their
