@@ -58,7 +58,7 @@ typedef struct vtc_mtmd_grid {
                                    must be 0 without has_cls */
 } vtc_mtmd_grid;
 
-#define VTC_MTMD_CLS        0 /**< the CLS token, kept first */
+#define VTC_MTMD_CLS        0 /**< the CLS token, kept at its own row's place among the kept rows */
 #define VTC_MTMD_DOMINANT   1 /**< kept as is */
 #define VTC_MTMD_CONTEXTUAL 2 /**< a merge of similar tokens, placed at its target token */
 #define VTC_MTMD_QUERY      3 /**< a LLaVA-Mini query token */
@@ -95,7 +95,8 @@ typedef struct vtc_mtmd_token {
  *  vtc_scores first, then runs vtc_visionzip on the embeddings with those
  *  scores (two calls, one host round trip of B*score_tokens floats). */
 typedef struct vtc_mtmd_visionzip_desc {
-    uint32_t size;        /**< sizeof, or 0 */
+    uint32_t size;        /**< sizeof, 0 (the same), or a smaller size from an older header that still covers
+                               metric: the fields after it then read as 0 */
     uint32_t tokens;      /**< budget per frame, CLS included (64, 128, 192 officially); more than a
                                frame has keeps them all. Split by vtc_token_split into dominant + contextual */
     uint32_t score_mode;  /**< VTC_SCORE_*; ignored with VTC_MTMD_SELF_SCORES */
@@ -104,8 +105,9 @@ typedef struct vtc_mtmd_visionzip_desc {
     uint32_t head_dim;    /**< dh of q / k */
     uint32_t metric_dim;  /**< Dm of metric */
     float scale;          /**< QK modes: softmax scale, 0 → 1/sqrt(head_dim) */
-    const float *attn;    /**< ATTN_CLS: [n_frames][heads][n_tok] */
-    const float *q;       /**< QK modes: [n_frames][n_tok][heads][head_dim] */
+    const float *attn;    /**< ATTN_CLS: [n_frames][heads][score_tokens or n_tok], qk_dtype, see attn_stride */
+    const float *q;       /**< QK modes: [n_frames][score_tokens or n_tok][heads][head_dim], qk_dtype (ggml's
+                               Qcur with ne = [head_dim, heads, N] is this layout as it lies) */
     const float *k;       /**< QK modes: same shape as q */
     const float *metric;  /**< [n_frames][score_tokens or n_tok][metric_dim] float32, rows as the score tensors;
                                NULL: the embeddings themselves, or with VTC_MTMD_KEY_METRIC the head mean of k */
