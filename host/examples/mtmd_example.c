@@ -11,6 +11,7 @@
 #include "vtc_mtmd.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +382,18 @@ static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
         untouched &= ((unsigned char *)out)[i] == 0x5a;
     CHECK("capacity_below_count_is_refused_and_writes_nothing", r == VTC_ERROR_INVALID_ARGUMENT && untouched, "%s",
           api->result_string(r));
+    /* a desc from the header before the appended fields: what lies after its end is not read */
+    d.size = (uint32_t)offsetof(vtc_mtmd_visionzip_desc, qk_dtype);
+    d.qk_dtype = 99;
+    d.score_tokens = 1;
+    r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
+    d.size = (uint32_t)offsetof(vtc_mtmd_visionzip_desc, metric);
+    vtc_result r_short = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
+    CHECK("desc_size_gates_the_appended_fields", r == VTC_SUCCESS && r_short == VTC_ERROR_INVALID_ARGUMENT, "%s, %s",
+          api->result_string(r), api->result_string(r_short));
+    d.size = 0;
+    d.qk_dtype = 0;
+    d.score_tokens = 0;
     r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
     CHECK("budget_above_frame_keeps_every_token", vtc_mtmd_visionzip_count(&g, 100) == 17 &&
           vtc_mtmd_visionzip_count(&g, 8) == 8 && r == VTC_SUCCESS && n == 8, "%s n=%u", api->result_string(r), n);
