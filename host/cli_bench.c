@@ -51,8 +51,8 @@ static const char usage[] =
     "  --json FILE      also write the results as JSON\n"
     "  --dtype f32|f16  storage of the float tensors (default f32; maths is fp32 either way)\n"
     "  --no-cpu         skip the CPU reference (no ratio, no output check)\n"
-    "  --llm NAME       LLM shape for the savings: 7b (default), 13b, 8b, 0.5b\n"
-    "  --llm-layers N, --llm-dim N, --llm-ffn N   override the preset\n"
+    "  --llm NAME       LLM shape for the savings: 7b (default), 13b, 8b, 0.5b, qwen2vl-7b (GQA, k/v width 512)\n"
+    "  --llm-layers N, --llm-dim N, --llm-ffn N   override the preset (--llm-dim also resets the k/v width to N)\n"
     "  --text-tokens N  text tokens next to the visual ones (default 64)\n"
     "  --quiet          no progress line on stderr\n"
     "  --predict        the on-paper GPU bound described above, instead of timing\n"
@@ -119,7 +119,7 @@ static int parse(int argc, char **argv, bench_opts *o)
                 o->max_time_s = t;
         } else if (cli_opt(argc, argv, &i, "--llm", &v)) {
             if (v && !(preset = bench_llm_preset(v)))
-                return usage_error("unknown LLM '%s' (7b, 13b, 8b, 0.5b)", v);
+                return usage_error("unknown LLM '%s' (7b, 13b, 8b, 0.5b, qwen2vl-7b)", v);
             if (v)
                 o->llm = *preset;
         } else if (cli_opt(argc, argv, &i, "--repeat", &v) || cli_opt(argc, argv, &i, "--warmup", &v) ||
@@ -149,8 +149,10 @@ static int parse(int argc, char **argv, bench_opts *o)
     /* overrides after the preset, whatever their order on the command line */
     if (layers >= 0)
         o->llm.layers = layers;
-    if (dim >= 0)
+    if (dim >= 0) {
         o->llm.dim = dim;
+        o->llm.kv_dim = 0; /* a preset's GQA width belongs to its own d */
+    }
     if (ffn >= 0)
         o->llm.ffn = ffn;
     if (text >= 0)

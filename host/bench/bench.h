@@ -114,6 +114,8 @@ typedef struct bench_llm {
     const char *name;
     int layers, dim, ffn;
     int text_tokens;                 /* text tokens next to the visual ones */
+    int kv_dim;                      /* width of the k and v projections: kv heads x head dim under
+                                        grouped-query attention; 0: dim (multi-head attention) */
 } bench_llm;
 /* Named presets; NULL when unknown. bench_llm_names lists them for --help. */
 const bench_llm *bench_llm_preset(const char *name);

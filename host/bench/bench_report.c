@@ -139,8 +139,8 @@ void bench_report_human(const bench_ctx *b, FILE *f)
         fprintf(f, "  %-9s %-15s %s\n", b->rows[i].op, b->rows[i].shape, b->rows[i].desc);
 
     const bench_llm *m = &o->llm;
-    fprintf(f, "\nwhat it saves: LLM prefill FLOPs, %s (%d layers, d=%d, ffn %d), %d text tokens\n", m->name, m->layers,
-            m->dim, m->ffn, m->text_tokens);
+    fprintf(f, "\nwhat it saves: LLM prefill FLOPs, %s (%d layers, d=%d, ffn %d, k/v %d), %d text tokens\n", m->name,
+            m->layers, m->dim, m->ffn, m->kv_dim ? m->kv_dim : m->dim, m->text_tokens);
     fprintf(f, "%-9s %-15s %12s %12s %8s %11s %9s   %s\n", "op", "shape", "GFLOP before", "GFLOP after", "saved",
             "op GFLOP", "op ms", "");
     for (int i = 0; i < b->nrows; i++) {
@@ -235,6 +235,7 @@ int bench_report_json(const bench_ctx *b, const char *path)
     ADD(llm, "layers", json_object_new_int(m->layers));
     ADD(llm, "dim", json_object_new_int(m->dim));
     ADD(llm, "ffn", json_object_new_int(m->ffn));
+    ADD(llm, "kv_dim", json_object_new_int(m->kv_dim ? m->kv_dim : m->dim));
     ADD(llm, "text_tokens", json_object_new_int(m->text_tokens));
     ADD(root, "llm", llm);
 

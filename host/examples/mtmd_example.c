@@ -11,6 +11,7 @@
 #include "vtc_mtmd.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +28,36 @@ static float *normal(uint64_t *st, size_t n, float scale)
     return x;
 }
 
+/* Expected grid place of a frame row, written from the grid's definition:
+   patches in row-major order after a leading CLS row or before a trailing one. */
+static void want_place(const vtc_mtmd_grid *g, int32_t idx, int32_t *row, int32_t *col)
+{
+    int32_t P = (int32_t)(g->grid_h * g->grid_w), cls = g->has_cls ? (g->cls_last ? P : 0) : -1;
+    int32_t p = idx == cls ? -1 : idx - (g->has_cls && !g->cls_last ? 1 : 0);
+    *row = p < 0 ? -1 : p / (int32_t)g->grid_w;
+    *col = p < 0 ? -1 : p % (int32_t)g->grid_w;
+}
+
 /* Every output row's token record agrees with the reference's source index. */
 static size_t token_mismatches(const vtc_mtmd_grid *g, const vtc_mtmd_token *t, const int32_t *want_src, uint32_t rows,
                                uint32_t dom)
 {
     size_t bad = 0, cls = g->has_cls;
+    int32_t cls_idx = !cls ? -1 : g->cls_last ? (int32_t)(g->grid_h * g->grid_w) : 0;
     for (uint32_t i = 0; i < g->n_frames * rows; i++) {
         uint32_t slot = i % rows;
-        int32_t idx = want_src[i], p = idx - (int32_t)cls;
-        int kind = slot < cls ? VTC_MTMD_CLS : slot < cls + dom ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL;
-        int32_t row = p < 0 ? -1 : p / (int32_t)g->grid_w, col = p < 0 ? -1 : p % (int32_t)g->grid_w;
+        int32_t idx = want_src[i], row, col;
+        want_place(g, idx, &row, &col);
+        int kind = slot >= cls + dom ? VTC_MTMD_CONTEXTUAL : idx == cls_idx ? VTC_MTMD_CLS : VTC_MTMD_DOMINANT;
         bad += t[i].index != idx || t[i].frame != (int32_t)(i / rows) || t[i].kind != kind || t[i].row != row ||
                t[i].col != col;
+    }
+    /* the CLS row is kept exactly once per frame */
+    for (uint32_t b = 0; cls && b < g->n_frames; b++) {
+        size_t n = 0;
+        for (uint32_t i = 0; i < rows; i++)
+            n += t[b * rows + i].kind == VTC_MTMD_CLS;
+        bad += n != 1;
     }
     return bad;
 }
@@ -84,10 +103,11 @@ static void run_visionzip(const vtc_api_v1 *api, vtc_context ctx, const mtmd_cas
     ref_token_split((int)rows, (int)g->has_cls, (int *)&dom, (int *)&ctxt);
     float *want = malloc(4 * (size_t)cap * D);
     int32_t *want_src = malloc(4 * (size_t)cap);
-    int rc = c->self ? ref_visionzip(g->has_cls ? 1 : 2, (int)B, (int)N, (int)D, 1, (int)D, (int)D, (int)dom, (int)ctxt,
-                                     (int)g->has_cls, 0, NULL, embd, embd, embd, embd, want, want_src)
-                     : ref_visionzip((int)c->mode, (int)B, (int)N, (int)D, (int)c->H, (int)c->dh, (int)c->Dm, (int)dom,
-                                     (int)ctxt, (int)g->has_cls, 0, attn, q, k, embd, metric, want, want_src);
+    int cls = !g->has_cls ? -1 : g->cls_last ? (int)N - 1 : 0;
+    int rc = c->self ? ref_visionzip_cls(g->has_cls ? 1 : 2, (int)B, (int)N, (int)D, 1, (int)D, (int)D, (int)dom,
+                                         (int)ctxt, cls, 0, NULL, embd, embd, embd, embd, want, want_src)
+                     : ref_visionzip_cls((int)c->mode, (int)B, (int)N, (int)D, (int)c->H, (int)c->dh, (int)c->Dm,
+                                         (int)dom, (int)ctxt, cls, 0, attn, q, k, embd, metric, want, want_src);
     double nmse = r || rc ? INFINITY : ref_nmse(out, want, (size_t)cap * D);
     size_t bad = r || rc ? 1 : token_mismatches(g, tok, want_src, rows, dom);
     CHECK(c->name, !r && !rc && n == cap && nmse <= 1e-9 && !bad,
@@ -98,6 +118,231 @@ static void run_visionzip(const vtc_api_v1 *api, vtc_context ctx, const mtmd_cas
         tok = NULL;
     }
     free(embd); free(metric); free(q); free(k); free(attn); free(out); free(tok); free(want); free(want_src);
+}
+
+/* IEEE binary16, round to nearest even: what an F16 engine would hand over. */
+static uint16_t to_half(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u, e = (x >> 23) & 0xff, m = x & 0x7fffffu;
+    if (e == 0xff)
+        return (uint16_t)(sign | 0x7c00u | (m ? 0x200u : 0));
+    int32_t he = (int32_t)e - 127 + 15;
+    if (he >= 0x1f)
+        return (uint16_t)(sign | 0x7c00u);
+    if (he <= 0) { /* subnormal half or zero */
+        if (he < -10)
+            return (uint16_t)sign;
+        m |= 0x800000u;
+        uint32_t shift = (uint32_t)(14 - he), h = m >> shift, rest = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        h += rest > half || (rest == half && (h & 1));
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = ((uint32_t)he << 10) | (m >> 13), rest = m & 0x1fffu;
+    h += rest > 0x1000u || (rest == 0x1000u && (h & 1)); /* a carry into the exponent is still right */
+    return (uint16_t)(sign | h);
+}
+
+static float from_half(uint16_t h)
+{
+    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    float v = e == 0 ? ldexpf((float)m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexpf((float)(m | 0x400), e - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+/* VisionZip's metric: k[b][first+e][:][:] averaged over heads, heads summed in ascending order. */
+static float *head_mean(const float *k, uint32_t B, uint32_t Ns, uint32_t first, uint32_t N, uint32_t H, uint32_t dh)
+{
+    float *m = malloc(4 * (size_t)B * N * dh);
+    for (uint32_t b = 0; b < B; b++)
+        for (uint32_t e = 0; e < N; e++)
+            for (uint32_t j = 0; j < dh; j++) {
+                float acc = 0;
+                for (uint32_t h = 0; h < H; h++)
+                    acc += k[(((size_t)b * Ns + first + e) * H + h) * dh + j];
+                m[((size_t)b * N + e) * dh + j] = acc / (float)H;
+            }
+    return m;
+}
+
+/* Runs the helper and compares rows (NMSE) and source indices (exactly) with a reference result. */
+static void check_against(const vtc_api_v1 *api, vtc_context ctx, const char *name, const vtc_mtmd_grid *g, uint32_t D,
+                          const float *embd, const vtc_mtmd_visionzip_desc *d, const float *want,
+                          const int32_t *want_src, uint32_t dom)
+{
+    uint32_t cap = vtc_mtmd_visionzip_count(g, d->tokens), n = 0, rows = cap / g->n_frames;
+    float *out = malloc(4 * (size_t)cap * D);
+    vtc_mtmd_token *tok = malloc(sizeof(*tok) * cap);
+    vtc_result r = vtc_mtmd_visionzip(api, ctx, g, D, embd, d, out, tok, cap, &n);
+    double nmse = r ? INFINITY : ref_nmse(out, want, (size_t)cap * D);
+    size_t bad = r ? 1 : token_mismatches(g, tok, want_src, rows, dom);
+    CHECK(name, !r && n == cap && nmse <= 1e-9 && !bad, "%s, %u rows (want %u), NMSE %.2e, %zu token records wrong",
+          api->result_string(r), n, cap, nmse, bad);
+    free(out);
+    free(tok);
+}
+
+/* clip.cpp's LLaVA handoff. The graph appends the class embedding after the
+   patches (577 rows: patch 0..575, CLS at 576) and its output is get_rows of
+   rows 1..576, so mtmd's 576 embeddings are encoder rows 1..576. Layer -2's
+   Qcur/Kcur (ggml ne = [dh, H, N], F32) are row-major [N][H][dh]: vtc's
+   [1][N][H][dh] as they lie. Scores over all 577 rows, CLS query at 576,
+   metric the head mean of k. */
+static void check_clip_handoff(const vtc_api_v1 *api, vtc_context ctx)
+{
+    enum { G = 24, NE = G * G, NS = NE + 1, H = 16, DH = 64, D = 96, FIRST = 1, CLS = NS - 1, TOKENS = 64 };
+    uint64_t st = 577;
+    float *embd = normal(&st, (size_t)NE * D, 1.0f);
+    float *q = malloc(4 * (size_t)NS * H * DH), *k = malloc(4 * (size_t)NS * H * DH);
+    /* written through ggml's byte strides nb = {4, 4*dh, 4*dh*H} for element (i0 = j, i1 = h, i2 = n) */
+    const size_t nb0 = 4, nb1 = 4 * DH, nb2 = 4 * DH * H;
+    for (size_t n = 0; n < NS; n++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t j = 0; j < DH; j++) {
+                size_t at = (n * nb2 + h * nb1 + j * nb0) / 4;
+                q[at] = ref_rng_normal(&st);
+                k[at] = ref_rng_normal(&st);
+            }
+    vtc_mtmd_grid g = {1, G, G, 0, 0}; /* the embeddings as llama.cpp treats them: a 24x24 grid, no CLS of their own */
+    vtc_mtmd_visionzip_desc d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.tokens = TOKENS;
+    d.score_mode = VTC_SCORE_QK_CLS;
+    d.flags = VTC_MTMD_KEY_METRIC;
+    d.heads = H;
+    d.head_dim = DH;
+    d.q = q;
+    d.k = k;
+    d.score_tokens = NS;
+    d.score_first = FIRST;
+    d.score_cls = CLS;
+
+    float score[NS], att[NE];
+    ref_scores_cls(1, 1, NS, H, DH, 0, CLS, NULL, q, k, score);
+    memcpy(att, score + FIRST, sizeof(att));
+    float *metric = head_mean(k, 1, NS, FIRST, NE, H, DH);
+    int dom, ctxt;
+    ref_token_split(TOKENS, 0, &dom, &ctxt);
+    float *want = malloc(4 * (size_t)TOKENS * D);
+    int32_t want_src[TOKENS];
+    int rc = ref_visionzip_cls(0, 1, NE, D, 1, 1, DH, dom, ctxt, -1, 0, att, NULL, NULL, embd, metric, want, want_src);
+    if (rc)
+        CHECK("clip_handoff_577_qk_rows_for_576_embeddings", 0, "reference failed");
+    else
+        check_against(api, ctx, "clip_handoff_577_qk_rows_for_576_embeddings", &g, D, embd, &d, want, want_src,
+                      (uint32_t)dom);
+    /* the same tensors read as if rows matched one to one give another answer: the mapping matters */
+    int32_t naive_src[TOKENS];
+    ref_visionzip_cls(0, 1, NE, D, 1, 1, DH, dom, ctxt, -1, 0, score, NULL, NULL, embd, metric, want, naive_src);
+    CHECK("clip_handoff_row_mapping_changes_the_selection", memcmp(naive_src, want_src, sizeof(want_src)) != 0,
+          "shifting the score rows by one kept the same tokens: the test could not tell the mappings apart");
+    d.score_first = 2; /* 2 + 576 rows > 577 */
+    uint32_t n = 0;
+    CHECK("score_rows_that_do_not_cover_the_embeddings_are_refused",
+          vtc_mtmd_visionzip(api, ctx, &g, D, embd, &d, want, NULL, TOKENS, &n) == VTC_ERROR_INVALID_ARGUMENT,
+          "accepted");
+    free(embd); free(q); free(k); free(metric); free(want);
+}
+
+/* CLS as the last row, F16 q/k (an engine computing in half): cls_index N-1 and the key-mean metric. */
+static void check_cls_last_f16(const vtc_api_v1 *api, vtc_context ctx)
+{
+    enum { B = 2, G = 8, N = G * G + 1, H = 4, DH = 16, D = 24, TOKENS = 20 };
+    uint64_t st = 1616;
+    float *embd = normal(&st, (size_t)B * N * D, 1.0f), *q = normal(&st, (size_t)B * N * H * DH, 1.0f),
+          *k = normal(&st, (size_t)B * N * H * DH, 1.0f);
+    uint16_t *qh = malloc(2 * (size_t)B * N * H * DH), *kh = malloc(2 * (size_t)B * N * H * DH);
+    for (size_t i = 0; i < (size_t)B * N * H * DH; i++) { /* the reference sees exactly the half values */
+        qh[i] = to_half(q[i]);
+        kh[i] = to_half(k[i]);
+        q[i] = from_half(qh[i]);
+        k[i] = from_half(kh[i]);
+    }
+    vtc_mtmd_grid g = {B, G, G, 1, 1};
+    vtc_mtmd_visionzip_desc d;
+    memset(&d, 0, sizeof(d));
+    d.tokens = TOKENS;
+    d.score_mode = VTC_SCORE_QK_CLS;
+    d.flags = VTC_MTMD_KEY_METRIC;
+    d.heads = H;
+    d.head_dim = DH;
+    d.q = (const float *)(const void *)qh;
+    d.k = (const float *)(const void *)kh;
+    d.qk_dtype = VTC_DTYPE_F16;
+    float *metric = head_mean(k, B, N, 0, N, H, DH), *want = malloc(4 * (size_t)B * TOKENS * D);
+    int32_t want_src[B * TOKENS];
+    int dom, ctxt;
+    ref_token_split(TOKENS, 1, &dom, &ctxt);
+    int rc = ref_visionzip_cls(1, B, N, D, H, DH, DH, dom, ctxt, N - 1, 0, NULL, q, k, embd, metric, want, want_src);
+    if (rc)
+        CHECK("cls_last_f16_qk_keeps_cls_at_its_place", 0, "reference failed");
+    else
+        check_against(api, ctx, "cls_last_f16_qk_keeps_cls_at_its_place", &g, D, embd, &d, want, want_src,
+                      (uint32_t)dom);
+    /* the same values as float: no mapping, so vtc_visionzip itself takes the head mean of k */
+    d.qk_dtype = VTC_DTYPE_F32;
+    d.q = q;
+    d.k = k;
+    if (!rc)
+        check_against(api, ctx, "cls_last_f32_qk_metric_from_vtc", &g, D, embd, &d, want, want_src, (uint32_t)dom);
+    d.qk_dtype = VTC_DTYPE_I32;
+    uint32_t n = 0;
+    CHECK("unknown_qk_dtype_is_refused",
+          vtc_mtmd_visionzip(api, ctx, &g, D, embd, &d, want, NULL, B * TOKENS, &n) == VTC_ERROR_INVALID_ARGUMENT,
+          "accepted");
+    free(embd); free(q); free(k); free(qh); free(kh); free(metric); free(want);
+}
+
+/* The CLS query's row sliced out of a full [B][H][N][N] attention tensor
+   (eager attention), CLS last: attn = base + cls*N, attn_stride = N*N. */
+static void check_strided_attention(const vtc_api_v1 *api, vtc_context ctx)
+{
+    enum { B = 2, G = 6, N = G * G + 1, H = 3, D = 16, DM = 8, TOKENS = 12 };
+    uint64_t st = 4242;
+    float *embd = normal(&st, (size_t)B * N * D, 1.0f), *metric = normal(&st, (size_t)B * N * DM, 1.0f);
+    float *full = malloc(4 * (size_t)B * H * N * N), *row = malloc(4 * (size_t)B * H * N);
+    uint16_t *full_h = malloc(2 * (size_t)B * H * N * N);
+    for (size_t i = 0; i < (size_t)B * H * N * N; i++) { /* half-exact values: the F16 run sees the same */
+        full_h[i] = to_half(ref_rng_uniform(&st, 0, 1));
+        full[i] = from_half(full_h[i]);
+    }
+    for (size_t bh = 0; bh < (size_t)B * H; bh++)
+        memcpy(row + bh * N, full + (bh * N + (N - 1)) * N, 4 * N);
+    vtc_mtmd_grid g = {B, G, G, 1, 1};
+    vtc_mtmd_visionzip_desc d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.tokens = TOKENS;
+    d.score_mode = VTC_SCORE_ATTN_CLS;
+    d.heads = H;
+    d.metric_dim = DM;
+    d.metric = metric;
+    d.attn = full + (size_t)(N - 1) * N;
+    d.attn_stride = (uint64_t)N * N;
+    float *want = malloc(4 * (size_t)B * TOKENS * D);
+    int32_t want_src[B * TOKENS];
+    int dom, ctxt;
+    ref_token_split(TOKENS, 1, &dom, &ctxt);
+    int rc = ref_visionzip_cls(0, B, N, D, H, 1, DM, dom, ctxt, N - 1, 0, row, NULL, NULL, embd, metric, want, want_src);
+    if (rc)
+        CHECK("attention_row_sliced_from_full_weights", 0, "reference failed");
+    else
+        check_against(api, ctx, "attention_row_sliced_from_full_weights", &g, D, embd, &d, want, want_src,
+                      (uint32_t)dom);
+    /* F16 weights: scored by vtc_scores on the strided half tensor, then selected on the float embeddings */
+    d.qk_dtype = VTC_DTYPE_F16;
+    d.attn = (const float *)(const void *)(full_h + (size_t)(N - 1) * N);
+    if (!rc)
+        check_against(api, ctx, "attention_row_sliced_from_f16_weights", &g, D, embd, &d, want, want_src,
+                      (uint32_t)dom);
+    d.attn_stride = N - 1; /* shorter than a row */
+    uint32_t n = 0;
+    CHECK("attn_stride_below_the_row_is_refused",
+          vtc_mtmd_visionzip(api, ctx, &g, D, embd, &d, want, NULL, B * TOKENS, &n) == VTC_ERROR_INVALID_ARGUMENT,
+          "accepted");
+    free(embd); free(metric); free(full); free(full_h); free(row); free(want);
 }
 
 /* Qwen2-VL style positions of a compressed chunk: kept tokens keep their
@@ -137,6 +382,18 @@ static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
         untouched &= ((unsigned char *)out)[i] == 0x5a;
     CHECK("capacity_below_count_is_refused_and_writes_nothing", r == VTC_ERROR_INVALID_ARGUMENT && untouched, "%s",
           api->result_string(r));
+    /* a desc from the header before the appended fields: what lies after its end is not read */
+    d.size = (uint32_t)offsetof(vtc_mtmd_visionzip_desc, qk_dtype);
+    d.qk_dtype = 99;
+    d.score_tokens = 1;
+    r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
+    d.size = (uint32_t)offsetof(vtc_mtmd_visionzip_desc, metric);
+    vtc_result r_short = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
+    CHECK("desc_size_gates_the_appended_fields", r == VTC_SUCCESS && r_short == VTC_ERROR_INVALID_ARGUMENT, "%s, %s",
+          api->result_string(r), api->result_string(r_short));
+    d.size = 0;
+    d.qk_dtype = 0;
+    d.score_tokens = 0;
     r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
     CHECK("budget_above_frame_keeps_every_token", vtc_mtmd_visionzip_count(&g, 100) == 17 &&
           vtc_mtmd_visionzip_count(&g, 8) == 8 && r == VTC_SUCCESS && n == 8, "%s n=%u", api->result_string(r), n);
@@ -208,6 +465,8 @@ static void check_prune(const vtc_api_v1 *api, vtc_context ctx, const char *name
 {
     uint64_t st = seed;
     uint32_t B = g.n_frames, P = g.grid_h * g.grid_w, N = g.has_cls + P, cls = g.has_cls;
+    /* kept rows ascending: a leading CLS row, the kept patches, a trailing CLS row, then contextual rows */
+    uint32_t base = cls && !g.cls_last ? 1 : 0, cls_row = g.cls_last ? P : 0, cslot = 0, first = base;
     float *embd = normal(&st, (size_t)B * N * D, 1.0f);
     uint32_t n = 0, count = vtc_mtmd_prune_count(&g, d);
     uint32_t rows = count / B, sel = rows - cls;
@@ -219,12 +478,12 @@ static void check_prune(const vtc_api_v1 *api, vtc_context ctx, const char *name
     int32_t *got_keep = malloc(4 * (size_t)B * (K + 1)), *want_keep = malloc(4 * (size_t)B * (K + 1));
     int32_t *want_src = malloc(4 * (size_t)B * (sel + 1)), *pos = malloc(4 * 4 * (size_t)(count + 1));
     for (uint32_t b = 0; b < B; b++)
-        memcpy(patches + (size_t)b * P * D, embd + ((size_t)b * N + cls) * D, sizeof(float) * P * D);
+        memcpy(patches + (size_t)b * P * D, embd + ((size_t)b * N + base) * D, sizeof(float) * P * D);
     vtc_result r = vtc_mtmd_prune(api, ctx, &g, D, embd, d, out, tok, count, &n);
     int ok = r == VTC_SUCCESS && n == count && count == B * (cls + K + C);
     for (uint32_t b = 0; ok && b < B; b++)
         for (uint32_t i = 0; i < K; i++)
-            got_keep[b * K + i] = tok[b * rows + cls + i].index - (int32_t)cls;
+            got_keep[b * K + i] = tok[b * rows + first + i].index - (int32_t)base;
     int near = 0;
     ok = ok && !ref_prune((int)d->mode, (int)B, (int)P, (int)D, 0, (int)K, (int)C, (int)d->pivots, patches, NULL,
                           K ? got_keep : NULL, 1e-5, &near, want_keep, want, want_src) && near <= 1;
@@ -232,17 +491,20 @@ static void check_prune(const vtc_api_v1 *api, vtc_context ctx, const char *name
     double nmse = 0;
     for (uint32_t b = 0; ok && b < B; b++) {
         const vtc_mtmd_token *t = tok + b * rows;
+        cslot = g.cls_last ? K : 0;
         if (cls)
-            bad += t[0].kind != VTC_MTMD_CLS || t[0].index != 0 || t[0].row != -1 || t[0].frame != (int32_t)b ||
-                   memcmp(out + (size_t)b * rows * D, embd + (size_t)b * N * D, sizeof(float) * D);
+            bad += t[cslot].kind != VTC_MTMD_CLS || t[cslot].index != (int32_t)cls_row || t[cslot].row != -1 ||
+                   t[cslot].col != -1 || t[cslot].frame != (int32_t)b ||
+                   memcmp(out + ((size_t)b * rows + cslot) * D, embd + ((size_t)b * N + cls_row) * D, sizeof(float) * D);
         for (uint32_t i = 0; i < sel; i++) {
             int32_t idx = want_src[b * sel + i];
-            bad += t[cls + i].index != idx + (int32_t)cls || t[cls + i].row != idx / (int32_t)g.grid_w ||
-                   t[cls + i].col != idx % (int32_t)g.grid_w || t[cls + i].frame != (int32_t)b ||
-                   t[cls + i].kind != (i < K ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL);
+            uint32_t slot = i < K ? first + i : cls + i;
+            bad += t[slot].index != idx + (int32_t)base || t[slot].row != idx / (int32_t)g.grid_w ||
+                   t[slot].col != idx % (int32_t)g.grid_w || t[slot].frame != (int32_t)b ||
+                   t[slot].kind != (i < K ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL);
+            double e = ref_nmse(out + ((size_t)b * rows + slot) * D, want + ((size_t)b * sel + i) * D, D);
+            nmse = e > nmse ? e : nmse;
         }
-        double e = ref_nmse(out + ((size_t)b * rows + cls) * D, want + (size_t)b * sel * D, (size_t)sel * D);
-        nmse = e > nmse ? e : nmse;
     }
     CHECK(name, ok && !bad && nmse <= 1e-10, "%s, n=%u of %u, %d near ties, %zu token records wrong, NMSE %.2e",
           api->result_string(r), n, count, near, bad, nmse);
@@ -293,12 +555,17 @@ int main(int argc, char **argv)
     /* only the final embeddings: the documented fallback */
     mtmd_case self = {"final_embeddings_only_fallback_self_scores", {2, 6, 6, 1}, 16, 0, 0, 0, 12, 0, 1};
     mtmd_case self_nocls = {"final_embeddings_only_fallback_without_cls", {1, 6, 6, 0}, 16, 0, 0, 0, 12, 0, 1};
+    /* the same q/k path with the class embedding after the patches (cls_index N-1 inside) */
+    mtmd_case last = {"image_cls_last_from_qk_cls", {2, 10, 10, 1, 1}, 32, 4, 8, 8, 24, VTC_SCORE_QK_CLS, 0};
+    mtmd_case self_last = {"final_embeddings_only_fallback_cls_last", {1, 6, 6, 1, 1}, 16, 0, 0, 0, 12, 0, 1};
     vtc_mtmd_token *tok = NULL;
     uint32_t n = 0;
     run_visionzip(L.api, ctx, &img, 1, NULL, NULL);
     run_visionzip(L.api, ctx, &video, 2, &tok, &n);
     run_visionzip(L.api, ctx, &self, 3, NULL, NULL);
     run_visionzip(L.api, ctx, &self_nocls, 4, NULL, NULL);
+    run_visionzip(L.api, ctx, &last, 5, NULL, NULL);
+    run_visionzip(L.api, ctx, &self_last, 6, NULL, NULL);
     if (tok)
         check_mrope(tok, n, 8, 8);
     free(tok);
@@ -309,6 +576,11 @@ int main(int argc, char **argv)
     check_prune(L.api, ctx, "prune_divprune_cls_image_rows_and_places", (vtc_mtmd_grid){1, 12, 12, 1}, 32, &pd, 11);
     vtc_mtmd_prune_desc pv = {sizeof(pv), VTC_PRUNE_DART, 0, 0.75f, 0, 4};
     check_prune(L.api, ctx, "prune_dart_video_frames_by_ratio", (vtc_mtmd_grid){3, 8, 8, 0}, 24, &pv, 12);
+    /* llama.cpp's clip order: CLS after the patches, kept at its place */
+    check_prune(L.api, ctx, "prune_divprune_cls_last_image", (vtc_mtmd_grid){1, 12, 12, 1, 1}, 32, &pd, 13);
+    check_clip_handoff(L.api, ctx);
+    check_cls_last_f16(L.api, ctx);
+    check_strided_attention(L.api, ctx);
     vtc_mtmd_prune_desc bad = pd;
     bad.pivots = 3; /* a DART parameter with DIVPRUNE */
     uint32_t nb = 0;
@@ -318,7 +590,9 @@ int main(int argc, char **argv)
               vtc_mtmd_prune(L.api, ctx, &(vtc_mtmd_grid){1, 2, 2, 0}, 1, dummy, &bad, dummy, NULL, 4, &nb) ==
                   VTC_ERROR_INVALID_ARGUMENT &&
               vtc_mtmd_prune(L.api, ctx, &(vtc_mtmd_grid){1, 2, 2, 0}, 1, dummy, &pd, dummy, NULL, 1, &nb) ==
-                  VTC_ERROR_INVALID_ARGUMENT,
+                  VTC_ERROR_INVALID_ARGUMENT &&
+              vtc_mtmd_prune_count(&(vtc_mtmd_grid){1, 2, 2, 0, 1}, &pd) == 0 &&
+              vtc_mtmd_visionzip_count(&(vtc_mtmd_grid){1, 2, 2, 1, 1}, 3) == 3,
           "a bad request was accepted");
     vtc_context_stats s = {sizeof(s)};
     L.api->context_stats_get(ctx, &s);

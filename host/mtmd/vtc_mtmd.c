@@ -22,6 +22,23 @@ static uint32_t tokens_per_frame(const vtc_mtmd_grid *g)
     return (g->has_cls ? 1u : 0u) + g->grid_h * g->grid_w;
 }
 
+static int grid_ok(const vtc_mtmd_grid *g)
+{
+    return g && g->n_frames && g->grid_h && g->grid_w && g->has_cls <= 1 && g->cls_last <= g->has_cls;
+}
+
+/* The CLS row of a frame, or -1 without one. */
+static int32_t cls_row(const vtc_mtmd_grid *g)
+{
+    return !g->has_cls ? -1 : g->cls_last ? (int32_t)(g->grid_h * g->grid_w) : 0;
+}
+
+/* Row of a frame's first patch: patches follow a leading CLS row. */
+static int32_t patch_base(const vtc_mtmd_grid *g)
+{
+    return g->has_cls && !g->cls_last ? 1 : 0;
+}
+
 /* The budget a frame can actually hold: asking for more keeps every token. */
 static uint32_t budget(const vtc_mtmd_grid *g, uint32_t tokens)
 {
@@ -41,25 +58,101 @@ uint32_t vtc_mtmd_visionzip_count(const vtc_mtmd_grid *grid, uint32_t tokens)
 
 static void place(const vtc_mtmd_grid *g, int32_t index, vtc_mtmd_token *t)
 {
-    int32_t p = index - (g->has_cls ? 1 : 0);
+    int32_t p = index == cls_row(g) ? -1 : index - patch_base(g);
     t->index = index;
     t->row = p < 0 ? -1 : p / (int32_t)g->grid_w;
     t->col = p < 0 ? -1 : p % (int32_t)g->grid_w;
 }
 
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+    if (e == 0x1f) {
+        bits = sign | 0x7f800000u | (m << 13);
+    } else if (e) {
+        bits = sign | ((e + 112) << 23) | (m << 13);
+    } else if (!m) {
+        bits = sign;
+    } else { /* subnormal: renormalise into a float exponent */
+        e = 113;
+        while (!(m & 0x400)) {
+            m <<= 1;
+            e--;
+        }
+        bits = sign | (e << 23) | ((m & 0x3ff) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof(f));
+    return f;
+}
+
+/* The desc fields appended after `metric`, as zero when the host's struct ends before them. */
+static vtc_mtmd_visionzip_desc desc_full(const vtc_mtmd_visionzip_desc *d)
+{
+    vtc_mtmd_visionzip_desc f;
+    memset(&f, 0, sizeof(f));
+    size_t n = d->size ? d->size : sizeof(f);
+    memcpy(&f, d, n < sizeof(f) ? n : sizeof(f));
+    return f;
+}
+
+/* Head mean of k rows first..first+N-1 of every frame, as [B][N][dh] float:
+   VisionZip's metric when the embeddings and the score rows differ (vtc
+   computes it itself only for k with the embeddings' own rows). */
+static float *key_mean(const vtc_mtmd_visionzip_desc *d, int64_t B, int64_t N, int64_t Ns)
+{
+    int64_t H = d->heads, dh = d->head_dim;
+    float *m = malloc(sizeof(float) * (size_t)(B * N * dh));
+    if (!m)
+        return NULL;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t e = 0; e < N; e++) {
+            float *o = m + (size_t)((b * N + e) * dh);
+            size_t row = (size_t)((b * Ns + d->score_first + e) * H * dh);
+            for (int64_t j = 0; j < dh; j++) {
+                float acc = 0.0f;
+                for (int64_t h = 0; h < H; h++) {
+                    size_t at = row + (size_t)(h * dh + j);
+                    acc += d->qk_dtype == VTC_DTYPE_F16 ? half_to_float(((const uint16_t *)(const void *)d->k)[at])
+                                                        : d->k[at];
+                }
+                o[j] = acc / (float)H;
+            }
+        }
+    return m;
+}
+
 vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd_grid *grid, uint32_t n_embd,
-                              const float *embd, const vtc_mtmd_visionzip_desc *desc, float *out_embd,
+                              const float *embd, const vtc_mtmd_visionzip_desc *desc_in, float *out_embd,
                               vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out)
 {
-    if (!api || !grid || !embd || !desc || !out_embd || !n_out || !n_embd || !grid->n_frames || !grid->grid_h ||
-        !grid->grid_w || grid->has_cls > 1 || (desc->size && desc->size < sizeof(*desc)))
+    if (!api || !grid_ok(grid) || !embd || !desc_in || !out_embd || !n_out || !n_embd ||
+        (desc_in->size && desc_in->size < offsetof(vtc_mtmd_visionzip_desc, qk_dtype)))
         return VTC_ERROR_INVALID_ARGUMENT;
+    vtc_mtmd_visionzip_desc d = desc_full(desc_in);
+    const vtc_mtmd_visionzip_desc *desc = &d;
     uint32_t count = vtc_mtmd_visionzip_count(grid, desc->tokens);
     if (!count || capacity < count)
         return VTC_ERROR_INVALID_ARGUMENT;
     uint32_t cls = grid->has_cls, rows = budget(grid, desc->tokens), dom = 0, ctxt = 0;
+    int32_t crow = cls_row(grid);
     api->token_split(rows, cls, &dom, &ctxt);
     int64_t B = grid->n_frames, N = tokens_per_frame(grid), D = n_embd;
+    int self = (desc->flags & VTC_MTMD_SELF_SCORES) != 0, attn_mode = desc->score_mode == VTC_SCORE_ATTN_CLS;
+    uint32_t dt = desc->qk_dtype ? desc->qk_dtype : VTC_DTYPE_F32;
+    int64_t Ns = desc->score_tokens ? desc->score_tokens : N;
+    int64_t as = desc->attn_stride ? (int64_t)desc->attn_stride : Ns;
+    if (!self) {
+        if ((dt != VTC_DTYPE_F32 && dt != VTC_DTYPE_F16) || (int64_t)desc->score_first + N > Ns || as < Ns ||
+            (desc->score_tokens && desc->score_mode == VTC_SCORE_QK_CLS && (int64_t)desc->score_cls >= Ns) ||
+            (desc->score_mode > VTC_SCORE_QK_MEAN) || (attn_mode && !desc->attn) ||
+            (!attn_mode && (!desc->q || !desc->k)) || !desc->heads || (!attn_mode && !desc->head_dim) ||
+            (desc->metric && !desc->metric_dim))
+            return VTC_ERROR_INVALID_ARGUMENT;
+    }
+    /* rows differ or q/k are half while the embeddings are float (one call's
+       float tensors share one dtype): score first, then select on the embeddings */
+    int mapped = !self && (Ns != N || desc->score_first || dt == VTC_DTYPE_F16);
 
     vtc_visionzip_args a;
     memset(&a, 0, sizeof(a));
@@ -67,49 +160,113 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
     a.dominant = dom;
     a.contextual = ctxt;
     a.no_cls = cls ? 0 : 1;
+    a.cls_index = crow < 0 ? 0 : (uint32_t)crow;
     a.scale = desc->scale;
     int64_t sh_h[3] = {B, N, D};
     a.hidden = host_tensor(embd, VTC_DTYPE_F32, 3, sh_h);
-    if (desc->flags & VTC_MTMD_SELF_SCORES) {
+    float *score = NULL, *kmean = NULL;
+    int32_t *src = NULL;
+    vtc_result r = VTC_SUCCESS;
+    int64_t sh_a[3] = {B, desc->heads, Ns}, sh_q[4] = {B, Ns, desc->heads, desc->head_dim};
+    vtc_tensor t_attn = host_tensor(desc->attn, dt, 3, sh_a), t_q = host_tensor(desc->q, dt, 4, sh_q),
+               t_k = host_tensor(desc->k, dt, 4, sh_q);
+    if (as != Ns) {
+        t_attn.stride[0] = (int64_t)desc->heads * as;
+        t_attn.stride[1] = as;
+        t_attn.stride[2] = 1;
+    }
+    if (self) {
         /* the embeddings attend to themselves: one head as wide as the embedding */
-        int64_t sh_q[4] = {B, N, 1, D};
+        int64_t sh_s[4] = {B, N, 1, D};
         a.score_mode = cls ? VTC_SCORE_QK_CLS : VTC_SCORE_QK_MEAN;
-        a.q = host_tensor(embd, VTC_DTYPE_F32, 4, sh_q);
+        a.q = host_tensor(embd, VTC_DTYPE_F32, 4, sh_s);
         a.k = a.q;
         a.metric = a.hidden;
-    } else {
+    } else if (!mapped) {
         a.score_mode = desc->score_mode;
-        int64_t sh_a[3] = {B, desc->heads, N}, sh_q[4] = {B, N, desc->heads, desc->head_dim};
-        if (desc->score_mode == VTC_SCORE_ATTN_CLS) {
-            a.attn = host_tensor(desc->attn, VTC_DTYPE_F32, 3, sh_a);
+        if (attn_mode) {
+            a.attn = t_attn;
         } else {
-            a.q = host_tensor(desc->q, VTC_DTYPE_F32, 4, sh_q);
-            a.k = host_tensor(desc->k, VTC_DTYPE_F32, 4, sh_q);
+            a.q = t_q;
+            a.k = t_k;
         }
         int64_t sh_m[3] = {B, N, desc->metric_dim};
-        a.metric = desc->metric ? host_tensor(desc->metric, VTC_DTYPE_F32, 3, sh_m) : a.hidden;
-        if ((desc->score_mode == VTC_SCORE_ATTN_CLS && !desc->attn) ||
-            (desc->score_mode != VTC_SCORE_ATTN_CLS && (!desc->q || !desc->k)))
-            return VTC_ERROR_INVALID_ARGUMENT;
+        if (desc->metric)
+            a.metric = host_tensor(desc->metric, VTC_DTYPE_F32, 3, sh_m);
+        else if (!(desc->flags & VTC_MTMD_KEY_METRIC) || attn_mode)
+            a.metric = a.hidden;
+        /* else left absent: vtc takes the head mean of k */
+    } else {
+        vtc_scores_args s;
+        memset(&s, 0, sizeof(s));
+        s.size = sizeof(s);
+        s.mode = desc->score_mode;
+        s.scale = desc->scale;
+        if (desc->score_mode == VTC_SCORE_QK_CLS)
+            s.cls_index = desc->score_tokens ? desc->score_cls : a.cls_index;
+        if (attn_mode)
+            s.attn = t_attn;
+        else {
+            s.q = t_q;
+            s.k = t_k;
+        }
+        int64_t sh_sc[2] = {B, Ns};
+        score = malloc(sizeof(float) * (size_t)(B * Ns));
+        if (!score)
+            return VTC_ERROR_OUT_OF_MEMORY;
+        s.score = host_tensor(score, VTC_DTYPE_F32, 2, sh_sc);
+        if ((r = api->scores(ctx, &s, NULL)))
+            goto done;
+        /* one head holding the scores: ATTN_CLS sums heads, so the sum is the score itself;
+           a strided view picks each frame's rows that have an embedding */
+        int64_t sh_1[3] = {B, 1, N};
+        a.score_mode = VTC_SCORE_ATTN_CLS;
+        a.attn = host_tensor(score + desc->score_first, VTC_DTYPE_F32, 3, sh_1);
+        a.attn.stride[0] = Ns;
+        a.attn.stride[1] = N;
+        a.attn.stride[2] = 1;
+        if (desc->metric) {
+            int64_t Dm = desc->metric_dim, sh_m[3] = {B, N, Dm};
+            a.metric = host_tensor(desc->metric + (size_t)desc->score_first * (size_t)Dm, VTC_DTYPE_F32, 3, sh_m);
+            a.metric.stride[0] = Ns * Dm;
+            a.metric.stride[1] = Dm;
+            a.metric.stride[2] = 1;
+        } else if ((desc->flags & VTC_MTMD_KEY_METRIC) && !attn_mode) {
+            int64_t sh_m[3] = {B, N, desc->head_dim};
+            if (!(kmean = key_mean(desc, B, N, Ns))) {
+                r = VTC_ERROR_OUT_OF_MEMORY;
+                goto done;
+            }
+            a.metric = host_tensor(kmean, VTC_DTYPE_F32, 3, sh_m);
+        } else {
+            a.metric = a.hidden;
+        }
     }
-    int32_t *src = malloc(sizeof(int32_t) * (size_t)count);
-    if (!src)
-        return VTC_ERROR_OUT_OF_MEMORY;
+    if (!(src = malloc(sizeof(int32_t) * (size_t)count))) {
+        r = VTC_ERROR_OUT_OF_MEMORY;
+        goto done;
+    }
     int64_t sh_o[3] = {B, rows, D}, sh_s[2] = {B, rows};
     a.out = host_tensor(out_embd, VTC_DTYPE_F32, 3, sh_o);
     a.src_idx = host_tensor(NULL, VTC_DTYPE_I32, 2, sh_s);
     a.src_idx.host = src;
-    vtc_result r = api->visionzip(ctx, &a, NULL);
+    r = api->visionzip(ctx, &a, NULL);
     if (r == VTC_SUCCESS) {
         for (uint32_t i = 0; out_tok && i < count; i++) {
             uint32_t slot = i % rows;
             place(grid, src[i], &out_tok[i]);
             out_tok[i].frame = (int32_t)(i / rows);
-            out_tok[i].kind = slot < cls ? VTC_MTMD_CLS : slot < cls + dom ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL;
+            /* kept rows are ascending, so CLS is wherever its row falls among them */
+            out_tok[i].kind = slot >= cls + dom ? VTC_MTMD_CONTEXTUAL
+                              : src[i] == crow  ? VTC_MTMD_CLS
+                                                : VTC_MTMD_DOMINANT;
         }
         *n_out = count;
     }
+done:
     free(src);
+    free(score);
+    free(kmean);
     return r;
 }
 
@@ -117,8 +274,7 @@ vtc_result vtc_mtmd_compress(const vtc_api_v1 *api, vtc_context ctx, vtc_weights
                              const vtc_mtmd_grid *grid, uint32_t n_embd, const float *embd, float *out_embd,
                              vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out)
 {
-    if (!api || !grid || !embd || !out_embd || !n_out || !n_embd || !query_side || !grid->n_frames || !grid->grid_h ||
-        !grid->grid_w || grid->has_cls > 1)
+    if (!api || !grid_ok(grid) || !embd || !out_embd || !n_out || !n_embd || !query_side)
         return VTC_ERROR_INVALID_ARGUMENT;
     uint64_t Q = (uint64_t)query_side * query_side, count = grid->n_frames * Q;
     if (count > capacity)
@@ -131,7 +287,7 @@ vtc_result vtc_mtmd_compress(const vtc_api_v1 *api, vtc_context ctx, vtc_weights
     a.weights = w;
     /* the patch tokens only: a strided view that skips each frame's CLS row, no copy */
     int64_t sh_x[3] = {B, P, E}, sh_o[3] = {B, (int64_t)Q, E};
-    a.x = host_tensor(embd + (grid->has_cls ? E : 0), VTC_DTYPE_F32, 3, sh_x);
+    a.x = host_tensor(embd + patch_base(grid) * E, VTC_DTYPE_F32, 3, sh_x);
     a.x.stride[0] = N * E;
     a.x.stride[1] = E;
     a.x.stride[2] = 1;
@@ -171,7 +327,7 @@ uint32_t vtc_mtmd_pos_mrope(const vtc_mtmd_token *tok, uint32_t n, uint32_t grid
 /* Kept and contextual rows per frame for a request, or -1 when invalid. */
 static int prune_split(const vtc_mtmd_grid *g, const vtc_mtmd_prune_desc *d, uint32_t *keep, uint32_t *ctxt)
 {
-    if (!g || !d || !g->n_frames || !g->grid_h || !g->grid_w || g->has_cls > 1 || (d->size && d->size < sizeof(*d)) ||
+    if (!grid_ok(g) || !d || (d->size && d->size < sizeof(*d)) ||
         d->mode > VTC_PRUNE_DART || (d->mode == VTC_PRUNE_DIVPRUNE && d->pivots))
         return -1;
     uint64_t P = (uint64_t)g->grid_h * g->grid_w, K = d->tokens;
@@ -230,7 +386,7 @@ vtc_result vtc_mtmd_prune(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd
         a.pivots = desc->pivots;
         /* the patch rows only: a strided view that skips each frame's CLS row (staging packs it) */
         int64_t sh_h[3] = {B, P, D}, sh_o[3] = {B, sel, D}, sh_s[2] = {B, sel};
-        a.hidden = host_tensor(embd + (cls ? D : 0), VTC_DTYPE_F32, 3, sh_h);
+        a.hidden = host_tensor(embd + patch_base(grid) * D, VTC_DTYPE_F32, 3, sh_h);
         if (cls) {
             a.hidden.stride[0] = N * D;
             a.hidden.stride[1] = D;
@@ -242,22 +398,28 @@ vtc_result vtc_mtmd_prune(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd
         r = api->prune(ctx, &a, NULL);
     }
     if (r == VTC_SUCCESS) {
+        /* output slot of the CLS row: its ascending place among the kept rows */
+        uint32_t cslot = grid->cls_last ? K : 0, first = grid->cls_last ? 0 : cls;
+        int32_t crow = cls_row(grid);
         for (int64_t b = 0; b < B; b++) {
             float *o = out_embd + (size_t)(b * rows) * D;
             vtc_mtmd_token *t = out_tok ? out_tok + b * rows : NULL;
-            if (cls) {
-                memcpy(o, embd + (size_t)(b * N) * D, sizeof(float) * (size_t)D);
-                if (t) {
-                    place(grid, 0, &t[0]);
-                    t[0].frame = (int32_t)b;
-                    t[0].kind = VTC_MTMD_CLS;
-                }
-            }
-            memcpy(o + (size_t)cls * D, tmp + (size_t)(b * sel) * D, sizeof(float) * (size_t)(sel * D));
+            const float *kept = tmp + (size_t)(b * sel) * D;
+            memcpy(o + (size_t)first * D, kept, sizeof(float) * (size_t)K * D);
+            memcpy(o + (size_t)(cls + K) * D, kept + (size_t)K * D, sizeof(float) * (size_t)C * D);
             for (uint32_t i = 0; t && i < sel; i++) {
-                place(grid, src[b * sel + i] + (int32_t)cls, &t[cls + i]);
-                t[cls + i].frame = (int32_t)b;
-                t[cls + i].kind = i < K ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL;
+                uint32_t slot = i < K ? first + i : cls + i;
+                place(grid, src[b * sel + i] + patch_base(grid), &t[slot]);
+                t[slot].frame = (int32_t)b;
+                t[slot].kind = i < K ? VTC_MTMD_DOMINANT : VTC_MTMD_CONTEXTUAL;
+            }
+            if (cls) {
+                memcpy(o + (size_t)cslot * D, embd + (size_t)(b * N + crow) * D, sizeof(float) * (size_t)D);
+                if (t) {
+                    place(grid, crow, &t[cslot]);
+                    t[cslot].frame = (int32_t)b;
+                    t[cslot].kind = VTC_MTMD_CLS;
+                }
             }
         }
         *n_out = count;
