@@ -27,7 +27,9 @@ typedef struct vtc_composite_args {
     vtc_tensor q;                /**< [B][Nq][Hq][dh] */
     vtc_tensor k;                /**< [B][Nk][Hkv][dh] */
     vtc_tensor v;                /**< [B][Nk][Hkv][dh] */
-    vtc_tensor kind;             /**< [B][Nk] U8: VTC_KIND_* */
+    vtc_tensor kind;             /**< [B][Nk] U8: VTC_KIND_*. vtc reads it as 32-bit words: a device
+                                      buffer must hold the bytes up to the next multiple of 4 past the
+                                      last element (their values are ignored); host tensors need nothing */
     vtc_tensor out;              /**< out [B][Nq][Hq][dh] */
 } vtc_composite_args;
 VTC_API vtc_result vtc_composite_attention(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec);

@@ -39,15 +39,14 @@ vtc_result engine_vtc_context(engine_vk *e, const vtc_api_v1 *api, vtc_context *
     vtc_result r = api->context_create(&desc, out);
     if (r)
         return r;
-    /* vtc binds with push descriptors exactly when the engine enabled them */
+    /* vtc must not push descriptors on a device whose engine did not enable them
+       (it may bind its own sets where it could push: GPU-assisted validation does) */
     vtc_device_info info;
     memset(&info, 0, sizeof(info));
     info.size = sizeof(info);
     api->context_info(*out, &info);
-    if (!(info.features & VTC_FEATURE_PUSH_DESCRIPTOR) != !!e->no_push_descriptors) {
-        fprintf(stderr, "vtc %s push descriptors on a device that %s them\n",
-                (info.features & VTC_FEATURE_PUSH_DESCRIPTOR) ? "uses" : "does not use",
-                e->no_push_descriptors ? "lacks" : "has");
+    if (e->no_push_descriptors && (info.features & VTC_FEATURE_PUSH_DESCRIPTOR)) {
+        fprintf(stderr, "vtc uses push descriptors on a device that lacks them\n");
         api->context_destroy(*out);
         *out = NULL;
         return VTC_ERROR_UNSUPPORTED;
