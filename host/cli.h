@@ -48,6 +48,15 @@ int cli_save(const char *path, uint32_t dtype, int ndim, const int64_t *shape, c
 int cli_vtc_error(const vtc_api_v1 *api, const char *what, vtc_result r);
 double cli_now_ms(void);
 
+/* The on-disk pipeline cache ($XDG_CACHE_HOME/vtc or ~/.cache/vtc; off with
+   --no-cache, which sets cli_cache_disabled). cli_context_create makes a
+   standalone context that starts from it; cli_cache_save writes the
+   context's cache back (best effort: a failure is one warning). */
+extern int cli_cache_disabled;
+void *cli_cache_load(size_t *size);
+void cli_cache_save(const vtc_api_v1 *api, vtc_context ctx);
+vtc_result cli_context_create(const vtc_api_v1 *api, vtc_context *ctx);
+
 /* subcommands */
 int cli_run_scores(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
 int cli_run_select(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);

@@ -188,10 +188,7 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
     b.api = api;
     b.opt = &o;
     b.progress_tty = isatty(2);
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    vtc_result r = api->context_create(&d, &b.ctx);
+    vtc_result r = cli_context_create(api, &b.ctx);
     if (r)
         return cli_vtc_error(api, "creating a context", r);
     b.info.size = sizeof(b.info);
@@ -223,6 +220,8 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
         fprintf(stderr, "vtc: %llu validation-layer message(s)\n", (unsigned long long)st.validation_messages);
         rc = 1;
     }
+    if (!rc)
+        cli_cache_save(api, b.ctx);
 out:
     bench_vk_destroy(&b.vk);
     free(b.rows);

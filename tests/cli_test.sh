@@ -7,6 +7,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fails=0
 ok()   { echo "ok - $1"; }
 fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
+# the pipeline cache goes under $tmp, never into the real home
+export XDG_CACHE_HOME="$tmp/xdg"
+cache="$XDG_CACHE_HOME/vtc/pipelines.bin"
 expect_rc() { # name want_rc cmd...
   local name=$1 want=$2; shift 2
   "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
@@ -153,6 +156,31 @@ PY
 expect_rc "bench_unknown_option_is_usage_error" 2 "$vtc" bench --frobnicate
 expect_rc "bench_unknown_shape_is_usage_error" 2 "$vtc" bench --op composite --shape llava15
 expect_rc "bench_zero_repeat_is_usage_error" 2 "$vtc" bench --repeat 0
+
+# the pipeline cache: written after a run, read silently by the next,
+# a foreign or damaged file costs one warning and is replaced, --no-cache
+# neither reads nor writes, and without XDG_CACHE_HOME it lives in ~/.cache
+[ -s "$cache" ] && ok "pipeline_cache_written_after_a_run" || fail "pipeline_cache_written_after_a_run: no $cache"
+expect_rc "run_with_a_warm_cache" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s2.npy"
+grep -q "pipeline cache" "$tmp/err" && fail "warm_cache_is_silent: $(cat "$tmp/err")" || ok "warm_cache_is_silent"
+cmp -s "$tmp/s.npy" "$tmp/s2.npy" && ok "warm_cache_gives_the_same_bits" || fail "warm_cache_gives_the_same_bits"
+printf 'not a pipeline cache at all, but long enough to have a header' >"$cache"
+expect_rc "damaged_cache_is_not_an_error" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s3.npy"
+[ "$(grep -c "pipeline cache data ignored" "$tmp/err")" = 1 ] && ok "damaged_cache_gives_one_warning" \
+  || fail "damaged_cache_gives_one_warning: $(cat "$tmp/err")"
+python3 - "$cache" <<'PY' && ok "damaged_cache_is_replaced_by_a_valid_one" || fail "damaged_cache_is_replaced_by_a_valid_one"
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+size, version = struct.unpack('<II', d[:8])
+assert len(d) >= 32 and 32 <= size <= len(d) and version == 1, (len(d), size, version)
+PY
+XDG_CACHE_HOME="$tmp/xdg-off" expect_rc "no_cache_run" 0 "$vtc" --no-cache run scores --attn "$tmp/attn.npy" --out "$tmp/x.npy"
+# (the driver may keep its own cache there: Mesa writes mesa_shader_cache)
+[ ! -e "$tmp/xdg-off/vtc" ] && ok "no_cache_writes_nothing" || fail "no_cache_writes_nothing: $(find "$tmp/xdg-off/vtc")"
+mkdir -p "$tmp/home"
+HOME="$tmp/home" XDG_CACHE_HOME= expect_rc "run_without_xdg_cache_home" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/x.npy"
+[ -s "$tmp/home/.cache/vtc/pipelines.bin" ] && ok "cache_defaults_to_home_dot_cache" || fail "cache_defaults_to_home_dot_cache"
+grep -q -- "--no-cache" <("$vtc" --help) && ok "help_mentions_no_cache" || fail "help_mentions_no_cache"
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
