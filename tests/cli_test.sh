@@ -136,6 +136,8 @@ expect_rc "bench_one_shape_runs" 0 "$vtc" bench --op visionzip --shape llava15 -
   --json "$tmp/bench.json"
 grep -q "visionzip llava15" "$tmp/out" && grep -q "GB/s" "$tmp/out" && ok "bench_prints_the_table" \
   || fail "bench_prints_the_table: $(head -c 600 "$tmp/out")"
+grep -q "cold: no pipeline cache" "$tmp/out" && grep -q "warm: the cold run's cache" "$tmp/out" \
+  && ok "bench_reports_first_call_cold_and_warm" || fail "bench_reports_first_call_cold_and_warm"
 python3 - "$tmp/bench.json" <<'PY' && ok "bench_json_has_the_expected_keys" || fail "bench_json_has_the_expected_keys"
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -143,6 +145,8 @@ c = j["calibration"]
 assert c["bandwidth_gbs"] > 0 and c["fp32_gflops"] > 0, c
 assert j["device"]["name"] and j["settings"]["repeat"] == 3, j["settings"]
 assert j["llm"]["layers"] == 32 and j["llm"]["dim"] == 4096, j["llm"]
+fc = j["first_call"]
+assert fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["cache_bytes"] >= 32, fc
 [r] = j["results"]
 assert (r["op"], r["shape"], r["status"], r["runs"]) == ("visionzip", "llava15", "ok", 3), r
 assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"], r
