@@ -50,6 +50,17 @@ double cli_now_ms(void);
 /* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other" for a VkPhysicalDeviceType. */
 const char *cli_device_type_name(uint32_t t);
 
+/* The on-disk pipeline cache ($XDG_CACHE_HOME/vtc or ~/.cache/vtc; off with
+   --no-cache, which sets cli_cache_disabled). cli_context_create makes a
+   standalone context that starts from it; cli_cache_save writes the
+   context's cache back (best effort: a failure is one warning). */
+extern int cli_cache_disabled;
+void *cli_cache_load(size_t *size);
+void cli_cache_save(const vtc_api_v1 *api, vtc_context ctx);
+vtc_result cli_context_create(const vtc_api_v1 *api, vtc_context *ctx);
+/* The same with VTC_CONTEXT_* flags (vtc pipelines: COMPILE_ONLY). */
+vtc_result cli_context_create_flags(const vtc_api_v1 *api, uint32_t flags, vtc_context *ctx);
+
 /* subcommands */
 int cli_run_scores(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
 int cli_run_select(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);

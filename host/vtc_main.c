@@ -18,7 +18,7 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
 int cli_bench(int argc, char **argv, const vtc_api_v1 *api);
 
 static const char usage[] =
-    "usage: vtc [--plugin PATH] [--device N] [--validation] <command> [options]\n"
+    "usage: vtc [--plugin PATH] [--device N] [--validation] [--no-cache] <command> [options]\n"
     "\n"
     "Visual-token compression on any Vulkan device (VisionZip, LLaVA-Mini, EE-MLLM).\n"
     "\n"
@@ -39,6 +39,8 @@ static const char usage[] =
     "  --device N      use Vulkan physical device N (same as VTC_DEVICE=N)\n"
     "  --validation    enable the Khronos validation layer with synchronization validation\n"
     "                  (same as VTC_VALIDATION=1; VTC_VALIDATION=gpu: GPU-assisted validation)\n"
+    "  --no-cache      neither read nor write the pipeline cache ($XDG_CACHE_HOME/vtc, default\n"
+    "                  ~/.cache/vtc), which spares demo, run and bench recompiling shaders\n"
     "\n"
     "environment: VTC_DEVICE, VTC_DISABLE_F16=1, VTC_DISABLE_SUBGROUP_OPS=1,\n"
     "             VTC_FORCE_GPU_VARIANTS=1, VTC_VALIDATION=1, VTC_PLUGIN_PATH\n";
@@ -255,6 +257,8 @@ int main(int argc, char **argv)
             plugin = argv[++i];
         } else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
             setenv("VTC_DEVICE", argv[++i], 1);
+        } else if (!strcmp(argv[i], "--no-cache")) {
+            cli_cache_disabled = 1;
         } else if (!strcmp(argv[i], "--validation")) {
             validation = 1;
             setenv("VTC_VALIDATION", "1", 1);
@@ -294,12 +298,9 @@ int main(int argc, char **argv)
         vtc_context ctx = NULL;
         int help = cli_wants_help(sub_argc, sub_argv) || (!strcmp(cmd, "run") && sub_argc < 2);
         if (!help) {
-            vtc_context_desc d = {0};
-            d.size = sizeof(d);
-            /* nothing executes: also works on devices that only compile */
-            if (!strcmp(cmd, "pipelines"))
-                d.flags |= VTC_CONTEXT_COMPILE_ONLY;
-            r = L.api->context_create(&d, &ctx);
+            /* pipelines: nothing executes, so it also works on devices that only compile */
+            r = !strcmp(cmd, "pipelines") ? cli_context_create_flags(L.api, VTC_CONTEXT_COMPILE_ONLY, &ctx)
+                                          : cli_context_create(L.api, &ctx);
             if (r) {
                 fprintf(stderr, "vtc: cannot create a context: %s\n", L.api->result_string(r));
                 vtc_loader_close(&L);
@@ -324,6 +325,8 @@ int main(int argc, char **argv)
                 if (!rc)
                     rc = 1;
             }
+            if (!rc)
+                cli_cache_save(L.api, ctx);
             L.api->context_destroy(ctx);
         }
     }

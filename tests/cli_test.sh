@@ -7,6 +7,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fails=0
 ok()   { echo "ok - $1"; }
 fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
+# the pipeline cache goes under $tmp, never into the real home
+export XDG_CACHE_HOME="$tmp/xdg"
+cache="$XDG_CACHE_HOME/vtc/pipelines.bin"
 expect_rc() { # name want_rc cmd...
   local name=$1 want=$2; shift 2
   "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
@@ -176,6 +179,8 @@ expect_rc "bench_one_shape_runs" 0 "$vtc" bench --op visionzip --shape llava15 -
   --json "$tmp/bench.json"
 grep -q "visionzip llava15" "$tmp/out" && grep -q "GB/s" "$tmp/out" && ok "bench_prints_the_table" \
   || fail "bench_prints_the_table: $(head -c 600 "$tmp/out")"
+grep -q "cold: no pipeline cache" "$tmp/out" && grep -q "warm: the cold run's cache" "$tmp/out" \
+  && ok "bench_reports_first_call_cold_and_warm" || fail "bench_reports_first_call_cold_and_warm"
 python3 - "$tmp/bench.json" <<'PY' && ok "bench_json_has_the_expected_keys" || fail "bench_json_has_the_expected_keys"
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -183,6 +188,8 @@ c = j["calibration"]
 assert c["bandwidth_gbs"] > 0 and c["fp32_gflops"] > 0, c
 assert j["device"]["name"] and j["settings"]["repeat"] == 3, j["settings"]
 assert j["llm"]["layers"] == 32 and j["llm"]["dim"] == 4096, j["llm"]
+fc = j["first_call"]
+assert fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["cache_bytes"] >= 32, fc
 [r] = j["results"]
 assert (r["op"], r["shape"], r["status"], r["runs"]) == ("visionzip", "llava15", "ok", 3), r
 assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"], r
@@ -233,6 +240,30 @@ for x in p:
 PY
 expect_rc "pipelines_unknown_op_is_usage_error" 2 "$vtc" pipelines --op frobnicate
 expect_rc "pipelines_unknown_option_is_usage_error" 2 "$vtc" pipelines --frobnicate
+# the pipeline cache: written after a run, read silently by the next,
+# a foreign or damaged file costs one warning and is replaced, --no-cache
+# neither reads nor writes, and without XDG_CACHE_HOME it lives in ~/.cache
+[ -s "$cache" ] && ok "pipeline_cache_written_after_a_run" || fail "pipeline_cache_written_after_a_run: no $cache"
+expect_rc "run_with_a_warm_cache" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s2.npy"
+grep -q "pipeline cache" "$tmp/err" && fail "warm_cache_is_silent: $(cat "$tmp/err")" || ok "warm_cache_is_silent"
+cmp -s "$tmp/s.npy" "$tmp/s2.npy" && ok "warm_cache_gives_the_same_bits" || fail "warm_cache_gives_the_same_bits"
+printf 'not a pipeline cache at all, but long enough to have a header' >"$cache"
+expect_rc "damaged_cache_is_not_an_error" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s3.npy"
+[ "$(grep -c "pipeline cache data ignored" "$tmp/err")" = 1 ] && ok "damaged_cache_gives_one_warning" \
+  || fail "damaged_cache_gives_one_warning: $(cat "$tmp/err")"
+python3 - "$cache" <<'PY' && ok "damaged_cache_is_replaced_by_a_valid_one" || fail "damaged_cache_is_replaced_by_a_valid_one"
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+size, version = struct.unpack('<II', d[:8])
+assert len(d) >= 32 and 32 <= size <= len(d) and version == 1, (len(d), size, version)
+PY
+XDG_CACHE_HOME="$tmp/xdg-off" expect_rc "no_cache_run" 0 "$vtc" --no-cache run scores --attn "$tmp/attn.npy" --out "$tmp/x.npy"
+# (the driver may keep its own cache there: Mesa writes mesa_shader_cache)
+[ ! -e "$tmp/xdg-off/vtc" ] && ok "no_cache_writes_nothing" || fail "no_cache_writes_nothing: $(find "$tmp/xdg-off/vtc")"
+mkdir -p "$tmp/home"
+HOME="$tmp/home" XDG_CACHE_HOME= expect_rc "run_without_xdg_cache_home" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/x.npy"
+[ -s "$tmp/home/.cache/vtc/pipelines.bin" ] && ok "cache_defaults_to_home_dot_cache" || fail "cache_defaults_to_home_dot_cache"
+grep -q -- "--no-cache" <("$vtc" --help) && ok "help_mentions_no_cache" || fail "help_mentions_no_cache"
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -130,6 +130,17 @@ double bench_llm_prefill_flops_layers(const bench_llm *m, double n, int layers);
    (kind[] 1), so their q projection and their attention rows are skipped. */
 double bench_llm_prefill_flops_composite(const bench_llm *m, int n, const uint8_t *kind);
 
+/* ---- first-call latency (bench_first_call.c) ----------------------------------- */
+typedef struct bench_first_call_result {
+    int measured;
+    double cold_ms;                  /* first visionzip llava15 call, empty pipeline cache */
+    double warm_ms;                  /* the same on a context given the cold one's cache data */
+    size_t cache_bytes;              /* size of that data (32: a header only, the driver keeps none) */
+    char why[160];                   /* why not measured */
+} bench_first_call_result;
+/* Two fresh contexts, one synchronous call each. 0, or -1 with err set. */
+int bench_first_call(const vtc_api_v1 *api, bench_first_call_result *out, char *err, size_t errlen);
+
 /* ---- one result row ---------------------------------------------------------- */
 #define BENCH_OK 0
 #define BENCH_SKIPPED 1
@@ -186,6 +197,7 @@ typedef struct bench_ctx {
     vtc_exec pred_exec;
     bench_buf pred_scratch;
     VkCommandBuffer pred_cmd;
+    bench_first_call_result first;   /* measured with the visionzip rows */
 } bench_ctx;
 
 /* 1 when --shape selects `name` (exact name or a prefix of it, e.g. c1-n576). */

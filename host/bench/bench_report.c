@@ -108,6 +108,16 @@ void bench_report_human(const bench_ctx *b, FILE *f)
                 c->fp16_median_gflops);
     else
         fprintf(f, "  fp16 peak   not measured (no shaderFloat16 in use)\n");
+    const bench_first_call_result *fc = &b->first;
+    if (fc->measured)
+        fprintf(f, "\nfirst call (visionzip llava15, pipelines created; host clock, fresh context)\n"
+                   "  cold: no pipeline cache %10.1f ms\n"
+                   "  warm: the cold run's cache (%zu B) %6.1f ms%s\n",
+                fc->cold_ms, fc->cache_bytes, fc->warm_ms,
+                fc->cache_bytes <= 32 ? "\n  (this driver keeps no pipelines in vtc's cache: any gain is its own shader cache)"
+                                      : "");
+    else if (fc->why[0])
+        fprintf(f, "\nfirst call: not measured (%s)\n", fc->why);
 
     fprintf(f, "\n%-9s %-15s %9s %21s %3s %8s %8s %6s %4s %10s %8s %8s\n", "op", "shape", "median ms", "min .. max ms",
             "n", "GB/s", "GFLOP/s", "roof", "by", "CPU ref ms", "vs CPU", "NMSE");
@@ -228,6 +238,15 @@ int bench_report_json(const bench_ctx *b, const char *path)
     ADD(cal, "fp16_median_gflops", c->fp16_gflops > 0 ? num(c->fp16_median_gflops) : NULL);
     ADD(cal, "runs", json_object_new_int(c->runs));
     ADD(root, "calibration", cal);
+    if (b->first.measured) {
+        json_object *fc = json_object_new_object();
+        ADD(fc, "op", str("visionzip"));
+        ADD(fc, "shape", str("llava15"));
+        ADD(fc, "cold_ms", json_object_new_double(b->first.cold_ms));
+        ADD(fc, "warm_ms", json_object_new_double(b->first.warm_ms));
+        ADD(fc, "cache_bytes", json_object_new_int64((int64_t)b->first.cache_bytes));
+        ADD(root, "first_call", fc);
+    }
 
     const bench_llm *m = &o->llm;
     json_object *llm = json_object_new_object();
