@@ -17,7 +17,8 @@ static const char usage[] =
     "usage: vtc pipelines [--json FILE] [--op OP]\n"
     "\n"
     "Builds every compute pipeline vtc would select on the chosen device for the standard\n"
-    "model shapes (those of 'vtc bench': VisionZip LLaVA-1.5, LLaVA-NeXT crops, video, SigLIP;\n"
+    "model shapes (those of 'vtc bench': VisionZip LLaVA-1.5 (attention row, and layer -2 q/k\n"
+    "with no metric), LLaVA-NeXT crops, video, SigLIP;\n"
     "LLaVA-Mini compress C=1 and C=8 at N=576 and 2304, fast and reference paths; composite\n"
     "attention prefill and decode at dh 64, 72, 80, 96, 128; prune DivPrune and DART on LLaVA-1.5's\n"
     "576 x 4096 post-projector rows and Qwen2-VL-style 1024 x 3584, keep 64 and 64+10), in f32 and, where the device has\n"
@@ -55,8 +56,10 @@ static void prepared(run *r, const char *what, vtc_result res)
 
 static void visionzip(run *r, uint32_t dt, uint64_t range)
 {
+    /* qk: 0 attention row, 1 QK_MEAN, 2 QK_CLS; Dm 0: no metric (vtc averages k over heads) */
     static const struct { const char *name; int B, N, D, H, dh, Dm, qk, no_cls; } s[] = {
         {"llava15", 1, 577, 1024, 16, 64, 64, 0, 0},
+        {"llava15-qk", 1, 577, 1024, 16, 64, 0, 2, 0},
         {"llavanext", 5, 577, 1024, 16, 64, 64, 0, 0},
         {"video", 64, 577, 1024, 16, 64, 64, 0, 0},
         {"siglip", 1, 729, 1152, 16, 72, 72, 1, 1},
@@ -74,12 +77,13 @@ static void visionzip(run *r, uint32_t dt, uint64_t range)
         vtc_visionzip_args a;
         memset(&a, 0, sizeof(a));
         a.size = sizeof(a);
-        a.score_mode = s[i].qk ? VTC_SCORE_QK_MEAN : VTC_SCORE_ATTN_CLS;
+        a.score_mode = s[i].qk == 2 ? VTC_SCORE_QK_CLS : s[i].qk ? VTC_SCORE_QK_MEAN : VTC_SCORE_ATTN_CLS;
         a.dominant = dom;
         a.contextual = ctxn;
         a.no_cls = (uint32_t)s[i].no_cls;
         a.hidden = tensor(dt, 3, B, s[i].N, s[i].D, 0);
-        a.metric = tensor(dt, 3, B, s[i].N, s[i].Dm, 0);
+        if (s[i].Dm)
+            a.metric = tensor(dt, 3, B, s[i].N, s[i].Dm, 0);
         if (s[i].qk) {
             a.q = tensor(dt, 4, B, s[i].N, s[i].H, s[i].dh);
             a.k = tensor(dt, 4, B, s[i].N, s[i].H, s[i].dh);

@@ -84,6 +84,31 @@ struct rel_arena {
     PFN_vkQueueWaitIdle QueueWaitIdle;
 };
 
+int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adopted_device *ad,
+                     vtc_vulkan_handles *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->size = sizeof(*h);
+    vtc_device_info info;
+    memset(&info, 0, sizeof(info));
+    info.size = sizeof(info);
+    if (vtc_context_vulkan_handles(owner, h) || vtc_context_info(owner, &info)) {
+        fprintf(stderr, "no handles from the owning context\n");
+        return -1;
+    }
+    memset(ad, 0, sizeof(*ad));
+    ad->size = sizeof(*ad);
+    ad->queue_family = h->queue_family;
+    ad->instance = h->instance;
+    ad->physical_device = h->physical_device;
+    ad->device = h->device;
+    ad->queue = h->queue;
+    ad->get_instance_proc_addr = gipa ? gipa : h->get_instance_proc_addr;
+    ad->enabled = info.features; /* what the owning context enabled */
+    ad->api_version = VK_API_VERSION_1_1;
+    return 0;
+}
+
 rel_arena *rel_arena_create(vtc_context ctx, size_t bytes)
 {
     vtc_vulkan_handles h = {sizeof(h)};

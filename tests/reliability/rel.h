@@ -36,6 +36,12 @@ void rel_log_fn(void *user, int32_t level, const char *msg);
 /* Creates a context logging into `log` (may be NULL: stderr). flags: VTC_CONTEXT_*.
    Exits the test with 77 (skip) when there is no Vulkan device. */
 vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc);
+/* What an engine sharing `owner`'s device passes to adopt it (the features the
+   owner uses, Vulkan 1.1), with `gipa` in place of the loader's entry point
+   when not NULL (the tests wrap it to inject failures or watch commands).
+   Also returns the owner's handles. 0 on success, -1 (with a message) if not. */
+int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adopted_device *ad,
+                     vtc_vulkan_handles *h);
 
 /* ---- device arena -------------------------------------------------------- */
 typedef struct rel_arena rel_arena;

@@ -262,29 +262,12 @@ int main(void)
 {
     rel_log olog;
     vtc_context owner = rel_context(&olog, 0, NULL);
-    vtc_vulkan_handles h = {sizeof(h)};
-    memset(&h, 0, sizeof(h));
-    h.size = sizeof(h);
-    vtc_device_info info = {sizeof(info)};
-    memset(&info, 0, sizeof(info));
-    info.size = sizeof(info);
-    if (vtc_context_vulkan_handles(owner, &h) || vtc_context_info(owner, &info)) {
-        fprintf(stderr, "no handles\n");
+    vtc_vulkan_handles h;
+    if (rel_adopted_like(owner, w_gipa, &g_adopted, &h))
         return 1;
-    }
     real_gipa = h.get_instance_proc_addr;
     real_gdpa = (PFN_vkGetDeviceProcAddr)real_gipa(h.instance, "vkGetDeviceProcAddr");
     g_device = h.device;
-    memset(&g_adopted, 0, sizeof(g_adopted));
-    g_adopted.size = sizeof(g_adopted);
-    g_adopted.queue_family = h.queue_family;
-    g_adopted.instance = h.instance;
-    g_adopted.physical_device = h.physical_device;
-    g_adopted.device = h.device;
-    g_adopted.queue = h.queue;
-    g_adopted.get_instance_proc_addr = w_gipa;
-    g_adopted.enabled = info.features; /* what the owning context enabled */
-    g_adopted.api_version = VK_API_VERSION_1_1;
 
     long total = sweep_create();
     printf("adopted context_create: %ld Vulkan failure points\n", total);
