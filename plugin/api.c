@@ -2,7 +2,7 @@
  * Exported entry points: result strings, op wrappers, scratch query and the
  * negotiated function table.
  */
-#include "context.h"
+#include "device/exec.h"
 
 #include <string.h>
 
@@ -34,66 +34,44 @@ VTC_API const char *vtc_result_string(vtc_result r)
     }
 }
 
-/* The typed queries and the generic one share this; `caller` names the
-   public function in the log line. */
-static vtc_result query_scratch(vtc_context ctx, const char *caller, uint32_t op, const void *args,
-                                uint64_t *scratch_bytes)
-{
-    if (!ctx || !scratch_bytes)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: NULL argument", caller);
-    const vtc_op_def *def = vtc_op_find(op);
-    if (!def)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: unknown op %u", caller, op);
-    vtc_result r = vtc_args_check(ctx, def, args, caller);
-    if (r)
-        return r;
-    vtc_plan plan;
-    memset(&plan, 0, sizeof(plan));
-    r = def->plan(ctx, args, &plan);
-    if (r)
-        return r;
-    *scratch_bytes = plan.scratch_bytes;
-    return VTC_SUCCESS;
-}
-
 VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_query_scratch", op, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_query_scratch", op, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_scores_query_scratch(vtc_context ctx, const vtc_scores_args *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_scores_query_scratch", VTC_OP_SCORES, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_scores_query_scratch", VTC_OP_SCORES, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_select_query_scratch(vtc_context ctx, const vtc_select_args *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_select_query_scratch", VTC_OP_SELECT, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_select_query_scratch", VTC_OP_SELECT, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_prune_query_scratch(vtc_context ctx, const vtc_prune_args *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_prune_query_scratch", VTC_OP_PRUNE, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_prune_query_scratch", VTC_OP_PRUNE, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_merge_query_scratch(vtc_context ctx, const vtc_merge_args *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_merge_query_scratch", VTC_OP_MERGE, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_merge_query_scratch", VTC_OP_MERGE, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_visionzip_query_scratch(vtc_context ctx, const vtc_visionzip_args *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_visionzip_query_scratch", VTC_OP_VISIONZIP, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_visionzip_query_scratch", VTC_OP_VISIONZIP, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_compress_query_scratch(vtc_context ctx, const vtc_compress_args *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_compress_query_scratch", VTC_OP_COMPRESS, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_compress_query_scratch", VTC_OP_COMPRESS, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_composite_query_scratch(vtc_context ctx, const vtc_composite_args *args, uint64_t *scratch_bytes)
 {
-    return query_scratch(ctx, "vtc_composite_query_scratch", VTC_OP_COMPOSITE, args, scratch_bytes);
+    return vtc_query_scratch_op(ctx, "vtc_composite_query_scratch", VTC_OP_COMPOSITE, args, scratch_bytes);
 }
 
 VTC_API vtc_result vtc_prepare(vtc_context ctx, uint32_t op, const void *args)

@@ -56,15 +56,9 @@ typedef struct conf_case {
     conf_fn fn;
 } conf_case;
 
-/* Registry: each case_*.c defines a NULL-terminated array; conf_registry.c lists them. */
-extern const conf_case conf_cases_scores[];
-extern const conf_case conf_cases_select[];
+/* Registry: each op's case_<op>.c defines conf_cases_<op>, a NULL-terminated
+   array; conf_registry.c lists them from the op list. */
 extern const conf_case conf_cases_api[];
-extern const conf_case conf_cases_merge[];
-extern const conf_case conf_cases_visionzip[];
-extern const conf_case conf_cases_compress[];
-extern const conf_case conf_cases_composite[];
-extern const conf_case conf_cases_prune[];
 
 typedef struct conf_options {
     const vtc_api_v1 *api;

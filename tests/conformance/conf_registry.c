@@ -1,14 +1,15 @@
-/* Every case module, one line each. */
+/* Every case module: the API cases, then each op's (conf_cases_<op> in
+   plugin/ops/<op>/case_<op>.c), from the op list of plugin/ops/meson.build. */
 #include "conf.h"
+#include "vtc_op_list.h"
 
+#define CONF_DECLARE(name) extern const conf_case conf_cases_##name[];
+VTC_OP_LIST(CONF_DECLARE)
+#undef CONF_DECLARE
+
+#define CONF_ENTRY(name) conf_cases_##name,
 const conf_case *const conf_registry[] = {
     conf_cases_api,
-    conf_cases_scores,
-    conf_cases_select,
-    conf_cases_merge,
-    conf_cases_visionzip,
-    conf_cases_compress,
-    conf_cases_composite,
-    conf_cases_prune,
+    VTC_OP_LIST(CONF_ENTRY)
     NULL,
 };

@@ -1,0 +1,149 @@
+/*
+ * The device layer: the context struct, seen only by the files of
+ * plugin/device/ (device choice, context lifetime, pipelines, descriptor
+ * sets, the executor and the dispatch ops call). Not part of the ABI, and
+ * not what an op sees (op.h).
+ */
+#ifndef VTC_DEVICE_H
+#define VTC_DEVICE_H
+
+#include "op.h"
+#include "registry.h"
+#include "exec.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* ---- pipelines ------------------------------------------------------ */
+#define VTC_MAX_BINDINGS 12
+#define VTC_MAX_SPEC 6
+#define VTC_PUSH_BYTES 128   /* every layout reserves the guaranteed minimum */
+
+typedef struct vtc_pipeline {
+    char name[64];           /* blob name "<shader>.<f32|f16>.<sh|sg>" */
+    uint32_t spec[VTC_MAX_SPEC];
+    uint32_t nspec;
+    uint32_t nbind;
+    VkPipeline pipeline;
+    VkPipelineLayout layout;  /* owned by the layout cache, not by the pipeline */
+    uint32_t local_x;
+    struct vtc_pipeline *next;
+} vtc_pipeline;
+
+/* ---- descriptor sets without push descriptors (descriptor_sets.c) --- */
+typedef struct vtc_dset_pools {
+    VkDescriptorPool *pools;
+    uint32_t count, cap;
+    uint32_t used;            /* index of the pool sets are allocated from */
+} vtc_dset_pools;
+/* One set per dispatch, layouts set_layouts[nbind[i]]; `recorded`: for a
+   host's command buffer (kept until vtc_context_recycle), else for vtc's own
+   synchronous submission (reset by the next synchronous call). */
+vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *nbind, uint32_t n, VkDescriptorSet *out);
+void vtc_dsets_reset_sync(vtc_context ctx);
+void vtc_dsets_destroy(vtc_context ctx);
+
+/* ---- the context ---------------------------------------------------- */
+struct vtc_context_t {
+    /* first: logging and host allocation (core), then the device memory
+       the buffers come from (memory), each reading only its own part */
+    vtc_mem mem;
+
+    /* Vulkan objects; `owns_device` says whether we destroy instance/device */
+    int adopted;
+    void *libvulkan;
+    PFN_vkGetInstanceProcAddr gipa;
+    vk_instance_table vki;
+    vk_device_table vkd;
+    VkInstance instance;
+    VkPhysicalDevice phys;
+    VkDevice device;
+    VkQueue queue;
+    uint32_t queue_family;
+    VkDebugUtilsMessengerEXT messenger;
+    int validation;               /* VTC_VALIDATE_* this standalone instance runs, 0 when off */
+    void (*queue_lock)(void *);
+    void (*queue_unlock)(void *);
+    void *queue_lock_user;
+
+    /* properties */
+    vtc_device_info info;
+    vtc_caps caps;                /* what ops see of the device, set once by device.c */
+    int push_descriptors;         /* bind with vkCmdPushDescriptorSetKHR, else ordinary sets (dsets_*) */
+    vtc_dset_pools dsets_sync, dsets_recorded;
+    uint32_t timestamp_valid_bits;
+    int no_memory_at_create;      /* standalone: the dummy buffer could not be allocated at creation */
+    int capture_stats;            /* pipelineExecutableInfo enabled: pipelines keep the driver's statistics */
+
+    /* pipelines (lazy) */
+    VkPipelineCache pipeline_cache;
+    VkDescriptorSetLayout set_layouts[VTC_MAX_BINDINGS + 1];
+    VkPipelineLayout layouts[VTC_MAX_BINDINGS + 1];
+    vtc_pipeline *pipelines;
+
+    /* synchronous path, created on first use (a device that compiles but
+       cannot execute, such as RADV's null device, still gets a context) */
+    VkCommandPool cmd_pool;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    VkQueryPool timestamps;
+    vtc_buf io;                   /* staging + scratch for synchronous calls, grows */
+    vtc_buf dummy;                /* bound where an op's tensor is empty */
+
+    /* stats */
+    uint64_t pipelines_created;
+    uint64_t calls;
+    _Atomic uint64_t validation_messages;
+    uint64_t last_gpu_time_ns;
+    uint64_t dispatches;
+
+    /* each op's own per-context state (vtc_op_state), by registry index */
+    void *op_state[VTC_MAX_OPS];
+};
+_Static_assert(offsetof(struct vtc_context_t, mem) == 0 && offsetof(vtc_mem, core) == 0,
+               "core and memory read their part through the context pointer");
+
+struct vtc_recorder {
+    vtc_context ctx;
+    /* without push descriptors: the prepare pass lists each dispatch's binding
+       count (dset_nbind, dset_count of dset_cap), the prepare step allocates
+       one set per dispatch (dsets), recording takes them in order (dset_next) */
+    uint8_t *dset_nbind;
+    VkDescriptorSet *dsets;
+    uint32_t dset_count, dset_cap, dset_next;
+    VkCommandBuffer cmd;
+    uint32_t float_dtype;     /* F32 or F16: selects the shader variant */
+    int use_subgroup;
+    uint32_t dispatches;
+    vtc_bound scratch;        /* whole scratch range */
+    int prepare_only;         /* prepare pass: vtc_dispatch creates pipelines and checks limits, records nothing */
+};
+
+/* What every op call and scratch query checks first: args NULL or shorter
+   than v1, and the frozen tensors' size and reserved0. `caller` names the
+   public function in the log line. */
+vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *args, const char *caller);
+
+/* ---- pipelines and submission (pipeline.c, submit.c) ---------------- */
+vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
+                            const uint32_t *spec, uint32_t nspec, vtc_pipeline **out);
+/* The pipeline vtc_pipeline_get made for these arguments, or NULL; creates nothing. */
+vtc_pipeline *vtc_pipeline_find(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
+                                const uint32_t *spec, uint32_t nspec);
+void vtc_pipelines_destroy(vtc_context ctx);
+/* Record + submit + wait on the context's own command buffer, created with
+   its fence and timestamp pool on the first call. `record` fills it. */
+vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user);
+
+/* ---- device selection (device.c) ------------------------------------ */
+vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc);
+vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad, uint32_t flags);
+void vtc_device_fill_info(vtc_context ctx, VkPhysicalDevice pd, uint32_t index, vtc_device_info *info);
+
+/* The buffer bound for absent tensors (made at creation where memory allows). */
+vtc_result vtc_dummy_ensure(vtc_context ctx);
+
+#endif

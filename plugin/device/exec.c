@@ -1,0 +1,518 @@
+/*
+ * Running an op: validation (the op's plan), then either recording into
+ * the host's command buffer or the synchronous path (stage host tensors in
+ * the context's io buffer, record, submit, wait, read back).
+ */
+#include "device.h"
+#include "exec.h"
+#include "core/half.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- host packing --------------------------------------------------- */
+static void contiguous_strides(const vtc_tensor *t, int64_t *s)
+{
+    int64_t acc = 1;
+    for (int i = (int)t->ndim - 1; i >= 0; i--) {
+        s[i] = acc;
+        acc *= t->shape[i];
+    }
+}
+
+static void effective_strides(const vtc_tensor *t, int64_t *s)
+{
+    memset(s, 0, sizeof(int64_t) * VTC_MAX_DIMS);
+    if (vtc_tensor_contiguous(t))
+        contiguous_strides(t, s);
+    else
+        memcpy(s, t->stride, sizeof(int64_t) * t->ndim);
+}
+
+/* Copies a (possibly strided) host tensor into/out of a packed buffer,
+   converting between `host_dt` and `dev_dt` (only F16<->F32 differ). */
+static void copy_element(void *dst, uint32_t ddt, const void *src, uint32_t sdt)
+{
+    if (ddt == sdt) {
+        memcpy(dst, src, vtc_dtype_size(ddt));
+    } else if (sdt == VTC_DTYPE_F16 && ddt == VTC_DTYPE_F32) {
+        uint16_t h;
+        memcpy(&h, src, 2);
+        float f = vtc_half_to_float(h);
+        memcpy(dst, &f, 4);
+    } else { /* F32 -> F16 */
+        float f;
+        memcpy(&f, src, 4);
+        uint16_t h = vtc_float_to_half(f);
+        memcpy(dst, &h, 2);
+    }
+}
+
+static void transfer(const vtc_tensor *t, uint32_t dev_dt, uint8_t *packed, int to_device)
+{
+    int64_t s[VTC_MAX_DIMS], idx[VTC_MAX_DIMS] = {0};
+    effective_strides(t, s);
+    size_t hs = vtc_dtype_size(t->dtype), ds = vtc_dtype_size(dev_dt);
+    int64_t n = vtc_tensor_count(t);
+    if (n <= 0)
+        return;
+    if (vtc_tensor_contiguous(t) && dev_dt == t->dtype) {
+        if (to_device)
+            memcpy(packed, t->host, (size_t)n * hs);
+        else
+            memcpy(t->host, packed, (size_t)n * hs);
+        return;
+    }
+    uint8_t *host = t->host;
+    int nd = (int)t->ndim;
+    for (int64_t e = 0; e < n; e++) {
+        int64_t off = 0;
+        for (int i = 0; i < nd; i++)
+            off += idx[i] * s[i];
+        if (to_device)
+            copy_element(packed + e * ds, dev_dt, host + off * hs, t->dtype);
+        else
+            copy_element(host + off * hs, t->dtype, packed + e * ds, dev_dt);
+        for (int i = nd - 1; i >= 0; i--) {
+            if (++idx[i] < t->shape[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}
+
+/* ---- synchronous submission ------------------------------------------ */
+/* Created on the first synchronous call, not with the context: record mode
+   and vtc_prepare never need them, and a device that compiles but cannot
+   execute (RADV's null device: vkCreateFence fails) still gets a context
+   for `vtc info` and `vtc pipelines`. */
+static vtc_result sync_objects_ensure(vtc_context ctx)
+{
+    const vk_device_table *d = &ctx->vkd;
+    VkResult vr;
+    const char *what = NULL;
+    if (!ctx->cmd_pool) {
+        VkCommandPoolCreateInfo pci = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+        pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+        pci.queueFamilyIndex = ctx->queue_family;
+        VkCommandPool pool;
+        if ((vr = d->vkCreateCommandPool(ctx->device, &pci, NULL, &pool)) != VK_SUCCESS) {
+            what = "a command pool (vkCreateCommandPool)";
+            goto fail;
+        }
+        ctx->cmd_pool = pool;
+    }
+    if (!ctx->cmd) {
+        VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+        cai.commandPool = ctx->cmd_pool;
+        cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+        cai.commandBufferCount = 1;
+        VkCommandBuffer cmd;
+        if ((vr = d->vkAllocateCommandBuffers(ctx->device, &cai, &cmd)) != VK_SUCCESS) {
+            what = "a command buffer (vkAllocateCommandBuffers)";
+            goto fail;
+        }
+        ctx->cmd = cmd;
+    }
+    if (!ctx->fence) {
+        VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        VkFence fence;
+        if ((vr = d->vkCreateFence(ctx->device, &fci, NULL, &fence)) != VK_SUCCESS) {
+            what = "a fence (vkCreateFence)";
+            goto fail;
+        }
+        ctx->fence = fence;
+    }
+    if ((ctx->caps.features & VTC_FEATURE_TIMESTAMPS) && !ctx->timestamps) {
+        VkQueryPoolCreateInfo qci = {VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+        qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
+        qci.queryCount = 2;
+        VkQueryPool qp;
+        if ((vr = d->vkCreateQueryPool(ctx->device, &qci, NULL, &qp)) != VK_SUCCESS) {
+            what = "a timestamp query pool (vkCreateQueryPool)";
+            goto fail;
+        }
+        ctx->timestamps = qp;
+    }
+    return VTC_SUCCESS;
+fail:
+    if (vr == VK_ERROR_OUT_OF_HOST_MEMORY || vr == VK_ERROR_OUT_OF_DEVICE_MEMORY || vr == VK_ERROR_DEVICE_LOST)
+        return vtc_vk_fail(ctx, vr, what);
+    return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                    "synchronous calls need %s, which failed with VkResult %d: this device cannot execute work "
+                    "(a compile-only device such as RADV's null device?); record mode and vtc_prepare do not need it",
+                    what, (int)vr);
+}
+
+vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
+{
+    vtc_result sr = sync_objects_ensure(ctx);
+    if (sr)
+        return sr;
+    const vk_device_table *d = &ctx->vkd;
+    VK_CHECK(ctx, d->vkResetCommandBuffer(ctx->cmd, 0));
+    VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    VK_CHECK(ctx, d->vkBeginCommandBuffer(ctx->cmd, &bi));
+    if (ctx->timestamps) {
+        d->vkCmdResetQueryPool(ctx->cmd, ctx->timestamps, 0, 2);
+        d->vkCmdWriteTimestamp(ctx->cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, ctx->timestamps, 0);
+    }
+    vtc_result r = record(user, ctx->cmd);
+    if (ctx->timestamps)
+        d->vkCmdWriteTimestamp(ctx->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, ctx->timestamps, 1);
+    VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+    d->vkCmdPipelineBarrier(ctx->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+    VkResult vr = d->vkEndCommandBuffer(ctx->cmd);
+    if (r)
+        return r;
+    if (vr != VK_SUCCESS)
+        return vtc_vk_fail(ctx, vr, "vkEndCommandBuffer");
+    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &ctx->cmd;
+    VK_CHECK(ctx, d->vkResetFences(ctx->device, 1, &ctx->fence));
+    if (ctx->queue_lock)
+        ctx->queue_lock(ctx->queue_lock_user);
+    vr = d->vkQueueSubmit(ctx->queue, 1, &si, ctx->fence);
+    if (ctx->queue_unlock)
+        ctx->queue_unlock(ctx->queue_lock_user);
+    if (vr != VK_SUCCESS)
+        return vtc_vk_fail(ctx, vr, "vkQueueSubmit");
+    VK_CHECK(ctx, d->vkWaitForFences(ctx->device, 1, &ctx->fence, VK_TRUE, UINT64_MAX));
+    ctx->last_gpu_time_ns = 0;
+    if (ctx->timestamps) {
+        uint64_t ts[2];
+        if (d->vkGetQueryPoolResults(ctx->device, ctx->timestamps, 0, 2, sizeof(ts), ts, 8,
+                                     VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) == VK_SUCCESS) {
+            uint64_t mask = ctx->timestamp_valid_bits >= 64 ? ~0ull : ((1ull << ctx->timestamp_valid_bits) - 1);
+            uint64_t ticks = (ts[1] - ts[0]) & mask;
+            ctx->last_gpu_time_ns = (uint64_t)((double)ticks * ctx->info.timestamp_period_ns);
+        }
+    }
+    return VTC_SUCCESS;
+}
+
+typedef struct run_state {
+    vtc_context ctx;
+    const vtc_op_def *def;
+    const vtc_plan *plan;
+    const vtc_bound *bound;
+    vtc_recorder *rec;
+} run_state;
+
+static vtc_result record_op(void *user, VkCommandBuffer cmd)
+{
+    run_state *s = user;
+    s->rec->cmd = cmd;
+    s->rec->dset_next = 0;
+    return s->def->record(s->ctx, s->plan, s->bound, s->rec);
+}
+
+/* ---- the entry point ---------------------------------------------------- */
+static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize a)
+{
+    return (v + a - 1) / a * a;
+}
+
+vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *args, const char *caller)
+{
+    if (!args)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args is NULL", caller);
+    uint32_t asz;
+    memcpy(&asz, args, 4);
+    if (asz && asz < def->args_size)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1 (%zu)", caller, asz,
+                        def->args_size);
+    /* every tensor, read by the op or not: a reserved field ignored today
+       could never be given a meaning tomorrow */
+    for (size_t off = def->tensors_offset; off && off + sizeof(vtc_tensor) <= def->args_size; off += sizeof(vtc_tensor)) {
+        const vtc_tensor *t = (const vtc_tensor *)((const uint8_t *)args + off);
+        unsigned idx = (unsigned)((off - def->tensors_offset) / sizeof(vtc_tensor));
+        if (t->size && t->size != sizeof(vtc_tensor))
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                            "%s: tensor %u has size %u; vtc_tensor is frozen at %zu bytes (or 0)", caller, idx, t->size,
+                            sizeof(vtc_tensor));
+        if (t->reserved0)
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: tensor %u has reserved0 = %u; it must be 0", caller, idx,
+                            t->reserved0);
+    }
+    return VTC_SUCCESS;
+}
+
+/* What one call validated: plan, the device's float dtype, bound tensors
+   (host tensors at their io-buffer offsets, buffers not yet set) and the
+   io bytes they take. Shared by calls and vtc_prepare, so the prepare step
+   sees the offsets (and so the specialisation constants) a call will. */
+typedef struct vtc_call {
+    const vtc_op_def *def;
+    vtc_plan plan;
+    vtc_bound bound[VTC_OP_MAX_TENSORS];
+    VkDeviceSize io_off[VTC_OP_MAX_TENSORS];
+    VkDeviceSize io_bytes;
+    vtc_recorder rec;
+} vtc_call;
+
+static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec, int recording,
+                                const char *fn, vtc_call *c)
+{
+    if (!ctx)
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "%scontext is NULL", fn);
+    const vtc_op_def *def = vtc_op_find(op);
+    if (!def)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%sunknown op %u", fn, op);
+    vtc_result r = vtc_args_check(ctx, def, args, def->name);
+    if (r)
+        return r;
+    if (exec && exec->size && exec->size < sizeof(vtc_exec))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", def->name, exec->size);
+    if (exec && exec->flags)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
+                        def->name, exec->flags);
+
+    memset(c, 0, sizeof(*c));
+    c->def = def;
+    vtc_plan *plan = &c->plan;
+    r = def->plan(ctx, args, plan);
+    if (r)
+        return r;
+    if (!plan->float_dtype)
+        plan->float_dtype = VTC_DTYPE_F32;
+    uint32_t dev_float = plan->float_dtype;
+    if (dev_float == VTC_DTYPE_F16 && !(ctx->caps.features & VTC_FEATURE_F16_STORAGE)) {
+        if (recording)
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                            "%s: fp16 storage is unsupported or disabled (VTC_DISABLE_F16) on this device; record with F32 tensors",
+                            def->name);
+        for (uint32_t i = 0; i < plan->ntensors; i++) {
+            const vtc_tensor *t = plan->tensors[i].t;
+            if (vtc_tensor_present(t) && (plan->tensors[i].flags & VTC_T_FLOAT) && t->buffer)
+                return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                                "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers cannot be read",
+                                def->name);
+        }
+        dev_float = VTC_DTYPE_F32; /* host fp16 tensors are converted while staging */
+    }
+
+    vtc_bound *bound = c->bound;
+    VkDeviceSize io_bytes = 0;
+    const VkDeviceSize align = ctx->caps.offset_align > 256 ? ctx->caps.offset_align : 256;
+    for (uint32_t i = 0; i < plan->ntensors; i++) {
+        const vtc_tensor *t = plan->tensors[i].t;
+        uint32_t flags = plan->tensors[i].flags;
+        if (!vtc_tensor_present(t) || vtc_tensor_count(t) == 0)
+            continue;
+        uint32_t dt = (flags & VTC_T_FLOAT) ? dev_float : t->dtype;
+        bound[i].present = 1;
+        bound[i].dtype = dt;
+        if (t->buffer) {
+            if (!(flags & VTC_T_STRIDED) && !vtc_tensor_contiguous(t))
+                return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                                "%s: tensor %u must be contiguous when it is a device buffer (host tensors may be strided)",
+                                def->name, i);
+            effective_strides(t, bound[i].stride);
+            int64_t extent = 1;
+            for (uint32_t k = 0; k < t->ndim; k++)
+                extent += (t->shape[k] - 1) * bound[i].stride[k];
+            bound[i].buffer = t->buffer;
+            bound[i].offset = t->offset;
+            bound[i].range = align_up((VkDeviceSize)extent * vtc_dtype_size(dt), 4);
+        } else {
+            if (recording)
+                return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                                "%s: record mode needs device buffers, tensor %u is a host pointer", def->name, i);
+            VkDeviceSize bytes = (VkDeviceSize)vtc_tensor_count(t) * vtc_dtype_size(dt);
+            if (bytes > ctx->caps.max_range)
+                return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                                "%s: tensor %u needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
+                                def->name, i, (unsigned long long)bytes, (unsigned long long)ctx->caps.max_range);
+            contiguous_strides(t, bound[i].stride);
+            c->io_off[i] = io_bytes;
+            bound[i].offset = io_bytes;
+            bound[i].range = align_up(bytes, 4);
+            io_bytes = align_up(io_bytes + bound[i].range, align);
+        }
+    }
+
+    vtc_recorder *rec = &c->rec;
+    rec->ctx = ctx;
+    rec->float_dtype = dev_float;
+    rec->use_subgroup = (ctx->caps.features & VTC_FEATURE_SUBGROUP_ARITH) != 0;
+    if (recording) {
+        if (plan->scratch_bytes) {
+            if (!exec->scratch || exec->scratch_size < plan->scratch_bytes)
+                return vtc_fail(ctx, VTC_ERROR_SCRATCH_TOO_SMALL, "%s: needs %llu scratch bytes, exec gives %llu",
+                                def->name, (unsigned long long)plan->scratch_bytes,
+                                (unsigned long long)(exec->scratch ? exec->scratch_size : 0));
+            if (exec->scratch_offset % ctx->caps.offset_align)
+                return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: scratch_offset is not storage-offset aligned",
+                                def->name);
+            rec->scratch.buffer = exec->scratch;
+            rec->scratch.offset = exec->scratch_offset;
+            rec->scratch.range = plan->scratch_bytes;
+            rec->scratch.present = 1;
+        }
+        c->io_bytes = 0;
+    } else {
+        /* io buffer = packed host tensors, then scratch */
+        if (plan->scratch_bytes) {
+            rec->scratch.offset = io_bytes;
+            rec->scratch.range = plan->scratch_bytes;
+            rec->scratch.present = 1;
+        }
+        c->io_bytes = align_up(io_bytes + plan->scratch_bytes, align);
+    }
+    return VTC_SUCCESS;
+}
+
+/* The prepare step: everything that can fail before a command is written.
+   The op's hook creates its data, then record() runs in prepare mode, which
+   creates every pipeline it would bind and checks every grid. */
+static vtc_result call_prepare(vtc_context ctx, vtc_call *c)
+{
+    vtc_result r;
+    if (c->def->prepare && (r = c->def->prepare(ctx, &c->plan)))
+        return r;
+    /* Failing at context creation and again now, 256 bytes are not a passing
+       shortage: the device gives no memory at all. */
+    if (!ctx->caps.compile_only && (r = vtc_dummy_ensure(ctx)))
+        return ctx->no_memory_at_create
+                   ? vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                              "%s: this device gives no device memory (vkAllocateMemory of 256 bytes fails since "
+                              "context creation): it cannot run calls (a compile-only device such as RADV's null "
+                              "device?); vtc_prepare with VTC_CONTEXT_COMPILE_ONLY still compiles", c->def->name)
+                   : r;
+    vtc_recorder pr = c->rec;
+    pr.cmd = VK_NULL_HANDLE;
+    pr.prepare_only = 1;
+    pr.dispatches = 0;
+    r = c->def->record(ctx, &c->plan, c->bound, &pr);
+    /* the list of binding counts belongs to the call (call_release frees it) */
+    c->rec.dset_nbind = pr.dset_nbind;
+    c->rec.dset_count = pr.dset_count;
+    c->rec.dset_cap = pr.dset_cap;
+    return r;
+}
+
+/* Without push descriptors: one set per dispatch, allocated now, before a
+   command is written. A synchronous call's predecessor has completed (vtc
+   waited for it), so its sets are reused. */
+static vtc_result call_alloc_sets(vtc_context ctx, vtc_call *c, int recording)
+{
+    if (ctx->push_descriptors || !c->rec.dset_count)
+        return VTC_SUCCESS;
+    if (!recording)
+        vtc_dsets_reset_sync(ctx);
+    c->rec.dsets = vtc_alloc(ctx, c->rec.dset_count * sizeof(VkDescriptorSet));
+    if (!c->rec.dsets)
+        return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (descriptor sets)");
+    return vtc_dsets_alloc(ctx, recording, c->rec.dset_nbind, c->rec.dset_count, c->rec.dsets);
+}
+
+/* The call's host-side lists (the sets themselves stay in their pools). */
+static void call_release(vtc_context ctx, vtc_call *c)
+{
+    vtc_free(ctx, c->rec.dset_nbind);
+    vtc_free(ctx, c->rec.dsets);
+    c->rec.dset_nbind = NULL;
+    c->rec.dsets = NULL;
+}
+
+/* The typed queries and the generic one: plan only, nothing allocated. */
+vtc_result vtc_query_scratch_op(vtc_context ctx, const char *caller, uint32_t op, const void *args,
+                                uint64_t *scratch_bytes)
+{
+    if (!ctx || !scratch_bytes)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: NULL argument", caller);
+    const vtc_op_def *def = vtc_op_find(op);
+    if (!def)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: unknown op %u", caller, op);
+    vtc_result r = vtc_args_check(ctx, def, args, caller);
+    if (r)
+        return r;
+    vtc_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    r = def->plan(ctx, args, &plan);
+    if (r)
+        return r;
+    *scratch_bytes = plan.scratch_bytes;
+    return VTC_SUCCESS;
+}
+
+vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
+{
+    vtc_call call;
+    vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
+    if (!r)
+        r = call_prepare(ctx, &call);
+    call_release(ctx, &call);
+    return r;
+}
+
+vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec)
+{
+    int recording = exec && exec->cmd;
+    vtc_call call, *c = &call;
+    vtc_result r = call_validate(ctx, op, args, exec, recording, "", c);
+    if (r)
+        return r;
+    if (ctx->caps.compile_only)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: the context was created VTC_CONTEXT_COMPILE_ONLY: "
+                        "vtc_prepare compiles, calls do not run", c->def->name);
+    if ((r = call_prepare(ctx, c)))
+        goto out;
+    const vtc_op_def *def = c->def;
+    vtc_plan *plan = &c->plan;
+    vtc_bound *bound = c->bound;
+    vtc_recorder *rec = &c->rec;
+
+    if (recording) {
+        if ((r = call_alloc_sets(ctx, c, 1)))
+            goto out;
+        rec->cmd = exec->cmd;
+        r = def->record(ctx, plan, bound, rec);
+        if (!r) {
+            ctx->calls++;
+            ctx->dispatches += rec->dispatches;
+        }
+        goto out;
+    }
+
+    if (c->io_bytes > ctx->io.size) {
+        vtc_buf_destroy(ctx, &ctx->io);
+        VkDeviceSize grow = align_up(c->io_bytes, (VkDeviceSize)1 << 20);
+        if ((r = vtc_buf_create(ctx, grow, &ctx->io)))
+            goto out;
+    }
+    if ((r = call_alloc_sets(ctx, c, 0)))
+        goto out;
+    uint8_t *base = ctx->io.mapped;
+    for (uint32_t i = 0; i < plan->ntensors; i++) {
+        const vtc_tensor *t = plan->tensors[i].t;
+        if (!bound[i].present || t->buffer)
+            continue;
+        bound[i].buffer = ctx->io.buffer;
+        if (plan->tensors[i].flags & VTC_T_IN)
+            transfer(t, bound[i].dtype, base + c->io_off[i], 1);
+    }
+    if (plan->scratch_bytes)
+        rec->scratch.buffer = ctx->io.buffer;
+    vtc_buf_flush(ctx, &ctx->io);
+    run_state st = {ctx, def, plan, bound, rec};
+    if ((r = vtc_submit_sync(ctx, record_op, &st)))
+        goto out;
+    vtc_buf_invalidate(ctx, &ctx->io);
+    for (uint32_t i = 0; i < plan->ntensors; i++) {
+        const vtc_tensor *t = plan->tensors[i].t;
+        if (bound[i].present && !t->buffer && (plan->tensors[i].flags & VTC_T_OUT))
+            transfer(t, bound[i].dtype, base + c->io_off[i], 0);
+    }
+    ctx->calls++;
+    ctx->dispatches += rec->dispatches;
+out:
+    call_release(ctx, c);
+    return r;
+}

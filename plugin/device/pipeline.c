@@ -1,0 +1,294 @@
+/*
+ * Lazy compute pipelines from the embedded SPIR-V, with a VkPipelineCache.
+ * Layouts: set 0 holds `nbind` storage buffers (push descriptors, or sets
+ * from descriptor_sets.c), plus 128
+ * bytes of push constants; one layout per binding count, shared by pipelines.
+ */
+#include "device.h"
+#include "spirv_blobs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const vtc_spirv_blob *find_blob(const char *name)
+{
+    size_t lo = 0, hi = vtc_spirv_blob_count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(vtc_spirv_blobs[mid].name, name);
+        if (!c)
+            return &vtc_spirv_blobs[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *out)
+{
+    if (ctx->layouts[nbind]) {
+        *out = ctx->layouts[nbind];
+        return VTC_SUCCESS;
+    }
+    VkDescriptorSetLayoutBinding b[VTC_MAX_BINDINGS];
+    for (uint32_t i = 0; i < nbind; i++) {
+        memset(&b[i], 0, sizeof(b[i]));
+        b[i].binding = i;
+        b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        b[i].descriptorCount = 1;
+        b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    }
+    VkDescriptorSetLayoutCreateInfo dci = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+    /* pushed, or allocated from vtc's pools (descriptor_sets.c) */
+    dci.flags = ctx->push_descriptors ? VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR : 0;
+    dci.bindingCount = nbind;
+    dci.pBindings = b;
+    /* A set layout left by an earlier call whose pipeline layout failed is
+       reused, not created again (that leaked it). Handles are stored only on
+       success: a failed vkCreate* leaves its output undefined. */
+    if (!ctx->set_layouts[nbind]) {
+        VkDescriptorSetLayout sl;
+        VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &sl));
+        ctx->set_layouts[nbind] = sl;
+    }
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES};
+    VkPipelineLayoutCreateInfo lci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+    lci.setLayoutCount = 1;
+    lci.pSetLayouts = &ctx->set_layouts[nbind];
+    lci.pushConstantRangeCount = 1;
+    lci.pPushConstantRanges = &pcr;
+    VkPipelineLayout pl;
+    VK_CHECK(ctx, ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &pl));
+    ctx->layouts[nbind] = pl;
+    *out = pl;
+    return VTC_SUCCESS;
+}
+
+static uint32_t full_spec(vtc_context ctx, uint32_t local_x, const uint32_t *spec, uint32_t nspec, uint32_t *all)
+{
+    all[0] = ctx->caps.subgroup_size;
+    all[1] = local_x;
+    for (uint32_t i = 0; i < nspec; i++)
+        all[2 + i] = spec[i];
+    return nspec + 2;
+}
+
+vtc_pipeline *vtc_pipeline_find(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
+                                const uint32_t *spec, uint32_t nspec)
+{
+    if (nbind > VTC_MAX_BINDINGS || nspec + 2 > VTC_MAX_SPEC)
+        return NULL;
+    uint32_t all[VTC_MAX_SPEC];
+    uint32_t nall = full_spec(ctx, local_x, spec, nspec, all);
+    for (vtc_pipeline *p = ctx->pipelines; p; p = p->next)
+        if (p->nbind == nbind && p->nspec == nall && !strcmp(p->name, name) &&
+            !memcmp(p->spec, all, nall * sizeof(uint32_t)))
+            return p;
+    return NULL;
+}
+
+vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
+                            const uint32_t *spec, uint32_t nspec, vtc_pipeline **out)
+{
+    if (nbind > VTC_MAX_BINDINGS || nspec + 2 > VTC_MAX_SPEC)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "internal: pipeline %s: too many bindings/constants", name);
+    if ((*out = vtc_pipeline_find(ctx, name, nbind, local_x, spec, nspec)))
+        return VTC_SUCCESS;
+    uint32_t all[VTC_MAX_SPEC];
+    uint32_t nall = full_spec(ctx, local_x, spec, nspec, all);
+
+    const vtc_spirv_blob *blob = find_blob(name);
+    if (!blob)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: no shader '%s' in this build", name);
+    if (local_x == 0 || local_x > ctx->caps.max_wg_size)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: workgroup size %u exceeds the device limit %u", name, local_x,
+                        ctx->caps.max_wg_size);
+    VkPipelineLayout layout = VK_NULL_HANDLE;
+    vtc_result r = get_layout(ctx, nbind, &layout);
+    if (r)
+        return r;
+
+    vtc_pipeline *p = vtc_calloc(ctx, sizeof(*p));
+    if (!p)
+        return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (pipeline %s)", name);
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    memcpy(p->spec, all, nall * sizeof(uint32_t));
+    p->nspec = nall;
+    p->nbind = nbind;
+    p->layout = layout;
+    p->local_x = local_x;
+
+    VkShaderModuleCreateInfo smci = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+    smci.codeSize = blob->count * 4;
+    smci.pCode = blob->words;
+    VkShaderModule mod;
+    VkResult vr = ctx->vkd.vkCreateShaderModule(ctx->device, &smci, NULL, &mod);
+    if (vr != VK_SUCCESS) {
+        vtc_free(ctx, p);
+        return vtc_vk_fail(ctx, vr, "vkCreateShaderModule");
+    }
+    VkSpecializationMapEntry map[VTC_MAX_SPEC];
+    for (uint32_t i = 0; i < nall; i++) {
+        map[i].constantID = i;
+        map[i].offset = i * 4;
+        map[i].size = 4;
+    }
+    VkSpecializationInfo si = {nall, map, nall * 4, p->spec};
+    VkComputePipelineCreateInfo cpci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+    cpci.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
+    cpci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+    cpci.stage.module = mod;
+    cpci.stage.pName = "main";
+    cpci.stage.pSpecializationInfo = &si;
+    cpci.layout = layout;
+    if (ctx->capture_stats)
+        cpci.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
+    vr = ctx->vkd.vkCreateComputePipelines(ctx->device, ctx->pipeline_cache, 1, &cpci, NULL, &p->pipeline);
+    ctx->vkd.vkDestroyShaderModule(ctx->device, mod, NULL);
+    if (vr != VK_SUCCESS) {
+        vtc_free(ctx, p);
+        return vtc_vk_fail(ctx, vr, "vkCreateComputePipelines");
+    }
+    p->next = ctx->pipelines;
+    ctx->pipelines = p;
+    ctx->pipelines_created++;
+    *out = p;
+    return VTC_SUCCESS;
+}
+
+void vtc_pipelines_destroy(vtc_context ctx)
+{
+    vtc_pipeline *p = ctx->pipelines;
+    while (p) {
+        vtc_pipeline *n = p->next;
+        ctx->vkd.vkDestroyPipeline(ctx->device, p->pipeline, NULL);
+        vtc_free(ctx, p);
+        p = n;
+    }
+    ctx->pipelines = NULL;
+    for (int i = 0; i <= VTC_MAX_BINDINGS; i++) {
+        if (ctx->layouts[i])
+            ctx->vkd.vkDestroyPipelineLayout(ctx->device, ctx->layouts[i], NULL);
+        if (ctx->set_layouts[i])
+            ctx->vkd.vkDestroyDescriptorSetLayout(ctx->device, ctx->set_layouts[i], NULL);
+        ctx->layouts[i] = VK_NULL_HANDLE;
+        ctx->set_layouts[i] = VK_NULL_HANDLE;
+    }
+}
+
+/* ---- introspection (vtc_context_pipelines) ---------------------------- */
+static void fill_stats(vtc_context ctx, const vtc_pipeline *p, vtc_pipeline_info *pi)
+{
+    if (!ctx->capture_stats)
+        return;
+    VkPipelineInfoKHR info = {VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR};
+    info.pipeline = p->pipeline;
+    uint32_t nexe = 0;
+    if (ctx->vkd.vkGetPipelineExecutablePropertiesKHR(ctx->device, &info, &nexe, NULL) != VK_SUCCESS || !nexe)
+        return;
+    pi->executables = nexe;
+    VkPipelineExecutableInfoKHR ei = {VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR};
+    ei.pipeline = p->pipeline;
+    ei.executableIndex = 0; /* a compute pipeline has one stage; drivers report one executable for it */
+    uint32_t n = 0;
+    if (ctx->vkd.vkGetPipelineExecutableStatisticsKHR(ctx->device, &ei, &n, NULL) != VK_SUCCESS)
+        return;
+    pi->has_statistics = 1;
+    pi->stat_total = n;
+    if (!n)
+        return;
+    VkPipelineExecutableStatisticKHR st[VTC_MAX_PIPELINE_STATS];
+    uint32_t m = n < VTC_MAX_PIPELINE_STATS ? n : VTC_MAX_PIPELINE_STATS;
+    for (uint32_t i = 0; i < m; i++) {
+        memset(&st[i], 0, sizeof(st[i]));
+        st[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR;
+    }
+    VkResult vr = ctx->vkd.vkGetPipelineExecutableStatisticsKHR(ctx->device, &ei, &m, st);
+    if (vr != VK_SUCCESS && vr != VK_INCOMPLETE)
+        return;
+    for (uint32_t i = 0; i < m; i++) {
+        vtc_pipeline_stat *o = &pi->stats[i];
+        snprintf(o->name, sizeof(o->name), "%s", st[i].name);
+        switch (st[i].format) {
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+            o->format = VTC_STAT_BOOL;
+            o->u64 = st[i].value.b32 ? 1 : 0;
+            break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+            o->format = VTC_STAT_INT64;
+            o->i64 = st[i].value.i64;
+            break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+            o->format = VTC_STAT_UINT64;
+            o->u64 = st[i].value.u64;
+            break;
+        default:
+            o->format = VTC_STAT_FLOAT64;
+            o->f64 = st[i].value.f64;
+            break;
+        }
+    }
+    pi->stat_count = m;
+}
+
+static void fill_info(vtc_context ctx, const vtc_pipeline *p, uint32_t index, vtc_pipeline_info *pi)
+{
+    memset(pi, 0, sizeof(*pi));
+    pi->size = sizeof(*pi);
+    pi->index = index;
+    /* blob names are "<shader>.<f32|f16>.<sh|sg>" */
+    const char *dot = strchr(p->name, '.');
+    size_t n = dot ? (size_t)(dot - p->name) : strlen(p->name);
+    if (n >= sizeof(pi->shader))
+        n = sizeof(pi->shader) - 1;
+    memcpy(pi->shader, p->name, n);
+    snprintf(pi->variant, sizeof(pi->variant), "%s", dot ? dot + 1 : "");
+    pi->local_size[0] = p->local_x;
+    pi->local_size[1] = 1;
+    pi->local_size[2] = 1;
+    pi->subgroup_size = p->spec[0];
+    pi->spec_count = p->nspec < VTC_MAX_PIPELINE_SPEC ? p->nspec : VTC_MAX_PIPELINE_SPEC;
+    memcpy(pi->spec, p->spec, pi->spec_count * sizeof(uint32_t));
+    pi->bindings = p->nbind;
+    fill_stats(ctx, p, pi);
+}
+
+VTC_API vtc_result vtc_context_pipelines(vtc_context ctx, uint32_t elem_size, vtc_pipeline_info *out, uint32_t *count)
+{
+    if (!ctx || !count)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_pipelines: ctx and count must not be NULL");
+    if (*count && !out)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_pipelines: out is NULL but *count is %u", *count);
+    if (elem_size == 0)
+        elem_size = sizeof(vtc_pipeline_info);
+    if (elem_size < sizeof(vtc_pipeline_info))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                        "vtc_context_pipelines: elem_size %u is smaller than the v1 vtc_pipeline_info (%zu)", elem_size,
+                        sizeof(vtc_pipeline_info));
+    uint32_t total = 0;
+    for (const vtc_pipeline *p = ctx->pipelines; p; p = p->next)
+        total++;
+    if (!out) {
+        *count = total;
+        return VTC_SUCCESS;
+    }
+    uint32_t want = *count < total ? *count : total;
+    vtc_pipeline_info *pi = vtc_alloc(ctx, sizeof(*pi));
+    if (!pi)
+        return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "vtc_context_pipelines: out of host memory");
+    /* the list is newest first; entry i is the i-th created */
+    for (uint32_t i = 0; i < want; i++) {
+        const vtc_pipeline *p = ctx->pipelines;
+        for (uint32_t k = 0; k < total - 1 - i; k++)
+            p = p->next;
+        fill_info(ctx, p, i, pi);
+        memcpy((char *)out + (size_t)i * elem_size, pi, sizeof(*pi));
+        if (elem_size > sizeof(*pi))
+            memset((char *)out + (size_t)i * elem_size + sizeof(*pi), 0, elem_size - sizeof(*pi));
+    }
+    vtc_free(ctx, pi);
+    *count = want;
+    return want < total ? VTC_INCOMPLETE : VTC_SUCCESS;
+}

@@ -1,0 +1,156 @@
+/*
+ * All an op sees (plugin/ops/<op>/): its descriptor (vtc_op_def), the plan
+ * it fills, the recorder it records into, the device's capabilities (read
+ * only, set once when the context's device is chosen), dispatch, and the
+ * core and memory layers below. Never the context struct: an op that
+ * needs more of the device asks for a field in vtc_caps.
+ */
+#ifndef VTC_OP_H
+#define VTC_OP_H
+
+#include "memory/memory.h"
+
+/* ---- the device, as ops see it --------------------------------------- */
+typedef struct vtc_caps {
+    uint32_t features;            /* VTC_FEATURE_* in use */
+    int cpu_variants;             /* pick register-blocked variants (a CPU device, not forced to GPU ones) */
+    uint32_t device_type;         /* VkPhysicalDeviceType */
+    uint32_t subgroup_size;
+    uint64_t max_shared_memory;   /* maxComputeSharedMemorySize */
+    VkDeviceSize offset_align;    /* minStorageBufferOffsetAlignment */
+    VkDeviceSize max_range;       /* maxStorageBufferRange */
+    uint32_t max_wg_count[3];
+    uint32_t max_wg_size;
+    int compile_only;             /* VTC_CONTEXT_COMPILE_ONLY: prepare compiles, nothing runs */
+} vtc_caps;
+const vtc_caps *vtc_caps_of(vtc_context ctx);
+
+/* lavapipe, the device every test runs on, ends any shader loop after
+   65535 iterations and carries on with wrong results. Ops keep every
+   per-invocation loop under this budget on every device, so the kernels
+   the tests run are the kernels users run: a loop over n items with two
+   passes per item takes n <= VTC_LOOP_BUDGET / 2. */
+#define VTC_LOOP_BUDGET 60000u
+
+#define VTC_WG 256u   /* default workgroup size (multiple of every subgroup size) */
+
+/* Splits `groups` over x and y so each stays within the device's limit. */
+void vtc_grid_2d(vtc_context ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
+/* Element-wise grid: groups for `n` invocations of VTC_WG, 2-D when large. */
+void vtc_grid_for(vtc_context ctx, uint64_t n, uint32_t *gx, uint32_t *gy);
+
+/* ---- tensors (device/tensor.c: checks against the device's limits) --- */
+size_t vtc_dtype_size(uint32_t dtype);
+const char *vtc_dtype_name(uint32_t dtype);
+int vtc_tensor_present(const vtc_tensor *t);
+int64_t vtc_tensor_count(const vtc_tensor *t);
+int vtc_tensor_contiguous(const vtc_tensor *t);
+
+/* Validates one tensor: present (or absent when `optional`), dtype in
+   `dtype_mask` (bit (1<<dtype)), rank `ndim`, each dim equal to want[i]
+   when want[i] >= 0 (want may be NULL), strides, and byte extent. `what`
+   names it in the message ("hidden"). */
+#define VTC_DT_BIT(d) (1u << (d))
+#define VTC_DT_FLOAT (VTC_DT_BIT(VTC_DTYPE_F32) | VTC_DT_BIT(VTC_DTYPE_F16))
+vtc_result vtc_tensor_check(vtc_context ctx, const char *op, const char *what, const vtc_tensor *t,
+                            int optional, uint32_t dtype_mask, uint32_t ndim, const int64_t *want);
+
+/* ---- plan ------------------------------------------------------------- */
+#define VTC_OP_MAX_TENSORS 12
+#define VTC_T_IN       0x1u
+#define VTC_T_OUT      0x2u
+#define VTC_T_FLOAT    0x4u   /* stored in the op's float dtype (converted with it) */
+#define VTC_T_STRIDED  0x8u   /* the op's shader honours strides */
+
+typedef struct vtc_op_tensor {
+    const vtc_tensor *t;      /* NULL or absent tensor: not bound (dummy) */
+    uint32_t flags;
+} vtc_op_tensor;
+
+/* Room for an op's own typed plan (VTC_PLAN_OF). */
+#define VTC_PLAN_OP_BYTES 256
+
+/* What an op's plan() tells the executor, and what its record() reads. */
+typedef struct vtc_plan {
+    vtc_op_tensor tensors[VTC_OP_MAX_TENSORS];
+    uint32_t ntensors;
+    uint32_t float_dtype;     /* F32 or F16: the dtype of the VTC_T_FLOAT tensors */
+    uint64_t scratch_bytes;   /* scratch record() needs (multiple of 256) */
+    int64_t dims[16];         /* op-specific sizes worked out by plan() */
+    uint32_t params[8];       /* op-specific parameters */
+    float fparams[4];
+    void *object;             /* op-specific (compress: the weight set) */
+    void *prepared;           /* op-specific, set by the op's prepare hook (compress: the per-N tables) */
+    _Alignas(16) unsigned char op[VTC_PLAN_OP_BYTES]; /* the op's typed plan */
+} vtc_plan;
+
+/* The op's typed plan inside a vtc_plan: `type` is the op's own struct (a
+   struct larger than the room is a compile error: a negative array size). */
+#define VTC_PLAN_OF(plan, type) \
+    ((type *)(void *)((plan)->op + 0 * sizeof(char[sizeof(type) <= VTC_PLAN_OP_BYTES ? 1 : -1])))
+
+/* A tensor as the recorder sees it: buffer range and element strides. */
+typedef struct vtc_bound {
+    VkBuffer buffer;
+    VkDeviceSize offset;
+    VkDeviceSize range;       /* bytes (>= 4; the dummy when empty) */
+    int64_t stride[VTC_MAX_DIMS];
+    uint32_t dtype;           /* dtype the device sees */
+    int present;
+} vtc_bound;
+
+/* ---- record ------------------------------------------------------------ */
+typedef struct vtc_recorder vtc_recorder;   /* the executor's (device/device.h) */
+vtc_context vtc_rec_ctx(const vtc_recorder *rec);
+/* F32 or F16: the device dtype of the op's VTC_T_FLOAT tensors. */
+uint32_t vtc_rec_float_dtype(const vtc_recorder *rec);
+
+/* Sub-range of the scratch: bytes at `offset` (offsets kept aligned by the op). */
+vtc_bound vtc_scratch_slice(const vtc_recorder *rec, VkDeviceSize offset, VkDeviceSize bytes);
+/* Rounds scratch pieces so every slice stays storage-offset aligned. */
+static inline uint64_t vtc_scratch_round(uint64_t bytes) { return (bytes + 255u) & ~(uint64_t)255u; }
+
+/* Records one dispatch of kernel `shader` (variant from the recorder's float
+   dtype, or `dtype_override` when non-zero) with the given bindings
+   (0..nbind-1), push constants (<= 128 bytes) and specialization constants
+   (constant_id 0 = subgroup size, 1 = local_size_x; `spec` fills ids 2, 3,
+   ...). A compute->compute memory barrier precedes it. record() runs twice
+   with the same plan: first in the prepare step, where this creates the
+   pipeline, checks the grid against the device's limits and can fail;
+   then into the command buffer, where it finds what the first pass made
+   and writes without failing. So record() must make the same calls both
+   times, and fail only where this does. */
+vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_override,
+                        const vtc_bound *binds, uint32_t nbind, const void *push, uint32_t push_size,
+                        uint32_t local_x, const uint32_t *spec, uint32_t nspec,
+                        uint32_t gx, uint32_t gy, uint32_t gz);
+
+/* ---- the op's descriptor ------------------------------------------------ */
+typedef struct vtc_op_def {
+    uint32_t op;
+    const char *name;
+    size_t args_size;                 /* sizeof v1 args */
+    /* Validates args against the device's caps and fills the plan: every
+       choice (kernels, variants, layouts, scratch) is made here, and every
+       limit checked. Allocates nothing (vtc_query_scratch calls it). */
+    vtc_result (*plan)(vtc_context ctx, const void *args, vtc_plan *plan);
+    /* tensors[i] is plan->tensors[i] bound on the device */
+    vtc_result (*record)(vtc_context ctx, const vtc_plan *plan, const vtc_bound *tensors, vtc_recorder *rec);
+    /* offset of the first vtc_tensor member when the tensors fill the rest of
+       the v1 args (as in every ABI 1 op); lets the entry points refuse a
+       non-zero reserved0 or a foreign size in any tensor, even one the op
+       ignores, before plan. 0: no such check. */
+    size_t tensors_offset;
+    /* Optional: creates what record() reads besides pipelines (may allocate;
+       never called by vtc_query_scratch). Runs before the prepare pass. */
+    vtc_result (*prepare)(vtc_context ctx, vtc_plan *plan);
+    /* Optional: frees what the op keeps per context (vtc_op_state) when the
+       context is destroyed, before its device goes. */
+    void (*context_destroy)(vtc_context ctx);
+} vtc_op_def;
+
+/* The op's own per-context slot (NULL until the op sets it), freed by its
+   context_destroy hook. */
+void **vtc_op_state(vtc_context ctx, const vtc_op_def *def);
+
+#endif

@@ -1,0 +1,727 @@
+/*
+ * compress (SPEC 2): LLaVA-Mini's resampler. Weight sets are folded on the
+ * host once (double precision) and kept on the device; each call records
+ * 5-7 dispatches on the fast path (LN statistics unless the scores pass
+ * computes them, scores, softmax, optional attention map, A X, values,
+ * output) and 8-9 on the reference path.
+ *
+ * Fast path algebra, per query i and head h (rows r = i*h + h'):
+ *   logits  s_r(j) = (X_j + pos_k_j) . Wf_r + const_r, Wf_r = Wk_h^T q_{i,h} / sqrt(dh)
+ *           with X_j = (x_j - mean_j) * rstd_j * gamma + beta, so
+ *           s_r(j) = rstd_j * ((x_j - mean_j) . (gamma o Wf_r)) + pb_r(j),
+ *           pb_r(j) = (beta + pos_k_j) . Wf_r        (per token count, "prepare")
+ *           (the bk . q term is the same for every j: softmax drops it)
+ *   values  A_r v_h = (A_r X) Wv_h^T + bv_h           (rows of A sum to 1)
+ *           A_r X = gamma o (sum_j A_r(j) rstd_j (x_j - mean_j)) + beta
+ */
+#include "op.h"
+
+#include "core/half.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
+
+#define CMP_MAX_TOKENS 16384u   /* softmax walks a row three times per invocation (loop limiter) */
+#define CMP_LN_EPS 1e-5f
+
+typedef struct vtc_prep {
+    uint32_t N;
+    vtc_buf buf;              /* pb [Qh][N], pos_k [N][E] (f32) */
+    VkDeviceSize off_posk;
+    struct vtc_prep *next;
+} vtc_prep;
+
+enum { W_WG, W_WQS, W_WKT, W_BK, W_WVT, W_BV, W_WOT, W_BO, W_GKV, W_BKV, W_COUNT };
+
+struct vtc_weights_t {
+    vtc_context ctx;
+    struct vtc_weights_t *next;
+    uint32_t C, Q, E, H, dh;
+    float *pos_q;             /* [Q][E] host: the query grid's table (resized per N) */
+    double *wf;               /* [Q*H][E] host: folded key weights without gamma (for pb) */
+    float *beta_kv;           /* [E] host */
+    vtc_buf dev;
+    VkDeviceSize off[W_COUNT], len[W_COUNT];
+    vtc_prep *preps;
+};
+
+/* ---- weight sets ------------------------------------------------------ */
+
+/* Copies a host weight tensor of the given shape into fp32 (F16 converted). */
+static vtc_result load_weight(vtc_context ctx, const vtc_tensor *t, const char *what, uint32_t ndim,
+                              const int64_t *shape, int optional, float **out)
+{
+    *out = NULL;
+    vtc_result r = vtc_tensor_check(ctx, "compress_weights_create", what, t, optional, VTC_DT_FLOAT, ndim, shape);
+    if (r || !vtc_tensor_present(t))
+        return r;
+    if (!t->host)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: %s must be a host tensor", what);
+    if (!vtc_tensor_contiguous(t))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: %s must be contiguous", what);
+    size_t n = (size_t)vtc_tensor_count(t);
+    float *f = vtc_alloc(ctx, (n ? n : 1) * sizeof(float));
+    if (!f)
+        return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "compress_weights_create: out of host memory");
+    if (t->dtype == VTC_DTYPE_F32) {
+        memcpy(f, t->host, n * sizeof(float));
+    } else {
+        const uint16_t *h = t->host;
+        for (size_t i = 0; i < n; i++)
+            f[i] = vtc_half_to_float(h[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(f[i])) {
+            vtc_free(ctx, f);
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: %s[%zu] is not finite", what, i);
+        }
+    *out = f;
+    return VTC_SUCCESS;
+}
+
+static void prep_destroy(vtc_context ctx, vtc_prep *p)
+{
+    vtc_buf_destroy(ctx, &p->buf);
+    vtc_free(ctx, p);
+}
+
+static void weights_free(vtc_context ctx, struct vtc_weights_t *w)
+{
+    while (w->preps) {
+        vtc_prep *n = w->preps->next;
+        prep_destroy(ctx, w->preps);
+        w->preps = n;
+    }
+    vtc_buf_destroy(ctx, &w->dev);
+    vtc_free(ctx, w->pos_q);
+    vtc_free(ctx, w->wf);
+    vtc_free(ctx, w->beta_kv);
+    vtc_free(ctx, w);
+}
+
+/* LayerNorm of one row (biased variance, eps 1e-5), in double. */
+static void ln_row(const float *x, uint32_t E, const float *g, const float *b, double *out)
+{
+    double mean = 0, var = 0;
+    for (uint32_t e = 0; e < E; e++)
+        mean += x[e];
+    mean /= E;
+    for (uint32_t e = 0; e < E; e++)
+        var += (x[e] - mean) * (x[e] - mean);
+    double inv = 1.0 / sqrt(var / E + 1e-5);
+    for (uint32_t e = 0; e < E; e++)
+        out[e] = (x[e] - mean) * inv * g[e] + b[e];
+}
+
+/* Fills the device buffer's slices from the host parameters. */
+static void fold(struct vtc_weights_t *w, const float *query, const float *lnq_w, const float *lnq_b,
+                 const float *g_kv, const float *w_in, const float *b_in, const float *w_out, const float *b_out,
+                 double *qp, double *row)
+{
+    uint32_t Q = w->Q, E = w->E, H = w->H, dh = w->dh;
+    float *base = w->dev.mapped;
+    float *wg = (float *)((char *)base + w->off[W_WG]), *wqs = (float *)((char *)base + w->off[W_WQS]);
+    float *wkt = (float *)((char *)base + w->off[W_WKT]), *bk = (float *)((char *)base + w->off[W_BK]);
+    float *wvt = (float *)((char *)base + w->off[W_WVT]), *bv = (float *)((char *)base + w->off[W_BV]);
+    float *wot = (float *)((char *)base + w->off[W_WOT]), *bo = (float *)((char *)base + w->off[W_BO]);
+    float *gk = (float *)((char *)base + w->off[W_GKV]), *bkv = (float *)((char *)base + w->off[W_BKV]);
+    const float *Wq = w_in, *Wk = w_in + (size_t)E * E, *Wv = w_in + (size_t)2 * E * E;
+    double isq = 1.0 / sqrt((double)dh);
+    /* q = (LN_q(query) + pos_q) Wq^T + bq */
+    for (uint32_t i = 0; i < Q; i++) {
+        ln_row(query + (size_t)i * E, E, lnq_w, lnq_b, row);
+        for (uint32_t e = 0; e < E; e++)
+            row[e] += w->pos_q[(size_t)i * E + e];
+        for (uint32_t o = 0; o < E; o++) {
+            const float *wr = Wq + (size_t)o * E;
+            double s = b_in[o];
+            for (uint32_t e = 0; e < E; e++)
+                s += row[e] * wr[e];
+            qp[(size_t)i * E + o] = s;
+        }
+    }
+    /* folded key weights and the reference path's per-head scaled queries */
+    for (uint32_t i = 0; i < Q; i++)
+        for (uint32_t h = 0; h < H; h++) {
+            size_t r = (size_t)i * H + h;
+            double *wf = w->wf + r * E;
+            memset(wf, 0, sizeof(double) * E);
+            for (uint32_t e = h * dh; e < (h + 1) * dh; e++) {
+                double q = qp[(size_t)i * E + e] * isq;
+                const float *wr = Wk + (size_t)e * E;
+                for (uint32_t f = 0; f < E; f++)
+                    wf[f] += q * wr[f];
+            }
+            for (uint32_t f = 0; f < E; f++) {
+                wg[r * E + f] = (float)(wf[f] * g_kv[f]);
+                wqs[r * E + f] = f / dh == h ? (float)(qp[(size_t)i * E + f] * isq) : 0.0f;
+            }
+        }
+    for (uint32_t f = 0; f < E; f++)
+        for (uint32_t o = 0; o < E; o++) {
+            wkt[(size_t)f * E + o] = Wk[(size_t)o * E + f];
+            wvt[(size_t)f * E + o] = Wv[(size_t)o * E + f];
+            wot[(size_t)f * E + o] = w_out[(size_t)o * E + f];
+        }
+    memcpy(bk, b_in + E, sizeof(float) * E);
+    memcpy(bv, b_in + 2 * (size_t)E, sizeof(float) * E);
+    memcpy(bo, b_out, sizeof(float) * E);
+    memcpy(gk, g_kv, sizeof(float) * E);
+    memcpy(bkv, w->beta_kv, sizeof(float) * E);
+}
+
+extern const vtc_op_def vtc_op_compress_def;
+/* The context's live weight sets: compress's per-context slot. */
+static void **weights_list(vtc_context ctx)
+{
+    return vtc_op_state(ctx, &vtc_op_compress_def);
+}
+
+VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compress_weights_desc *d, vtc_weights *out)
+{
+    if (!ctx)
+        return VTC_ERROR_INVALID_ARGUMENT;
+    if (!d || !out)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: desc and out must not be NULL");
+    if (d->size && d->size < sizeof(*d)) /* 0: the v1 layout */
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: desc.size %u is smaller than v1",
+                        d->size);
+    const char *op = "compress_weights_create";
+    vtc_result r;
+    if ((r = vtc_tensor_check(ctx, op, "query", &d->query, 0, VTC_DT_FLOAT, 2, NULL)))
+        return r;
+    int64_t Q = d->query.shape[0], E = d->query.shape[1];
+    uint32_t H = d->heads ? d->heads : 8;
+    int64_t C = (int64_t)llround(sqrt((double)Q));
+    if (Q < 1 || C * C != Q || C > 64)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: query has %lld rows, expected C*C with 1 <= C <= 64", op,
+                        (long long)Q);
+    if (E < 4 || E % 4 != 0 || E > 8192)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: width E = %lld must be a multiple of 4 in [4, 8192]", op,
+                        (long long)E);
+    if (H > (uint32_t)E || E % H != 0)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: E = %lld is not a multiple of heads = %u", op,
+                        (long long)E, H);
+    int64_t sE[1] = {E}, s3E[1] = {3 * E}, sQE[2] = {Q, E}, s3EE[2] = {3 * E, E}, sEE[2] = {E, E};
+    float *query = NULL, *lnq_w = NULL, *lnq_b = NULL, *lnkv_w = NULL, *lnkv_b = NULL, *w_in = NULL, *b_in = NULL;
+    float *w_out = NULL, *b_out = NULL, *pos = NULL;
+    double *qp = NULL, *row = NULL;
+    struct vtc_weights_t *w = NULL;
+    if ((r = load_weight(ctx, &d->query, "query", 2, sQE, 0, &query)) ||
+        (r = load_weight(ctx, &d->ln_q_weight, "ln_q_weight", 1, sE, 0, &lnq_w)) ||
+        (r = load_weight(ctx, &d->ln_q_bias, "ln_q_bias", 1, sE, 0, &lnq_b)) ||
+        (r = load_weight(ctx, &d->ln_kv_weight, "ln_kv_weight", 1, sE, 0, &lnkv_w)) ||
+        (r = load_weight(ctx, &d->ln_kv_bias, "ln_kv_bias", 1, sE, 0, &lnkv_b)) ||
+        (r = load_weight(ctx, &d->in_proj_weight, "in_proj_weight", 2, s3EE, 0, &w_in)) ||
+        (r = load_weight(ctx, &d->in_proj_bias, "in_proj_bias", 1, s3E, 0, &b_in)) ||
+        (r = load_weight(ctx, &d->out_proj_weight, "out_proj_weight", 2, sEE, 0, &w_out)) ||
+        (r = load_weight(ctx, &d->out_proj_bias, "out_proj_bias", 1, sE, 0, &b_out)) ||
+        (r = load_weight(ctx, &d->pos_embed, "pos_embed", 2, sQE, 1, &pos)))
+        goto done;
+    r = VTC_ERROR_OUT_OF_MEMORY;
+    w = vtc_calloc(ctx, sizeof(*w));
+    if (!w)
+        goto oom;
+    w->ctx = ctx;
+    w->C = (uint32_t)C;
+    w->Q = (uint32_t)Q;
+    w->E = (uint32_t)E;
+    w->H = H;
+    w->dh = (uint32_t)(E / H);
+    if (pos) {
+        w->pos_q = pos;
+        pos = NULL;
+    } else {
+        if (!(w->pos_q = vtc_alloc(ctx, sizeof(float) * (size_t)(Q * E))))
+            goto oom;
+        vtc_pos_embed_2d((uint32_t)C, (uint32_t)E, w->pos_q);
+    }
+    w->beta_kv = lnkv_b;
+    lnkv_b = NULL;
+    w->wf = vtc_alloc(ctx, sizeof(double) * (size_t)(Q * H * E));
+    qp = vtc_alloc(ctx, sizeof(double) * (size_t)(Q * E));
+    row = vtc_alloc(ctx, sizeof(double) * (size_t)E);
+    if (!w->wf || !qp || !row)
+        goto oom;
+    uint64_t rows[W_COUNT] = {(uint64_t)(Q * H) * E, (uint64_t)(Q * H) * E, (uint64_t)(E * E), (uint64_t)E,
+                              (uint64_t)(E * E), (uint64_t)E, (uint64_t)(E * E), (uint64_t)E, (uint64_t)E, (uint64_t)E};
+    VkDeviceSize total = 0;
+    for (int i = 0; i < W_COUNT; i++) {
+        w->off[i] = total;
+        w->len[i] = rows[i] * sizeof(float);
+        total += vtc_scratch_round(w->len[i]);
+        if (w->len[i] > vtc_caps_of(ctx)->max_range) {
+            r = vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: a %llu-byte weight exceeds maxStorageBufferRange", op,
+                         (unsigned long long)w->len[i]);
+            goto done;
+        }
+    }
+    /* compile-only: shapes are all vtc_prepare needs */
+    if (!vtc_caps_of(ctx)->compile_only) {
+        if ((r = vtc_buf_create(ctx, total, &w->dev)))
+            goto done;
+        fold(w, query, lnq_w, lnq_b, lnkv_w, w_in, b_in, w_out, b_out, qp, row);
+        vtc_buf_flush(ctx, &w->dev);
+    }
+    w->next = *weights_list(ctx);
+    *weights_list(ctx) = w;
+    *out = w;
+    w = NULL;
+    r = VTC_SUCCESS;
+    goto done;
+oom:
+    r = vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "%s: out of host memory", op);
+done:
+    if (w)
+        weights_free(ctx, w);
+    vtc_free(ctx, query); vtc_free(ctx, lnq_w); vtc_free(ctx, lnq_b); vtc_free(ctx, lnkv_w); vtc_free(ctx, lnkv_b);
+    vtc_free(ctx, w_in); vtc_free(ctx, b_in); vtc_free(ctx, w_out); vtc_free(ctx, b_out); vtc_free(ctx, pos);
+    vtc_free(ctx, qp); vtc_free(ctx, row);
+    return r;
+}
+
+static struct vtc_weights_t *weights_find(vtc_context ctx, vtc_weights w)
+{
+    for (struct vtc_weights_t *p = *weights_list(ctx); p; p = p->next)
+        if (p == w)
+            return p;
+    return NULL;
+}
+
+static vtc_prep *prep_find(struct vtc_weights_t *w, uint32_t N)
+{
+    for (vtc_prep *p = w->preps; p; p = p->next)
+        if (p->N == N)
+            return p;
+    return NULL;
+}
+
+static uint32_t grid_side(uint32_t N)
+{
+    uint32_t g = (uint32_t)llround(sqrt((double)N));
+    return g * g == N ? g : 0;
+}
+
+VTC_API vtc_result vtc_compress_weights_prepare(vtc_context ctx, vtc_weights wh, uint32_t N)
+{
+    if (!ctx)
+        return VTC_ERROR_INVALID_ARGUMENT;
+    struct vtc_weights_t *w = wh ? weights_find(ctx, wh) : NULL;
+    if (!w)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_prepare: not a weight set of this context");
+    uint32_t g = grid_side(N);
+    if (!g || N > CMP_MAX_TOKENS)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                        "compress_weights_prepare: %u tokens is not a square grid g*g with 1 <= N <= %u", N,
+                        CMP_MAX_TOKENS);
+    if (prep_find(w, N))
+        return VTC_SUCCESS;
+    uint32_t QH = w->Q * w->H, E = w->E;
+    VkDeviceSize pb_bytes = (VkDeviceSize)QH * N * sizeof(float), pk_bytes = (VkDeviceSize)N * E * sizeof(float);
+    if (pb_bytes > vtc_caps_of(ctx)->max_range || pk_bytes > vtc_caps_of(ctx)->max_range)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress_weights_prepare: tables for %u tokens exceed "
+                        "maxStorageBufferRange", N);
+    vtc_prep *p = vtc_calloc(ctx, sizeof(*p));
+    if (!p)
+        return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "compress_weights_prepare: out of host memory");
+    p->N = N;
+    p->off_posk = vtc_scratch_round(pb_bytes);
+    if (vtc_caps_of(ctx)->compile_only) { /* the layout, no tables */
+        p->next = w->preps;
+        w->preps = p;
+        return VTC_SUCCESS;
+    }
+    vtc_result r = vtc_buf_create(ctx, p->off_posk + pk_bytes, &p->buf);
+    if (r) {
+        vtc_free(ctx, p);
+        return r;
+    }
+    float *pb = p->buf.mapped, *posk = (float *)((char *)p->buf.mapped + p->off_posk);
+    vtc_pos_embed_resize(w->C, g, E, w->pos_q, posk);
+    /* pb[r][j] = (beta + pos_k[j]) . Wf[r] */
+    double *kin = vtc_alloc(ctx, sizeof(double) * E);
+    if (!kin) {
+        prep_destroy(ctx, p);
+        return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "compress_weights_prepare: out of host memory");
+    }
+    for (uint32_t j = 0; j < N; j++) {
+        for (uint32_t f = 0; f < E; f++)
+            kin[f] = (double)w->beta_kv[f] + posk[(size_t)j * E + f];
+        for (uint32_t rr = 0; rr < QH; rr++) {
+            const double *wf = w->wf + (size_t)rr * E;
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (uint32_t f = 0; f < E; f += 4) {
+                s0 += kin[f] * wf[f];
+                s1 += kin[f + 1] * wf[f + 1];
+                s2 += kin[f + 2] * wf[f + 2];
+                s3 += kin[f + 3] * wf[f + 3];
+            }
+            pb[(size_t)rr * N + j] = (float)((s0 + s1) + (s2 + s3));
+        }
+    }
+    vtc_free(ctx, kin);
+    vtc_buf_flush(ctx, &p->buf);
+    p->next = w->preps;
+    w->preps = p;
+    return VTC_SUCCESS;
+}
+
+VTC_API void vtc_compress_weights_destroy(vtc_context ctx, vtc_weights wh)
+{
+    if (!ctx || !wh)
+        return;
+    struct vtc_weights_t *prev = NULL;
+    for (struct vtc_weights_t *p = *weights_list(ctx); p; prev = p, p = p->next)
+        if (p == wh) {
+            if (prev)
+                prev->next = p->next;
+            else
+                *weights_list(ctx) = p->next;
+            weights_free(ctx, p);
+            return;
+        }
+    vtc_log(ctx, VTC_LOG_WARN, "compress_weights_destroy: %p is not a weight set of this context", (void *)wh);
+}
+
+static void weights_destroy_all(vtc_context ctx)
+{
+    struct vtc_weights_t *p = *weights_list(ctx);
+    while (p) {
+        struct vtc_weights_t *n = p->next;
+        weights_free(ctx, p);
+        p = n;
+    }
+    *weights_list(ctx) = NULL;
+}
+
+/* ---- the op --------------------------------------------------------- */
+
+enum { T_X, T_OUT, T_ATTN };
+enum { D_B, D_N, D_PATH };
+
+static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+{
+    const vtc_compress_args *a = vargs;
+    const char *op = "compress";
+    struct vtc_weights_t *w = a->weights ? weights_find(ctx, a->weights) : NULL;
+    if (!w)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: weights is not a weight set of this context");
+    if (a->path > VTC_COMPRESS_REFERENCE)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: path %u is neither FAST (0) nor REFERENCE (1)",
+                        a->path);
+    vtc_result r;
+    int64_t wx[3] = {-1, -1, w->E};
+    if ((r = vtc_tensor_check(ctx, op, "x", &a->x, 0, VTC_DT_FLOAT, 3, wx)))
+        return r;
+    int64_t B = a->x.shape[0], N = a->x.shape[1];
+    if (N < 1 || N > CMP_MAX_TOKENS || !grid_side((uint32_t)N))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: x has %lld tokens, expected a square grid g*g "
+                        "(1 <= N <= %u)", (long long)N, CMP_MAX_TOKENS);
+    int64_t wo[3] = {B, w->Q, w->E};
+    if ((r = vtc_tensor_check(ctx, op, "out", &a->out, 0, VTC_DT_BIT(a->x.dtype), 3, wo)))
+        return r;
+    int64_t wa[3] = {B, w->Q, N};
+    if ((r = vtc_tensor_check(ctx, op, "attn_mean", &a->attn_mean, 1,
+                              VTC_DT_BIT(VTC_DTYPE_F32) | VTC_DT_BIT(a->x.dtype), 3, wa)))
+        return r;
+    /* scratch: stats, logits, then per path */
+    uint64_t QH = (uint64_t)w->Q * w->H, E = w->E;
+    uint64_t parts[6] = {(uint64_t)(B * N) * 8, (uint64_t)B * QH * (uint64_t)N * 4, 0, 0, 0, 0};
+    if (a->path == VTC_COMPRESS_FAST) {
+        parts[2] = (uint64_t)B * QH * E * 4;          /* A X */
+        parts[3] = (uint64_t)B * w->Q * E * 4;        /* concat_h(A_h v_h) */
+    } else {
+        for (int i = 2; i < 6; i++)
+            parts[i] = (uint64_t)(B * N) * E * 4;     /* X, X + pos_k, k, v */
+    }
+    uint64_t ctxb = (uint64_t)B * w->Q * E * 4, total = vtc_scratch_round(ctxb);
+    for (int i = 0; i < 6; i++) {
+        if (parts[i] > vtc_caps_of(ctx)->max_range || ctxb > vtc_caps_of(ctx)->max_range)
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress: %lld images need a %llu-byte intermediate, more than "
+                            "maxStorageBufferRange: pass fewer images per call", (long long)B,
+                            (unsigned long long)(parts[i] > ctxb ? parts[i] : ctxb));
+        total += vtc_scratch_round(parts[i]);
+    }
+    /* the per-N tables are made by prepare(); plan only checks they would fit
+       (vtc_query_scratch allocates nothing) */
+    if ((uint64_t)QH * (uint64_t)N * 4 > vtc_caps_of(ctx)->max_range || (uint64_t)N * E * 4 > vtc_caps_of(ctx)->max_range)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress: tables for %lld tokens exceed maxStorageBufferRange",
+                        (long long)N);
+    int am_float = vtc_tensor_present(&a->attn_mean) && a->attn_mean.dtype == a->x.dtype;
+    pl->tensors[T_X] = (vtc_op_tensor){&a->x, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
+    pl->tensors[T_ATTN] = (vtc_op_tensor){&a->attn_mean, VTC_T_OUT | (am_float ? VTC_T_FLOAT : 0u)};
+    pl->ntensors = 3;
+    pl->float_dtype = a->x.dtype;
+    pl->dims[D_B] = B;
+    pl->dims[D_N] = N;
+    pl->dims[D_PATH] = a->path;
+    pl->object = w;
+    pl->scratch_bytes = total;
+    return VTC_SUCCESS;
+}
+
+static vtc_bound wslice(const struct vtc_weights_t *w, int i)
+{
+    vtc_bound b;
+    memset(&b, 0, sizeof(b));
+    b.buffer = w->dev.buffer;
+    b.offset = w->off[i];
+    b.range = w->len[i];
+    b.dtype = VTC_DTYPE_F32;
+    b.present = 1;
+    return b;
+}
+
+static vtc_bound pslice(const vtc_prep *p, VkDeviceSize off, VkDeviceSize len)
+{
+    vtc_bound b;
+    memset(&b, 0, sizeof(b));
+    b.buffer = p->buf.buffer;
+    b.offset = off;
+    b.range = len;
+    b.dtype = VTC_DTYPE_F32;
+    b.present = 1;
+    return b;
+}
+
+typedef struct { uint32_t B, R, F, O, in_bs, in_rs, in_gs, ogroup, out_bs, out_rs; } linear_pc;
+typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
+
+/* Register blocks of the kernels (must match the shaders' constants). The
+   row blocks are specialization constants, largest here: a call with few
+   rows (one query, C=1: 8 logit rows, 1 value row) takes a smaller block
+   instead of computing a clamped row 16 times (c1-n576-fast on lavapipe,
+   with the LN statistics folded into the scores pass: 4.6 -> 2.4 ms). */
+#define SC_RB 16u  /* compress_scores: rows x tokens (8 rows when QH <= 8) */
+#define SC_TJ 8u
+#define AX_RB 16u  /* compress_ax: rows x column quads (1 or 8 rows for small calls) */
+#define AX_TQ 4u
+#define LN_RB 16u  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
+#define LN_TQ 4u
+
+static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* Records `n` invocations of a register-blocked kernel. An invocation
+   computes 128-256 outputs, so calls have few: small workgroups (llvmpipe
+   runs each on one thread) keep every CPU thread busy and balanced; one size
+   for all calls keeps one pipeline per variant to compile. Blocks were tuned
+   on lavapipe (c8-n576-fast: 500 -> 55 ms); larger ones (scores 16x16) gain
+   little and take ~3 s to compile. */
+static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
+                          const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t n)
+{
+    uint32_t wg = 32u, gx, gy;
+    vtc_grid_2d(vtc_rec_ctx(rec), cdiv(n, wg), &gx, &gy);
+    return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, wg, spec, nspec, gx, gy, 1);
+}
+
+/* GPU variants (!cpu_variants): a workgroup per output tile or per token
+   with the reduction inside it, so one query (C=1, N=576) still fills a GPU
+   (576 scores workgroups, 16 workgroups of 256 lanes for A X and each
+   projection at E=1024) instead of the few dozen register-blocked
+   invocations above. */
+#define GPU_QW 16u        /* compress_ax_gpu / compress_linear_gpu: column quads per workgroup */
+#define GPU_TILE_WG 256u  /* ... times 16 token / input slices */
+#define GPU_SC_WG 64u     /* compress_scores_gpu: lanes splitting one token's E/4 quads (its LMAX) */
+
+/* Rows per workgroup: up to 8 keeps the accumulators at 8 vec4 per lane
+   (64-84 VGPRs on RDNA2/3); 4 when each column of a quad finds its own row
+   (head widths not a multiple of 4): 8 rows x 4 row offsets take 120-128. */
+static uint32_t gpu_rows(uint32_t R, uint32_t shared) { return R <= 1 ? 1u : R <= 4 || !shared ? 4u : 8u; }
+
+static vtc_result gpu_tiles(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
+                            const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t groups)
+{
+    uint32_t gx, gy;
+    vtc_grid_2d(vtc_rec_ctx(rec), groups, &gx, &gy);
+    return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, GPU_TILE_WG, spec, nspec, gx, gy, 1);
+}
+
+/* Every input stride and width is a multiple of 4 (E is): the kernel reads
+   rows as vec4. A block of LN_TQ output quads shares its input row unless the
+   column groups (heads) are narrower than the block. */
+static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in, const vtc_bound *wt,
+                         const vtc_bound *bias, const vtc_bound *out, const linear_pc *pc)
+{
+    vtc_bound b[4] = {*in, *wt, *bias, *out};
+    uint32_t es = (dtype ? dtype : vtc_rec_float_dtype(rec)) == VTC_DTYPE_F16 ? 2u : 4u;
+    if (!vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants) {
+        /* {one input row per output quad, out's offset vec4-aligned, rows per workgroup} */
+        uint32_t sh = pc->in_gs == 0 || pc->ogroup % 4 == 0;
+        uint32_t spec[3] = {sh, out->offset % (4 * es) == 0, gpu_rows(pc->R, sh)};
+        return gpu_tiles(rec, "compress_linear_gpu", dtype, b, 4, pc, sizeof(*pc), spec, 3,
+                         (uint64_t)pc->B * cdiv(pc->R, spec[2]) * cdiv(pc->O / 4, GPU_QW));
+    }
+    /* {one input row per column block, out's offset vec4-aligned, rows per invocation} */
+    uint32_t rb = pc->R <= 1 ? 1u : pc->R <= 4 ? 4u : LN_RB;
+    uint32_t spec[3] = {pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
+                        out->offset % (4 * es) == 0, rb};
+    uint64_t n = (uint64_t)pc->B * cdiv(pc->R, rb) * cdiv(pc->O / 4, LN_TQ);
+    return blocked(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), spec, 3, n);
+}
+
+/* The logits pass: `n` CPU register blocks (invocations), or `n` GPU
+   workgroups of spec[1] rows x spec[2] tokens (same bindings and push
+   constants; the CPU kernel takes the first two spec constants). */
+static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, const void *scp, const uint32_t *spec,
+                         uint64_t n)
+{
+    uint32_t pcs = 7 * sizeof(uint32_t);
+    if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants)
+        return blocked(rec, "compress_scores", dtype, b, 5, scp, pcs, spec, 2, n);
+    uint32_t gx, gy;
+    vtc_grid_2d(vtc_rec_ctx(rec), n, &gx, &gy);
+    return vtc_dispatch(rec, "compress_scores_gpu", dtype, b, 5, scp, pcs, GPU_SC_WG, spec, 3, gx, gy, 1);
+}
+
+static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
+{
+    const struct vtc_weights_t *w = pl->object;
+    uint32_t B = (uint32_t)pl->dims[D_B], N = (uint32_t)pl->dims[D_N], fast = pl->dims[D_PATH] == VTC_COMPRESS_FAST;
+    uint32_t Q = w->Q, H = w->H, E = w->E, QH = Q * H, dh = w->dh;
+    const vtc_prep *p = pl->prepared;
+    /* scratch layout (plan's order): ctx rows, stats, logits, then X/Y pieces */
+    uint64_t sz_ctx = (uint64_t)B * Q * E * 4, sz_st = (uint64_t)B * N * 8, sz_l = (uint64_t)B * QH * N * 4;
+    VkDeviceSize o = 0;
+    vtc_bound ctxb = vtc_scratch_slice(rec, o, sz_ctx);
+    o += vtc_scratch_round(sz_ctx);
+    vtc_bound stats = vtc_scratch_slice(rec, o, sz_st);
+    o += vtc_scratch_round(sz_st);
+    vtc_bound logit = vtc_scratch_slice(rec, o, sz_l);
+    o += vtc_scratch_round(sz_l);
+    const uint32_t F32 = VTC_DTYPE_F32;
+    int gpu = !vtc_caps_of(ctx)->cpu_variants;
+    uint32_t gx, gy;
+    vtc_result r;
+
+    /* LN statistics: inside the fast path's scores pass when each token is read
+       by one row block (a second pass over x per row block costs more than
+       this dispatch: c8-n576 55 -> 60 ms), else this kernel */
+    uint32_t sc_rb = QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
+    /* GPU: a scores workgroup holds its token's x in cache, so every row
+       block computes the statistics again (one dispatch fewer; block 0 stores them) */
+    if (gpu) {
+        sc_rb = gpu_rows(QH, 1);
+        stats_in_scores = fast;
+    }
+    if (!stats_in_scores) {
+        struct { uint32_t rows, E; float eps; } sp = {B * N, E, CMP_LN_EPS};
+        vtc_bound b_st[2] = {t[T_X], stats};
+        if (gpu) {
+            vtc_grid_2d(ctx, (uint64_t)B * N, &gx, &gy);
+            r = vtc_dispatch(rec, "compress_ln_stats_gpu", 0, b_st, 2, &sp, sizeof(sp), GPU_SC_WG, NULL, 0, gx, gy, 1);
+        } else {
+            vtc_grid_for(ctx, (uint64_t)B * N, &gx, &gy);
+            r = vtc_dispatch(rec, "compress_ln_stats", 0, b_st, 2, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1);
+        }
+        if (r)
+            return r;
+    }
+
+    vtc_bound pb = pslice(p, 0, (VkDeviceSize)QH * N * 4), posk = pslice(p, p->off_posk, (VkDeviceSize)N * E * 4);
+    vtc_bound gkv = wslice(w, W_GKV), bkv = wslice(w, W_BKV);
+    vtc_bound ax_in, ax_out;
+    struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1,
+                                                                           CMP_LN_EPS};
+    ax_pc axp;
+    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x
+       gpu_tj tokens, one token while a single row block (C=1) needs the
+       workgroups, 4 when many row blocks each re-read the token's x */
+    uint32_t gpu_tj = QH <= sc_rb ? 1u : 4u;
+    uint64_t n_sc = (uint64_t)B * cdiv(QH, sc_rb) * cdiv(N, gpu ? gpu_tj : SC_TJ);
+    /* x read as vec4 when its binding offset allows (scratch slices always do) */
+    uint32_t x4 = !fast || t[T_X].offset % (4u * (vtc_rec_float_dtype(rec) == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
+    uint32_t sc_spec[3] = {x4, sc_rb, gpu_tj}; /* {x vec4-aligned, rows per invocation, GPU: tokens} */
+    if (fast) {
+        vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
+        if ((r = scores(rec, 0, b_sc, &scp, sc_spec, n_sc)))
+            return r;
+        ax_in = t[T_X];
+        ax_out = vtc_scratch_slice(rec, o, (uint64_t)B * QH * E * 4); /* Y = A X per (query, head) */
+        axp = (ax_pc){B, N, E, QH, QH, 1, 0, E, 1};
+    } else {
+        uint64_t sz_x = (uint64_t)B * N * E * 4;
+        vtc_bound X = vtc_scratch_slice(rec, o, sz_x), Xk = vtc_scratch_slice(rec, o + vtc_scratch_round(sz_x), sz_x);
+        vtc_bound K = vtc_scratch_slice(rec, o + 2 * vtc_scratch_round(sz_x), sz_x);
+        vtc_bound V = vtc_scratch_slice(rec, o + 3 * vtc_scratch_round(sz_x), sz_x);
+        struct { uint32_t B, N, E; } ap = {B, N, E};
+        vtc_bound b_ap[7] = {t[T_X], stats, gkv, bkv, posk, X, Xk};
+        vtc_grid_for(ctx, (uint64_t)B * N * E, &gx, &gy);
+        if ((r = vtc_dispatch(rec, "compress_ln_apply", 0, b_ap, 7, &ap, sizeof(ap), VTC_WG, NULL, 0, gx, gy, 1)))
+            return r;
+        linear_pc kp = {1, B * N, E, E, 0, E, 0, E, 0, E};
+        vtc_bound wk = wslice(w, W_WKT), bk = wslice(w, W_BK), wv = wslice(w, W_WVT), bv = wslice(w, W_BV);
+        if ((r = linear(rec, F32, &Xk, &wk, &bk, &K, &kp)) || (r = linear(rec, F32, &X, &wv, &bv, &V, &kp)))
+            return r;
+        scp.use_stats = 0;
+        scp.use_pb = 0;
+        vtc_bound b_sc[5] = {K, wslice(w, W_WQS), stats, pb, logit};
+        if ((r = scores(rec, F32, b_sc, &scp, sc_spec, n_sc)))
+            return r;
+        ax_in = V;
+        ax_out = ctxb; /* the head owning column f picks its attention row: concat_h(A_h v_h) directly */
+        axp = (ax_pc){B, N, E, Q, QH, H, 1, dh, 0};
+    }
+    struct { uint32_t rows, N; } smp = {B * QH, N};
+    if (gpu) {
+        vtc_grid_2d(ctx, (uint64_t)B * QH, &gx, &gy); /* a workgroup per row */
+        r = vtc_dispatch(rec, "compress_softmax_gpu", F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
+    } else {
+        vtc_grid_for(ctx, (uint64_t)B * QH, &gx, &gy);
+        r = vtc_dispatch(rec, "compress_softmax", F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
+    }
+    if (r)
+        return r;
+    if (t[T_ATTN].present) {
+        struct { uint32_t B, Q, H, N; } mp = {B, Q, H, N};
+        vtc_bound b_m[2] = {logit, t[T_ATTN]};
+        vtc_grid_for(ctx, (uint64_t)B * Q * N, &gx, &gy);
+        if ((r = vtc_dispatch(rec, "compress_attn_mean", t[T_ATTN].dtype, b_m, 2, &mp, sizeof(mp), VTC_WG, NULL, 0,
+                              gx, gy, 1)))
+            return r;
+    }
+    vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
+    if (gpu) {
+        /* {a quad's columns share their A row, x vec4-aligned, rows per workgroup} */
+        uint32_t spec[3] = {axp.fgroup % 4 == 0, x4, gpu_rows(axp.R, axp.fgroup % 4 == 0)};
+        r = gpu_tiles(rec, "compress_ax_gpu", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), spec, 3,
+                      (uint64_t)B * cdiv(axp.R, spec[2]) * cdiv(E / 4, GPU_QW));
+    } else {
+        /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
+        uint32_t ax_rb = axp.R <= 1 ? 1u : axp.R <= 8 ? 8u : AX_RB;
+        uint32_t ax_spec[4] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4, ax_rb};
+        r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
+                    (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ));
+    }
+    if (r)
+        return r;
+    if (fast) {
+        /* values: head h of query i reads its own A X row */
+        linear_pc vp = {B, Q, E, E, QH * E, H * E, E, dh, Q * E, E};
+        vtc_bound wv = wslice(w, W_WVT), bv = wslice(w, W_BV);
+        if ((r = linear(rec, F32, &ax_out, &wv, &bv, &ctxb, &vp)))
+            return r;
+    }
+    linear_pc op = {B, Q, E, E, Q * E, E, 0, E, Q * E, E};
+    vtc_bound wo = wslice(w, W_WOT), bo = wslice(w, W_BO);
+    return linear(rec, 0, &ctxb, &wo, &bo, &t[T_OUT], &op);
+}
+
+/* The per-N tables, before anything is recorded (a new N in record mode
+   allocates here, never in the middle of the host's command buffer). */
+static vtc_result prepare(vtc_context ctx, vtc_plan *pl)
+{
+    struct vtc_weights_t *w = pl->object;
+    uint32_t N = (uint32_t)pl->dims[D_N];
+    vtc_result r = vtc_compress_weights_prepare(ctx, w, N);
+    if (r)
+        return r;
+    pl->prepared = prep_find(w, N);
+    return VTC_SUCCESS;
+}
+
+const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record,
+    offsetof(vtc_compress_args, x), prepare, weights_destroy_all};

@@ -1,0 +1,141 @@
+/* merge (SPEC 1.3): contextual tokens from the rest tokens. Two dispatches:
+   assign each source to its most similar target, then per-target means. */
+#include "merge.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Rest positions loop once per invocation in merge_reduce: keep that inside
+   lavapipe's 65535-iteration loop limiter on every device. */
+#define MERGE_MAX_REST 30000
+
+/* scratch: assign [B][R] i32, list [B][R] i32, offset/count [B][c][2] u32 */
+uint64_t vtc_merge_scratch(const vtc_merge_shape *m)
+{
+    return 2 * vtc_scratch_round((uint64_t)(m->B * m->R) * 4) + vtc_scratch_round((uint64_t)(m->B * m->c) * 8);
+}
+
+vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const vtc_bound *hidden,
+                            const vtc_bound *metric, const vtc_bound *rest_idx, VkDeviceSize scratch_off,
+                            const vtc_bound *dst, int64_t out_rows, int64_t row_offset, const vtc_bound *src,
+                            int64_t src_rows, int64_t src_offset)
+{
+    if (m->c == 0)
+        return VTC_SUCCESS;
+    vtc_context ctx = vtc_rec_ctx(rec);
+    vtc_bound assign = vtc_scratch_slice(rec, scratch_off, (VkDeviceSize)(m->B * m->R) * 4);
+    uint32_t gx, gy;
+    vtc_result r;
+    if (m->R > m->c) {
+        struct { uint32_t B, N, Dm, R, c, step; } ap = {(uint32_t)m->B, (uint32_t)m->N, (uint32_t)m->Dm,
+                                                       (uint32_t)m->R, (uint32_t)m->c, (uint32_t)m->step};
+        /* CPU devices: one invocation per source, no barriers, while its loop over the
+           targets stays well inside the loop limiter; else 32 lanes share a source */
+        uint64_t per_source = (uint64_t)m->c * (3 * (uint64_t)m->Dm / 4 + 8);
+        uint32_t lanes = vtc_caps_of(ctx)->cpu_variants && per_source < 40000 ? 1u : 32u;
+        vtc_bound b[3] = {*metric, *rest_idx, assign};
+        /* CPU devices, metric rows of whole vec4s that fit in registers: the source row
+           stays in registers and each target row is read once (merge_assign_cpu) */
+        if (vtc_caps_of(ctx)->cpu_variants && m->Dm % 4 == 0 && m->Dm <= 128 && metric->offset % 16 == 0) {
+            /* sources per invocation: each target row read serves all of them; registers bound it */
+            uint32_t spec[2] = {(uint32_t)m->Dm, m->Dm <= 72 ? 4u : 2u};
+            vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spec[1] - 1) / spec[1]), &gx, &gy);
+            if ((r = vtc_dispatch(rec, "merge_assign_cpu", 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 2, gx, gy, 1)))
+                return r;
+        } else {
+            vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
+            if ((r = vtc_dispatch(rec, "merge_assign", 0, b, 3, &ap, sizeof(ap), VTC_WG, &lanes, 1, gx, gy, 1)))
+                return r;
+        }
+    }
+    uint64_t rb = vtc_scratch_round((uint64_t)(m->B * m->R) * 4);
+    vtc_bound list = vtc_scratch_slice(rec, scratch_off + rb, (VkDeviceSize)(m->B * m->R) * 4);
+    vtc_bound offcnt = vtc_scratch_slice(rec, scratch_off + 2 * rb, (VkDeviceSize)(m->B * m->c) * 8);
+    /* R == c: every rest token is a target; nothing is assigned and every list is empty */
+    struct { uint32_t B, R, c, step; } bp = {(uint32_t)m->B, (uint32_t)m->R, (uint32_t)m->c, (uint32_t)m->step};
+    vtc_bound bb[3] = {assign, list, offcnt};
+    vtc_grid_for(ctx, (uint64_t)(m->B * m->c), &gx, &gy);
+    if ((r = vtc_dispatch(rec, "merge_bucket", 0, bb, 3, &bp, sizeof(bp), VTC_WG, NULL, 0, gx, gy, 1)))
+        return r;
+    struct { uint32_t B, N, D, R, c, step, out_rows, row_offset, write_src, src_rows, src_offset; } rp = {
+        (uint32_t)m->B, (uint32_t)m->N, (uint32_t)m->D, (uint32_t)m->R, (uint32_t)m->c, (uint32_t)m->step,
+        (uint32_t)out_rows, (uint32_t)row_offset, src && src->present ? 1u : 0u, (uint32_t)src_rows,
+        (uint32_t)src_offset};
+    vtc_bound b[6] = {*hidden, *rest_idx, list, *dst, src ? *src : (vtc_bound){0}, offcnt};
+    /* CPU devices, rows of whole 16-column groups (aligned for vec4 views of hidden and dst) */
+    if (vtc_caps_of(ctx)->cpu_variants && m->D % 16 == 0 && hidden->offset % 16 == 0 && dst->offset % 16 == 0) {
+        uint32_t cw = m->D % 32 == 0 ? 8u : 4u; /* vec4 columns per invocation */
+        vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / (4 * cw))), &gx, &gy);
+        return vtc_dispatch(rec, "merge_reduce_cpu", 0, b, 6, &rp, sizeof(rp), VTC_WG, &cw, 1, gx, gy, 1);
+    }
+    vtc_grid_for(ctx, (uint64_t)(m->B * m->c * ((m->D + 3) / 4)), &gx, &gy);
+    return vtc_dispatch(rec, "merge_reduce", 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+}
+
+enum { T_HIDDEN, T_METRIC, T_REST, T_OUT };
+
+static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+{
+    const vtc_merge_args *a = vargs;
+    vtc_result r;
+    if ((r = vtc_tensor_check(ctx, "merge", "hidden", &a->hidden, 0, VTC_DT_FLOAT, 3, NULL)))
+        return r;
+    int64_t B = a->hidden.shape[0], N = a->hidden.shape[1], D = a->hidden.shape[2];
+    int64_t wm[3] = {B, N, -1};
+    if ((r = vtc_tensor_check(ctx, "merge", "metric", &a->metric, 0, VTC_DT_BIT(a->hidden.dtype), 3, wm)))
+        return r;
+    int64_t wr[2] = {B, -1};
+    if ((r = vtc_tensor_check(ctx, "merge", "rest_idx", &a->rest_idx, 0, VTC_DT_BIT(VTC_DTYPE_I32), 2, wr)))
+        return r;
+    int64_t R = a->rest_idx.shape[1], c = a->contextual, Dm = a->metric.shape[2];
+    if (c > R)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "merge: contextual = %lld but only %lld rest tokens",
+                        (long long)c, (long long)R);
+    if (R > N)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "merge: %lld rest indices for %lld tokens", (long long)R,
+                        (long long)N);
+    if (R > MERGE_MAX_REST)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "merge: at most %d rest tokens per image", MERGE_MAX_REST);
+    if (c > 0 && (D < 1 || Dm < 1))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "merge: empty hidden or metric rows");
+    int64_t wo[3] = {B, c, D};
+    if ((r = vtc_tensor_check(ctx, "merge", "out", &a->out, c == 0, VTC_DT_BIT(a->hidden.dtype), 3, wo)))
+        return r;
+    /* indices on the host can be checked before anything runs; on the device the
+       shaders skip out-of-range ones instead of reading outside the buffers */
+    if (a->rest_idx.host) {
+        /* strides all zero mean row-major; otherwise each one is as given, 0 included
+           (a broadcast view), exactly as the extent was validated */
+        int contiguous = !a->rest_idx.stride[0] && !a->rest_idx.stride[1];
+        int64_t s0 = contiguous ? R : a->rest_idx.stride[0], s1 = contiguous ? 1 : a->rest_idx.stride[1];
+        const int32_t *ri = a->rest_idx.host;
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t i = 0; i < R; i++) {
+                int32_t v = ri[b * s0 + i * s1];
+                if (v < 0 || v >= N)
+                    return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "merge: rest_idx[%lld][%lld] = %d is outside [0, %lld)",
+                                    (long long)b, (long long)i, v, (long long)N);
+            }
+    }
+    pl->tensors[T_HIDDEN] = (vtc_op_tensor){c ? &a->hidden : NULL, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_METRIC] = (vtc_op_tensor){c ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_REST] = (vtc_op_tensor){c ? &a->rest_idx : NULL, VTC_T_IN};
+    pl->tensors[T_OUT] = (vtc_op_tensor){c ? &a->out : NULL, VTC_T_OUT | VTC_T_FLOAT};
+    pl->ntensors = 4;
+    pl->float_dtype = a->hidden.dtype;
+    vtc_merge_shape m = {B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
+    memcpy(pl->dims, &m, sizeof(m));
+    pl->scratch_bytes = c ? vtc_merge_scratch(&m) : 0;
+    return VTC_SUCCESS;
+}
+
+static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
+{
+    (void)ctx;
+    vtc_merge_shape m;
+    memcpy(&m, pl->dims, sizeof(m));
+    return vtc_merge_record(rec, &m, &t[T_HIDDEN], &t[T_METRIC], &t[T_REST], 0, &t[T_OUT], m.c, 0, NULL, 0, 0);
+}
+
+const vtc_op_def vtc_op_merge_def = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), plan, record,
+    offsetof(vtc_merge_args, hidden)};

@@ -1,0 +1,115 @@
+/* select (SPEC 1.2): dominant tokens by score, then a gather of their rows. */
+#include "select.h"
+
+#include <stddef.h>
+#include <string.h>
+
+vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t cls, uint32_t k,
+                             const vtc_bound *score, const vtc_bound *keep_idx, uint32_t keep_stride,
+                             const vtc_bound *rest_idx)
+{
+    struct { uint32_t B, N, cls, k, write_rest, keep_stride; } pc = {
+        (uint32_t)B, (uint32_t)N, cls, k, rest_idx && rest_idx->present ? 1u : 0u, keep_stride};
+    vtc_bound b[3] = {*score, *keep_idx, rest_idx ? *rest_idx : (vtc_bound){0}};
+    uint32_t gx, gy;
+    /* The serial variant loops 5 N times per invocation: keep it inside lavapipe's
+       65535-iteration loop limiter, use the workgroup variant beyond. */
+    if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants && 5 * N + 1100 < 60000) {
+        /* one invocation per image: barriers cost more than the serial work on CPU devices */
+        const uint32_t wg = 16;
+        vtc_grid_2d(vtc_rec_ctx(rec), ((uint64_t)B + wg - 1) / wg, &gx, &gy);
+        return vtc_dispatch(rec, "select_topk_serial", VTC_DTYPE_F32, b, 3, &pc, sizeof(pc), wg, NULL, 0, gx, gy, 1);
+    }
+    vtc_grid_2d(vtc_rec_ctx(rec), (uint64_t)B, &gx, &gy);
+    return vtc_dispatch(rec, "select_topk", VTC_DTYPE_F32, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
+}
+
+vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D, int64_t R, int64_t idx_stride,
+                             int64_t out_rows, int64_t row_offset, const vtc_bound *src, const vtc_bound *idx,
+                             const vtc_bound *dst)
+{
+    if (R <= 0 || D <= 0)
+        return VTC_SUCCESS;
+    struct { uint32_t B, N, D, R, out_rows, row_offset, idx_stride; } pc = {
+        (uint32_t)B, (uint32_t)N, (uint32_t)D, (uint32_t)R, (uint32_t)out_rows, (uint32_t)row_offset,
+        (uint32_t)idx_stride};
+    vtc_bound b[3] = {*src, *idx, *dst};
+    uint32_t gx, gy;
+    if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants && D % 16 == 0 && src->offset % 16 == 0 && dst->offset % 16 == 0) {
+        vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(B * R * (D / 16)), &gx, &gy);
+        return vtc_dispatch(rec, "gather_rows_cpu", 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
+    }
+    vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(B * R * D), &gx, &gy);
+    return vtc_dispatch(rec, "gather_rows", 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
+}
+
+enum { T_SCORE, T_HIDDEN, T_KEEP, T_REST, T_DOM };
+
+static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+{
+    const vtc_select_args *a = vargs;
+    vtc_result r;
+    if (a->no_cls > 1)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: no_cls must be 0 or 1");
+    if (a->no_cls && a->cls_index)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: cls_index is %u but no_cls says there is no CLS",
+                        a->cls_index);
+    if ((r = vtc_tensor_check(ctx, "select", "score", &a->score, 0, VTC_DT_BIT(VTC_DTYPE_F32), 2, NULL)))
+        return r;
+    int64_t B = a->score.shape[0], N = a->score.shape[1];
+    uint32_t keep_cls = a->no_cls ? 0u : 1u;
+    if (B < 1 || N < 1)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: score has an empty dimension");
+    if (keep_cls && a->cls_index >= N)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: cls_index %u is not a token (N = %lld)", a->cls_index,
+                        (long long)N);
+    if (N < (int64_t)keep_cls || (int64_t)a->dominant > N - keep_cls)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                        "select: dominant = %u but only %lld tokens compete (N = %lld, keep_cls = %u)", a->dominant,
+                        (long long)(N - keep_cls), (long long)N, keep_cls);
+    int64_t nkeep = keep_cls + a->dominant, nrest = N - nkeep;
+    int64_t wk[2] = {B, nkeep}, wr[2] = {B, nrest};
+    if ((r = vtc_tensor_check(ctx, "select", "keep_idx", &a->keep_idx, 0, VTC_DT_BIT(VTC_DTYPE_I32), 2, wk)))
+        return r;
+    if ((r = vtc_tensor_check(ctx, "select", "rest_idx", &a->rest_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, wr)))
+        return r;
+    int want_dom = vtc_tensor_present(&a->dominant_out);
+    int64_t D = 0;
+    if (want_dom || vtc_tensor_present(&a->hidden)) {
+        int64_t wh[3] = {B, N, -1};
+        if ((r = vtc_tensor_check(ctx, "select", "hidden", &a->hidden, 0, VTC_DT_FLOAT, 3, wh)))
+            return r;
+        D = a->hidden.shape[2];
+        int64_t wd[3] = {B, nkeep, D};
+        if ((r = vtc_tensor_check(ctx, "select", "dominant_out", &a->dominant_out, 1, VTC_DT_BIT(a->hidden.dtype), 3, wd)))
+            return r;
+        pl->float_dtype = a->hidden.dtype;
+    }
+    pl->tensors[T_SCORE] = (vtc_op_tensor){&a->score, VTC_T_IN};
+    pl->tensors[T_HIDDEN] = (vtc_op_tensor){want_dom ? &a->hidden : NULL, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_KEEP] = (vtc_op_tensor){&a->keep_idx, VTC_T_OUT};
+    pl->tensors[T_REST] = (vtc_op_tensor){&a->rest_idx, VTC_T_OUT};
+    pl->tensors[T_DOM] = (vtc_op_tensor){&a->dominant_out, VTC_T_OUT | VTC_T_FLOAT};
+    pl->ntensors = 5;
+    pl->dims[0] = B;
+    pl->dims[1] = N;
+    pl->dims[2] = D;
+    pl->params[0] = keep_cls ? a->cls_index : VTC_CLS_NONE;
+    pl->params[1] = a->dominant;
+    pl->params[2] = want_dom;
+    return VTC_SUCCESS;
+}
+
+static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
+{
+    int64_t B = pl->dims[0], N = pl->dims[1], D = pl->dims[2];
+    uint32_t cls = pl->params[0], k = pl->params[1];
+    int64_t nkeep = (cls != VTC_CLS_NONE) + (int64_t)k;
+    vtc_result r = vtc_select_record(rec, B, N, cls, k, &t[T_SCORE], &t[T_KEEP], (uint32_t)nkeep, &t[T_REST]);
+    if (r || !pl->params[2])
+        return r;
+    return vtc_gather_record(rec, B, N, D, nkeep, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);
+}
+
+const vtc_op_def vtc_op_select_def = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), plan, record,
+    offsetof(vtc_select_args, score)};

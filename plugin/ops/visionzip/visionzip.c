@@ -1,0 +1,166 @@
+/* visionzip (SPEC 1.4): scores -> select -> gather -> merge, one recording.
+   Dispatches: 1-3 for scores, then select, gather, assign, reduce. */
+#include "../scores/scores.h"
+#include "../select/select.h"
+#include "../merge/merge.h"
+
+#include <stddef.h>
+#include <string.h>
+
+VTC_API void vtc_token_split(uint32_t tokens, uint32_t keep_cls, uint32_t *dominant, uint32_t *contextual)
+{
+    uint32_t d = 0, c = 0;
+    if (keep_cls > 1)
+        keep_cls = 1;
+    if (tokens > keep_cls) {
+        uint32_t avail = tokens - keep_cls;
+        /* round(tokens / 6.4): 64 -> 10, 128 -> 20, 192 -> 30, the official splits */
+        uint64_t r = ((uint64_t)tokens * 10 + 32) / 64;
+        c = r > avail ? avail : (uint32_t)r;
+        d = avail - c;
+    }
+    if (dominant)
+        *dominant = d;
+    if (contextual)
+        *contextual = c;
+}
+
+enum { T_HIDDEN, T_METRIC, T_ATTN, T_Q, T_K, T_OUT, T_SRC };
+
+/* scratch layout: [scores scratch][score B*N f32][keep B*nkeep i32][rest B*R i32][merge assign]
+   [metric B*N*dh in the float dtype, only when computed from k] */
+typedef struct vz_layout {
+    uint64_t scores, score, keep, rest, merge, metric, total;
+} vz_layout;
+
+static vz_layout layout_of(const vtc_scores_shape *sh, const vtc_merge_shape *m, int64_t nkeep, uint64_t metric_bytes)
+{
+    vz_layout l;
+    l.scores = 0;
+    l.score = vtc_scores_scratch(sh);
+    l.keep = l.score + vtc_scratch_round((uint64_t)(sh->B * sh->N) * 4);
+    l.rest = l.keep + vtc_scratch_round((uint64_t)(sh->B * (nkeep ? nkeep : 1)) * 4);
+    l.merge = l.rest + vtc_scratch_round((uint64_t)(sh->B * (m->R ? m->R : 1)) * 4);
+    l.metric = l.merge + vtc_scratch_round(vtc_merge_scratch(m));
+    l.total = l.metric + vtc_scratch_round(metric_bytes);
+    return l;
+}
+
+/* the computed metric: 4 bytes an element, enough whichever float dtype the device stores */
+static uint64_t metric_bytes(const vtc_plan *pl, const vtc_merge_shape *m)
+{
+    return pl->params[3] ? (uint64_t)(m->B * m->N * m->Dm) * 4u : 0u;
+}
+
+static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+{
+    const vtc_visionzip_args *a = vargs;
+    vtc_result r;
+    if (a->no_cls > 1)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: no_cls must be 0 or 1");
+    /* cls_index and reserved1 were appended in 1.1.0: a 1.0.0 host's struct ends before them */
+    int has_cls_index = a->size >= offsetof(vtc_visionzip_args, reserved1) + sizeof(a->reserved1);
+    uint32_t cls_index = has_cls_index ? a->cls_index : 0u;
+    if (has_cls_index && a->reserved1)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: reserved1 must be 0");
+    if (a->no_cls && cls_index)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: cls_index is %u but no_cls says there is no CLS",
+                        cls_index);
+    vtc_scores_shape sh;
+    uint32_t sdt = 0;
+    if ((r = vtc_scores_check(ctx, "visionzip", a->score_mode, a->scale, &a->attn, &a->q, &a->k, &sh, &sdt)))
+        return r;
+    int64_t wh[3] = {sh.B, sh.N, -1};
+    if ((r = vtc_tensor_check(ctx, "visionzip", "hidden", &a->hidden, 0, VTC_DT_BIT(sdt), 3, wh)))
+        return r;
+    /* QK modes may leave metric absent: VisionZip's metric is the head mean of k, computed here */
+    int metric_from_k = a->score_mode != VTC_SCORE_ATTN_CLS && !vtc_tensor_present(&a->metric);
+    if (!metric_from_k && (r = vtc_tensor_check(ctx, "visionzip", "metric", &a->metric, 0, VTC_DT_BIT(sdt), 3, wh)))
+        return r;
+    if (metric_from_k && !vtc_tensor_contiguous(&a->k))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: computing the metric from k needs a contiguous k");
+    int64_t B = sh.B, N = sh.N, D = a->hidden.shape[2], Dm = metric_from_k ? sh.dh : a->metric.shape[2];
+    int64_t keep_cls = a->no_cls ? 0 : 1, k = a->dominant, c = a->contextual;
+    if (keep_cls && cls_index >= N)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: cls_index %u is not a token (N = %lld)", cls_index,
+                        (long long)N);
+    sh.cls = cls_index;
+    if (N < keep_cls || k + c > N - keep_cls)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
+                        "visionzip: dominant %lld + contextual %lld exceed the %lld tokens that compete", (long long)k,
+                        (long long)c, (long long)(N - keep_cls));
+    if (D < 1 || (c > 0 && Dm < 1))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: empty hidden or metric rows");
+    int64_t nkeep = keep_cls + k, R = N - nkeep, rows = nkeep + c;
+    if (R > 30000)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "visionzip: at most 30000 rest tokens per image");
+    int64_t wo[3] = {B, rows, D}, ws[2] = {B, rows};
+    if ((r = vtc_tensor_check(ctx, "visionzip", "out", &a->out, 0, VTC_DT_BIT(sdt), 3, wo)))
+        return r;
+    if ((r = vtc_tensor_check(ctx, "visionzip", "src_idx", &a->src_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, ws)))
+        return r;
+    int attn = a->score_mode == VTC_SCORE_ATTN_CLS;
+    pl->tensors[T_HIDDEN] = (vtc_op_tensor){&a->hidden, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_METRIC] = (vtc_op_tensor){c && !metric_from_k ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_ATTN] = (vtc_op_tensor){attn ? &a->attn : NULL, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_Q] = (vtc_op_tensor){attn ? NULL : &a->q, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_K] = (vtc_op_tensor){attn ? NULL : &a->k, VTC_T_IN | VTC_T_FLOAT};
+    pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
+    pl->tensors[T_SRC] = (vtc_op_tensor){&a->src_idx, VTC_T_OUT};
+    pl->ntensors = 7;
+    pl->float_dtype = sdt;
+    vtc_merge_shape m = {B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
+    memcpy(pl->dims, &m, sizeof(m));
+    pl->dims[8] = sh.H;
+    pl->dims[9] = sh.dh;
+    pl->params[0] = sh.mode;
+    pl->params[1] = keep_cls ? cls_index : VTC_CLS_NONE;
+    pl->params[2] = (uint32_t)k;
+    pl->params[3] = (uint32_t)(c && metric_from_k);
+    pl->fparams[0] = sh.scale;
+    pl->scratch_bytes = layout_of(&sh, &m, nkeep, metric_bytes(pl, &m)).total;
+    return VTC_SUCCESS;
+}
+
+static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
+{
+    (void)ctx;
+    vtc_merge_shape m;
+    memcpy(&m, pl->dims, sizeof(m));
+    uint32_t cls = pl->params[1], k = pl->params[2];
+    vtc_scores_shape sh = {pl->params[0], m.B, m.N, pl->dims[8], pl->dims[9], pl->fparams[0],
+                           cls == VTC_CLS_NONE ? 0u : cls};
+    int64_t nkeep = (cls != VTC_CLS_NONE) + (int64_t)k, rows = nkeep + m.c;
+    vz_layout l = layout_of(&sh, &m, nkeep, metric_bytes(pl, &m));
+    vtc_bound score = vtc_scratch_slice(rec, l.score, (VkDeviceSize)(m.B * m.N) * 4);
+    vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(m.B * (m.R ? m.R : 1)) * 4);
+    /* keep indices go straight into src_idx rows when the host asked for them */
+    int direct = t[T_SRC].present;
+    vtc_bound keep = direct ? t[T_SRC] : vtc_scratch_slice(rec, l.keep, (VkDeviceSize)(m.B * (nkeep ? nkeep : 1)) * 4);
+    int64_t keep_stride = direct ? rows : nkeep;
+    vtc_result r;
+    if ((r = vtc_scores_record(rec, &sh, &t[T_ATTN], &t[T_Q], &t[T_K], &score, l.scores)))
+        return r;
+    if ((r = vtc_select_record(rec, m.B, m.N, cls, k, &score, &keep, (uint32_t)keep_stride, m.c ? &rest : NULL)))
+        return r;
+    if ((r = vtc_gather_record(rec, m.B, m.N, m.D, nkeep, keep_stride, rows, 0, &t[T_HIDDEN], &keep, &t[T_OUT])))
+        return r;
+    vtc_bound metric = t[T_METRIC];
+    if (pl->params[3]) {
+        metric = vtc_scratch_slice(rec, l.metric, metric_bytes(pl, &m));
+        struct { uint32_t rows, H, dh; float inv_h; } pc = {(uint32_t)(m.B * m.N), (uint32_t)sh.H, (uint32_t)sh.dh,
+                                                            1.0f / (float)sh.H};
+        vtc_bound b[2] = {t[T_K], metric};
+        uint32_t gx, gy;
+        vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(m.B * m.N * m.Dm), &gx, &gy);
+        if ((r = vtc_dispatch(rec, "k_head_mean", 0, b, 2, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1)))
+            return r;
+    }
+    return vtc_merge_record(rec, &m, &t[T_HIDDEN], &metric, &rest, l.merge, &t[T_OUT], rows, nkeep,
+                            &t[T_SRC], rows, nkeep);
+}
+
+/* the smallest args a caller may pass is 1.0.0's (fields up to src_idx) */
+_Static_assert(VTC_VISIONZIP_ARGS_V1_SIZE == offsetof(vtc_visionzip_args, cls_index), "1.0.0 size");
+const vtc_op_def vtc_op_visionzip_def = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, plan, record,
+    offsetof(vtc_visionzip_args, hidden)};
