@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the pipeline-cache header check (plugin/pipeline_cache.h)
+ * libFuzzer target: the pipeline-cache header check (plugin/device/pipeline_cache.h)
  * that decides whether a host's cache blob reaches the driver. Properties:
  * it never reads outside the blob (each input is copied into a buffer of
  * exactly its size, so ASan sees any over-read, also for every shorter
