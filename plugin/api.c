@@ -39,79 +39,9 @@ VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *a
     return vtc_query_scratch_op(ctx, "vtc_query_scratch", op, args, scratch_bytes);
 }
 
-VTC_API vtc_result vtc_scores_query_scratch(vtc_context ctx, const vtc_scores_args *args, uint64_t *scratch_bytes)
-{
-    return vtc_query_scratch_op(ctx, "vtc_scores_query_scratch", VTC_OP_SCORES, args, scratch_bytes);
-}
-
-VTC_API vtc_result vtc_select_query_scratch(vtc_context ctx, const vtc_select_args *args, uint64_t *scratch_bytes)
-{
-    return vtc_query_scratch_op(ctx, "vtc_select_query_scratch", VTC_OP_SELECT, args, scratch_bytes);
-}
-
-VTC_API vtc_result vtc_prune_query_scratch(vtc_context ctx, const vtc_prune_args *args, uint64_t *scratch_bytes)
-{
-    return vtc_query_scratch_op(ctx, "vtc_prune_query_scratch", VTC_OP_PRUNE, args, scratch_bytes);
-}
-
-VTC_API vtc_result vtc_merge_query_scratch(vtc_context ctx, const vtc_merge_args *args, uint64_t *scratch_bytes)
-{
-    return vtc_query_scratch_op(ctx, "vtc_merge_query_scratch", VTC_OP_MERGE, args, scratch_bytes);
-}
-
-VTC_API vtc_result vtc_visionzip_query_scratch(vtc_context ctx, const vtc_visionzip_args *args, uint64_t *scratch_bytes)
-{
-    return vtc_query_scratch_op(ctx, "vtc_visionzip_query_scratch", VTC_OP_VISIONZIP, args, scratch_bytes);
-}
-
-VTC_API vtc_result vtc_compress_query_scratch(vtc_context ctx, const vtc_compress_args *args, uint64_t *scratch_bytes)
-{
-    return vtc_query_scratch_op(ctx, "vtc_compress_query_scratch", VTC_OP_COMPRESS, args, scratch_bytes);
-}
-
-VTC_API vtc_result vtc_composite_query_scratch(vtc_context ctx, const vtc_composite_args *args, uint64_t *scratch_bytes)
-{
-    return vtc_query_scratch_op(ctx, "vtc_composite_query_scratch", VTC_OP_COMPOSITE, args, scratch_bytes);
-}
-
 VTC_API vtc_result vtc_prepare(vtc_context ctx, uint32_t op, const void *args)
 {
     return vtc_prepare_op(ctx, op, args);
-}
-
-VTC_API vtc_result vtc_scores(vtc_context ctx, const vtc_scores_args *args, const vtc_exec *exec)
-{
-    return vtc_run_op(ctx, VTC_OP_SCORES, args, exec);
-}
-
-VTC_API vtc_result vtc_select(vtc_context ctx, const vtc_select_args *args, const vtc_exec *exec)
-{
-    return vtc_run_op(ctx, VTC_OP_SELECT, args, exec);
-}
-
-VTC_API vtc_result vtc_merge(vtc_context ctx, const vtc_merge_args *args, const vtc_exec *exec)
-{
-    return vtc_run_op(ctx, VTC_OP_MERGE, args, exec);
-}
-
-VTC_API vtc_result vtc_visionzip(vtc_context ctx, const vtc_visionzip_args *args, const vtc_exec *exec)
-{
-    return vtc_run_op(ctx, VTC_OP_VISIONZIP, args, exec);
-}
-
-VTC_API vtc_result vtc_compress(vtc_context ctx, const vtc_compress_args *args, const vtc_exec *exec)
-{
-    return vtc_run_op(ctx, VTC_OP_COMPRESS, args, exec);
-}
-
-VTC_API vtc_result vtc_composite_attention(vtc_context ctx, const vtc_composite_args *args, const vtc_exec *exec)
-{
-    return vtc_run_op(ctx, VTC_OP_COMPOSITE, args, exec);
-}
-
-VTC_API vtc_result vtc_prune(vtc_context ctx, const vtc_prune_args *args, const vtc_exec *exec)
-{
-    return vtc_run_op(ctx, VTC_OP_PRUNE, args, exec);
 }
 
 static const vtc_api_v1 api_v1 = {

@@ -149,6 +149,22 @@ typedef struct vtc_op_def {
     void (*context_destroy)(vtc_context ctx);
 } vtc_op_def;
 
+/* The executor, for an op's public entry points (VTC_OP_ENTRY_POINTS). */
+vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec);
+vtc_result vtc_query_scratch_op(vtc_context ctx, const char *caller, uint32_t op, const void *args,
+                                uint64_t *scratch_bytes);
+/* An op's public call and typed scratch query (abi/), defined in its folder:
+   both validate through its descriptor, then run or only plan. */
+#define VTC_OP_ENTRY_POINTS(call, query, args_type, op_id)                                         \
+    VTC_API vtc_result call(vtc_context ctx, const args_type *args, const vtc_exec *exec)          \
+    {                                                                                              \
+        return vtc_run_op(ctx, op_id, args, exec);                                                 \
+    }                                                                                              \
+    VTC_API vtc_result query(vtc_context ctx, const args_type *args, uint64_t *scratch_bytes)      \
+    {                                                                                              \
+        return vtc_query_scratch_op(ctx, #query, op_id, args, scratch_bytes);                      \
+    }
+
 /* The op's own per-context slot (NULL until the op sets it), freed by its
    context_destroy hook. */
 void **vtc_op_state(vtc_context ctx, const vtc_op_def *def);

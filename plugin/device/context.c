@@ -169,10 +169,14 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
 }
 
 /* Output structs are sized by the caller (abi/vtc.h): `room` is how many
-   bytes the caller's struct has, 0 standing for the v1 layout. Below v1 is
-   refused before anything is written. */
-static vtc_result out_room(vtc_context ctx, const char *fn, uint32_t size, uint32_t v1, uint32_t *room)
+   bytes the caller's struct has, 0 standing for the v1 layout. NULL and
+   below v1 are refused before anything is written. */
+static vtc_result out_room(vtc_context ctx, const char *fn, const void *out, uint32_t v1, uint32_t *room)
 {
+    if (!ctx || !out)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    uint32_t size;
+    memcpy(&size, out, sizeof(size)); /* every output struct starts with its size */
     if (size && size < v1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: out->size %u is smaller than the v1 layout (%u bytes)", fn,
                         size, v1);
@@ -193,10 +197,8 @@ static void out_write(void *out, uint32_t room, const void *full, size_t full_si
 
 VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out)
 {
-    if (!ctx || !out)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_info: NULL argument");
     uint32_t room = 0;
-    vtc_result r = out_room(ctx, "vtc_context_info", out->size, VTC_DEVICE_INFO_SIZE_V1, &room);
+    vtc_result r = out_room(ctx, "vtc_context_info", out, VTC_DEVICE_INFO_SIZE_V1, &room);
     if (r)
         return r;
     out_write(out, room, &ctx->info, sizeof(ctx->info));
@@ -205,10 +207,8 @@ VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out)
 
 VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out)
 {
-    if (!ctx || !out)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_stats_get: NULL argument");
     uint32_t room = 0;
-    vtc_result r = out_room(ctx, "vtc_context_stats_get", out->size, VTC_CONTEXT_STATS_SIZE_V1, &room);
+    vtc_result r = out_room(ctx, "vtc_context_stats_get", out, VTC_CONTEXT_STATS_SIZE_V1, &room);
     if (r)
         return r;
     vtc_context_stats st;
@@ -226,10 +226,8 @@ VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out
 
 VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handles *out)
 {
-    if (!ctx || !out)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_vulkan_handles: NULL argument");
     uint32_t room = 0;
-    vtc_result r = out_room(ctx, "vtc_context_vulkan_handles", out->size, VTC_VULKAN_HANDLES_SIZE_V1, &room);
+    vtc_result r = out_room(ctx, "vtc_context_vulkan_handles", out, VTC_VULKAN_HANDLES_SIZE_V1, &room);
     if (r)
         return r;
     vtc_vulkan_handles h;

@@ -87,7 +87,8 @@ void vtc_buf_destroy(vtc_context ctx, vtc_buf *b)
     memset(b, 0, sizeof(*b));
 }
 
-void vtc_buf_flush(vtc_context ctx, const vtc_buf *b)
+/* Non-coherent memory: the whole mapping, flushed (to the device) or invalidated (from it). */
+static void sync_mapping(vtc_context ctx, const vtc_buf *b, int to_device)
 {
     vtc_mem *m = mem_of(ctx);
     if (b->coherent || !b->memory)
@@ -95,17 +96,18 @@ void vtc_buf_flush(vtc_context ctx, const vtc_buf *b)
     VkMappedMemoryRange r = {VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE};
     r.memory = b->memory;
     r.size = VK_WHOLE_SIZE;
-    m->vkd->vkFlushMappedMemoryRanges(m->device, 1, &r);
+    if (to_device)
+        m->vkd->vkFlushMappedMemoryRanges(m->device, 1, &r);
+    else
+        m->vkd->vkInvalidateMappedMemoryRanges(m->device, 1, &r);
+}
+
+void vtc_buf_flush(vtc_context ctx, const vtc_buf *b)
+{
+    sync_mapping(ctx, b, 1);
 }
 
 void vtc_buf_invalidate(vtc_context ctx, const vtc_buf *b)
 {
-    vtc_mem *m = mem_of(ctx);
-    if (b->coherent || !b->memory)
-        return;
-    VkMappedMemoryRange r = {VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE};
-    r.memory = b->memory;
-    r.size = VK_WHOLE_SIZE;
-    m->vkd->vkInvalidateMappedMemoryRanges(m->device, 1, &r);
+    sync_mapping(ctx, b, 0);
 }
-

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <string.h>
 
+VTC_OP_ENTRY_POINTS(vtc_composite_attention, vtc_composite_query_scratch, vtc_composite_args, VTC_OP_COMPOSITE)
+
 enum { T_Q, T_K, T_V, T_KIND, T_OUT };
 
 /* plan->params */

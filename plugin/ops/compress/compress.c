@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <string.h>
 
+VTC_OP_ENTRY_POINTS(vtc_compress, vtc_compress_query_scratch, vtc_compress_args, VTC_OP_COMPRESS)
+
 #define CMP_MAX_TOKENS 16384u   /* softmax walks a row three times per invocation (loop limiter) */
 #define CMP_LN_EPS 1e-5f
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <string.h>
 
+VTC_OP_ENTRY_POINTS(vtc_merge, vtc_merge_query_scratch, vtc_merge_args, VTC_OP_MERGE)
+
 /* Rest positions loop once per invocation in merge_reduce: keep that inside
    lavapipe's 65535-iteration loop limiter on every device. */
 #define MERGE_MAX_REST 30000

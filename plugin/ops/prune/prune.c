@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_PRUNE)
+
 #define PRUNE_MAX_N 30000    /* per-invocation loops stay inside lavapipe's loop limiter */
 #define PRUNE_MAX_DM 32768
 

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+VTC_OP_ENTRY_POINTS(vtc_scores, vtc_scores_query_scratch, vtc_scores_args, VTC_OP_SCORES)
+
 vtc_result vtc_scores_check(vtc_context ctx, const char *op, uint32_t mode, float scale, const vtc_tensor *attn,
                             const vtc_tensor *q, const vtc_tensor *k, vtc_scores_shape *sh, uint32_t *dtype)
 {

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
+VTC_OP_ENTRY_POINTS(vtc_select, vtc_select_query_scratch, vtc_select_args, VTC_OP_SELECT)
+
 vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t cls, uint32_t k,
                              const vtc_bound *score, const vtc_bound *keep_idx, uint32_t keep_stride,
                              const vtc_bound *rest_idx)

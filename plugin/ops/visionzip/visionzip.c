@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 
+VTC_OP_ENTRY_POINTS(vtc_visionzip, vtc_visionzip_query_scratch, vtc_visionzip_args, VTC_OP_VISIONZIP)
+
 VTC_API void vtc_token_split(uint32_t tokens, uint32_t keep_cls, uint32_t *dominant, uint32_t *contextual)
 {
     uint32_t d = 0, c = 0;
