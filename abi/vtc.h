@@ -69,7 +69,7 @@ extern "C" {
 #define VTC_ABI_VERSION 1u
 /** Library version (semantic; the ABI version is separate). */
 #define VTC_VERSION_MAJOR 1
-#define VTC_VERSION_MINOR 1
+#define VTC_VERSION_MINOR 2
 #define VTC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------ */
@@ -444,6 +444,11 @@ typedef struct vtc_exec {
 #define VTC_OP_COMPRESS   5u
 #define VTC_OP_COMPOSITE  6u
 #define VTC_OP_PRUNE      7u  /**< vtc_prune (vtc_prune.h) */
+/** Ops numbered from here on are not part of the ABI: experimental or
+ *  template ops of a build (plugin/ops/toy is one), reachable only through
+ *  the generic entry points (vtc_run, vtc_query_scratch, vtc_prepare), and
+ *  free to change or go between versions. */
+#define VTC_OP_FIRST_EXPERIMENTAL 0x10000u
 
 /** Validates `args` for op `op` (a VTC_OP_*) as a record-mode call would and
  *  reports the scratch bytes record mode needs. The value depends on shapes
@@ -470,6 +475,15 @@ typedef struct vtc_exec {
 VTC_API vtc_result vtc_context_recycle(vtc_context ctx);
 
 VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes);
+
+/** The generic call (vtc 1.2): runs op `op` (a VTC_OP_*) with `args`, its
+ *  args struct, synchronously (exec NULL or exec->cmd null) or recording
+ *  into exec->cmd, exactly as the op's typed function (vtc_scores, ...,
+ *  vtc_prune), which calls this. As with vtc_query_scratch, prefer the typed
+ *  functions: here vtc cannot tell one op's struct from another's. The only
+ *  entry to an op at or above VTC_OP_FIRST_EXPERIMENTAL. Errors: as the
+ *  op's own call; INVALID_ARGUMENT for an unknown op. */
+VTC_API vtc_result vtc_run(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec);
 
 /**
  * The prepare step, for a host to call at model load. Validates `args` (the

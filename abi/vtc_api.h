@@ -53,6 +53,8 @@ typedef struct vtc_api_v1 {
     vtc_result (*context_recycle)(vtc_context ctx);
     vtc_result (*prune)(vtc_context ctx, const vtc_prune_args *args, const vtc_exec *exec);
     vtc_result (*prune_query_scratch)(vtc_context ctx, const vtc_prune_args *args, uint64_t *scratch_bytes);
+    /* ---- vtc 1.2: test VTC_API_HAS before calling ---- */
+    vtc_result (*run)(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec);
 } vtc_api_v1;
 
 /** Bytes of the vtc 1.0 table: every plugin of ABI 1 hands back at least this. */
@@ -72,7 +74,7 @@ typedef struct vtc_api_v1 {
  */
 typedef vtc_result (*PFN_vtc_negotiate)(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api);
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api);
-/** The library version, "1.1.0" (VTC_VERSION_*): static, never NULL. */
+/** The library version, "1.2.0" (VTC_VERSION_*): static, never NULL. */
 VTC_API const char *vtc_library_version(void);
 
 #ifdef __cplusplus

@@ -149,7 +149,7 @@ static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 int main(int argc, char **argv)
 {
     const char *plugin = NULL;
-    int validation = 0, i = 1;
+    int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -161,7 +161,6 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--no-cache")) {
             cli_cache_disabled = 1;
         } else if (!strcmp(argv[i], "--validation")) {
-            validation = 1;
             setenv("VTC_VALIDATION", "1", 1);
         } else {
             fprintf(stderr, "vtc: unknown option '%s'\n\n%s", argv[i], usage);

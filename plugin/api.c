@@ -39,6 +39,11 @@ VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *a
     return vtc_query_scratch_op(ctx, "vtc_query_scratch", op, args, scratch_bytes);
 }
 
+VTC_API vtc_result vtc_run(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec)
+{
+    return vtc_run_op(ctx, op, args, exec);
+}
+
 VTC_API vtc_result vtc_prepare(vtc_context ctx, uint32_t op, const void *args)
 {
     return vtc_prepare_op(ctx, op, args);
@@ -81,6 +86,7 @@ static const vtc_api_v1 api_v1 = {
     vtc_context_recycle,
     vtc_prune,
     vtc_prune_query_scratch,
+    vtc_run,
 };
 
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api)

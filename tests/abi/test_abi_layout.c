@@ -66,7 +66,8 @@ _Static_assert(offsetof(vtc_api_v1, context_pipelines) == VTC_API_V1_0_SIZE + 9 
 _Static_assert(offsetof(vtc_api_v1, context_recycle) == VTC_API_V1_0_SIZE + 10 * 8, "context_recycle");
 _Static_assert(offsetof(vtc_api_v1, prune) == VTC_API_V1_0_SIZE + 11 * 8, "prune");
 _Static_assert(offsetof(vtc_api_v1, prune_query_scratch) == VTC_API_V1_0_SIZE + 12 * 8, "vtc_api_v1 1.1 last member");
-_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 13 * 8, "vtc_api_v1 1.1 size");
+_Static_assert(offsetof(vtc_api_v1, run) == VTC_API_V1_0_SIZE + 13 * 8, "vtc_api_v1 1.2 first member");
+_Static_assert(sizeof(vtc_api_v1) == VTC_API_V1_0_SIZE + 14 * 8, "vtc_api_v1 1.2 size");
 _Static_assert(offsetof(vtc_prune_args, hidden) == 24, "vtc_prune_args.hidden");
 _Static_assert(sizeof(vtc_prune_args) == 24 + 5 * 136, "vtc_prune_args size");
 _Static_assert(sizeof(vtc_pipeline_stat) == 96, "vtc_pipeline_stat size");

@@ -36,7 +36,7 @@ static void device_info_is_filled(conf_env *env, conf_result *r)
     const char *val = getenv("VTC_VALIDATION");
     int no_push = (env->ctx_flags & VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR) || getenv("VTC_DISABLE_PUSH_DESCRIPTOR") ||
                   (val && !strcmp(val, "gpu"));
-    if ((di.supported & VTC_FEATURE_PUSH_DESCRIPTOR) && !(di.features & VTC_FEATURE_PUSH_DESCRIPTOR) != no_push)
+    if ((di.supported & VTC_FEATURE_PUSH_DESCRIPTOR) && (!(di.features & VTC_FEATURE_PUSH_DESCRIPTOR)) != no_push)
         conf_fail(r, "push descriptors %s although %s", no_push ? "in use" : "not in use",
                   no_push ? "disabled" : "supported");
 }
