@@ -422,6 +422,31 @@ void host_vk_barrier(host_vk *vk, VkCommandBuffer cmd, VkPipelineStageFlags src_
     vk->fn.vkCmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 1, &mb, 0, NULL, 0, NULL);
 }
 
+vtc_result host_vk_record_vtc(host_vk *vk, VkBuffer scratch, VkDeviceSize offset, VkDeviceSize bytes,
+                              vtc_result (*record)(void *user, const vtc_exec *exec), void *user)
+{
+    VkCommandBuffer cmd;
+    if (host_vk_cmd_begin(vk, &cmd))
+        return VTC_ERROR_VULKAN;
+    const VkPipelineStageFlags cs = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+    host_vk_barrier(vk, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT, cs,
+                    VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+    vtc_exec ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.size = sizeof(ex);
+    ex.cmd = cmd;
+    ex.scratch = bytes ? scratch : VK_NULL_HANDLE;
+    ex.scratch_offset = offset;
+    ex.scratch_size = bytes;
+    vtc_result r = record(user, &ex);
+    host_vk_barrier(vk, cmd, cs, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    if (r != VTC_SUCCESS)
+        host_vk_cmd_free(vk, &cmd, 1);
+    else if (host_vk_submit_wait(vk, &cmd, 1))
+        r = VTC_ERROR_VULKAN;
+    return r;
+}
+
 /* ---- host <-> buffer ----------------------------------------------------------- */
 /* One copy in its own submission; `to_device` decides which barriers surround it. */
 static int copy_submit(host_vk *vk, VkBuffer src, VkBuffer dst, VkDeviceSize bytes, int to_device)

@@ -131,6 +131,15 @@ void host_vk_cmd_free(host_vk *vk, VkCommandBuffer *cmd, uint32_t n);
 void host_vk_barrier(host_vk *vk, VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src,
                      VkPipelineStageFlags dst_stage, VkAccessFlags dst);
 
+/** vtc record mode the way a host sharing vtc's device runs it: a command
+ *  buffer of its own, between the host barriers abi/vtc.h asks for (host
+ *  writes -> vtc's shaders -> host reads), with scratch at [offset, +bytes)
+ *  of `scratch`; `record` calls an op with the exec it is given. Submits
+ *  and waits when it succeeded, else frees the command buffer unsubmitted.
+ *  Returns its result, or VTC_ERROR_VULKAN. */
+vtc_result host_vk_record_vtc(host_vk *vk, VkBuffer scratch, VkDeviceSize offset, VkDeviceSize bytes,
+                              vtc_result (*record)(void *user, const vtc_exec *exec), void *user);
+
 /** A compute pipeline: `nbind` storage buffers (set 0, bindings 0..n-1, at most
  *  HOST_VK_MAX_BINDINGS), `push_bytes` of push constants, one descriptor set. */
 #define HOST_VK_MAX_BINDINGS 8

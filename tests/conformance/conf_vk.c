@@ -65,30 +65,10 @@ vtc_result conf_vk_run(conf_vk *vk, uint64_t scratch_bytes, vtc_result (*record)
                        void *user)
 {
     conf_devbuf scratch = {0};
-    VkCommandBuffer cmd;
     if (scratch_bytes && conf_devbuf_create(vk, scratch_bytes, &scratch))
         return VTC_ERROR_OUT_OF_MEMORY;
-    if (host_vk_cmd_begin(&vk->hv, &cmd)) {
-        conf_devbuf_destroy(vk, &scratch);
-        return VTC_ERROR_VULKAN;
-    }
-    /* the host wrote the inputs through a mapping: make them visible to compute */
-    host_vk_barrier(&vk->hv, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT,
-                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-    vtc_exec ex;
-    memset(&ex, 0, sizeof(ex));
-    ex.size = sizeof(ex);
-    ex.cmd = cmd;
-    ex.scratch = scratch.buffer;
-    ex.scratch_size = scratch_bytes;
-    vtc_result r = record(user, &ex);
-    host_vk_barrier(&vk->hv, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                    VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
     /* vtc's own queue: this test is the only user of the context, so no lock is needed */
-    if (r != VTC_SUCCESS)
-        host_vk_cmd_free(&vk->hv, &cmd, 1);
-    else if (host_vk_submit_wait(&vk->hv, &cmd, 1))
-        r = VTC_ERROR_VULKAN;
+    vtc_result r = host_vk_record_vtc(&vk->hv, scratch.buffer, 0, scratch_bytes, record, user);
     conf_devbuf_destroy(vk, &scratch);
     return r;
 }

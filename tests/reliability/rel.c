@@ -139,27 +139,7 @@ size_t rel_arena_guard(const rel_arena *a) { return a->guard; }
 vtc_result rel_arena_record(rel_arena *a, size_t scratch_off, size_t scratch_bytes,
                             vtc_result (*record)(void *user, const vtc_exec *exec), void *user)
 {
-    VkCommandBuffer cmd;
-    if (host_vk_cmd_begin(&a->hv, &cmd))
-        return VTC_ERROR_VULKAN;
-    /* inputs were written through the mapping: the host's barrier, as abi/vtc.h asks */
-    host_vk_barrier(&a->hv, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT,
-                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-    vtc_exec ex;
-    memset(&ex, 0, sizeof(ex));
-    ex.size = sizeof(ex);
-    ex.cmd = cmd;
-    ex.scratch = scratch_bytes ? a->buf.buffer : VK_NULL_HANDLE;
-    ex.scratch_offset = scratch_off;
-    ex.scratch_size = scratch_bytes;
-    vtc_result r = record(user, &ex);
-    host_vk_barrier(&a->hv, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                    VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-    if (r != VTC_SUCCESS)
-        host_vk_cmd_free(&a->hv, &cmd, 1);
-    else if (host_vk_submit_wait(&a->hv, &cmd, 1))
-        r = VTC_ERROR_VULKAN;
-    return r;
+    return host_vk_record_vtc(&a->hv, a->buf.buffer, scratch_off, scratch_bytes, record, user);
 }
 
 void rel_arena_reset(rel_arena *a)
