@@ -2,8 +2,8 @@
  * `vtc bench`: each op on its standard shapes, timed on vtc's own device,
  * against the device's limits measured in the same run (calibration).
  *
- *   bench_vk.c        Vulkan helper on vtc's device (buffers, a command pool,
- *                     timestamps, the calibration pipelines)
+ *   bench_vk.c        vtc's device through host/common/host_vk.h, and the
+ *                     timestamps around the calibration dispatches
  *   bench_calib.c     streaming copy -> GB/s, FMA chain -> GFLOP/s (fp32, fp16)
  *   bench_run.c       timing loop, statistics, device tensors, progress line
  *   bench_llm.c       LLM prefill FLOPs (what a token reduction saves)
@@ -18,72 +18,40 @@
 #ifndef VTC_BENCH_H
 #define VTC_BENCH_H
 
+#include "../common/host_vk.h"
 #include "vtc.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- Vulkan helper ------------------------------------------------------ */
+/* ---- Vulkan helper (bench_vk.c, on host/common/host_vk.h) ---------------- */
 typedef struct bench_vk {
-    VkDevice device;
-    VkQueue queue;
-    VkPhysicalDeviceMemoryProperties mem;
-    VkCommandPool pool;
+    host_vk hv;                      /* vtc's device, wrapped */
     VkQueryPool timestamps;          /* VK_NULL_HANDLE when the queue has none */
     double ts_period_ns;
     uint64_t ts_mask;
-#define BVK(name) PFN_vk##name name;
-#define BENCH_VK_DEVICE_FUNCS                                                                                   \
-    BVK(CreateBuffer) BVK(DestroyBuffer) BVK(GetBufferMemoryRequirements) BVK(AllocateMemory) BVK(FreeMemory)  \
-    BVK(BindBufferMemory) BVK(MapMemory) BVK(CreateCommandPool) BVK(DestroyCommandPool)                        \
-    BVK(AllocateCommandBuffers) BVK(FreeCommandBuffers) BVK(BeginCommandBuffer) BVK(EndCommandBuffer)          \
-    BVK(CmdPipelineBarrier) BVK(CmdCopyBuffer) BVK(QueueSubmit) BVK(QueueWaitIdle) BVK(CreateQueryPool)        \
-    BVK(DestroyQueryPool) BVK(CmdResetQueryPool) BVK(CmdWriteTimestamp) BVK(GetQueryPoolResults)               \
-    BVK(CreateShaderModule) BVK(DestroyShaderModule) BVK(CreateDescriptorSetLayout)                            \
-    BVK(DestroyDescriptorSetLayout) BVK(CreatePipelineLayout) BVK(DestroyPipelineLayout)                       \
-    BVK(CreateComputePipelines) BVK(DestroyPipeline) BVK(CreateDescriptorPool) BVK(DestroyDescriptorPool)      \
-    BVK(AllocateDescriptorSets) BVK(UpdateDescriptorSets) BVK(CmdBindPipeline) BVK(CmdBindDescriptorSets)      \
-    BVK(CmdPushConstants) BVK(CmdDispatch)
-    BENCH_VK_DEVICE_FUNCS
-#undef BVK
 } bench_vk;
 
-/* Loads device functions through the gipa vtc exposes (VK_NO_PROTOTYPES: the
-   CLI links no Vulkan loader). Returns 0, or -1 with a message in err. */
+/* Wraps the device of vtc_context_vulkan_handles (VK_NO_PROTOTYPES: the CLI
+   links no Vulkan loader). Returns 0, or -1 with a message in err. */
 int bench_vk_init(bench_vk *vk, const vtc_api_v1 *api, vtc_context ctx, char *err, size_t errlen);
 void bench_vk_destroy(bench_vk *vk);
 
 /* A storage buffer on vtc's device: device-local memory when there is any,
    mapped when that memory is also host-visible (CPU devices, unified memory,
-   resizable BAR); otherwise filled and read through a staging buffer. */
-typedef struct bench_buf {
-    VkBuffer buffer;
-    VkDeviceMemory memory;
-    void *map;                       /* NULL when not host-visible */
-    size_t bytes;
-} bench_buf;
-int bench_buf_create(bench_vk *vk, size_t bytes, int host_visible_only, bench_buf *out);
-void bench_buf_destroy(bench_vk *vk, bench_buf *b);
-/* Host <-> buffer copies (whole bytes); the upload ends with a barrier to
-   compute-shader reads, so vtc's dispatches may read the data next. 0 on success. */
-int bench_buf_upload(bench_vk *vk, bench_buf *b, const void *data, size_t bytes);
-int bench_buf_download(bench_vk *vk, const bench_buf *b, void *data, size_t bytes);
+   resizable BAR); otherwise filled and read through a staging buffer
+   (host_vk_upload / host_vk_download). */
+typedef host_vk_buffer bench_buf;
+int bench_buf_create(bench_vk *vk, size_t bytes, bench_buf *out);
+static inline void bench_buf_destroy(bench_vk *vk, bench_buf *b) { host_vk_buffer_destroy(&vk->hv, b); }
 
-/* A compute pipeline with `nbind` storage buffers (set 0, bindings 0..n-1)
-   and `push_bytes` of push constants. */
-typedef struct bench_pipe {
-    VkShaderModule module;
-    VkDescriptorSetLayout dsl;
-    VkPipelineLayout layout;
-    VkPipeline pipeline;
-    VkDescriptorPool dpool;
-    VkDescriptorSet set;
-    uint32_t push_bytes;
-} bench_pipe;
+/* A compute pipeline with `nbind` storage buffers (set 0, bindings 0..n-1,
+   each the whole buffer) and `push_bytes` of push constants. */
+typedef host_vk_pipeline bench_pipe;
 int bench_pipe_create(bench_vk *vk, const uint32_t *code, size_t words, const bench_buf *const *bufs, uint32_t nbind,
                       uint32_t push_bytes, bench_pipe *out);
-void bench_pipe_destroy(bench_vk *vk, bench_pipe *p);
+static inline void bench_pipe_destroy(bench_vk *vk, bench_pipe *p) { host_vk_pipeline_destroy(&vk->hv, p); }
 /* Records, submits and waits for one dispatch of gx workgroups; *ns is the
    GPU time between timestamps around it (host time without timestamps).
    0 on success. */

@@ -55,11 +55,11 @@ static int calib_copy(bench_vk *vk, const vtc_device_info *info, int runs, bench
     if (info->max_storage_buffer_range && info->max_storage_buffer_range < bytes)
         bytes = info->max_storage_buffer_range / 16 * 16;
     bench_buf src, dst;
-    if (bench_buf_create(vk, bytes, 0, &src)) {
+    if (bench_buf_create(vk, bytes, &src)) {
         snprintf(err, errlen, "cannot allocate %llu bytes for the bandwidth test", (unsigned long long)bytes);
         return -1;
     }
-    if (bench_buf_create(vk, bytes, 0, &dst)) {
+    if (bench_buf_create(vk, bytes, &dst)) {
         bench_buf_destroy(vk, &src);
         snprintf(err, errlen, "cannot allocate %llu bytes for the bandwidth test", (unsigned long long)bytes);
         return -1;
@@ -120,7 +120,7 @@ out:
 static int calib_fma(bench_vk *vk, const uint32_t *code, size_t words, int runs, double *peak, double *median)
 {
     bench_buf o;
-    if (bench_buf_create(vk, (size_t)MAX_GROUPS * WG * 4, 0, &o))
+    if (bench_buf_create(vk, (size_t)MAX_GROUPS * WG * 4, &o))
         return -1;
     const bench_buf *bufs[1] = {&o};
     bench_pipe p;

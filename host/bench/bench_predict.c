@@ -32,15 +32,15 @@ int bench_predict_begin(bench_ctx *b, char *err, size_t errlen)
     bench_vk *vk = &b->vk;
     /* Large enough for every standard shape's scratch (the largest, compress
        c8-n2304-ref, needs about 40 MB); record mode checks it per call. */
-    if (bench_buf_create(vk, (size_t)256 << 20, 0, &b->pred_scratch)) {
+    if (bench_buf_create(vk, (size_t)256 << 20, &b->pred_scratch)) {
         snprintf(err, errlen, "cannot allocate the 256 MiB scratch buffer for record mode");
         return -1;
     }
     VkCommandBufferAllocateInfo ai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    ai.commandPool = vk->pool;
+    ai.commandPool = vk->hv.pool;
     ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
     ai.commandBufferCount = 1;
-    if (vk->AllocateCommandBuffers(vk->device, &ai, &b->pred_cmd) != VK_SUCCESS) {
+    if (vk->hv.fn.vkAllocateCommandBuffers(vk->hv.device, &ai, &b->pred_cmd) != VK_SUCCESS) {
         snprintf(err, errlen, "vkAllocateCommandBuffers failed");
         return -1;
     }
@@ -56,7 +56,7 @@ int bench_predict_begin(bench_ctx *b, char *err, size_t errlen)
 void bench_predict_end(bench_ctx *b)
 {
     if (b->pred_cmd)
-        b->vk.FreeCommandBuffers(b->vk.device, b->vk.pool, 1, &b->pred_cmd);
+        host_vk_cmd_free(&b->vk.hv, &b->pred_cmd, 1);
     b->pred_cmd = VK_NULL_HANDLE;
     bench_buf_destroy(&b->vk, &b->pred_scratch);
     b->exec = NULL;
@@ -77,7 +77,7 @@ vtc_result bench_predict_record(bench_ctx *b, bench_row *row, bench_call_fn call
     bench_vk *vk = &b->vk;
     VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-    if (vk->BeginCommandBuffer(b->pred_cmd, &bi) != VK_SUCCESS) {
+    if (vk->hv.fn.vkBeginCommandBuffer(b->pred_cmd, &bi) != VK_SUCCESS) {
         row->status = BENCH_ERROR;
         snprintf(row->detail, sizeof(row->detail), "vkBeginCommandBuffer failed");
         return VTC_ERROR_VULKAN;
@@ -86,7 +86,7 @@ vtc_result bench_predict_record(bench_ctx *b, bench_row *row, bench_call_fn call
     double g;
     vtc_result r = call(user, &g);
     uint64_t d1 = dispatches(b);
-    vk->EndCommandBuffer(b->pred_cmd); /* never submitted: the bound needs only what was recorded */
+    vk->hv.fn.vkEndCommandBuffer(b->pred_cmd); /* never submitted: the bound needs only what was recorded */
     if (r) {
         row->status = r == VTC_ERROR_UNSUPPORTED ? BENCH_SKIPPED : BENCH_ERROR;
         snprintf(row->detail, sizeof(row->detail), "record: %s", b->api->result_string(r));

@@ -237,9 +237,9 @@ int bench_dt_raw(bench_ctx *b, bench_dt *d, uint32_t dtype, const void *host, ui
 {
     memset(d, 0, sizeof(*d));
     size_t bytes = count_of(ndim, shape) * bench_dsize(dtype);
-    if (bench_buf_create(&b->vk, bytes, 0, &d->buf))
+    if (bench_buf_create(&b->vk, bytes, &d->buf))
         return -1;
-    if (host && bench_buf_upload(&b->vk, &d->buf, host, bytes)) {
+    if (host && host_vk_upload(&b->vk.hv, &d->buf, host, bytes)) {
         bench_buf_destroy(&b->vk, &d->buf);
         return -1;
     }
@@ -273,7 +273,7 @@ float *bench_dt_read_floats(bench_ctx *b, const bench_dt *d)
     size_t n = count_of(d->t.ndim, d->t.shape), es = bench_dsize(d->t.dtype);
     void *raw = malloc(n * es + 4);
     float *f = malloc(n * sizeof(float) + 4);
-    if (!raw || !f || bench_buf_download(&b->vk, &d->buf, raw, n * es)) {
+    if (!raw || !f || host_vk_download(&b->vk.hv, &d->buf, raw, n * es)) {
         free(raw);
         free(f);
         return NULL;

@@ -15,6 +15,7 @@
 
 #include "vtc.h"
 #include "../ref/ref.h"
+#include "../../host/common/host_vk.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -125,14 +126,10 @@ vtc_tensor conf_tensor4(uint32_t dtype, void *host, int64_t d0, int64_t d1, int6
 void conf_fill_normal(uint64_t *state, float *x, size_t n, float scale);
 void conf_fill_uniform(uint64_t *state, float *x, size_t n, float lo, float hi);
 
-/* Device buffers on the context's device, for record-mode cases. The
-   buffer is host-visible; `map` points at its memory. */
-typedef struct conf_devbuf {
-    VkBuffer buffer;
-    VkDeviceMemory memory;
-    void *map;
-    size_t bytes;
-} conf_devbuf;
+/* Device buffers on the context's device, for record-mode cases
+   (host/common/host_vk.h). The buffer is host-visible; `map` points at its
+   memory. */
+typedef host_vk_buffer conf_devbuf;
 typedef struct conf_vk conf_vk; /* per-context Vulkan helper (opaque) */
 conf_vk *conf_vk_get(conf_env *env); /* NULL when unavailable (then skip) */
 int conf_devbuf_create(conf_vk *vk, size_t bytes, conf_devbuf *out);

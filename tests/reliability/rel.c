@@ -1,5 +1,6 @@
 /* Helpers of the reliability tests: see rel.h. */
 #include "rel.h"
+#include "host_vk.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -63,25 +64,12 @@ vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc
 }
 
 /* ---- device arena -------------------------------------------------------- */
+/* One mapped buffer on vtc's device and the test's own command pool on vtc's
+   queue (host/common/host_vk.h on vtc_context_vulkan_handles). */
 struct rel_arena {
-    VkDevice device;
-    VkBuffer buffer;
-    VkDeviceMemory memory;
-    uint8_t *map;
-    size_t size, used, guard, align;
-    PFN_vkDestroyBuffer DestroyBuffer;
-    PFN_vkFreeMemory FreeMemory;
-    /* record mode: the test's own command pool on vtc's queue */
-    VkQueue queue;
-    VkCommandPool pool;
-    PFN_vkDestroyCommandPool DestroyCommandPool;
-    PFN_vkAllocateCommandBuffers AllocateCommandBuffers;
-    PFN_vkFreeCommandBuffers FreeCommandBuffers;
-    PFN_vkBeginCommandBuffer BeginCommandBuffer;
-    PFN_vkEndCommandBuffer EndCommandBuffer;
-    PFN_vkCmdPipelineBarrier CmdPipelineBarrier;
-    PFN_vkQueueSubmit QueueSubmit;
-    PFN_vkQueueWaitIdle QueueWaitIdle;
+    host_vk hv;
+    host_vk_buffer buf;
+    size_t used, guard, align;
 };
 
 int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adopted_device *ad,
@@ -111,76 +99,25 @@ int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adop
 
 rel_arena *rel_arena_create(vtc_context ctx, size_t bytes)
 {
-    vtc_vulkan_handles h = {sizeof(h)};
+    vtc_vulkan_handles h;
     memset(&h, 0, sizeof(h));
     h.size = sizeof(h);
-    vtc_device_info info = {sizeof(info)};
+    vtc_device_info info;
     memset(&info, 0, sizeof(info));
     info.size = sizeof(info);
-    if (vtc_context_vulkan_handles(ctx, &h) || vtc_context_info(ctx, &info))
-        return NULL;
-    PFN_vkGetDeviceProcAddr gdpa = (PFN_vkGetDeviceProcAddr)h.get_instance_proc_addr(h.instance, "vkGetDeviceProcAddr");
-    PFN_vkGetPhysicalDeviceMemoryProperties gmp =
-        (PFN_vkGetPhysicalDeviceMemoryProperties)h.get_instance_proc_addr(h.instance, "vkGetPhysicalDeviceMemoryProperties");
-    if (!gdpa || !gmp)
-        return NULL;
-    PFN_vkCreateBuffer CreateBuffer = (PFN_vkCreateBuffer)gdpa(h.device, "vkCreateBuffer");
-    PFN_vkGetBufferMemoryRequirements Req =
-        (PFN_vkGetBufferMemoryRequirements)gdpa(h.device, "vkGetBufferMemoryRequirements");
-    PFN_vkAllocateMemory Alloc = (PFN_vkAllocateMemory)gdpa(h.device, "vkAllocateMemory");
-    PFN_vkBindBufferMemory Bind = (PFN_vkBindBufferMemory)gdpa(h.device, "vkBindBufferMemory");
-    PFN_vkMapMemory Map = (PFN_vkMapMemory)gdpa(h.device, "vkMapMemory");
+    char err[256];
     rel_arena *a = calloc(1, sizeof(*a));
-    if (!a)
-        return NULL;
-    a->device = h.device;
-    a->DestroyBuffer = (PFN_vkDestroyBuffer)gdpa(h.device, "vkDestroyBuffer");
-    a->FreeMemory = (PFN_vkFreeMemory)gdpa(h.device, "vkFreeMemory");
-    a->queue = h.queue;
-    a->DestroyCommandPool = (PFN_vkDestroyCommandPool)gdpa(h.device, "vkDestroyCommandPool");
-    a->AllocateCommandBuffers = (PFN_vkAllocateCommandBuffers)gdpa(h.device, "vkAllocateCommandBuffers");
-    a->FreeCommandBuffers = (PFN_vkFreeCommandBuffers)gdpa(h.device, "vkFreeCommandBuffers");
-    a->BeginCommandBuffer = (PFN_vkBeginCommandBuffer)gdpa(h.device, "vkBeginCommandBuffer");
-    a->EndCommandBuffer = (PFN_vkEndCommandBuffer)gdpa(h.device, "vkEndCommandBuffer");
-    a->CmdPipelineBarrier = (PFN_vkCmdPipelineBarrier)gdpa(h.device, "vkCmdPipelineBarrier");
-    a->QueueSubmit = (PFN_vkQueueSubmit)gdpa(h.device, "vkQueueSubmit");
-    a->QueueWaitIdle = (PFN_vkQueueWaitIdle)gdpa(h.device, "vkQueueWaitIdle");
-    PFN_vkCreateCommandPool CreateCommandPool = (PFN_vkCreateCommandPool)gdpa(h.device, "vkCreateCommandPool");
-    VkCommandPoolCreateInfo pci = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-    pci.queueFamilyIndex = h.queue_family;
-    if (CreateCommandPool(h.device, &pci, NULL, &a->pool) != VK_SUCCESS) {
+    if (!a || vtc_context_vulkan_handles(ctx, &h) || vtc_context_info(ctx, &info) ||
+        host_vk_wrap(&a->hv, &h, err, sizeof(err))) {
         free(a);
         return NULL;
     }
-    a->size = bytes;
     a->align = info.min_storage_offset_alignment > 256 ? info.min_storage_offset_alignment : 256;
     a->guard = a->align;
-    VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-    bci.size = bytes;
-    bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-    VkPhysicalDeviceMemoryProperties mp;
-    gmp(h.physical_device, &mp);
-    if (CreateBuffer(h.device, &bci, NULL, &a->buffer) != VK_SUCCESS) {
-        free(a);
-        return NULL;
-    }
-    VkMemoryRequirements req;
-    Req(h.device, a->buffer, &req);
-    const uint32_t want = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    int type = -1;
-    for (uint32_t i = 0; i < mp.memoryTypeCount && type < 0; i++)
-        if ((req.memoryTypeBits & (1u << i)) && (mp.memoryTypes[i].propertyFlags & want) == want)
-            type = (int)i;
-    VkMemoryAllocateInfo mai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-    mai.allocationSize = req.size;
-    mai.memoryTypeIndex = (uint32_t)type;
-    void *map = NULL;
-    if (type < 0 || Alloc(h.device, &mai, NULL, &a->memory) != VK_SUCCESS ||
-        Bind(h.device, a->buffer, a->memory, 0) != VK_SUCCESS || Map(h.device, a->memory, 0, VK_WHOLE_SIZE, 0, &map)) {
+    if (host_vk_buffer_create(&a->hv, bytes, HOST_VK_MAPPED, &a->buf)) {
         rel_arena_destroy(a);
         return NULL;
     }
-    a->map = map;
     rel_arena_reset(a);
     return a;
 }
@@ -189,66 +126,25 @@ void rel_arena_destroy(rel_arena *a)
 {
     if (!a)
         return;
-    if (a->buffer)
-        a->DestroyBuffer(a->device, a->buffer, NULL);
-    if (a->memory)
-        a->FreeMemory(a->device, a->memory, NULL); /* unmaps */
-    if (a->pool)
-        a->DestroyCommandPool(a->device, a->pool, NULL);
+    host_vk_buffer_destroy(&a->hv, &a->buf);
+    host_vk_destroy(&a->hv);
     free(a);
 }
 
-VkBuffer rel_arena_buffer(const rel_arena *a) { return a->buffer; }
-uint8_t *rel_arena_map(const rel_arena *a) { return a->map; }
-size_t rel_arena_size(const rel_arena *a) { return a->size; }
+VkBuffer rel_arena_buffer(const rel_arena *a) { return a->buf.buffer; }
+uint8_t *rel_arena_map(const rel_arena *a) { return a->buf.map; }
+size_t rel_arena_size(const rel_arena *a) { return a->buf.bytes; }
 size_t rel_arena_guard(const rel_arena *a) { return a->guard; }
 
 vtc_result rel_arena_record(rel_arena *a, size_t scratch_off, size_t scratch_bytes,
                             vtc_result (*record)(void *user, const vtc_exec *exec), void *user)
 {
-    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    cai.commandPool = a->pool;
-    cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-    cai.commandBufferCount = 1;
-    VkCommandBuffer cmd;
-    if (a->AllocateCommandBuffers(a->device, &cai, &cmd) != VK_SUCCESS)
-        return VTC_ERROR_VULKAN;
-    VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-    a->BeginCommandBuffer(cmd, &bi);
-    /* inputs were written through the mapping: the host's barrier, as abi/vtc.h asks */
-    VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    mb.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT;
-    mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-    a->CmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, NULL, 0,
-                          NULL);
-    vtc_exec ex;
-    memset(&ex, 0, sizeof(ex));
-    ex.size = sizeof(ex);
-    ex.cmd = cmd;
-    ex.scratch = scratch_bytes ? a->buffer : VK_NULL_HANDLE;
-    ex.scratch_offset = scratch_off;
-    ex.scratch_size = scratch_bytes;
-    vtc_result r = record(user, &ex);
-    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-    mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-    a->CmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, NULL, 0,
-                          NULL);
-    a->EndCommandBuffer(cmd);
-    if (r == VTC_SUCCESS) {
-        VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
-        si.commandBufferCount = 1;
-        si.pCommandBuffers = &cmd;
-        if (a->QueueSubmit(a->queue, 1, &si, VK_NULL_HANDLE) != VK_SUCCESS || a->QueueWaitIdle(a->queue) != VK_SUCCESS)
-            r = VTC_ERROR_VULKAN;
-    }
-    a->FreeCommandBuffers(a->device, a->pool, 1, &cmd);
-    return r;
+    return host_vk_record_vtc(&a->hv, a->buf.buffer, scratch_off, scratch_bytes, record, user);
 }
 
 void rel_arena_reset(rel_arena *a)
 {
-    memset(a->map, REL_CANARY, a->size);
+    memset(a->buf.map, REL_CANARY, a->buf.bytes);
     a->used = 0;
 }
 
@@ -257,7 +153,7 @@ size_t rel_arena_region(rel_arena *a, size_t bytes)
     size_t off = a->used + a->guard;
     off = (off + a->align - 1) / a->align * a->align;
     size_t end = off + bytes + a->guard;
-    if (end > a->size)
+    if (end > a->buf.bytes)
         return (size_t)-1;
     a->used = end;
     return off;
@@ -265,8 +161,8 @@ size_t rel_arena_region(rel_arena *a, size_t bytes)
 
 long rel_arena_first_dirty(const rel_arena *a, size_t off, size_t len)
 {
-    for (size_t i = 0; i < len && off + i < a->size; i++)
-        if (a->map[off + i] != REL_CANARY)
+    for (size_t i = 0; i < len && off + i < a->buf.bytes; i++)
+        if (((const uint8_t *)a->buf.map)[off + i] != REL_CANARY)
             return (long)i;
     return -1;
 }

@@ -6,13 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+int engine_open(host_vk *e, char *err, size_t errlen)
+{
+    const char *np = getenv("ENGINE_NO_PUSH_DESCRIPTOR");
+    host_vk_options o = {host_vk_validation_from_env(), np && *np && strcmp(np, "0"), "vtc example engine"};
+    return host_vk_create(e, &o, err, errlen);
+}
+
 engine_case engine_case_small(uint32_t mode, uint64_t seed)
 {
     engine_case c = {mode, 2, 12, 64, 4, 16, 16, 48, 32, seed};
     return c;
 }
 
-void engine_adopted_device(const engine_vk *e, vtc_adopted_device *ad)
+void engine_adopted_device(const host_vk *e, vtc_adopted_device *ad)
 {
     memset(ad, 0, sizeof(*ad));
     ad->size = sizeof(*ad);
@@ -26,7 +33,7 @@ void engine_adopted_device(const engine_vk *e, vtc_adopted_device *ad)
     ad->api_version = e->api_version;
 }
 
-vtc_result engine_vtc_context(engine_vk *e, const vtc_api_v1 *api, vtc_context *out)
+vtc_result engine_vtc_context(host_vk *e, const vtc_api_v1 *api, vtc_context *out)
 {
     vtc_adopted_device ad;
     engine_adopted_device(e, &ad);
@@ -60,24 +67,24 @@ typedef struct step_layout {
     VkDeviceSize out, src, y, out_total;                     /* vtc's outputs and the projector's */
 } step_layout;
 
-static step_layout layout_of(const engine_vk *e, const engine_case *c, int rows)
+static step_layout layout_of(const host_vk *e, const engine_case *c, int rows)
 {
     int N = 1 + c->grid * c->grid;
     size_t nh = (size_t)c->B * N * c->D, nm = (size_t)c->B * N * c->Dm;
     size_t na = (size_t)c->B * c->H * N, nq = (size_t)c->B * N * c->H * c->dh;
     step_layout l;
     memset(&l, 0, sizeof(l));
-    l.metric = engine_align(e, l.hidden + 4 * nh);
-    l.attn = engine_align(e, l.metric + 4 * nm);
-    l.q = engine_align(e, l.attn + (c->score_mode == VTC_SCORE_ATTN_CLS ? 4 * na : 0));
-    l.k = engine_align(e, l.q + (c->score_mode != VTC_SCORE_ATTN_CLS ? 4 * nq : 0));
-    l.w = engine_align(e, l.k + (c->score_mode != VTC_SCORE_ATTN_CLS ? 4 * nq : 0));
-    l.b = engine_align(e, l.w + 4 * (size_t)c->D * c->E);
+    l.metric = host_vk_align(e, l.hidden + 4 * nh);
+    l.attn = host_vk_align(e, l.metric + 4 * nm);
+    l.q = host_vk_align(e, l.attn + (c->score_mode == VTC_SCORE_ATTN_CLS ? 4 * na : 0));
+    l.k = host_vk_align(e, l.q + (c->score_mode != VTC_SCORE_ATTN_CLS ? 4 * nq : 0));
+    l.w = host_vk_align(e, l.k + (c->score_mode != VTC_SCORE_ATTN_CLS ? 4 * nq : 0));
+    l.b = host_vk_align(e, l.w + 4 * (size_t)c->D * c->E);
     l.in_total = l.b + 4 * (size_t)c->E;
     size_t n_out = (size_t)c->B * rows;
     l.out = 0;
-    l.src = engine_align(e, 4 * n_out * c->D);
-    l.y = engine_align(e, l.src + 4 * n_out);
+    l.src = host_vk_align(e, 4 * n_out * c->D);
+    l.y = host_vk_align(e, l.src + 4 * n_out);
     l.out_total = l.y + 4 * n_out * c->E;
     return l;
 }
@@ -152,21 +159,21 @@ static int step_data_make(const engine_case *c, uint32_t dom, uint32_t ctx_token
 }
 
 typedef struct step_gpu {
-    engine_buf staging, arena, outputs, scratch, readback;
+    host_vk_buffer staging, arena, outputs, scratch, readback;
     engine_projector proj;
 } step_gpu;
 
-static void step_gpu_free(engine_vk *e, step_gpu *g)
+static void step_gpu_free(host_vk *e, step_gpu *g)
 {
     engine_projector_destroy(e, &g->proj);
-    engine_buf_destroy(e, &g->staging);
-    engine_buf_destroy(e, &g->arena);
-    engine_buf_destroy(e, &g->outputs);
-    engine_buf_destroy(e, &g->scratch);
-    engine_buf_destroy(e, &g->readback);
+    host_vk_buffer_destroy(e, &g->staging);
+    host_vk_buffer_destroy(e, &g->arena);
+    host_vk_buffer_destroy(e, &g->outputs);
+    host_vk_buffer_destroy(e, &g->scratch);
+    host_vk_buffer_destroy(e, &g->readback);
 }
 
-int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const engine_case *c, const char *tag)
+int engine_step_visionzip(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, const engine_case *c, const char *tag)
 {
     uint32_t dom = 0, ctxt = 0;
     api->token_split((uint32_t)c->tokens, 1, &dom, &ctxt);
@@ -181,8 +188,8 @@ int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, 
     if (step_data_make(c, dom, ctxt, rows, &d))
         goto done;
     why = "engine buffers";
-    if (engine_buf_create(e, l.in_total, 1, &g.staging) || engine_buf_create(e, l.in_total, 0, &g.arena) ||
-        engine_buf_create(e, l.out_total, 0, &g.outputs) || engine_buf_create(e, l.out_total, 1, &g.readback) ||
+    if (host_vk_buffer_create(e, l.in_total, HOST_VK_MAPPED, &g.staging) || host_vk_buffer_create(e, l.in_total, HOST_VK_DEVICE_LOCAL, &g.arena) ||
+        host_vk_buffer_create(e, l.out_total, HOST_VK_DEVICE_LOCAL, &g.outputs) || host_vk_buffer_create(e, l.out_total, HOST_VK_MAPPED, &g.readback) ||
         engine_projector_create(e, &g.proj))
         goto done;
     char *st = g.staging.map;
@@ -220,11 +227,11 @@ int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, 
     uint64_t scratch_bytes = 0;
     r = api->query_scratch(ctx, VTC_OP_VISIONZIP, &a, &scratch_bytes);
     why = "vtc_query_scratch";
-    if (r || (scratch_bytes && engine_buf_create(e, scratch_bytes, 0, &g.scratch)))
+    if (r || (scratch_bytes && host_vk_buffer_create(e, scratch_bytes, HOST_VK_DEVICE_LOCAL, &g.scratch)))
         goto done;
     size_t n_out = (size_t)B * rows;
-    engine_range rx = {outs, l.out, 4 * n_out * c->D}, rw = {arena, l.w, 4 * (size_t)c->D * c->E};
-    engine_range rb = {arena, l.b, 4 * (size_t)c->E}, ry = {outs, l.y, 4 * n_out * c->E};
+    host_vk_range rx = {outs, l.out, 4 * n_out * c->D}, rw = {arena, l.w, 4 * (size_t)c->D * c->E};
+    host_vk_range rb = {arena, l.b, 4 * (size_t)c->E}, ry = {outs, l.y, 4 * n_out * c->E};
     engine_projector_bind(e, &g.proj, rx, rw, rb, ry);
 
     vtc_context_stats before = {sizeof(before)}, after = {sizeof(after)};
@@ -233,12 +240,12 @@ int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, 
     api->context_stats_get(ctx, &before);
     VkCommandBuffer cmd;
     why = "command buffer";
-    if (engine_cmd_begin(e, &cmd))
+    if (host_vk_cmd_begin(e, &cmd))
         goto done;
     /* the "encoder" writes its outputs: here a transfer, so the engine owes vtc a transfer->compute barrier */
     VkBufferCopy up = {0, 0, l.in_total};
     e->fn.vkCmdCopyBuffer(cmd, g.staging.buffer, arena, 1, &up);
-    engine_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                    VK_ACCESS_SHADER_READ_BIT);
     vtc_exec ex;
     memset(&ex, 0, sizeof(ex));
@@ -248,24 +255,23 @@ int engine_step_visionzip(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, 
     ex.scratch_size = scratch_bytes;
     r = api->visionzip(ctx, &a, &ex);
     /* vtc's outputs are compute-shader writes: one barrier, then the consumer reads them in place */
-    engine_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
     engine_projector_record(e, &g.proj, cmd, (uint32_t)n_out, (uint32_t)c->D, (uint32_t)c->E);
-    engine_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
                    VK_ACCESS_TRANSFER_READ_BIT);
     VkBufferCopy down = {0, 0, l.out_total};
     e->fn.vkCmdCopyBuffer(cmd, outs, g.readback.buffer, 1, &down);
-    engine_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                    VK_ACCESS_HOST_READ_BIT);
     api->context_stats_get(ctx, &after);
     why = "vtc_visionzip (record)";
     if (r) {
-        e->fn.vkEndCommandBuffer(cmd);
-        e->fn.vkFreeCommandBuffers(e->device, e->pool, 1, &cmd);
+        host_vk_cmd_free(e, &cmd, 1);
         goto done;
     }
     why = "submit";
-    if (engine_cmd_submit_wait(e, cmd))
+    if (host_vk_submit_wait(e, &cmd, 1))
         goto done;
     /* the engine's frame is over: descriptor sets vtc bound (no push descriptors) may be reused */
     if (VTC_API_HAS(api, context_recycle))
@@ -290,36 +296,36 @@ done:
     return ok ? 0 : -1;
 }
 
-int engine_step_projector(engine_vk *e, uint64_t seed, const char *tag)
+int engine_step_projector(host_vk *e, uint64_t seed, const char *tag)
 {
     enum { ROWS = 40, D = 32, E = 24 };
-    VkDeviceSize ox = 0, ow = engine_align(e, 4 * ROWS * D), ob = engine_align(e, ow + 4 * D * E);
-    VkDeviceSize oy = engine_align(e, ob + 4 * E), total = oy + 4 * ROWS * E;
+    VkDeviceSize ox = 0, ow = host_vk_align(e, 4 * ROWS * D), ob = host_vk_align(e, ow + 4 * D * E);
+    VkDeviceSize oy = host_vk_align(e, ob + 4 * E), total = oy + 4 * ROWS * E;
     float x[ROWS * D], w[D * E], b[E], want[ROWS * E];
     uint64_t st = seed;
     fill_normal(&st, x, ROWS * D, 1.0f);
     fill_normal(&st, w, D * E, 0.2f);
     fill_normal(&st, b, E, 0.1f);
     engine_projector_ref(x, w, b, ROWS, D, E, want);
-    engine_buf buf;
+    host_vk_buffer buf;
     engine_projector p;
     memset(&p, 0, sizeof(p));
     int ok = 0, ran = 0;
     VkCommandBuffer cmd;
-    if (!engine_buf_create(e, total, 1, &buf)) {
+    if (!host_vk_buffer_create(e, total, HOST_VK_MAPPED, &buf)) {
         memcpy((char *)buf.map + ox, x, sizeof(x));
         memcpy((char *)buf.map + ow, w, sizeof(w));
         memcpy((char *)buf.map + ob, b, sizeof(b));
-        engine_range rx = {buf.buffer, ox, sizeof(x)}, rw = {buf.buffer, ow, sizeof(w)};
-        engine_range rb = {buf.buffer, ob, sizeof(b)}, ry = {buf.buffer, oy, 4 * ROWS * E};
-        if (!engine_projector_create(e, &p) && !engine_cmd_begin(e, &cmd)) {
+        host_vk_range rx = {buf.buffer, ox, sizeof(x)}, rw = {buf.buffer, ow, sizeof(w)};
+        host_vk_range rb = {buf.buffer, ob, sizeof(b)}, ry = {buf.buffer, oy, 4 * ROWS * E};
+        if (!engine_projector_create(e, &p) && !host_vk_cmd_begin(e, &cmd)) {
             engine_projector_bind(e, &p, rx, rw, rb, ry);
-            engine_barrier(e, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+            host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                            VK_ACCESS_SHADER_READ_BIT);
             engine_projector_record(e, &p, cmd, ROWS, D, E);
-            engine_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+            host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                            VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-            if (!engine_cmd_submit_wait(e, cmd)) {
+            if (!host_vk_submit_wait(e, &cmd, 1)) {
                 double nmse = ref_nmse((const float *)((char *)buf.map + oy), want, ROWS * E);
                 ok = nmse <= 1e-9;
                 ran = 1;
@@ -327,7 +333,7 @@ int engine_step_projector(engine_vk *e, uint64_t seed, const char *tag)
             }
         }
         engine_projector_destroy(e, &p);
-        engine_buf_destroy(e, &buf);
+        host_vk_buffer_destroy(e, &buf);
     }
     if (!ran)
         printf("FAIL - %s: the engine's device could not run its own work\n", tag);

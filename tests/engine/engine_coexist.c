@@ -116,13 +116,13 @@ static int standalone_next_to_engine(const vtc_api_v1 *api)
     return 0;
 }
 
-int engine_coexist(engine_vk *e, const char *plugin)
+int engine_coexist(host_vk *e, const char *plugin)
 {
     failures = 0;
     /* the engine keeps Vulkan private (RTLD_LOCAL, nothing linked): no vk* in the global scope */
     CHECK("engine_keeps_vulkan_out_of_global_scope", dlsym(RTLD_DEFAULT, "vkCreateInstance") == NULL,
           "vkCreateInstance is globally visible before vtc is loaded");
-    engine_vk_fn before = e->fn;
+    host_vk_fn before = e->fn;
     PFN_vkGetInstanceProcAddr gipa_before = e->gipa;
     PFN_vkVoidFunction create_buffer_before = e->gipa(e->instance, "vkCreateBuffer");
     PFN_vkVoidFunction dispatch_before = (PFN_vkVoidFunction)e->fn.vkGetDeviceProcAddr(e->device, "vkCmdDispatch");

@@ -37,7 +37,7 @@ static void guard_unlock(void *user)
     pthread_mutex_unlock(&g->mutex);
 }
 
-int engine_step_host_memory(engine_vk *e, const vtc_api_v1 *api, const char *tag)
+int engine_step_host_memory(host_vk *e, const vtc_api_v1 *api, const char *tag)
 {
     enum { GRID = 10, N = 1 + GRID * GRID, D = 24, BUDGET = 20 };
     queue_guard guard;

@@ -91,11 +91,11 @@ typedef struct chain_layout {
     VkDeviceSize hidden, attn1, attn2, w, b, out1, src1, y, out2, src2, outb, srcb, total;
 } chain_layout;
 
-static chain_layout layout_of(const engine_vk *e, int rows1, int rows2)
+static chain_layout layout_of(const host_vk *e, int rows1, int rows2)
 {
     chain_layout l;
     VkDeviceSize o = 0;
-#define PLACE(field, bytes) (l.field = o, o = engine_align(e, o + (bytes)))
+#define PLACE(field, bytes) (l.field = o, o = host_vk_align(e, o + (bytes)))
     PLACE(hidden, 4ull * B * N * D);
     PLACE(attn1, 4ull * B * H * N);
     PLACE(attn2, 4ull * B * H * rows1);
@@ -113,28 +113,7 @@ static chain_layout layout_of(const engine_vk *e, int rows1, int rows2)
     return l;
 }
 
-static int submit_wait(engine_vk *e, VkCommandBuffer *cmd, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (e->fn.vkEndCommandBuffer(cmd[i]) != VK_SUCCESS)
-            return -1;
-    VkFence fence;
-    VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    if (e->fn.vkCreateFence(e->device, &fci, NULL, &fence) != VK_SUCCESS)
-        return -1;
-    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
-    si.commandBufferCount = n;
-    si.pCommandBuffers = cmd;
-    int rc = e->fn.vkQueueSubmit(e->queue, 1, &si, fence) == VK_SUCCESS &&
-                     e->fn.vkWaitForFences(e->device, 1, &fence, VK_TRUE, UINT64_MAX) == VK_SUCCESS
-                 ? 0
-                 : -1;
-    e->fn.vkDestroyFence(e->device, fence, NULL);
-    e->fn.vkFreeCommandBuffers(e->device, e->pool, n, cmd);
-    return rc;
-}
-
-int engine_chain(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const char *mode)
+int engine_chain(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, const char *mode)
 {
     int chain = strcmp(mode, "twice") != 0, barrier = strcmp(mode, "nobarrier") != 0;
     int control = !barrier || !strcmp(mode, "shortbinding");
@@ -143,13 +122,13 @@ int engine_chain(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const cha
     api->token_split(TOKENS2, 1, &dom2, &ctx2);
     int rows1 = 1 + (int)(dom1 + ctx1), rows2 = 1 + (int)(dom2 + ctx2);
     chain_layout l = layout_of(e, rows1, rows2);
-    engine_buf mem, scratch;
+    host_vk_buffer mem, scratch;
     engine_projector proj;
     memset(&mem, 0, sizeof(mem));
     memset(&scratch, 0, sizeof(scratch));
     memset(&proj, 0, sizeof(proj));
     int fails = 1;
-    if (engine_buf_create(e, l.total, 1, &mem) || engine_projector_create(e, &proj)) {
+    if (host_vk_buffer_create(e, l.total, HOST_VK_MAPPED, &mem) || engine_projector_create(e, &proj)) {
         printf("FAIL - %s: engine buffers\n", mode);
         goto done;
     }
@@ -166,7 +145,7 @@ int engine_chain(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const cha
     /* one scratch buffer, as big as the larger call needs, shared by every call */
     uint64_t s1 = 0, s2 = 0;
     if (api->query_scratch(ctx, VTC_OP_VISIONZIP, &a1, &s1) || api->query_scratch(ctx, VTC_OP_VISIONZIP, &a2, &s2) ||
-        engine_buf_create(e, s1 > s2 ? s1 : s2, 0, &scratch)) {
+        host_vk_buffer_create(e, s1 > s2 ? s1 : s2, HOST_VK_DEVICE_LOCAL, &scratch)) {
         printf("FAIL - %s: scratch\n", mode);
         goto done;
     }
@@ -178,40 +157,40 @@ int engine_chain(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const cha
     VkCommandBuffer cmd[2];
     vtc_result r = VTC_SUCCESS;
     if (chain) {
-        engine_range rx = {mem.buffer, l.out1, 4ull * B * rows1 * D}, rw = {mem.buffer, l.w, 4ull * D * E};
-        engine_range rb = {mem.buffer, l.b, 4ull * E}, ry = {mem.buffer, l.y, 4ull * B * rows1 * E};
+        host_vk_range rx = {mem.buffer, l.out1, 4ull * B * rows1 * D}, rw = {mem.buffer, l.w, 4ull * D * E};
+        host_vk_range rb = {mem.buffer, l.b, 4ull * E}, ry = {mem.buffer, l.y, 4ull * B * rows1 * E};
         if (!strcmp(mode, "shortbinding"))
             ry.bytes /= 2;
         engine_projector_bind(e, &proj, rx, rw, rb, ry);
-        if (engine_cmd_begin(e, &cmd[0]))
+        if (host_vk_cmd_begin(e, &cmd[0]))
             goto done;
         ex.cmd = cmd[0];
         r = api->visionzip(ctx, &a1, &ex);
         if (barrier)
-            engine_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+            host_vk_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
         engine_projector_record(e, &proj, cmd[0], (uint32_t)(B * rows1), D, E);
-        engine_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+        host_vk_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
         if (!r)
             r = api->visionzip(ctx, &a2, &ex);
-        engine_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+        host_vk_barrier(e, cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                        VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
     } else {
         for (int i = 0; i < 2; i++) {
-            if (engine_cmd_begin(e, &cmd[i])) {
+            if (host_vk_cmd_begin(e, &cmd[i])) {
                 if (i)
-                    e->fn.vkFreeCommandBuffers(e->device, e->pool, 1, &cmd[0]);
+                    host_vk_cmd_free(e, &cmd[0], 1);
                 goto done;
             }
             ex.cmd = cmd[i];
             if (!r)
                 r = api->visionzip(ctx, i ? &ab : &a1, &ex);
-            engine_barrier(e, cmd[i], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+            host_vk_barrier(e, cmd[i], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                            VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
         }
     }
-    if (submit_wait(e, cmd, chain ? 1 : 2) || r) {
+    if (host_vk_submit_wait(e, cmd, chain ? 1 : 2) || r) {
         printf("FAIL - %s: %s\n", mode, r ? api->result_string(r) : "submit");
         goto done;
     }
@@ -236,8 +215,8 @@ int engine_chain(engine_vk *e, const vtc_api_v1 *api, vtc_context ctx, const cha
         fails += check_vz(mode, "second_recording_same_scratch", m, &ab) != 0;
     }
 done:
-    engine_buf_destroy(e, &scratch);
+    host_vk_buffer_destroy(e, &scratch);
     engine_projector_destroy(e, &proj);
-    engine_buf_destroy(e, &mem);
+    host_vk_buffer_destroy(e, &mem);
     return fails;
 }

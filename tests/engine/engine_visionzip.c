@@ -27,14 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int want_validation(void)
-{
-    const char *v = getenv("VTC_VALIDATION");
-    return v && *v && strcmp(v, "0") != 0;
-}
-
 /* Engine messages count as failures: vtc recorded into this device too. */
-static int check_validation(engine_vk *e, const char *tag)
+static int check_validation(host_vk *e, const char *tag)
 {
     unsigned n = atomic_load(&e->validation_messages);
     if (e->validation)
@@ -44,9 +38,9 @@ static int check_validation(engine_vk *e, const char *tag)
 
 static int run_modes(const vtc_api_v1 *api, const uint32_t *modes, int nmodes)
 {
-    engine_vk e;
+    host_vk e;
     char err[256];
-    if (engine_vk_create(&e, want_validation(), err, sizeof(err))) {
+    if (engine_open(&e, err, sizeof(err))) {
         fprintf(stderr, "engine: %s\n", err);
         return 77;
     }
@@ -71,7 +65,7 @@ static int run_modes(const vtc_api_v1 *api, const uint32_t *modes, int nmodes)
     api->context_destroy(ctx);
     /* the host-memory path on the same device, through the engine's queue lock */
     fails += engine_step_host_memory(&e, api, "engine_host_memory_call_takes_queue_lock") != 0;
-    engine_vk_destroy(&e);
+    host_vk_destroy(&e);
     fails += check_validation(&e, "engine") != 0;
     return fails ? 1 : 0;
 }
@@ -87,9 +81,9 @@ typedef struct worker {
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    engine_vk e;
+    host_vk e;
     char err[256], tag[64];
-    int have = !engine_vk_create(&e, want_validation(), err, sizeof(err));
+    int have = !engine_open(&e, err, sizeof(err));
     vtc_context ctx = NULL;
     if (!have)
         printf("FAIL - thread%d_engine: %s\n", w->id, err);
@@ -105,7 +99,7 @@ static void *worker_main(void *arg)
     }
     w->api->context_destroy(ctx);
     if (have) {
-        engine_vk_destroy(&e);
+        host_vk_destroy(&e);
         snprintf(tag, sizeof(tag), "thread%d", w->id);
         w->fails += check_validation(&e, tag) != 0;
     }
@@ -128,15 +122,15 @@ static int run_threads(const vtc_api_v1 *api)
 
 static int run_coexist(const char *plugin)
 {
-    engine_vk e;
+    host_vk e;
     char err[256];
     /* the engine's Vulkan exists before vtc is loaded at all */
-    if (engine_vk_create(&e, want_validation(), err, sizeof(err))) {
+    if (engine_open(&e, err, sizeof(err))) {
         fprintf(stderr, "engine: %s\n", err);
         return 77;
     }
     int rc = engine_coexist(&e, plugin);
-    engine_vk_destroy(&e);
+    host_vk_destroy(&e);
     if (check_validation(&e, "coexist"))
         rc = 1;
     return rc;
@@ -144,9 +138,9 @@ static int run_coexist(const char *plugin)
 
 static int run_chain(const vtc_api_v1 *api, const char *mode)
 {
-    engine_vk e;
+    host_vk e;
     char err[256];
-    if (engine_vk_create(&e, want_validation(), err, sizeof(err))) {
+    if (engine_open(&e, err, sizeof(err))) {
         fprintf(stderr, "engine: %s\n", err);
         return 77;
     }
@@ -155,7 +149,7 @@ static int run_chain(const vtc_api_v1 *api, const char *mode)
     if (!fails)
         fails = engine_chain(&e, api, ctx, mode);
     api->context_destroy(ctx);
-    engine_vk_destroy(&e);
+    host_vk_destroy(&e);
     int nobarrier = !strcmp(mode, "nobarrier");
     if (!nobarrier && strcmp(mode, "shortbinding"))
         return fails + (check_validation(&e, mode) != 0) ? 1 : 0;

@@ -1,0 +1,214 @@
+/*
+ * engine_example: how an engine that owns its Vulkan device puts vtc's fused
+ * VisionZip between its image encoder and its projector, zero copy, in one
+ * command buffer and one submit. Copy this; replace host_vk (the engine's
+ * Vulkan here, host/common/host_vk.h) with your own device and buffers.
+ *
+ *   engine_example [--plugin PATH]      exit 0 pass, 1 fail, 77 no Vulkan device
+ *
+ * VTC_VALIDATION=1 puts the validation layer on the engine's instance; it
+ * then also watches everything vtc records there, and any message fails.
+ * The checks against the CPU references, and every other pattern (threads,
+ * queue lock, shared scratch, no push descriptors), are in tests/engine/.
+ */
+#include "host_vk.h"
+#include "vtc_loader.h"
+#include "engine_projector_spv.h" /* the engine's own shader (engine_projector.comp), compiled at build time */
+
+#include <stdio.h>
+#include <string.h>
+
+/* One CLIP-like image: CLS + 12x12 patches, 64 wide, 4 heads; 32 tokens kept. */
+enum { N = 1 + 12 * 12, D = 64, H = 4, E = 48, TOKENS = 32 };
+
+typedef struct projector_push {
+    uint32_t rows, D, E;
+} projector_push;
+
+/* vtc sees the engine's memory as (buffer, offset, shape): nothing is copied. */
+static vtc_tensor dev(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int64_t d0, int64_t d1, int64_t d2)
+{
+    vtc_tensor t;
+    memset(&t, 0, sizeof(t));
+    t.size = sizeof(t);
+    t.dtype = dtype;
+    t.ndim = d2 ? 3 : 2;
+    t.shape[0] = d0;
+    t.shape[1] = d1;
+    t.shape[2] = d2;
+    t.buffer = buf;
+    t.offset = off;
+    return t;
+}
+
+static float rnd(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return (float)(*s >> 8) / 16777216.0f - 0.5f;
+}
+
+/* What the engine owns for one image, and its vtc context. */
+typedef struct engine {
+    host_vk vk;
+    host_vk_buffer in, out, scratch, readback;
+    host_vk_pipeline projector;
+    vtc_context ctx;
+} engine;
+
+/* 1. vtc adopts the engine's device: its instance, device, queue and loader entry point. */
+static vtc_result adopt(engine *g, const vtc_api_v1 *api)
+{
+    vtc_adopted_device ad;
+    memset(&ad, 0, sizeof(ad));
+    ad.size = sizeof(ad);
+    ad.queue_family = g->vk.queue_family;
+    ad.instance = g->vk.instance;
+    ad.physical_device = g->vk.phys;
+    ad.device = g->vk.device;
+    ad.queue = g->vk.queue;
+    ad.get_instance_proc_addr = g->vk.gipa;
+    ad.enabled = g->vk.vtc_features; /* vtc uses only what the engine enabled */
+    ad.api_version = g->vk.api_version;
+    /* no queue_lock: in record mode vtc never submits. An engine that also makes
+       synchronous calls while its own threads submit passes one. */
+    vtc_context_desc desc;
+    memset(&desc, 0, sizeof(desc));
+    desc.size = sizeof(desc);
+    desc.adopted = &ad;
+    return api->context_create(&desc, &g->ctx);
+}
+
+static int run(engine *g, const vtc_api_v1 *api)
+{
+    host_vk *vk = &g->vk;
+    uint32_t dom = 0, ctxt = 0;
+    api->token_split(TOKENS, 1, &dom, &ctxt);
+    const uint32_t rows = 1 + dom + ctxt; /* CLS, dominant, contextual */
+    /* the encoder's outputs and the projector's weights; vtc's rows and the projector's output */
+    VkDeviceSize o_attn = host_vk_align(vk, 4 * N * D), o_w = host_vk_align(vk, o_attn + 4 * H * N);
+    VkDeviceSize o_b = host_vk_align(vk, o_w + 4 * D * E), in_bytes = o_b + 4 * E;
+    VkDeviceSize o_src = host_vk_align(vk, 4ull * rows * D), o_y = host_vk_align(vk, o_src + 4ull * rows);
+    VkDeviceSize out_bytes = o_y + 4ull * rows * E;
+    if (host_vk_buffer_create(vk, in_bytes, HOST_VK_MAPPED, &g->in) ||
+        host_vk_buffer_create(vk, out_bytes, HOST_VK_DEVICE_LOCAL, &g->out) ||
+        host_vk_buffer_create(vk, out_bytes, HOST_VK_MAPPED, &g->readback) ||
+        host_vk_pipeline_create(vk, engine_projector_spv, sizeof(engine_projector_spv), 4, sizeof(projector_push),
+                                &g->projector))
+        return fprintf(stderr, "engine: buffers or projector pipeline\n"), -1;
+    /* here the host plays the encoder; in an engine these buffers already hold its outputs */
+    uint32_t seed = 7;
+    float *in = g->in.map;
+    for (size_t i = 0; i < in_bytes / 4; i++)
+        in[i] = rnd(&seed);
+    for (size_t i = 0; i < H * N; i++) /* CLS attention: positive, a few tokens strong */
+        in[o_attn / 4 + i] = in[o_attn / 4 + i] * in[o_attn / 4 + i] * (i % 7 ? 0.01f : 1.0f);
+
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.score_mode = VTC_SCORE_ATTN_CLS;
+    a.dominant = dom;
+    a.contextual = ctxt;
+    a.hidden = dev(g->in.buffer, 0, VTC_DTYPE_F32, 1, N, D);
+    a.metric = a.hidden; /* the hidden states are their own merge metric here */
+    a.attn = dev(g->in.buffer, o_attn, VTC_DTYPE_F32, 1, H, N);
+    a.out = dev(g->out.buffer, 0, VTC_DTYPE_F32, 1, rows, D);
+    a.src_idx = dev(g->out.buffer, o_src, VTC_DTYPE_I32, 1, rows, 0);
+    /* 2. record mode allocates nothing: the engine gives it scratch of the size it asks */
+    uint64_t scratch_bytes = 0;
+    vtc_result r = api->query_scratch(g->ctx, VTC_OP_VISIONZIP, &a, &scratch_bytes);
+    if (r || (scratch_bytes && host_vk_buffer_create(vk, scratch_bytes, HOST_VK_DEVICE_LOCAL, &g->scratch)))
+        return fprintf(stderr, "scratch: %s\n", api->result_string(r)), -1;
+    host_vk_range bind[4] = {{g->out.buffer, 0, 4ull * rows * D}, {g->in.buffer, o_w, 4 * D * E},
+                             {g->in.buffer, o_b, 4 * E}, {g->out.buffer, o_y, 4ull * rows * E}};
+    host_vk_pipeline_bind(vk, &g->projector, bind);
+
+    /* 3. one command buffer: the encoder's writes -> vtc -> the projector -> read-back */
+    VkCommandBuffer cmd;
+    if (host_vk_cmd_begin(vk, &cmd))
+        return -1;
+    const VkPipelineStageFlags cs = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+    host_vk_barrier(vk, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT, cs, VK_ACCESS_SHADER_READ_BIT);
+    vtc_exec ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.size = sizeof(ex);
+    ex.cmd = cmd;
+    ex.scratch = g->scratch.buffer;
+    ex.scratch_size = scratch_bytes;
+    r = api->visionzip(g->ctx, &a, &ex);
+    if (r) {
+        host_vk_cmd_free(vk, &cmd, 1);
+        return fprintf(stderr, "vtc_visionzip: %s\n", api->result_string(r)), -1;
+    }
+    /* vtc's outputs are compute-shader writes: one barrier, then the projector reads them in place.
+       vtc leaves its own pipeline bound, so the engine binds its own again. */
+    host_vk_barrier(vk, cmd, cs, VK_ACCESS_SHADER_WRITE_BIT, cs, VK_ACCESS_SHADER_READ_BIT);
+    projector_push pc = {rows, D, E};
+    host_vk_pipeline_record(vk, &g->projector, cmd, &pc, (rows * E + 63) / 64, 1, 1);
+    host_vk_barrier(vk, cmd, cs, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+    VkBufferCopy down = {0, 0, out_bytes};
+    vk->fn.vkCmdCopyBuffer(cmd, g->out.buffer, g->readback.buffer, 1, &down);
+    host_vk_barrier(vk, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                    VK_ACCESS_HOST_READ_BIT);
+    if (host_vk_submit_wait(vk, &cmd, 1))
+        return fprintf(stderr, "engine: submit\n"), -1;
+    /* the frame is over: descriptor sets vtc bound (devices without push descriptors) may be reused */
+    if (VTC_API_HAS(api, context_recycle))
+        api->context_recycle(g->ctx);
+
+    /* 4. read back: the kept tokens' sources, and the projector applied to vtc's rows */
+    const char *rb = g->readback.map;
+    const float *x = (const float *)rb, *y = (const float *)(rb + o_y), *w = in + o_w / 4, *b = in + o_b / 4;
+    const int32_t *src = (const int32_t *)(rb + o_src);
+    int bad_src = src[0] != 0; /* CLS first */
+    for (uint32_t i = 1; i <= dom; i++)
+        bad_src += src[i] <= 0 || src[i] >= N;
+    double err = 0, ref = 0;
+    for (uint32_t i = 0; i < rows; i++)
+        for (int j = 0; j < E; j++) {
+            double acc = b[j];
+            for (int d = 0; d < D; d++)
+                acc += (double)x[i * D + d] * w[d * E + j];
+            err += (y[i * E + j] - acc) * (y[i * E + j] - acc);
+            ref += acc * acc;
+        }
+    int ok = !bad_src && err <= 1e-9 * ref;
+    printf("%s - example_engine_visionzip_then_projector_one_submit: %d -> %u rows (%u dominant + %u contextual + CLS), "
+           "projector NMSE %.2e, %d bad src_idx, scratch %llu B\n",
+           ok ? "ok" : "FAIL", N, rows, dom, ctxt, ref ? err / ref : 1.0, bad_src, (unsigned long long)scratch_bytes);
+    return ok ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    vtc_loader L;
+    if (vtc_loader_open(&L, argc > 2 && !strcmp(argv[1], "--plugin") ? argv[2] : NULL)) {
+        fprintf(stderr, "%s\n", L.error);
+        return 1;
+    }
+    engine g;
+    memset(&g, 0, sizeof(g));
+    char err[256];
+    host_vk_options o = {host_vk_validation_from_env(), 0, "vtc engine example"};
+    if (host_vk_create(&g.vk, &o, err, sizeof(err))) {
+        fprintf(stderr, "engine: %s: skipping\n", err);
+        vtc_loader_close(&L);
+        return 77;
+    }
+    vtc_result r = adopt(&g, L.api);
+    int rc = r ? (fprintf(stderr, "adopted context: %s\n", L.api->result_string(r)), 1) : run(&g, L.api) ? 1 : 0;
+    /* vtc first: it must leave the engine's device as it found it */
+    L.api->context_destroy(g.ctx);
+    host_vk_pipeline_destroy(&g.vk, &g.projector);
+    host_vk_buffer *bufs[4] = {&g.in, &g.out, &g.scratch, &g.readback};
+    for (int i = 0; i < 4; i++)
+        host_vk_buffer_destroy(&g.vk, bufs[i]);
+    host_vk_destroy(&g.vk);
+    unsigned msgs = atomic_load(&g.vk.validation_messages);
+    if (g.vk.validation)
+        printf("%s - example_engine_no_validation_messages: %u\n", msgs ? "FAIL" : "ok", msgs);
+    vtc_loader_close(&L);
+    rc |= msgs != 0;
+    printf("%s\n", rc ? "FAILED" : "all ok");
+    return rc;
+}
