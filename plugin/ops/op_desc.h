@@ -69,7 +69,7 @@ typedef struct vtc_op_desc {
        parameters, and F32 (I32, U8) tensors shaped for it, host pointers
        NULL. Between them the examples make every tensor present at least
        once (visionzip: one per score mode). Returns 0, or -1 past the last.
-       compress's needs a weight set the caller makes (E = 8, 8 heads, Q = 1)
+       compress's needs a weight set the caller makes (E = 8, Q = 1)
        and puts in args->weights. */
     int (*example)(uint32_t which, void *args);
 } vtc_op_desc;
