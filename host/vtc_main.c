@@ -4,6 +4,7 @@
  * with -Dstatic_cli=true), so every CLI run exercises the path hosts use.
  */
 #include "cli.h"
+#include "op_desc.h"
 #include "loader/vtc_loader.h"
 #include "plugin_open.h"
 
@@ -126,11 +127,39 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
     return 0;
 }
 
+/* "scores, select, ...": the ops of this build, from their descriptors. */
+static void print_op_names(FILE *f)
+{
+    for (uint32_t i = 0; vtc_op_desc_at(i); i++)
+        fprintf(f, "%s%s", i ? ", " : "", vtc_op_desc_at(i)->name);
+}
+
+/* Each op's tensors as its table gives them: inputs, then "->" outputs. */
+static void print_op_tensors(void)
+{
+    for (uint32_t i = 0; vtc_op_desc_at(i); i++) {
+        const vtc_op_desc *d = vtc_op_desc_at(i);
+        printf("  %-10s", d->name);
+        for (uint32_t pass = 0; pass < 2; pass++) {
+            if (pass)
+                printf(" ->");
+            for (uint32_t t = 0; t < d->ntensors; t++) {
+                const vtc_op_tensor_desc *td = &d->tensors[t];
+                if (!(td->role & VTC_ROLE_OUTPUT) == !pass)
+                    printf(" %s%s(rank %u)", td->name, (td->role & VTC_ROLE_OPTIONAL) ? "?" : "", td->rank);
+            }
+        }
+        printf("\n");
+    }
+}
+
 static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: vtc run OP [options]   (OP: scores, select, merge, visionzip, compress, composite, prune)\n"
-               "'vtc run OP --help' describes each.\n");
+        printf("usage: vtc run OP [options]   (OP: ");
+        print_op_names(stdout);
+        printf(")\n'vtc run OP --help' describes each. Their tensors (? optional, or read only in some modes):\n");
+        print_op_tensors();
         return argc < 2 ? 2 : 0;
     }
     const char *op = argv[1];
@@ -142,7 +171,9 @@ static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (!strcmp(op, ops[i].name))
             return ops[i].fn(argc - 1, argv + 1, api, ctx);
-    fprintf(stderr, "vtc run: unknown op '%s' (scores, select, merge, visionzip, compress, composite, prune)\n", op);
+    fprintf(stderr, "vtc run: unknown op '%s' (", op);
+    print_op_names(stderr);
+    fprintf(stderr, ")\n");
     return 2;
 }
 

@@ -9,6 +9,8 @@
 #define VTC_OP_H
 
 #include "memory/memory.h"
+#include "ops/op_desc.h"
+#include "vtc_op_list.h"
 
 /* ---- the device, as ops see it --------------------------------------- */
 typedef struct vtc_caps {
@@ -136,18 +138,22 @@ typedef struct vtc_op_def {
     vtc_result (*plan)(vtc_context ctx, const void *args, vtc_plan *plan);
     /* tensors[i] is plan->tensors[i] bound on the device */
     vtc_result (*record)(vtc_context ctx, const vtc_plan *plan, const vtc_bound *tensors, vtc_recorder *rec);
-    /* offset of the first vtc_tensor member when the tensors fill the rest of
-       the v1 args (as in every ABI 1 op); lets the entry points refuse a
-       non-zero reserved0 or a foreign size in any tensor, even one the op
-       ignores, before plan. 0: no such check. */
-    size_t tensors_offset;
     /* Optional: creates what record() reads besides pipelines (may allocate;
        never called by vtc_query_scratch). Runs before the prepare pass. */
     vtc_result (*prepare)(vtc_context ctx, vtc_plan *plan);
     /* Optional: frees what the op keeps per context (vtc_op_state) when the
        context is destroyed, before its device goes. */
     void (*context_destroy)(vtc_context ctx);
+    /* The op as data (plugin/ops/<op>/<op>_desc.c): the entry points check
+       every tensor of its table (size, reserved0) before plan, even one the
+       op ignores. */
+    const vtc_op_desc *desc;
 } vtc_op_def;
+
+/* Every op's descriptor (vtc_op_<op>_desc), from the op list. */
+#define VTC_OP_DESC_DECLARE(name) extern const vtc_op_desc vtc_op_##name##_desc;
+VTC_OP_LIST(VTC_OP_DESC_DECLARE)
+#undef VTC_OP_DESC_DECLARE
 
 /* The executor, for an op's public entry points (VTC_OP_ENTRY_POINTS). */
 vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec);

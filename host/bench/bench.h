@@ -210,6 +210,14 @@ size_t bench_dsize(uint32_t dtype);
 /* Rounds through the run dtype in place (so the CPU reference sees what the device sees). */
 void bench_round_to_dtype(uint32_t dtype, float *x, size_t n);
 
+/* Sets row->bytes (read + written) and row->flops from the op's cost
+   function (plugin/ops/<op>/<op>_desc.c), for `args` shaped as the whole
+   workload of the row (host pointers not needed; hints may be NULL). */
+struct vtc_op_desc;
+struct vtc_op_cost_hints;
+void bench_row_cost(bench_row *row, const struct vtc_op_desc *desc, const void *args,
+                    const struct vtc_op_cost_hints *hints);
+
 /* Random data (splitmix64 via tests/ref). */
 void bench_fill_normal(uint64_t *state, float *x, size_t n, float scale);
 

@@ -8,15 +8,12 @@
  *   decode           B=1, Nq=1, Nk=4096 (the same 608-token prefix, then
  *                    text), Hkv = 8 (GQA 4)
  *
- * Cost model (s = bytes per float element):
- *   FLOPs = B Hq dh 4 sum over text rows of (p + 1): q.k (2 dh) and p.v
- *           (2 dh) for each of the p + 1 keys a row at position p sees;
- *           visual rows copy v (no FLOPs); softmax/exp not counted.
- *   bytes = B [ text_rows Hq dh s (q rows that are read) + 2 Nk Hkv dh s
- *           (k and v, each read once at least) + Nq Hq dh s (out) + Nk (kind) ]
+ * Bytes and FLOPs: composite's cost function (plugin/ops/composite/
+ * composite_desc.c), which reads the kind array for the text rows.
  */
 #include "bench.h"
 #include "../../tests/ref/ref.h"
+#include "op_desc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,18 +62,18 @@ static void cpu(void *user)
     ref_composite(1, s->Nq, s->Nk, HQ, s->Hkv, DH, 0.0f, r->q, r->k, r->v, r->kind, r->ref_out);
 }
 
-static void cost(const cp_shape *s, const uint8_t *kind, size_t es, bench_row *row)
+static void cost(const cp_shape *s, uint8_t *kind, uint32_t dtype, bench_row *row)
 {
-    double text_rows = 0, pairs = 0;
-    for (int r = 0; r < s->Nq; r++) {
-        int p = s->Nk - s->Nq + r;
-        if (kind[p] == VTC_KIND_TEXT) {
-            text_rows += 1;
-            pairs += p + 1;
-        }
-    }
-    row->flops = (double)HQ * DH * 4 * pairs;
-    row->bytes = text_rows * HQ * DH * es + 2.0 * s->Nk * s->Hkv * DH * es + (double)s->Nq * HQ * DH * es + s->Nk;
+    vtc_composite_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    vtc_op_desc_shape(&a.q, dtype, 4, (int64_t[]){1, s->Nq, HQ, DH});
+    vtc_op_desc_shape(&a.k, dtype, 4, (int64_t[]){1, s->Nk, s->Hkv, DH});
+    vtc_op_desc_shape(&a.v, dtype, 4, (int64_t[]){1, s->Nk, s->Hkv, DH});
+    vtc_op_desc_shape(&a.kind, VTC_DTYPE_U8, 2, (int64_t[]){1, s->Nk});
+    a.kind.host = kind;
+    vtc_op_desc_shape(&a.out, dtype, 4, (int64_t[]){1, s->Nq, HQ, DH});
+    bench_row_cost(row, vtc_op_desc_find(VTC_OP_COMPOSITE), &a, NULL);
 }
 
 static void run_shape(bench_ctx *b, const cp_shape *s)
@@ -103,7 +100,7 @@ static void run_shape(bench_ctx *b, const cp_shape *s)
     }
     for (int p = 0; p < s->Nk; p++)
         r.kind[p] = (!s->all_text && p >= PREFIX && p < PREFIX + VISUAL) ? VTC_KIND_VISUAL : VTC_KIND_TEXT;
-    cost(s, r.kind, bench_dsize(b->opt->dtype), row);
+    cost(s, r.kind, b->opt->dtype, row);
     if (s->Nq == s->Nk && !s->all_text) {
         const bench_llm *m = &b->opt->llm;
         row->tokens_in = row->tokens_out = VISUAL;

@@ -6,22 +6,14 @@
  * c<C>-n<N>-fast / -ref. The weights are random (vtc_compress_weights_create
  * with host fp32 tensors; pos_embed left for vtc to build).
  *
- * Cost model per image (MACs, FLOPs = 2 x MACs; layer norms, softmax and exp
- * not counted):
- *   reference: 2 N E^2 (k, v projections) + Q E^2 (q projection)
- *              + 2 Q N E (scores and A.V over all heads) + Q E^2 (output)
- *   fast:      N E Q h (folded scores) + Q h N E (A.X per head)
- *              + Q E^2 (values: Q h rows of E times Wv_h, dh x E)
- *              + Q E^2 (output)
- * bytes: x B N E s + out B Q E s (s = run dtype size) plus the weights each
- *   path must read once, counted at 4 bytes: reference 3 E^2 (Wk, Wv, Wo)
- *   + N E (key positional table); fast Q h E (folded query.key weights)
- *   + 2 E^2 (Wv, Wo) + N Q h (folded positional bias).
+ * Bytes and FLOPs: compress's cost function (plugin/ops/compress/
+ * compress_desc.c: MACs of each path, weights moved once).
  * The CPU reference (tests/ref, double accumulation) implements the reference
  * path; both rows of a (C, N) pair are compared with, and timed against, it.
  */
 #include "bench.h"
 #include "../../tests/ref/ref.h"
+#include "op_desc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -55,14 +47,16 @@ static void cpu(void *user)
     ref_compress(&r->w, 1, r->N, r->pos_q, r->pos_k, r->x, r->ref_out, NULL);
 }
 
-static void cost(int C, int N, int fast, size_t es, bench_row *row)
+static void cost(int C, int N, int fast, uint32_t dtype, bench_row *row)
 {
-    double Q = (double)C * C, n = N, e = E, h = HEADS;
-    double macs = fast ? n * e * Q * h + Q * h * n * e + Q * e * e + Q * e * e
-                       : 2 * n * e * e + Q * e * e + 2 * Q * n * e + Q * e * e;
-    row->flops = 2 * macs;
-    double weights = fast ? (Q * h * e + 2 * e * e + n * Q * h) * 4 : (3 * e * e + n * e) * 4;
-    row->bytes = n * e * es + Q * e * es + weights;
+    vtc_compress_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.path = fast ? VTC_COMPRESS_FAST : VTC_COMPRESS_REFERENCE;
+    vtc_op_desc_shape(&a.x, dtype, 3, (int64_t[]){1, N, E});
+    vtc_op_desc_shape(&a.out, dtype, 3, (int64_t[]){1, (int64_t)C * C, E});
+    vtc_op_cost_hints hints = {HEADS};
+    bench_row_cost(row, vtc_op_desc_find(VTC_OP_COMPRESS), &a, &hints);
 }
 
 static float *normal(uint64_t *seed, size_t n, float scale, float offset)
@@ -91,7 +85,7 @@ static void row_setup(bench_ctx *b, bench_row *row, int C, int N, int fast)
 {
     snprintf(row->desc, sizeof(row->desc), "LLaVA-Mini %s path: B=1 N=%d (%dx%d) E=%d h=%d -> Q=%d", fast ? "fast" : "reference",
              N, (int)lround(sqrt(N)), (int)lround(sqrt(N)), E, HEADS, C * C);
-    cost(C, N, fast, bench_dsize(b->opt->dtype), row);
+    cost(C, N, fast, b->opt->dtype, row);
     row->tokens_in = N;
     row->tokens_out = (double)C * C;
     const bench_llm *m = &b->opt->llm;

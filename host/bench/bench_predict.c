@@ -7,7 +7,7 @@
  *
  *   t >= max(bytes / bandwidth, FLOPs / fp32 peak) + dispatches x overhead
  *
- * bytes and FLOPs are the op's formula (host/bench/bench_<op>.c: inputs,
+ * bytes and FLOPs are the op's cost (plugin/ops/<op>/<op>_desc.c: inputs,
  * outputs and weights moved once; intermediates in scratch not counted), so
  * t is a lower bound (a roofline), not a measurement. The GPUs' figures are
  * their published peak memory bandwidth and FP32 (non-tensor-core) rate.

@@ -7,6 +7,7 @@
 #include "bench.h"
 #include "../../tests/ref/ref.h"
 #include "io/npy.h"
+#include "op_desc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,6 +53,14 @@ void bench_stats_of(double *x, int n, bench_stats *out)
 }
 
 /* ---- rows and progress ------------------------------------------------------- */
+void bench_row_cost(bench_row *row, const vtc_op_desc *desc, const void *args, const vtc_op_cost_hints *hints)
+{
+    vtc_op_cost c;
+    desc->cost(args, hints, &c);
+    row->bytes = c.bytes_read + c.bytes_written;
+    row->flops = c.flops;
+}
+
 int bench_shape_wanted(const bench_ctx *b, const char *name)
 {
     const char *s = b->opt->shape;

@@ -8,23 +8,14 @@
  *   siglip     SigLIP-so400m/384: B=1, N=729 (27x27, no CLS), D=1152,
  *              qk_mean from q/k with H=16, dh=72, Dm=72, 64 tokens kept
  *
- * Cost model (s = bytes per float element in the run dtype):
- *   bytes  = attention input      B*H*N*s (attn_cls) or 2*B*N*H*dh*s (q, k)
- *          + metric B*N*Dm*s + hidden B*N*D*s (every row is read: dominant
- *            rows are gathered, the rest are merged)
- *          + out B*T*D*s + src_idx B*T*4, T = keep_cls + k + c
- *   FLOPs  = scores: B*H*N adds (attn_cls); qk_mean: 4*B*H*N^2*dh (two
- *            passes over q.k, log-sum-exp then column sums, as vtc_visionzip.h
- *            documents: no N x N buffer)
- *          + merge, per image with R = N - keep_cls - k rest tokens:
- *            3*R*Dm (normalise) + 2*(R-c)*c*Dm (cosine to every target)
- *            + (R-c)*D + 2*c*D (sums, mean, plus target)
- *   selection (comparisons) is not counted.
+ * Bytes and FLOPs: visionzip's cost function (plugin/ops/visionzip/
+ * visionzip_desc.c) on the whole batch.
  * A batch whose tensors exceed the device's maxStorageBufferRange runs as
  * several calls (see vz_chunk); the row's description says so.
  */
 #include "bench.h"
 #include "../../tests/ref/ref.h"
+#include "op_desc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -102,17 +93,27 @@ static void cpu(void *user)
                   r->kk, r->hidden, r->metric, r->ref_out, r->ref_idx);
 }
 
-static void cost(const vz_shape *s, int k, int c, int keep_cls, int T, size_t es, bench_row *row)
+/* The whole batch as one call's shapes: the cost is the op's, not the chunks' sum. */
+static void cost(const vz_shape *s, int k, int c, int T, uint32_t dtype, bench_row *row)
 {
-    double B = s->B, N = s->N, D = s->D, H = s->H, dh = s->dh, Dm = s->Dm;
-    double R = N - keep_cls - k;
-    double in = s->mode == VTC_SCORE_ATTN_CLS ? B * H * N * es : 2 * B * N * H * dh * es;
-    row->bytes = in + B * N * Dm * es + B * N * D * es + B * T * D * es + B * T * 4;
-    double scores = s->mode == VTC_SCORE_ATTN_CLS ? B * H * N
-                  : s->mode == VTC_SCORE_QK_MEAN  ? 4 * B * H * N * N * dh
-                                                  : 2 * B * H * N * dh;
-    double merge = B * (3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D);
-    row->flops = scores + merge;
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.score_mode = s->mode;
+    a.dominant = (uint32_t)k;
+    a.contextual = (uint32_t)c;
+    a.no_cls = (uint32_t)s->no_cls;
+    vtc_op_desc_shape(&a.hidden, dtype, 3, (int64_t[]){s->B, s->N, s->D});
+    vtc_op_desc_shape(&a.metric, dtype, 3, (int64_t[]){s->B, s->N, s->Dm});
+    if (s->mode == VTC_SCORE_ATTN_CLS) {
+        vtc_op_desc_shape(&a.attn, dtype, 3, (int64_t[]){s->B, s->H, s->N});
+    } else {
+        vtc_op_desc_shape(&a.q, dtype, 4, (int64_t[]){s->B, s->N, s->H, s->dh});
+        vtc_op_desc_shape(&a.k, dtype, 4, (int64_t[]){s->B, s->N, s->H, s->dh});
+    }
+    vtc_op_desc_shape(&a.out, dtype, 3, (int64_t[]){s->B, T, s->D});
+    vtc_op_desc_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){s->B, T});
+    bench_row_cost(row, vtc_op_desc_find(VTC_OP_VISIONZIP), &a, NULL);
 }
 
 /* Device tensors of one chunk: views of the host arrays at image b0. */
@@ -180,7 +181,7 @@ static void run_shape(bench_ctx *b, const vz_shape *s)
     r.T = r.keep_cls + r.k + r.c;
     size_t B = (size_t)s->B, N = (size_t)s->N, D = (size_t)s->D, H = (size_t)s->H, dh = (size_t)s->dh;
     size_t Dm = (size_t)s->Dm, T = (size_t)r.T, es = bench_dsize(b->opt->dtype);
-    cost(s, r.k, r.c, r.keep_cls, r.T, es, row);
+    cost(s, r.k, r.c, r.T, b->opt->dtype, row);
 
     /* the biggest per-image tensor decides how many images one call may take */
     size_t per_image = N * (D > H * dh ? D : H * dh) * es;

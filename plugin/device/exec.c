@@ -229,16 +229,16 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
                         def->args_size);
     /* every tensor, read by the op or not: a reserved field ignored today
        could never be given a meaning tomorrow */
-    for (size_t off = def->tensors_offset; off && off + sizeof(vtc_tensor) <= def->args_size; off += sizeof(vtc_tensor)) {
-        const vtc_tensor *t = (const vtc_tensor *)((const uint8_t *)args + off);
-        unsigned idx = (unsigned)((off - def->tensors_offset) / sizeof(vtc_tensor));
+    for (uint32_t i = 0; i < def->desc->ntensors; i++) {
+        const vtc_op_tensor_desc *td = &def->desc->tensors[i];
+        const vtc_tensor *t = vtc_op_tensor_in_const(td, args);
         if (t->size && t->size != sizeof(vtc_tensor))
             return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
-                            "%s: tensor %u has size %u; vtc_tensor is frozen at %zu bytes (or 0)", caller, idx, t->size,
-                            sizeof(vtc_tensor));
+                            "%s: tensor %u (%s) has size %u; vtc_tensor is frozen at %zu bytes (or 0)", caller, i,
+                            td->name, t->size, sizeof(vtc_tensor));
         if (t->reserved0)
-            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: tensor %u has reserved0 = %u; it must be 0", caller, idx,
-                            t->reserved0);
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: tensor %u (%s) has reserved0 = %u; it must be 0",
+                            caller, i, td->name, t->reserved0);
     }
     return VTC_SUCCESS;
 }

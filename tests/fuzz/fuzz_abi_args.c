@@ -3,7 +3,9 @@
  * functions, with host-memory tensors on one context per process.
  *
  * Each input builds a valid call for one op from a few bytes (shapes drawn
- * from small sizes around workgroup boundaries), then applies up to a few
+ * from small sizes around workgroup boundaries), then applies to tensors of
+ * the op's table (plugin/ops/<op>/<op>_desc.c: which members of the args
+ * are tensors, which are outputs) up to a few
  * mutations (dtype, rank, a dimension, a stride, the size field, a
  * reserved field, a missing or doubled pointer, an op parameter, vtc_exec
  * flags) with values chosen to hit edges: 0, -1, 2^31, 2^40, INT64_MAX,
@@ -21,6 +23,7 @@
  * reject them) so each execution stays fast.
  */
 #include <vtc.h>
+#include "op_desc.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -119,23 +122,24 @@ typedef struct slot {
 typedef struct call {
     slot s[MAX_T];
     int n;
+    const char *index_name;  /* an I32 input holding indices into ... */
+    int64_t index_bound;     /* ... [0, index_bound) */
 } call;
+_Static_assert(MAX_T >= VTC_OP_DESC_MAX_TENSORS, "a slot for every tensor of a table");
 
-static void set_shape(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64_t *shape)
+/* A slot for every tensor of the op's table, in struct order. */
+static void slots_from_table(call *c, uint32_t op, void *args)
 {
-    memset(t, 0, sizeof(*t));
-    t->size = sizeof(*t);
-    t->dtype = dtype;
-    t->ndim = ndim;
-    memcpy(t->shape, shape, ndim * sizeof(int64_t));
-}
-
-static void add(call *c, vtc_tensor *t, int is_output, int64_t index_bound)
-{
-    c->s[c->n].t = t;
-    c->s[c->n].is_output = is_output;
-    c->s[c->n].index_bound = (int)index_bound;
-    c->n++;
+    const vtc_op_desc *d = vtc_op_desc_find(op);
+    if (!d)
+        abort();
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_op_tensor_desc *td = &d->tensors[i];
+        c->s[c->n].t = vtc_op_tensor_in(td, args);
+        c->s[c->n].is_output = (td->role & VTC_ROLE_OUTPUT) != 0;
+        c->s[c->n].index_bound = c->index_name && !strcmp(td->name, c->index_name) ? (int)c->index_bound : 0;
+        c->n++;
+    }
 }
 
 static size_t dsize(uint32_t dt)
@@ -336,9 +340,10 @@ static void check_memory(const call *c, vtc_result r)
     }
 }
 
-static void finish(call *c, params *p, stream *s, uint32_t op, const void *args,
+static void finish(call *c, params *p, stream *s, uint32_t op, void *args,
                    vtc_result (*run)(vtc_context, const void *, const vtc_exec *))
 {
+    slots_from_table(c, op, args);
     int nm = next(s) % 4;
     for (int m = 0; m < nm; m++)
         mutate(c, p, s);
@@ -409,16 +414,12 @@ static void fuzz_scores(stream *s)
     uint32_t dt = float_dtype(s);
     call c = {0};
     if (a.mode == VTC_SCORE_ATTN_CLS) {
-        set_shape(&a.attn, dt, 3, (int64_t[]){B, H, N});
+        vtc_op_desc_shape(&a.attn, dt, 3, (int64_t[]){B, H, N});
     } else {
-        set_shape(&a.q, dt, 4, (int64_t[]){B, N, H, dh});
-        set_shape(&a.k, dt, 4, (int64_t[]){B, N, H, dh});
+        vtc_op_desc_shape(&a.q, dt, 4, (int64_t[]){B, N, H, dh});
+        vtc_op_desc_shape(&a.k, dt, 4, (int64_t[]){B, N, H, dh});
     }
-    set_shape(&a.score, VTC_DTYPE_F32, 2, (int64_t[]){B, N});
-    add(&c, &a.attn, 0, 0);
-    add(&c, &a.q, 0, 0);
-    add(&c, &a.k, 0, 0);
-    add(&c, &a.score, 1, 0);
+    vtc_op_desc_shape(&a.score, VTC_DTYPE_F32, 2, (int64_t[]){B, N});
     params p = {&a.size, {&a.mode, NULL, NULL, NULL}, &a.scale};
     finish(&c, &p, s, VTC_OP_SCORES, &a, run_scores);
 }
@@ -435,20 +436,15 @@ static void fuzz_select(stream *s)
     int64_t nkeep = keep_cls + a.dominant, nrest = N - nkeep;
     uint32_t dt = float_dtype(s), opt = next(s);
     call c = {0};
-    set_shape(&a.score, VTC_DTYPE_F32, 2, (int64_t[]){B, N});
-    set_shape(&a.keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, nkeep});
+    vtc_op_desc_shape(&a.score, VTC_DTYPE_F32, 2, (int64_t[]){B, N});
+    vtc_op_desc_shape(&a.keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, nkeep});
     if ((opt & 1) && nrest > 0)
-        set_shape(&a.rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, nrest});
+        vtc_op_desc_shape(&a.rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, nrest});
     if (opt & 2) {
-        set_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
+        vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
         if (opt & 4)
-            set_shape(&a.dominant_out, dt, 3, (int64_t[]){B, nkeep, D});
+            vtc_op_desc_shape(&a.dominant_out, dt, 3, (int64_t[]){B, nkeep, D});
     }
-    add(&c, &a.score, 0, 0);
-    add(&c, &a.hidden, 0, 0);
-    add(&c, &a.keep_idx, 1, 0);
-    add(&c, &a.rest_idx, 1, 0);
-    add(&c, &a.dominant_out, 1, 0);
     params p = {&a.size, {&a.dominant, &a.no_cls, NULL, NULL}, NULL};
     finish(&c, &p, s, VTC_OP_SELECT, &a, run_select);
 }
@@ -463,14 +459,12 @@ static void fuzz_merge(stream *s)
     a.contextual = (uint32_t)(next(s) % (R + 1));
     uint32_t dt = float_dtype(s);
     call c = {0};
-    set_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
-    set_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
-    set_shape(&a.rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, R});
-    set_shape(&a.out, dt, 3, (int64_t[]){B, a.contextual, D});
-    add(&c, &a.hidden, 0, 0);
-    add(&c, &a.metric, 0, 0);
-    add(&c, &a.rest_idx, 0, N);
-    add(&c, &a.out, 1, 0);
+    vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
+    vtc_op_desc_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
+    vtc_op_desc_shape(&a.rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, R});
+    vtc_op_desc_shape(&a.out, dt, 3, (int64_t[]){B, a.contextual, D});
+    c.index_name = "rest_idx";
+    c.index_bound = N;
     params p = {&a.size, {&a.contextual, NULL, NULL, NULL}, NULL};
     finish(&c, &p, s, VTC_OP_MERGE, &a, run_merge);
 }
@@ -490,24 +484,17 @@ static void fuzz_visionzip(stream *s)
     int64_t rows = keep_cls + a.dominant + a.contextual;
     uint32_t dt = float_dtype(s);
     call c = {0};
-    set_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
-    set_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
+    vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
+    vtc_op_desc_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
     if (a.score_mode == VTC_SCORE_ATTN_CLS) {
-        set_shape(&a.attn, dt, 3, (int64_t[]){B, H, N});
+        vtc_op_desc_shape(&a.attn, dt, 3, (int64_t[]){B, H, N});
     } else {
-        set_shape(&a.q, dt, 4, (int64_t[]){B, N, H, dh});
-        set_shape(&a.k, dt, 4, (int64_t[]){B, N, H, dh});
+        vtc_op_desc_shape(&a.q, dt, 4, (int64_t[]){B, N, H, dh});
+        vtc_op_desc_shape(&a.k, dt, 4, (int64_t[]){B, N, H, dh});
     }
-    set_shape(&a.out, dt, 3, (int64_t[]){B, rows, D});
+    vtc_op_desc_shape(&a.out, dt, 3, (int64_t[]){B, rows, D});
     if (next(s) & 1)
-        set_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
-    add(&c, &a.hidden, 0, 0);
-    add(&c, &a.metric, 0, 0);
-    add(&c, &a.attn, 0, 0);
-    add(&c, &a.q, 0, 0);
-    add(&c, &a.k, 0, 0);
-    add(&c, &a.out, 1, 0);
-    add(&c, &a.src_idx, 1, 0);
+        vtc_op_desc_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
     params p = {&a.size, {&a.score_mode, &a.dominant, &a.contextual, &a.no_cls}, &a.scale};
     finish(&c, &p, s, VTC_OP_VISIONZIP, &a, run_vz);
 }
@@ -521,16 +508,11 @@ static void fuzz_composite(stream *s)
     int64_t dh = PICK(s, head_widths), Nq = (next(s) & 1) ? Nk : 1 + next(s) % Nk;
     uint32_t dt = float_dtype(s);
     call c = {0};
-    set_shape(&a.q, dt, 4, (int64_t[]){B, Nq, Hkv * G, dh});
-    set_shape(&a.k, dt, 4, (int64_t[]){B, Nk, Hkv, dh});
-    set_shape(&a.v, dt, 4, (int64_t[]){B, Nk, Hkv, dh});
-    set_shape(&a.kind, VTC_DTYPE_U8, 2, (int64_t[]){B, Nk});
-    set_shape(&a.out, dt, 4, (int64_t[]){B, Nq, Hkv * G, dh});
-    add(&c, &a.q, 0, 0);
-    add(&c, &a.k, 0, 0);
-    add(&c, &a.v, 0, 0);
-    add(&c, &a.kind, 0, 0);
-    add(&c, &a.out, 1, 0);
+    vtc_op_desc_shape(&a.q, dt, 4, (int64_t[]){B, Nq, Hkv * G, dh});
+    vtc_op_desc_shape(&a.k, dt, 4, (int64_t[]){B, Nk, Hkv, dh});
+    vtc_op_desc_shape(&a.v, dt, 4, (int64_t[]){B, Nk, Hkv, dh});
+    vtc_op_desc_shape(&a.kind, VTC_DTYPE_U8, 2, (int64_t[]){B, Nk});
+    vtc_op_desc_shape(&a.out, dt, 4, (int64_t[]){B, Nq, Hkv * G, dh});
     params p = {&a.size, {NULL, NULL, NULL, NULL}, &a.scale};
     finish(&c, &p, s, VTC_OP_COMPOSITE, &a, run_comp);
 }
@@ -543,11 +525,9 @@ static void fuzz_compress(stream *s)
     a.size = sizeof(a);
     a.path = next(s) % 3;
     int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), E = PICK(s, width_dims);
-    set_shape(&a.x, VTC_DTYPE_F32, 3, (int64_t[]){B, N, E});
-    set_shape(&a.out, VTC_DTYPE_F32, 3, (int64_t[]){B, 1, E});
+    vtc_op_desc_shape(&a.x, VTC_DTYPE_F32, 3, (int64_t[]){B, N, E});
+    vtc_op_desc_shape(&a.out, VTC_DTYPE_F32, 3, (int64_t[]){B, 1, E});
     call c = {0};
-    add(&c, &a.x, 0, 0);
-    add(&c, &a.out, 1, 0);
     params p = {&a.size, {&a.path, NULL, NULL, NULL}, NULL};
     finish(&c, &p, s, VTC_OP_COMPRESS, &a, run_compress);
     if (vtc_compress_weights_prepare(ctx_get(), NULL, (uint32_t)N) == VTC_SUCCESS)
@@ -569,20 +549,15 @@ static void fuzz_prune(stream *s)
     int64_t rows = (int64_t)a.keep + a.contextual;
     uint32_t dt = float_dtype(s), opt = next(s);
     call c = {0};
-    set_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
+    vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
     if (opt & 1)
-        set_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
+        vtc_op_desc_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
     if ((opt & 2) && a.keep > 0)
-        set_shape(&a.keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, a.keep});
+        vtc_op_desc_shape(&a.keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, a.keep});
     if ((opt & 4) || a.contextual > 0 || !(opt & 2))
-        set_shape(&a.out, dt, 3, (int64_t[]){B, rows, D});
+        vtc_op_desc_shape(&a.out, dt, 3, (int64_t[]){B, rows, D});
     if (opt & 8)
-        set_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
-    add(&c, &a.hidden, 0, 0);
-    add(&c, &a.metric, 0, 0);
-    add(&c, &a.keep_idx, 1, 0);
-    add(&c, &a.out, 1, 0);
-    add(&c, &a.src_idx, 1, 0);
+        vtc_op_desc_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
     params p = {&a.size, {&a.mode, &a.keep, &a.contextual, &a.pivots}, NULL};
     finish(&c, &p, s, VTC_OP_PRUNE, &a, run_prune);
 }

@@ -1,6 +1,7 @@
 /* Helpers of the reliability tests: see rel.h. */
 #include "rel.h"
 #include "host_vk.h"
+#include "op_desc.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -208,6 +209,19 @@ vtc_result rel_random_call(vtc_context ctx, uint64_t *s, uint64_t *hash, int *op
     return rel_call(ctx, op, s, hash);
 }
 
+/* Every output of the op's table (plugin/ops/<op>/<op>_desc.c) that the
+   call was given, in struct order: what two runs of the same call compare. */
+static uint64_t hash_outputs(uint64_t h, uint32_t op, const void *args)
+{
+    const vtc_op_desc *d = vtc_op_desc_find(op);
+    for (uint32_t i = 0; d && i < d->ntensors; i++) {
+        const vtc_tensor *t = vtc_op_tensor_in_const(&d->tensors[i], args);
+        if ((d->tensors[i].role & VTC_ROLE_OUTPUT) && t->host)
+            h = fnv(h, t->host, (size_t)vtc_op_desc_bytes(t));
+    }
+    return h;
+}
+
 vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
 {
     int64_t B = REL_PICK(s, rb), N = REL_PICK(s, rn), H = REL_PICK(s, rh), D = REL_PICK(s, rd), dh = REL_PICK(s, rd);
@@ -238,7 +252,7 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
         a.k = host_tensor(VTC_DTYPE_F32, in2, 4, (int64_t[]){B, N, H, dh});
         a.score = host_tensor(VTC_DTYPE_F32, out, 2, (int64_t[]){B, N});
         r = vtc_scores(ctx, &a, NULL);
-        h = fnv(h, out, (size_t)(B * N) * 4);
+        h = hash_outputs(h, VTC_OP_SCORES, &a);
         break;
     }
     case 1: { /* select with every output */
@@ -255,9 +269,7 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
         a.rest_idx = host_tensor(VTC_DTYPE_I32, idx2, 2, (int64_t[]){B, nrest});
         a.dominant_out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, nkeep, D});
         r = vtc_select(ctx, &a, NULL);
-        h = fnv(h, idx, (size_t)(B * nkeep) * 4);
-        h = fnv(h, idx2, (size_t)(B * nrest) * 4);
-        h = fnv(h, out, (size_t)(B * nkeep * D) * 4);
+        h = hash_outputs(h, VTC_OP_SELECT, &a);
         break;
     }
     case 2: { /* merge: rest indices ascending, a random subset */
@@ -274,7 +286,7 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
         a.rest_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, R});
         a.out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, a.contextual, D});
         r = vtc_merge(ctx, &a, NULL);
-        h = fnv(h, out, (size_t)(B * a.contextual * D) * 4);
+        h = hash_outputs(h, VTC_OP_MERGE, &a);
         break;
     }
     case 3: { /* visionzip */
@@ -296,8 +308,7 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
         a.out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, rows, D});
         a.src_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, rows});
         r = vtc_visionzip(ctx, &a, NULL);
-        h = fnv(h, out, (size_t)(B * rows * D) * 4);
-        h = fnv(h, idx, (size_t)(B * rows) * 4);
+        h = hash_outputs(h, VTC_OP_VISIONZIP, &a);
         break;
     }
     case 5: { /* prune: DivPrune or DART, sometimes with a contextual merge */
@@ -313,9 +324,7 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
         a.out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, rows, D});
         a.src_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, rows});
         r = vtc_prune(ctx, &a, NULL);
-        h = fnv(h, out, (size_t)(B * rows * D) * 4);
-        h = fnv(h, idx, (size_t)(B * rows) * 4);
-        h = fnv(h, idx2, (size_t)(B * a.keep) * 4);
+        h = hash_outputs(h, VTC_OP_PRUNE, &a);
         break;
     }
     default: { /* composite, prefill or decode, grouped heads */
@@ -332,7 +341,7 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
         a.kind = host_tensor(VTC_DTYPE_U8, kind, 2, (int64_t[]){B, N});
         a.out = host_tensor(VTC_DTYPE_F32, out, 4, (int64_t[]){B, Nq, Hkv * G, hd});
         r = vtc_composite_attention(ctx, &a, NULL);
-        h = fnv(h, out, (size_t)(B * Nq * Hkv * G * hd) * 4);
+        h = hash_outputs(h, VTC_OP_COMPOSITE, &a);
         break;
     }
     }

@@ -284,4 +284,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 }
 
 const vtc_op_def vtc_op_composite_def = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), plan, record,
-    offsetof(vtc_composite_args, q)};
+    .desc = &vtc_op_composite_desc};

@@ -726,4 +726,4 @@ static vtc_result prepare(vtc_context ctx, vtc_plan *pl)
 }
 
 const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record,
-    offsetof(vtc_compress_args, x), prepare, weights_destroy_all};
+    prepare, weights_destroy_all, &vtc_op_compress_desc};

@@ -140,4 +140,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 }
 
 const vtc_op_def vtc_op_merge_def = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), plan, record,
-    offsetof(vtc_merge_args, hidden)};
+    .desc = &vtc_op_merge_desc};

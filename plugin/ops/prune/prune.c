@@ -249,4 +249,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 }
 
 const vtc_op_def vtc_op_prune_def = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), plan, record,
-    offsetof(vtc_prune_args, hidden)};
+    .desc = &vtc_op_prune_desc};

@@ -156,4 +156,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 }
 
 const vtc_op_def vtc_op_scores_def = {VTC_OP_SCORES, "scores", sizeof(vtc_scores_args), plan, record,
-    offsetof(vtc_scores_args, attn)};
+    .desc = &vtc_op_scores_desc};

@@ -114,4 +114,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 }
 
 const vtc_op_def vtc_op_select_def = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), plan, record,
-    offsetof(vtc_select_args, score)};
+    .desc = &vtc_op_select_desc};

@@ -165,4 +165,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 /* the smallest args a caller may pass is 1.0.0's (fields up to src_idx) */
 _Static_assert(VTC_VISIONZIP_ARGS_V1_SIZE == offsetof(vtc_visionzip_args, cls_index), "1.0.0 size");
 const vtc_op_def vtc_op_visionzip_def = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, plan, record,
-    offsetof(vtc_visionzip_args, hidden)};
+    .desc = &vtc_op_visionzip_desc};

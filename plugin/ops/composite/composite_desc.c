@@ -1,0 +1,68 @@
+/* composite as data: its tensors and the cost of one call (SPEC 3).
+ * Query row r sits at key position p = Nk - Nq + r and, when text, sees
+ * the p + 1 keys up to it; visual rows copy v (no FLOPs).
+ *   FLOPs = B Hq dh 4 sum over text rows of (p + 1): q.k (2 dh) and p.v
+ *           (2 dh) per key; softmax/exp not counted
+ *   bytes = text q rows read + k and v (each read once at least) + kind
+ *           read; out written
+ * Which rows are text is data: read from kind's host memory when it has
+ * some, else every row counts as text (the upper bound).
+ */
+#include "op_desc.h"
+
+#include <string.h>
+
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_composite_args, q, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, k, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, v, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, kind, VTC_ROLE_INPUT, VTC_DTYPES(VTC_DTYPE_U8), 2),
+    VTC_OP_TENSOR(vtc_composite_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 4),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_composite_args *a = args;
+    memset(out, 0, sizeof(*out));
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->q, 0), Nq = (int64_t)vtc_op_desc_dim(&a->q, 1);
+    int64_t Nk = (int64_t)vtc_op_desc_dim(&a->k, 1);
+    const uint8_t *kind = a->kind.dtype == VTC_DTYPE_U8 && a->kind.ndim == 2 ? a->kind.host : NULL;
+    int64_t s0 = a->kind.stride[0] || a->kind.stride[1] ? a->kind.stride[0] : Nk;
+    int64_t s1 = a->kind.stride[0] || a->kind.stride[1] ? a->kind.stride[1] : 1;
+    if (a->kind.shape[0] != B || a->kind.shape[1] != Nk || Nq > Nk || s0 < 0 || s1 < 0)
+        kind = NULL; /* not a call the op would take: no positions to read */
+    double text_rows = 0, pairs = 0;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t r = 0; r < Nq; r++) {
+            int64_t p = Nk - Nq + r;
+            if (!kind || kind[b * s0 + p * s1] == VTC_KIND_TEXT) {
+                text_rows += 1;
+                pairs += (double)(p + 1);
+            }
+        }
+    double row = vtc_op_desc_dim(&a->q, 2) * vtc_op_desc_dim(&a->q, 3); /* Hq dh */
+    double row_bytes = Nq ? vtc_op_desc_bytes(&a->q) / ((double)B * (double)Nq) : 0;
+    out->flops = row * 4 * pairs;
+    out->bytes_read = text_rows * row_bytes + vtc_op_desc_bytes(&a->k) + vtc_op_desc_bytes(&a->v) +
+                      vtc_op_desc_bytes(&a->kind);
+    out->bytes_written = vtc_op_desc_bytes(&a->out);
+}
+
+/* 3 query rows over 5 keys, 2 query heads on 1 kv head; kind zero-filled: all text */
+static int example(uint32_t which, void *args)
+{
+    vtc_composite_args *a = args;
+    if (which > 0)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, 3, 2, 8});
+    vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 1, 8});
+    vtc_op_desc_shape(&a->v, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 1, 8});
+    vtc_op_desc_shape(&a->kind, VTC_DTYPE_U8, 2, (int64_t[]){1, 5});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 4, (int64_t[]){1, 3, 2, 8});
+    return 0;
+}
+
+const vtc_op_desc vtc_op_composite_desc = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), tensors,
+                                           sizeof(tensors) / sizeof(tensors[0]), cost, example};

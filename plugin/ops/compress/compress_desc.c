@@ -1,0 +1,55 @@
+/* compress as data: its tensors and the cost of one call (SPEC 2).
+ * Per image, Q queries, N tokens, E wide, h heads (the weight set's:
+ * hints->heads), MACs, FLOPs = 2 x MACs (layer norms, softmax, exp not
+ * counted):
+ *   reference: 2 N E^2 (k, v projections) + Q E^2 (q projection)
+ *              + 2 Q N E (scores and A.V over all heads) + Q E^2 (output)
+ *   fast:      N E Q h (folded scores) + Q h N E (A.X per head)
+ *              + Q E^2 (values: Q h rows of E times Wv_h, dh x E)
+ *              + Q E^2 (output)
+ * bytes: x read, out and attn_mean written, plus the weights each path must
+ *   read once, counted at 4 bytes: reference 3 E^2 (Wk, Wv, Wo) + N E (key
+ *   positional table); fast Q h E (folded query.key weights) + 2 E^2 (Wv,
+ *   Wo) + N Q h (folded positional bias).
+ */
+#include "op_desc.h"
+
+#include <string.h>
+
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_compress_args, x, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_compress_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_compress_args, attn_mean, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_compress_args *a = args;
+    memset(out, 0, sizeof(*out));
+    double B = vtc_op_desc_dim(&a->x, 0), n = vtc_op_desc_dim(&a->x, 1), e = vtc_op_desc_dim(&a->x, 2);
+    double Q = vtc_op_desc_dim(&a->out, 1), h = hints && hints->heads ? hints->heads : 8;
+    int fast = a->path == VTC_COMPRESS_FAST;
+    double macs = fast ? n * e * Q * h + Q * h * n * e + Q * e * e + Q * e * e
+                       : 2 * n * e * e + Q * e * e + 2 * Q * n * e + Q * e * e;
+    out->flops = 2 * macs * B;
+    double weights = fast ? (Q * h * e + 2 * e * e + n * Q * h) * 4 : (3 * e * e + n * e) * 4;
+    out->bytes_read = vtc_op_desc_bytes(&a->x) + weights;
+    out->bytes_written = vtc_op_desc_bytes(&a->out) + vtc_op_desc_bytes(&a->attn_mean);
+}
+
+/* x of 2x2 tokens, 8 wide, into Q = 1 query; args->weights is the caller's */
+static int example(uint32_t which, void *args)
+{
+    vtc_compress_args *a = args;
+    if (which > 0)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 3, (int64_t[]){1, 4, 8});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 1, 8});
+    vtc_op_desc_shape(&a->attn_mean, VTC_DTYPE_F32, 3, (int64_t[]){1, 1, 4});
+    return 0;
+}
+
+const vtc_op_desc vtc_op_compress_desc = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), tensors,
+                                          sizeof(tensors) / sizeof(tensors[0]), cost, example};

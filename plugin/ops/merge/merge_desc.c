@@ -1,0 +1,45 @@
+/* merge as data: its tensors and the cost of one call (SPEC 1.3).
+ *   bytes: hidden, metric and rest_idx read, out written
+ *   FLOPs per image, R rest tokens, c targets: 3*R*Dm (normalise)
+ *          + 2*(R-c)*c*Dm (cosine to every target) + (R-c)*D + 2*c*D
+ *          (sums, mean, plus target)
+ */
+#include "op_desc.h"
+
+#include <string.h>
+
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_merge_args, hidden, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_merge_args, metric, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_merge_args, rest_idx, VTC_ROLE_INPUT, VTC_DTYPES(VTC_DTYPE_I32), 2),
+    VTC_OP_TENSOR(vtc_merge_args, out, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_merge_args *a = args;
+    memset(out, 0, sizeof(*out));
+    out->bytes_read = vtc_op_desc_bytes(&a->hidden) + vtc_op_desc_bytes(&a->metric) + vtc_op_desc_bytes(&a->rest_idx);
+    out->bytes_written = vtc_op_desc_bytes(&a->out);
+    double B = vtc_op_desc_dim(&a->hidden, 0), D = vtc_op_desc_dim(&a->hidden, 2);
+    double Dm = vtc_op_desc_dim(&a->metric, 2), R = vtc_op_desc_dim(&a->rest_idx, 1), c = a->contextual;
+    out->flops = B * (3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D);
+}
+
+static int example(uint32_t which, void *args)
+{
+    vtc_merge_args *a = args;
+    if (which > 0)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->contextual = 1; /* rest_idx zero-filled: R = 1, token 0 */
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, 5, 4});
+    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, 5, 4});
+    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 1});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 1, 4});
+    return 0;
+}
+
+const vtc_op_desc vtc_op_merge_desc = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), tensors,
+                                       sizeof(tensors) / sizeof(tensors[0]), cost, example};

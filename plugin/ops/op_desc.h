@@ -1,0 +1,103 @@
+/*
+ * An op as data, without Vulkan: its args struct's tensor table and the
+ * cost of one call. One file per op (plugin/ops/<op>/<op>_desc.c, listed in
+ * op_descs); built into the plugin, where vtc_op_def.desc points at it and
+ * the entry points walk the table, and into the host library vtc_opdesc,
+ * which the CLI, bench, conformance, the fuzzer and the reliability tests
+ * read instead of each keeping its own copy of every op's shapes.
+ *
+ * Includes only the public ABI headers.
+ */
+#ifndef VTC_OP_DESC_H
+#define VTC_OP_DESC_H
+
+#include "vtc.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A tensor's role: read or written by the call, and whether it may be
+   absent (dtype NONE). Whether an optional tensor is read can depend on
+   the op's parameters (visionzip reads attn or q, k by score_mode). */
+#define VTC_ROLE_INPUT    0x1u
+#define VTC_ROLE_OUTPUT   0x2u
+#define VTC_ROLE_OPTIONAL 0x4u
+
+/* bit (1 << dtype) of each dtype a tensor may have */
+#define VTC_DTYPES(d) (1u << (d))
+#define VTC_DTYPES_FLOAT (VTC_DTYPES(VTC_DTYPE_F32) | VTC_DTYPES(VTC_DTYPE_F16))
+
+typedef struct vtc_op_tensor_desc {
+    const char *name;         /* the member's name in the args struct */
+    size_t offset;            /* offsetof the member */
+    uint32_t role;            /* VTC_ROLE_* */
+    uint32_t dtypes;          /* VTC_DTYPES bits allowed (ops may narrow it further: "as hidden") */
+    uint32_t rank;            /* ndim the op requires */
+} vtc_op_tensor_desc;
+
+#define VTC_OP_TENSOR(args_type, member, role, dtypes, rank) \
+    {#member, offsetof(args_type, member), (role), (dtypes), (rank)}
+
+/* What one call moves and computes, at SPEC level: every input read once,
+   every output written once, weights moved once; intermediates and
+   comparisons not counted (the formulas are in each <op>_desc.c). */
+typedef struct vtc_op_cost {
+    double bytes_read;
+    double bytes_written;
+    double flops;
+} vtc_op_cost;
+
+/* What a cost needs that the args only refer to (NULL: the defaults). */
+typedef struct vtc_op_cost_hints {
+    uint32_t heads;           /* compress: the weight set's head count (0: its default, 8) */
+} vtc_op_cost_hints;
+
+/* The largest number of tensors an args struct has (a test checks it). */
+#define VTC_OP_DESC_MAX_TENSORS 8
+
+typedef struct vtc_op_desc {
+    uint32_t op;              /* VTC_OP_* */
+    const char *name;         /* "visionzip" */
+    size_t args_size;         /* bytes of the v1 args struct */
+    const vtc_op_tensor_desc *tensors;   /* every vtc_tensor of the v1 args, in struct order */
+    uint32_t ntensors;
+    /* The cost of one call with these args, from the tensors' shapes and
+       dtypes and the op's parameters (composite also reads kind's host
+       data when it has some; without it every query row counts as text). */
+    void (*cost)(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out);
+    /* Fills `args` (zeroed first) with small valid call number `which`:
+       parameters, and F32 (I32, U8) tensors shaped for it, host pointers
+       NULL. Between them the examples make every tensor present at least
+       once (visionzip: one per score mode). Returns 0, or -1 past the last.
+       compress's needs a weight set the caller makes (E = 8, Q = 1)
+       and puts in args->weights. */
+    int (*example)(uint32_t which, void *args);
+} vtc_op_desc;
+
+/* The descriptors of this build, in the op list's order (plugin/ops/meson.build). */
+const vtc_op_desc *vtc_op_desc_at(uint32_t index);   /* NULL past the end */
+const vtc_op_desc *vtc_op_desc_find(uint32_t op);    /* NULL when unknown */
+const vtc_op_desc *vtc_op_desc_named(const char *name);
+/* The table's entry for `name`, or NULL. */
+const vtc_op_tensor_desc *vtc_op_desc_tensor(const vtc_op_desc *d, const char *name);
+
+/* The tensor a table entry describes, inside an args struct. */
+static inline vtc_tensor *vtc_op_tensor_in(const vtc_op_tensor_desc *t, void *args)
+{
+    return (vtc_tensor *)(void *)((unsigned char *)args + t->offset);
+}
+static inline const vtc_tensor *vtc_op_tensor_in_const(const vtc_op_tensor_desc *t, const void *args)
+{
+    return (const vtc_tensor *)(const void *)((const unsigned char *)args + t->offset);
+}
+
+/* ---- for the <op>_desc.c files ------------------------------------------ */
+/* Elements of a tensor's shape (0 when absent or malformed), and its bytes. */
+double vtc_op_desc_count(const vtc_tensor *t);
+double vtc_op_desc_bytes(const vtc_tensor *t);
+/* dim i, or 0 when the tensor does not have it */
+double vtc_op_desc_dim(const vtc_tensor *t, uint32_t i);
+/* Shapes one tensor for an example: `dtype`, `ndim` dims. */
+void vtc_op_desc_shape(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64_t *shape);
+
+#endif

@@ -1,0 +1,57 @@
+/* prune as data: its tensors and the cost of one call (docs/prune.md).
+ *   bytes: hidden and metric read; keep_idx, out and src_idx written
+ *   FLOPs per image, Dm the compared width (metric's, else hidden's):
+ *          DivPrune 2 (N^2 + K N) Dm (the first pick's pairwise distances,
+ *          then one row per pick); DART 2 (1 + P') N Dm, P' = min(P, K)
+ *          pivots (norms, then each pivot against every token); plus the
+ *          merge of the N - K rest into c (merge_desc.c) when c > 0
+ */
+#include "op_desc.h"
+
+#include <string.h>
+
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_prune_args, hidden, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_prune_args, metric, VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_prune_args, keep_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
+    VTC_OP_TENSOR(vtc_prune_args, out, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_prune_args, src_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_prune_args *a = args;
+    memset(out, 0, sizeof(*out));
+    out->bytes_read = vtc_op_desc_bytes(&a->hidden) + vtc_op_desc_bytes(&a->metric);
+    out->bytes_written = vtc_op_desc_bytes(&a->keep_idx) + vtc_op_desc_bytes(&a->out) + vtc_op_desc_bytes(&a->src_idx);
+    double B = vtc_op_desc_dim(&a->hidden, 0), N = vtc_op_desc_dim(&a->hidden, 1), D = vtc_op_desc_dim(&a->hidden, 2);
+    double Dm = a->metric.dtype != VTC_DTYPE_NONE ? vtc_op_desc_dim(&a->metric, 2) : D;
+    double K = a->keep, c = a->contextual, R = N - K;
+    double P = a->pivots ? a->pivots : VTC_PRUNE_DART_DEFAULT_PIVOTS;
+    if (P > K)
+        P = K;
+    double pick = a->mode == VTC_PRUNE_DART ? 2 * (1 + P) * N * Dm : 2 * (N * N + K * N) * Dm;
+    double merge = c > 0 ? 3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D : 0;
+    out->flops = B * (pick + merge);
+}
+
+/* DivPrune: 2 kept + 1 merged of N = 6 */
+static int example(uint32_t which, void *args)
+{
+    vtc_prune_args *a = args;
+    if (which > 0)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->keep = 2;
+    a->contextual = 1;
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, 6, 4});
+    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, 6, 4});
+    vtc_op_desc_shape(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 2});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 3, 4});
+    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 3});
+    return 0;
+}
+
+const vtc_op_desc vtc_op_prune_desc = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), tensors,
+                                       sizeof(tensors) / sizeof(tensors[0]), cost, example};

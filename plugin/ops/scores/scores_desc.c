@@ -1,0 +1,53 @@
+/* scores as data: its tensors and the cost of one call (SPEC 1.1).
+ *   bytes: the mode's inputs (attn, or q and k) read, score written
+ *   FLOPs: attn_cls B*H*N adds; qk_cls 2*B*H*N*dh (the CLS query against
+ *          every key); qk_mean 4*B*H*N^2*dh (two passes over q.k: row
+ *          log-sum-exp, then column sums; no N x N buffer)
+ */
+#include "op_desc.h"
+
+#include <string.h>
+
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_scores_args, attn, VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_scores_args, q, VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_scores_args, k, VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_scores_args, score, VTC_ROLE_OUTPUT, VTC_DTYPES(VTC_DTYPE_F32), 2),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_scores_args *a = args;
+    memset(out, 0, sizeof(*out));
+    if (a->mode == VTC_SCORE_ATTN_CLS) {
+        out->bytes_read = vtc_op_desc_bytes(&a->attn);
+        out->flops = vtc_op_desc_count(&a->attn);
+    } else {
+        out->bytes_read = vtc_op_desc_bytes(&a->q) + vtc_op_desc_bytes(&a->k);
+        double N = vtc_op_desc_dim(&a->q, 1), qk = vtc_op_desc_count(&a->q); /* B*N*H*dh */
+        out->flops = a->mode == VTC_SCORE_QK_MEAN ? 4 * qk * N : 2 * qk;
+    }
+    out->bytes_written = vtc_op_desc_bytes(&a->score);
+}
+
+static int example(uint32_t which, void *args)
+{
+    vtc_scores_args *a = args;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    if (which == 0) {
+        a->mode = VTC_SCORE_ATTN_CLS;
+        vtc_op_desc_shape(&a->attn, VTC_DTYPE_F32, 3, (int64_t[]){1, 2, 5});
+    } else if (which == 1) {
+        a->mode = VTC_SCORE_QK_MEAN;
+        vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 2, 4});
+        vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 2, 4});
+    } else {
+        return -1;
+    }
+    vtc_op_desc_shape(&a->score, VTC_DTYPE_F32, 2, (int64_t[]){1, 5});
+    return 0;
+}
+
+const vtc_op_desc vtc_op_scores_desc = {VTC_OP_SCORES, "scores", sizeof(vtc_scores_args), tensors,
+                                        sizeof(tensors) / sizeof(tensors[0]), cost, example};

@@ -1,0 +1,44 @@
+/* select as data: its tensors and the cost of one call (SPEC 1.2).
+ *   bytes: score read, the kept rows of hidden gathered (when dominant_out
+ *          is asked for), the index lists and dominant_out written
+ *   FLOPs: none (top-k is comparisons, not counted)
+ */
+#include "op_desc.h"
+
+#include <string.h>
+
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_select_args, score, VTC_ROLE_INPUT, VTC_DTYPES(VTC_DTYPE_F32), 2),
+    VTC_OP_TENSOR(vtc_select_args, hidden, VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_select_args, keep_idx, VTC_ROLE_OUTPUT, VTC_DTYPES(VTC_DTYPE_I32), 2),
+    VTC_OP_TENSOR(vtc_select_args, rest_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
+    VTC_OP_TENSOR(vtc_select_args, dominant_out, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_select_args *a = args;
+    memset(out, 0, sizeof(*out));
+    double gathered = vtc_op_desc_bytes(&a->dominant_out);
+    out->bytes_read = vtc_op_desc_bytes(&a->score) + gathered;
+    out->bytes_written = vtc_op_desc_bytes(&a->keep_idx) + vtc_op_desc_bytes(&a->rest_idx) + gathered;
+}
+
+static int example(uint32_t which, void *args)
+{
+    vtc_select_args *a = args;
+    if (which > 0)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->dominant = 2; /* CLS + 2 kept of N = 5 */
+    vtc_op_desc_shape(&a->score, VTC_DTYPE_F32, 2, (int64_t[]){1, 5});
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, 5, 4});
+    vtc_op_desc_shape(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 3});
+    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 2});
+    vtc_op_desc_shape(&a->dominant_out, VTC_DTYPE_F32, 3, (int64_t[]){1, 3, 4});
+    return 0;
+}
+
+const vtc_op_desc vtc_op_select_desc = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), tensors,
+                                        sizeof(tensors) / sizeof(tensors[0]), cost, example};

@@ -1,0 +1,77 @@
+/* visionzip as data: its tensors and the cost of one call (SPEC 1.4).
+ *   bytes: the mode's attention input (attn, or q and k), metric and hidden
+ *          read (every row: dominant rows are gathered, the rest merged);
+ *          out and src_idx written
+ *   FLOPs: the scores (scores_desc.c: attn_cls B*H*N, qk_cls 2*B*H*N*dh,
+ *          qk_mean 4*B*H*N^2*dh), the metric's head mean B*N*H*dh when it
+ *          is computed from k, and the merge of the R = N - keep_cls - k
+ *          rest tokens into c (merge_desc.c)
+ */
+#include "op_desc.h"
+
+#include <string.h>
+
+#define IN_OPT (VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL)
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_visionzip_args, hidden, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_visionzip_args, metric, IN_OPT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_visionzip_args, attn, IN_OPT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_visionzip_args, q, IN_OPT, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_visionzip_args, k, IN_OPT, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_visionzip_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 3),
+    VTC_OP_TENSOR(vtc_visionzip_args, src_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_visionzip_args *a = args;
+    memset(out, 0, sizeof(*out));
+    int attn = a->score_mode == VTC_SCORE_ATTN_CLS;
+    int metric_from_k = !attn && a->metric.dtype == VTC_DTYPE_NONE;
+    double in = attn ? vtc_op_desc_bytes(&a->attn) : vtc_op_desc_bytes(&a->q) + vtc_op_desc_bytes(&a->k);
+    out->bytes_read = in + vtc_op_desc_bytes(&a->metric) + vtc_op_desc_bytes(&a->hidden);
+    out->bytes_written = vtc_op_desc_bytes(&a->out) + vtc_op_desc_bytes(&a->src_idx);
+
+    double B = vtc_op_desc_dim(&a->hidden, 0), N = vtc_op_desc_dim(&a->hidden, 1), D = vtc_op_desc_dim(&a->hidden, 2);
+    double qk = vtc_op_desc_count(&a->q); /* B*N*H*dh */
+    double Dm = metric_from_k ? vtc_op_desc_dim(&a->k, 3) : vtc_op_desc_dim(&a->metric, 2);
+    double scores = attn ? vtc_op_desc_count(&a->attn) : a->score_mode == VTC_SCORE_QK_MEAN ? 4 * qk * N : 2 * qk;
+    if (metric_from_k)
+        scores += vtc_op_desc_count(&a->k);
+    double keep_cls = a->no_cls ? 0 : 1, c = a->contextual, R = N - keep_cls - a->dominant;
+    double merge = B * (3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D);
+    out->flops = scores + merge;
+}
+
+/* CLS + 2 dominant + 1 contextual of N = 6 tokens */
+static int example(uint32_t which, void *args)
+{
+    vtc_visionzip_args *a = args;
+    if (which > 1)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->dominant = 2;
+    a->contextual = 1;
+    int64_t B = 1, N = 6, D = 4, H = 2, dh = 4;
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){B, N, D});
+    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){B, N, dh});
+    if (which == 0) {
+        a->score_mode = VTC_SCORE_ATTN_CLS;
+        vtc_op_desc_shape(&a->attn, VTC_DTYPE_F32, 3, (int64_t[]){B, H, N});
+    } else {
+        a->score_mode = VTC_SCORE_QK_CLS;
+        vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){B, N, H, dh});
+        vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){B, N, H, dh});
+    }
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){B, 4, D});
+    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, 4});
+    return 0;
+}
+
+/* the tensors fill the v1 args up to VTC_VISIONZIP_ARGS_V1_SIZE (cls_index came after, in 1.1.0) */
+_Static_assert(offsetof(vtc_visionzip_args, src_idx) + sizeof(vtc_tensor) == VTC_VISIONZIP_ARGS_V1_SIZE,
+               "visionzip's v1 args end with src_idx");
+
+const vtc_op_desc vtc_op_visionzip_desc = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, tensors,
+                                           sizeof(tensors) / sizeof(tensors[0]), cost, example};

@@ -1,0 +1,121 @@
+/* The op descriptors (plugin/ops/<op>/<op>_desc.c) hold together without a
+   device: one per op of the list; every table entry a vtc_tensor member of
+   the v1 args, the entries together every vtc_tensor of it (ABI 1 args end
+   in their tensors: from the first one to the v1 size); roles, dtypes and
+   ranks that mean something; every tensor present in some example call, as
+   the table says; and costs that match the figures vtc bench has printed. */
+#include "op_desc.h"
+#include "vtc_op_list.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                                                             \
+    do {                                                                                                             \
+        if (!(cond)) {                                                                                               \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                              \
+            printf(__VA_ARGS__);                                                                                     \
+            printf("\n");                                                                                            \
+            failures++;                                                                                              \
+        }                                                                                                            \
+    } while (0)
+
+#define COUNT_OP(name) +1
+enum { LISTED_OPS = 0 VTC_OP_LIST(COUNT_OP) };
+
+static const uint32_t ALL_DTYPES = VTC_DTYPES(VTC_DTYPE_F32) | VTC_DTYPES(VTC_DTYPE_F16) |
+                                   VTC_DTYPES(VTC_DTYPE_I32) | VTC_DTYPES(VTC_DTYPE_U8);
+
+static void check_table(const vtc_op_desc *d)
+{
+    CHECK(d->ntensors >= 1 && d->ntensors <= VTC_OP_DESC_MAX_TENSORS, "%s: %u tensors", d->name, d->ntensors);
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_op_tensor_desc *t = &d->tensors[i];
+        CHECK(t->offset % _Alignof(vtc_tensor) == 0, "%s.%s: offset %zu not vtc_tensor-aligned", d->name, t->name,
+              t->offset);
+        /* consecutive members, the last one ending the v1 args */
+        size_t want = d->args_size - (size_t)(d->ntensors - i) * sizeof(vtc_tensor);
+        CHECK(t->offset == want, "%s.%s: offset %zu, expected %zu (tensors in struct order, filling the v1 args)",
+              d->name, t->name, t->offset, want);
+        uint32_t dir = t->role & (VTC_ROLE_INPUT | VTC_ROLE_OUTPUT);
+        CHECK(dir == VTC_ROLE_INPUT || dir == VTC_ROLE_OUTPUT, "%s.%s: role 0x%x", d->name, t->name, t->role);
+        CHECK(!(t->role & ~(VTC_ROLE_INPUT | VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL)), "%s.%s: unknown role bits",
+              d->name, t->name);
+        CHECK(t->dtypes && !(t->dtypes & ~ALL_DTYPES) && t->dtypes != ALL_DTYPES, "%s.%s: dtypes 0x%x", d->name,
+              t->name, t->dtypes);
+        CHECK(t->rank >= 1 && t->rank <= VTC_MAX_DIMS, "%s.%s: rank %u", d->name, t->name, t->rank);
+        for (uint32_t j = 0; j < i; j++)
+            CHECK(strcmp(t->name, d->tensors[j].name), "%s: two tensors named %s", d->name, t->name);
+        CHECK(vtc_op_desc_tensor(d, t->name) == t, "%s: lookup of %s", d->name, t->name);
+    }
+}
+
+static void check_examples(const vtc_op_desc *d)
+{
+    unsigned char args[2048];
+    CHECK(d->args_size <= sizeof(args), "%s: args of %zu bytes", d->name, d->args_size);
+    uint32_t seen = 0, n = 0;
+    for (; d->example(n, args) == 0; n++) {
+        CHECK(*(uint32_t *)args == 0 || *(uint32_t *)args >= d->args_size, "%s: example %u size", d->name, n);
+        for (uint32_t i = 0; i < d->ntensors; i++) {
+            const vtc_op_tensor_desc *t = &d->tensors[i];
+            const vtc_tensor *x = vtc_op_tensor_in_const(t, args);
+            if (x->dtype == VTC_DTYPE_NONE) {
+                CHECK(t->role & VTC_ROLE_OPTIONAL, "%s example %u: %s absent but not optional", d->name, n, t->name);
+                continue;
+            }
+            seen |= 1u << i;
+            CHECK(x->ndim == t->rank, "%s example %u: %s of rank %u, table %u", d->name, n, t->name, x->ndim, t->rank);
+            CHECK(t->dtypes & VTC_DTYPES(x->dtype), "%s example %u: %s dtype %u", d->name, n, t->name, x->dtype);
+            CHECK(x->size == sizeof(vtc_tensor) && !x->reserved0 && !x->host, "%s example %u: %s header", d->name, n,
+                  t->name);
+        }
+        vtc_op_cost c;
+        d->cost(args, NULL, &c);
+        CHECK(c.bytes_read > 0 && c.bytes_written > 0 && c.flops >= 0 && isfinite(c.flops),
+              "%s example %u: cost %g read %g written %g FLOPs", d->name, n, c.bytes_read, c.bytes_written, c.flops);
+    }
+    CHECK(n >= 1, "%s: no example", d->name);
+    CHECK(seen == (1u << d->ntensors) - 1, "%s: tensors 0x%x never in an example", d->name,
+          ((1u << d->ntensors) - 1) & ~seen);
+}
+
+/* vtc bench's llava15 row (B=1, N=577, D=1024, attn_cls H=16, Dm=64, keep
+   CLS + 53 + 10, f32): 2.81 MB, as bench --predict printed before the cost
+   moved here. */
+static void check_visionzip_bench_figure(void)
+{
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.dominant = 53;
+    a.contextual = 10;
+    vtc_op_desc_shape(&a.hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, 577, 1024});
+    vtc_op_desc_shape(&a.metric, VTC_DTYPE_F32, 3, (int64_t[]){1, 577, 64});
+    vtc_op_desc_shape(&a.attn, VTC_DTYPE_F32, 3, (int64_t[]){1, 16, 577});
+    vtc_op_desc_shape(&a.out, VTC_DTYPE_F32, 3, (int64_t[]){1, 64, 1024});
+    vtc_op_desc_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 64});
+    vtc_op_cost c;
+    vtc_op_desc_find(VTC_OP_VISIONZIP)->cost(&a, NULL, &c);
+    double R = 577 - 1 - 53, merge = 3 * R * 64 + 2 * (R - 10) * 10 * 64 + (R - 10) * 1024 + 2 * 10 * 1024;
+    CHECK(c.bytes_read == 36928 + 147712 + 2363392 && c.bytes_written == 262144 + 256, "visionzip bytes %g + %g",
+          c.bytes_read, c.bytes_written);
+    CHECK(c.flops == 16 * 577 + merge, "visionzip FLOPs %g", c.flops);
+}
+
+int main(void)
+{
+    uint32_t n = 0;
+    for (const vtc_op_desc *d; (d = vtc_op_desc_at(n)); n++) {
+        CHECK(vtc_op_desc_find(d->op) == d && vtc_op_desc_named(d->name) == d, "%s: lookup", d->name);
+        check_table(d);
+        check_examples(d);
+    }
+    CHECK(n == LISTED_OPS, "%u descriptors for %d listed ops", n, LISTED_OPS);
+    CHECK(!vtc_op_desc_find(0) && !vtc_op_desc_named("nope"), "unknown ops found");
+    check_visionzip_bench_figure();
+    printf("%s - %u op descriptors\n", failures ? "FAIL" : "ok", n);
+    return failures ? 1 : 0;
+}
