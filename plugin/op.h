@@ -88,6 +88,9 @@ typedef struct vtc_plan {
    struct larger than the room is a compile error: a negative array size). */
 #define VTC_PLAN_OF(plan, type) \
     ((type *)(void *)((plan)->op + 0 * sizeof(char[sizeof(type) <= VTC_PLAN_OP_BYTES ? 1 : -1])))
+/* The same, read only: what record() sees of the plan plan() filled. */
+#define VTC_PLAN_OF_CONST(plan, type) \
+    ((const type *)(const void *)((plan)->op + 0 * sizeof(char[sizeof(type) <= VTC_PLAN_OP_BYTES ? 1 : -1])))
 
 /* A tensor as the recorder sees it: buffer range and element strides. */
 typedef struct vtc_bound {
