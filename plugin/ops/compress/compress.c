@@ -454,56 +454,9 @@ static compress_layout layout_of(const struct vtc_weights_t *w, uint64_t B, uint
     return l;
 }
 
-/* Register blocks of the kernels (must match the shaders' constants). The
-   row blocks are specialization constants, largest here: a call with few
-   rows (one query, C=1: 8 logit rows, 1 value row) takes a smaller block
-   instead of computing a clamped row 16 times (c1-n576-fast on lavapipe,
-   with the LN statistics folded into the scores pass: 4.6 -> 2.4 ms). */
-#define SC_RB 16u  /* compress_scores: rows x tokens (8 rows when QH <= 8) */
-#define SC_TJ 8u
-#define AX_RB 16u  /* compress_ax: rows x column quads (1 or 8 rows for small calls) */
-#define AX_TQ 4u
-#define LN_RB 16u  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
-#define LN_TQ 4u
-
-static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-
-/* GPU variants (!cpu_variants): a workgroup per output tile or per token
-   with the reduction inside it, so one query (C=1, N=576) still fills a GPU
-   (576 scores workgroups, 16 workgroups of 256 lanes for A X and each
-   projection at E=1024) instead of the few dozen register-blocked
-   invocations above. */
-#define GPU_QW 16u        /* compress_ax_gpu / compress_linear_gpu: column quads per workgroup */
-#define GPU_TILE_WG 256u  /* ... times 16 token / input slices */
-#define GPU_SC_WG 64u     /* compress_scores_gpu: lanes splitting one token's E/4 quads (its LMAX) */
-
-/* Rows per workgroup: up to 8 keeps the accumulators at 8 vec4 per lane
-   (64-84 VGPRs on RDNA2/3); 4 when each column of a quad finds its own row
-   (head widths not a multiple of 4): 8 rows x 4 row offsets take 120-128. */
-static uint32_t gpu_rows(uint32_t R, uint32_t shared) { return R <= 1 ? 1u : R <= 4 || !shared ? 4u : 8u; }
-
-/* The logits pass's tiling and where the LN statistics are computed. */
-static void plan_scores(const vtc_caps *caps, compress_plan *cp)
-{
-    uint32_t QH = cp->weights->Q * cp->weights->H;
-    cp->gpu = !caps->cpu_variants;
-    /* LN statistics: inside the fast path's scores pass when each token is read
-       by one row block (a second pass over x per row block costs more than
-       this dispatch: c8-n576 55 -> 60 ms), else their own kernel */
-    cp->sc_rows = QH <= 8 ? 8u : SC_RB;
-    cp->stats_in_scores = cp->fast && QH <= cp->sc_rows;
-    /* GPU: a scores workgroup holds its token's x in cache, so every row
-       block computes the statistics again (one dispatch fewer; block 0 stores them) */
-    if (cp->gpu) {
-        cp->sc_rows = gpu_rows(QH, 1);
-        cp->stats_in_scores = cp->fast;
-    }
-    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x
-       sc_gpu_tokens tokens, one token while a single row block (C=1) needs the
-       workgroups, 4 when many row blocks each re-read the token's x */
-    cp->sc_gpu_tokens = QH <= cp->sc_rows ? 1u : 4u;
-    cp->sc_groups = (uint64_t)cp->B * cdiv(QH, cp->sc_rows) * cdiv(cp->N, cp->gpu ? cp->sc_gpu_tokens : SC_TJ);
-}
+/* The logits pass's tiling and where the LN statistics are computed (defined
+   after the kernels' constants). */
+static void plan_scores(const vtc_caps *caps, compress_plan *cp);
 
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
@@ -589,6 +542,20 @@ static vtc_bound pslice(const vtc_prep *p, VkDeviceSize off, VkDeviceSize len)
 typedef struct { uint32_t B, R, F, O, in_bs, in_rs, in_gs, ogroup, out_bs, out_rs; } linear_pc;
 typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
 
+/* Register blocks of the kernels (must match the shaders' constants). The
+   row blocks are specialization constants, largest here: a call with few
+   rows (one query, C=1: 8 logit rows, 1 value row) takes a smaller block
+   instead of computing a clamped row 16 times (c1-n576-fast on lavapipe,
+   with the LN statistics folded into the scores pass: 4.6 -> 2.4 ms). */
+#define SC_RB 16u  /* compress_scores: rows x tokens (8 rows when QH <= 8) */
+#define SC_TJ 8u
+#define AX_RB 16u  /* compress_ax: rows x column quads (1 or 8 rows for small calls) */
+#define AX_TQ 4u
+#define LN_RB 16u  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
+#define LN_TQ 4u
+
+static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
 /* Records `n` invocations of a register-blocked kernel. An invocation
    computes 128-256 outputs, so calls have few: small workgroups (llvmpipe
    runs each on one thread) keep every CPU thread busy and balanced; one size
@@ -602,6 +569,20 @@ static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype,
     vtc_grid_2d(vtc_rec_ctx(rec), cdiv(n, wg), &gx, &gy);
     return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, wg, spec, nspec, gx, gy, 1);
 }
+
+/* GPU variants (!cpu_variants): a workgroup per output tile or per token
+   with the reduction inside it, so one query (C=1, N=576) still fills a GPU
+   (576 scores workgroups, 16 workgroups of 256 lanes for A X and each
+   projection at E=1024) instead of the few dozen register-blocked
+   invocations above. */
+#define GPU_QW 16u        /* compress_ax_gpu / compress_linear_gpu: column quads per workgroup */
+#define GPU_TILE_WG 256u  /* ... times 16 token / input slices */
+#define GPU_SC_WG 64u     /* compress_scores_gpu: lanes splitting one token's E/4 quads (its LMAX) */
+
+/* Rows per workgroup: up to 8 keeps the accumulators at 8 vec4 per lane
+   (64-84 VGPRs on RDNA2/3); 4 when each column of a quad finds its own row
+   (head widths not a multiple of 4): 8 rows x 4 row offsets take 120-128. */
+static uint32_t gpu_rows(uint32_t R, uint32_t shared) { return R <= 1 ? 1u : R <= 4 || !shared ? 4u : 8u; }
 
 static vtc_result gpu_tiles(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
                             const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t groups)
@@ -646,6 +627,28 @@ static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, 
     uint32_t gx, gy;
     vtc_grid_2d(vtc_rec_ctx(rec), n, &gx, &gy);
     return vtc_dispatch(rec, "compress_scores_gpu", dtype, b, 5, scp, pcs, GPU_SC_WG, spec, 3, gx, gy, 1);
+}
+
+static void plan_scores(const vtc_caps *caps, compress_plan *cp)
+{
+    uint32_t QH = cp->weights->Q * cp->weights->H;
+    cp->gpu = !caps->cpu_variants;
+    /* LN statistics: inside the fast path's scores pass when each token is read
+       by one row block (a second pass over x per row block costs more than
+       this dispatch: c8-n576 55 -> 60 ms), else their own kernel */
+    cp->sc_rows = QH <= 8 ? 8u : SC_RB;
+    cp->stats_in_scores = cp->fast && QH <= cp->sc_rows;
+    /* GPU: a scores workgroup holds its token's x in cache, so every row
+       block computes the statistics again (one dispatch fewer; block 0 stores them) */
+    if (cp->gpu) {
+        cp->sc_rows = gpu_rows(QH, 1);
+        cp->stats_in_scores = cp->fast;
+    }
+    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x
+       sc_gpu_tokens tokens, one token while a single row block (C=1) needs the
+       workgroups, 4 when many row blocks each re-read the token's x */
+    cp->sc_gpu_tokens = QH <= cp->sc_rows ? 1u : 4u;
+    cp->sc_groups = (uint64_t)cp->B * cdiv(QH, cp->sc_rows) * cdiv(cp->N, cp->gpu ? cp->sc_gpu_tokens : SC_TJ);
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
