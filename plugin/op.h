@@ -78,18 +78,18 @@ typedef struct vtc_plan {
     uint32_t ntensors;
     uint32_t float_dtype;     /* F32 or F16: the dtype of the VTC_T_FLOAT tensors */
     uint64_t scratch_bytes;   /* scratch record() needs (multiple of 256) */
-    int64_t dims[16];         /* op-specific sizes worked out by plan() */
-    uint32_t params[8];       /* op-specific parameters */
-    float fparams[4];
-    void *object;             /* op-specific (compress: the weight set) */
-    void *prepared;           /* op-specific, set by the op's prepare hook (compress: the per-N tables) */
-    _Alignas(16) unsigned char op[VTC_PLAN_OP_BYTES]; /* the op's typed plan */
+    /* the op's typed plan (VTC_PLAN_OF): what plan() worked out and chose, and
+       what the op's prepare hook adds, for record() to read */
+    _Alignas(16) unsigned char op[VTC_PLAN_OP_BYTES];
 } vtc_plan;
 
 /* The op's typed plan inside a vtc_plan: `type` is the op's own struct (a
    struct larger than the room is a compile error: a negative array size). */
 #define VTC_PLAN_OF(plan, type) \
     ((type *)(void *)((plan)->op + 0 * sizeof(char[sizeof(type) <= VTC_PLAN_OP_BYTES ? 1 : -1])))
+/* The same, read only: what record() sees of the plan plan() filled. */
+#define VTC_PLAN_OF_CONST(plan, type) \
+    ((const type *)(const void *)((plan)->op + 0 * sizeof(char[sizeof(type) <= VTC_PLAN_OP_BYTES ? 1 : -1])))
 
 /* A tensor as the recorder sees it: buffer range and element strides. */
 typedef struct vtc_bound {

@@ -22,9 +22,6 @@ VTC_OP_ENTRY_POINTS(vtc_composite_attention, vtc_composite_query_scratch, vtc_co
 
 enum { T_Q, T_K, T_V, T_KIND, T_OUT };
 
-/* plan->params */
-enum { P_CPU, P_NSPLIT, P_CHUNK, P_PAIRS, P_BC, P_NBLK, P_LX };
-
 #define LOG2E 1.4426950408889634
 #define PREP_WG 64u
 #define GPU_WG 128u
@@ -61,6 +58,22 @@ static uint64_t meta_bytes(int64_t B, int64_t Nq)
 
 /* composite_attn_cpu's rows per invocation (spec constant RPL). */
 static uint32_t cpu_rows_per_lane(int64_t dh) { return dh <= 128 ? 2u : 1u; }
+
+/* What plan() hands record(): shapes, the variant and its tiling, the split
+   and the scratch layout. */
+typedef struct composite_plan {
+    int64_t B, Nq, Nk, Hq, Hkv, dh;
+    float scale_log2e;        /* the resolved scale times log2(e): the kernels use exp2 */
+    int cpu;                  /* composite_attn_cpu, else composite_attn_gpu */
+    uint32_t lx;              /* the attention kernel's workgroup size */
+    uint32_t pairs;           /* (row, head) pairs per workgroup */
+    uint32_t bc;              /* GPU: keys per shared-memory tile */
+    uint32_t rows_per_lane;   /* CPU: spec constant RPL */
+    uint32_t nblk;            /* pair blocks per (image, kv head) */
+    uint32_t nsplit, chunk;   /* split-KV: key chunks and their length */
+    /* scratch: [meta][partial max/sum][partial acc] (the partials only when split) */
+    uint64_t meta_bytes, ml_bytes, acc_bytes;
+} composite_plan;
 
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
@@ -121,13 +134,15 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
     pl->ntensors = 5;
     pl->float_dtype = a->q.dtype;
-    pl->dims[0] = B;
-    pl->dims[1] = Nq;
-    pl->dims[2] = Nk;
-    pl->dims[3] = Hq;
-    pl->dims[4] = Hkv;
-    pl->dims[5] = dh;
-    pl->fparams[0] = a->scale != 0.0f ? a->scale : (float)(1.0 / sqrt((double)dh));
+    composite_plan *cp = VTC_PLAN_OF(pl, composite_plan);
+    cp->B = B;
+    cp->Nq = Nq;
+    cp->Nk = Nk;
+    cp->Hq = Hq;
+    cp->Hkv = Hkv;
+    cp->dh = dh;
+    float scale = a->scale != 0.0f ? a->scale : (float)(1.0 / sqrt((double)dh));
+    cp->scale_log2e = (float)((double)scale * LOG2E);
     if (B == 0 || Nq == 0)
         return VTC_SUCCESS; /* nothing to compute */
 
@@ -195,29 +210,31 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         chunk = Nk;
     }
 
-    uint64_t scratch = meta_bytes(B, Nq);
-    if (nsplit > 1) {
-        uint64_t rows = (uint64_t)nsplit * (uint64_t)(B * Nq * Hq);
-        scratch += vtc_scratch_round(rows * 2 * 4) + vtc_scratch_round(rows * (uint64_t)dh * 4);
-    }
-    pl->scratch_bytes = scratch;
-    pl->params[P_CPU] = (uint32_t)cpu;
-    pl->params[P_NSPLIT] = (uint32_t)nsplit;
-    pl->params[P_CHUNK] = (uint32_t)chunk;
-    pl->params[P_PAIRS] = pairs;
-    pl->params[P_BC] = bc;
-    pl->params[P_NBLK] = (uint32_t)nblk;
-    pl->params[P_LX] = lx;
+    /* the kernels find the partial accumulators past the max/sum pairs (acc_off),
+       a push constant set whether or not the keys are split */
+    uint64_t rows = (uint64_t)nsplit * (uint64_t)(B * Nq * Hq);
+    cp->meta_bytes = meta_bytes(B, Nq);
+    cp->ml_bytes = vtc_scratch_round(rows * 2 * 4);
+    cp->acc_bytes = vtc_scratch_round(rows * (uint64_t)dh * 4);
+    pl->scratch_bytes = cp->meta_bytes + (nsplit > 1 ? cp->ml_bytes + cp->acc_bytes : 0);
+    cp->cpu = cpu;
+    cp->lx = lx;
+    cp->pairs = pairs;
+    cp->bc = bc;
+    cp->rows_per_lane = cpu ? cpu_rows_per_lane(dh) : 0;
+    cp->nblk = (uint32_t)nblk;
+    cp->nsplit = (uint32_t)nsplit;
+    cp->chunk = (uint32_t)chunk;
     return VTC_SUCCESS;
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
-    int64_t B = pl->dims[0], Nq = pl->dims[1], Nk = pl->dims[2], Hq = pl->dims[3], Hkv = pl->dims[4],
-            dh = pl->dims[5];
+    const composite_plan *cp = VTC_PLAN_OF_CONST(pl, composite_plan);
+    int64_t B = cp->B, Nq = cp->Nq, Nk = cp->Nk, Hq = cp->Hq, Hkv = cp->Hkv, dh = cp->dh;
     if (B == 0 || Nq == 0)
         return VTC_SUCCESS;
-    uint32_t nsplit = pl->params[P_NSPLIT];
+    uint32_t nsplit = cp->nsplit;
     comp_push pc;
     memset(&pc, 0, sizeof(pc));
     pc.B = (uint32_t)B;
@@ -227,23 +244,20 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     pc.Hkv = (uint32_t)Hkv;
     pc.G = (uint32_t)(Hq / Hkv);
     pc.nsplit = nsplit;
-    pc.chunk = pl->params[P_CHUNK];
-    pc.scale = (float)((double)pl->fparams[0] * LOG2E);
-    pc.nblk = pl->params[P_NBLK];
+    pc.chunk = cp->chunk;
+    pc.scale = cp->scale_log2e;
+    pc.nblk = cp->nblk;
     for (int d = 0; d < 3; d++) {
         pc.qs[d] = (uint32_t)t[T_Q].stride[d];
         pc.ks[d] = (uint32_t)t[T_K].stride[d];
         pc.vs[d] = (uint32_t)t[T_V].stride[d];
     }
 
-    uint64_t mbytes = meta_bytes(B, Nq);
-    uint64_t rows = (uint64_t)nsplit * (uint64_t)(B * Nq * Hq);
-    uint64_t ml_bytes = vtc_scratch_round(rows * 2 * 4);
-    pc.acc_off = (uint32_t)(ml_bytes / 4);
-    vtc_bound meta = vtc_scratch_slice(rec, 0, mbytes);
+    pc.acc_off = (uint32_t)(cp->ml_bytes / 4);
+    vtc_bound meta = vtc_scratch_slice(rec, 0, cp->meta_bytes);
     vtc_bound part = {0};
     if (nsplit > 1)
-        part = vtc_scratch_slice(rec, mbytes, ml_bytes + vtc_scratch_round(rows * (uint64_t)dh * 4));
+        part = vtc_scratch_slice(rec, cp->meta_bytes, cp->ml_bytes + cp->acc_bytes);
 
     uint32_t gx, gy;
     vtc_result r;
@@ -255,8 +269,8 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 
     /* 2. attention (+ visual copies) */
     vtc_bound ba[8] = {t[T_Q], t[T_K], t[T_V], t[T_OUT], t[T_V], t[T_OUT], meta, part};
-    vtc_grid_2d(ctx, (uint64_t)(B * Hkv) * pl->params[P_NBLK], &gx, &gy);
-    if (pl->params[P_CPU]) {
+    vtc_grid_2d(ctx, (uint64_t)(B * Hkv) * cp->nblk, &gx, &gy);
+    if (cp->cpu) {
         /* vec4 loads of k and v (and the aligner's 4-element copies into o) when every
            row/head/image step and the k, v and o bases stay 16-byte aligned */
         uint32_t vec4 = 1;
@@ -265,12 +279,12 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                 vec4 = 0;
         if (t[T_K].offset % 16 || t[T_V].offset % 16 || t[T_OUT].offset % 16)
             vec4 = 0;
-        uint32_t spec[3] = {(uint32_t)dh, vec4, cpu_rows_per_lane(dh)};
-        r = vtc_dispatch(rec, "composite_attn_cpu", 0, ba, 8, &pc, sizeof(pc), pl->params[P_LX], spec, 3, gx, gy,
+        uint32_t spec[3] = {(uint32_t)dh, vec4, cp->rows_per_lane};
+        r = vtc_dispatch(rec, "composite_attn_cpu", 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
                          nsplit);
     } else {
-        uint32_t spec[3] = {(uint32_t)dh, pl->params[P_PAIRS], pl->params[P_BC]};
-        r = vtc_dispatch(rec, "composite_attn_gpu", 0, ba, 8, &pc, sizeof(pc), pl->params[P_LX], spec, 3, gx, gy,
+        uint32_t spec[3] = {(uint32_t)dh, cp->pairs, cp->bc};
+        r = vtc_dispatch(rec, "composite_attn_gpu", 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
                          nsplit);
     }
     if (r || nsplit == 1)

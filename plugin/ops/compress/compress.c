@@ -401,7 +401,64 @@ static void weights_destroy_all(vtc_context ctx)
 /* ---- the op --------------------------------------------------------- */
 
 enum { T_X, T_OUT, T_ATTN };
-enum { D_B, D_N, D_PATH };
+
+/* Scratch pieces, in this order, each at a vtc_scratch_round boundary:
+   ctx rows concat_h(A_h v_h) [B][Q][E], LN statistics [B][N][2], logits
+   [B][QH][N], then per path: FAST Y = A X [B][QH][E] (and a piece of ctx
+   rows' size that nothing reads: the values pass writes the ctx rows
+   above; kept so the size vtc_query_scratch reports stays as it was);
+   REFERENCE X, X + pos_k, k and v, each [B][N][E]. */
+typedef struct compress_layout {
+    uint64_t ctx_off, ctx_bytes;
+    uint64_t stats_off, stats_bytes;
+    uint64_t logit_off, logit_bytes;
+    uint64_t ax_off, ax_bytes;        /* FAST */
+    uint64_t x_off[4], x_bytes;       /* REFERENCE: X, X + pos_k, k, v */
+    uint64_t total;
+} compress_layout;
+
+/* What plan() hands record() (weights and prep are the context's; prep is
+   set by prepare()). */
+typedef struct compress_plan {
+    struct vtc_weights_t *weights;
+    const vtc_prep *prep;             /* the per-N tables */
+    uint32_t B, N;
+    int fast;                         /* VTC_COMPRESS_FAST, else the reference path */
+    int gpu;                          /* the GPU variants (workgroup tiles), else register blocks */
+    int stats_in_scores;              /* the scores pass computes the LN statistics */
+    uint32_t sc_rows;                 /* scores: rows per invocation (CPU) / workgroup (GPU) */
+    uint32_t sc_gpu_tokens;           /* scores, GPU: tokens per workgroup */
+    uint64_t sc_groups;               /* scores: invocations (CPU) / workgroups (GPU) */
+    compress_layout layout;
+} compress_plan;
+
+static compress_layout layout_of(const struct vtc_weights_t *w, uint64_t B, uint64_t N, int fast)
+{
+    uint64_t QH = (uint64_t)w->Q * w->H, E = w->E;
+    compress_layout l;
+    memset(&l, 0, sizeof(l));
+    l.ctx_bytes = B * w->Q * E * 4;
+    l.stats_bytes = B * N * 8;
+    l.logit_bytes = B * QH * N * 4;
+    l.stats_off = vtc_scratch_round(l.ctx_bytes);
+    l.logit_off = l.stats_off + vtc_scratch_round(l.stats_bytes);
+    uint64_t o = l.logit_off + vtc_scratch_round(l.logit_bytes);
+    if (fast) {
+        l.ax_off = o;
+        l.ax_bytes = B * QH * E * 4;
+        l.total = o + vtc_scratch_round(l.ax_bytes) + vtc_scratch_round(l.ctx_bytes);
+    } else {
+        l.x_bytes = B * N * E * 4;
+        for (int i = 0; i < 4; i++)
+            l.x_off[i] = o + (uint64_t)i * vtc_scratch_round(l.x_bytes);
+        l.total = o + 4 * vtc_scratch_round(l.x_bytes);
+    }
+    return l;
+}
+
+/* The logits pass's tiling and where the LN statistics are computed (defined
+   after the kernels' constants). */
+static void plan_scores(const vtc_caps *caps, compress_plan *cp);
 
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
@@ -428,24 +485,16 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if ((r = vtc_tensor_check(ctx, op, "attn_mean", &a->attn_mean, 1,
                               VTC_DT_BIT(VTC_DTYPE_F32) | VTC_DT_BIT(a->x.dtype), 3, wa)))
         return r;
-    /* scratch: stats, logits, then per path */
     uint64_t QH = (uint64_t)w->Q * w->H, E = w->E;
-    uint64_t parts[6] = {(uint64_t)(B * N) * 8, (uint64_t)B * QH * (uint64_t)N * 4, 0, 0, 0, 0};
-    if (a->path == VTC_COMPRESS_FAST) {
-        parts[2] = (uint64_t)B * QH * E * 4;          /* A X */
-        parts[3] = (uint64_t)B * w->Q * E * 4;        /* concat_h(A_h v_h) */
-    } else {
-        for (int i = 2; i < 6; i++)
-            parts[i] = (uint64_t)(B * N) * E * 4;     /* X, X + pos_k, k, v */
-    }
-    uint64_t ctxb = (uint64_t)B * w->Q * E * 4, total = vtc_scratch_round(ctxb);
-    for (int i = 0; i < 6; i++) {
-        if (parts[i] > vtc_caps_of(ctx)->max_range || ctxb > vtc_caps_of(ctx)->max_range)
+    int fast = a->path == VTC_COMPRESS_FAST;
+    compress_layout l = layout_of(w, (uint64_t)B, (uint64_t)N, fast);
+    /* every piece is one binding: each within maxStorageBufferRange */
+    uint64_t pieces[3] = {l.stats_bytes, l.logit_bytes, fast ? l.ax_bytes : l.x_bytes}, ctxb = l.ctx_bytes;
+    for (int i = 0; i < 3; i++)
+        if (pieces[i] > vtc_caps_of(ctx)->max_range || ctxb > vtc_caps_of(ctx)->max_range)
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress: %lld images need a %llu-byte intermediate, more than "
                             "maxStorageBufferRange: pass fewer images per call", (long long)B,
-                            (unsigned long long)(parts[i] > ctxb ? parts[i] : ctxb));
-        total += vtc_scratch_round(parts[i]);
-    }
+                            (unsigned long long)(pieces[i] > ctxb ? pieces[i] : ctxb));
     /* the per-N tables are made by prepare(); plan only checks they would fit
        (vtc_query_scratch allocates nothing) */
     if ((uint64_t)QH * (uint64_t)N * 4 > vtc_caps_of(ctx)->max_range || (uint64_t)N * E * 4 > vtc_caps_of(ctx)->max_range)
@@ -457,11 +506,14 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->tensors[T_ATTN] = (vtc_op_tensor){&a->attn_mean, VTC_T_OUT | (am_float ? VTC_T_FLOAT : 0u)};
     pl->ntensors = 3;
     pl->float_dtype = a->x.dtype;
-    pl->dims[D_B] = B;
-    pl->dims[D_N] = N;
-    pl->dims[D_PATH] = a->path;
-    pl->object = w;
-    pl->scratch_bytes = total;
+    compress_plan *cp = VTC_PLAN_OF(pl, compress_plan);
+    cp->weights = w;
+    cp->B = (uint32_t)B;
+    cp->N = (uint32_t)N;
+    cp->fast = fast;
+    cp->layout = l;
+    plan_scores(vtc_caps_of(ctx), cp);
+    pl->scratch_bytes = l.total;
     return VTC_SUCCESS;
 }
 
@@ -579,36 +631,45 @@ static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, 
     return vtc_dispatch(rec, "compress_scores_gpu", dtype, b, 5, scp, pcs, GPU_SC_WG, spec, 3, gx, gy, 1);
 }
 
+static void plan_scores(const vtc_caps *caps, compress_plan *cp)
+{
+    uint32_t QH = cp->weights->Q * cp->weights->H;
+    cp->gpu = !caps->cpu_variants;
+    /* LN statistics: inside the fast path's scores pass when each token is read
+       by one row block (a second pass over x per row block costs more than
+       this dispatch: c8-n576 55 -> 60 ms), else their own kernel */
+    cp->sc_rows = QH <= 8 ? 8u : SC_RB;
+    cp->stats_in_scores = cp->fast && QH <= cp->sc_rows;
+    /* GPU: a scores workgroup holds its token's x in cache, so every row
+       block computes the statistics again (one dispatch fewer; block 0 stores them) */
+    if (cp->gpu) {
+        cp->sc_rows = gpu_rows(QH, 1);
+        cp->stats_in_scores = cp->fast;
+    }
+    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x
+       sc_gpu_tokens tokens, one token while a single row block (C=1) needs the
+       workgroups, 4 when many row blocks each re-read the token's x */
+    cp->sc_gpu_tokens = QH <= cp->sc_rows ? 1u : 4u;
+    cp->sc_groups = (uint64_t)cp->B * cdiv(QH, cp->sc_rows) * cdiv(cp->N, cp->gpu ? cp->sc_gpu_tokens : SC_TJ);
+}
+
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
-    const struct vtc_weights_t *w = pl->object;
-    uint32_t B = (uint32_t)pl->dims[D_B], N = (uint32_t)pl->dims[D_N], fast = pl->dims[D_PATH] == VTC_COMPRESS_FAST;
+    const compress_plan *cp = VTC_PLAN_OF_CONST(pl, compress_plan);
+    const struct vtc_weights_t *w = cp->weights;
+    const compress_layout *l = &cp->layout;
+    uint32_t B = cp->B, N = cp->N, fast = (uint32_t)cp->fast;
     uint32_t Q = w->Q, H = w->H, E = w->E, QH = Q * H, dh = w->dh;
-    const vtc_prep *p = pl->prepared;
-    /* scratch layout (plan's order): ctx rows, stats, logits, then X/Y pieces */
-    uint64_t sz_ctx = (uint64_t)B * Q * E * 4, sz_st = (uint64_t)B * N * 8, sz_l = (uint64_t)B * QH * N * 4;
-    VkDeviceSize o = 0;
-    vtc_bound ctxb = vtc_scratch_slice(rec, o, sz_ctx);
-    o += vtc_scratch_round(sz_ctx);
-    vtc_bound stats = vtc_scratch_slice(rec, o, sz_st);
-    o += vtc_scratch_round(sz_st);
-    vtc_bound logit = vtc_scratch_slice(rec, o, sz_l);
-    o += vtc_scratch_round(sz_l);
+    const vtc_prep *p = cp->prep;
+    vtc_bound ctxb = vtc_scratch_slice(rec, l->ctx_off, l->ctx_bytes);
+    vtc_bound stats = vtc_scratch_slice(rec, l->stats_off, l->stats_bytes);
+    vtc_bound logit = vtc_scratch_slice(rec, l->logit_off, l->logit_bytes);
     const uint32_t F32 = VTC_DTYPE_F32;
-    int gpu = !vtc_caps_of(ctx)->cpu_variants;
+    int gpu = cp->gpu;
+    uint32_t stats_in_scores = (uint32_t)cp->stats_in_scores;
     uint32_t gx, gy;
     vtc_result r;
 
-    /* LN statistics: inside the fast path's scores pass when each token is read
-       by one row block (a second pass over x per row block costs more than
-       this dispatch: c8-n576 55 -> 60 ms), else this kernel */
-    uint32_t sc_rb = QH <= 8 ? 8u : SC_RB, stats_in_scores = fast && QH <= sc_rb;
-    /* GPU: a scores workgroup holds its token's x in cache, so every row
-       block computes the statistics again (one dispatch fewer; block 0 stores them) */
-    if (gpu) {
-        sc_rb = gpu_rows(QH, 1);
-        stats_in_scores = fast;
-    }
     if (!stats_in_scores) {
         struct { uint32_t rows, E; float eps; } sp = {B * N, E, CMP_LN_EPS};
         vtc_bound b_st[2] = {t[T_X], stats};
@@ -629,26 +690,23 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1,
                                                                            CMP_LN_EPS};
     ax_pc axp;
-    /* CPU: invocations of RB rows x SC_TJ tokens; GPU: workgroups of RB rows x
-       gpu_tj tokens, one token while a single row block (C=1) needs the
-       workgroups, 4 when many row blocks each re-read the token's x */
-    uint32_t gpu_tj = QH <= sc_rb ? 1u : 4u;
-    uint64_t n_sc = (uint64_t)B * cdiv(QH, sc_rb) * cdiv(N, gpu ? gpu_tj : SC_TJ);
+    uint64_t n_sc = cp->sc_groups;
     /* x read as vec4 when its binding offset allows (scratch slices always do) */
     uint32_t x4 = !fast || t[T_X].offset % (4u * (vtc_rec_float_dtype(rec) == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
-    uint32_t sc_spec[3] = {x4, sc_rb, gpu_tj}; /* {x vec4-aligned, rows per invocation, GPU: tokens} */
+    /* {x vec4-aligned, rows per invocation, GPU: tokens} */
+    uint32_t sc_spec[3] = {x4, cp->sc_rows, cp->sc_gpu_tokens};
     if (fast) {
         vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
         if ((r = scores(rec, 0, b_sc, &scp, sc_spec, n_sc)))
             return r;
         ax_in = t[T_X];
-        ax_out = vtc_scratch_slice(rec, o, (uint64_t)B * QH * E * 4); /* Y = A X per (query, head) */
+        ax_out = vtc_scratch_slice(rec, l->ax_off, l->ax_bytes); /* Y = A X per (query, head) */
         axp = (ax_pc){B, N, E, QH, QH, 1, 0, E, 1};
     } else {
-        uint64_t sz_x = (uint64_t)B * N * E * 4;
-        vtc_bound X = vtc_scratch_slice(rec, o, sz_x), Xk = vtc_scratch_slice(rec, o + vtc_scratch_round(sz_x), sz_x);
-        vtc_bound K = vtc_scratch_slice(rec, o + 2 * vtc_scratch_round(sz_x), sz_x);
-        vtc_bound V = vtc_scratch_slice(rec, o + 3 * vtc_scratch_round(sz_x), sz_x);
+        vtc_bound X = vtc_scratch_slice(rec, l->x_off[0], l->x_bytes);
+        vtc_bound Xk = vtc_scratch_slice(rec, l->x_off[1], l->x_bytes);
+        vtc_bound K = vtc_scratch_slice(rec, l->x_off[2], l->x_bytes);
+        vtc_bound V = vtc_scratch_slice(rec, l->x_off[3], l->x_bytes);
         struct { uint32_t B, N, E; } ap = {B, N, E};
         vtc_bound b_ap[7] = {t[T_X], stats, gkv, bkv, posk, X, Xk};
         vtc_grid_for(ctx, (uint64_t)B * N * E, &gx, &gy);
@@ -716,12 +774,12 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
    allocates here, never in the middle of the host's command buffer). */
 static vtc_result prepare(vtc_context ctx, vtc_plan *pl)
 {
-    struct vtc_weights_t *w = pl->object;
-    uint32_t N = (uint32_t)pl->dims[D_N];
-    vtc_result r = vtc_compress_weights_prepare(ctx, w, N);
+    compress_plan *cp = VTC_PLAN_OF(pl, compress_plan);
+    struct vtc_weights_t *w = cp->weights;
+    vtc_result r = vtc_compress_weights_prepare(ctx, w, cp->N);
     if (r)
         return r;
-    pl->prepared = prep_find(w, N);
+    cp->prep = prep_find(w, cp->N);
     return VTC_SUCCESS;
 }
 

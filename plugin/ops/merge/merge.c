@@ -3,7 +3,6 @@
 #include "merge.h"
 
 #include <stddef.h>
-#include <string.h>
 
 VTC_OP_ENTRY_POINTS(vtc_merge, vtc_merge_query_scratch, vtc_merge_args, VTC_OP_MERGE)
 
@@ -76,6 +75,11 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
 
 enum { T_HIDDEN, T_METRIC, T_REST, T_OUT };
 
+/* What plan() hands record(). */
+typedef struct merge_plan {
+    vtc_merge_shape m;
+} merge_plan;
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_merge_args *a = vargs;
@@ -126,7 +130,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->ntensors = 4;
     pl->float_dtype = a->hidden.dtype;
     vtc_merge_shape m = {B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
-    memcpy(pl->dims, &m, sizeof(m));
+    VTC_PLAN_OF(pl, merge_plan)->m = m;
     pl->scratch_bytes = c ? vtc_merge_scratch(&m) : 0;
     return VTC_SUCCESS;
 }
@@ -134,9 +138,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
     (void)ctx;
-    vtc_merge_shape m;
-    memcpy(&m, pl->dims, sizeof(m));
-    return vtc_merge_record(rec, &m, &t[T_HIDDEN], &t[T_METRIC], &t[T_REST], 0, &t[T_OUT], m.c, 0, NULL, 0, 0);
+    const vtc_merge_shape *m = &VTC_PLAN_OF_CONST(pl, merge_plan)->m;
+    return vtc_merge_record(rec, m, &t[T_HIDDEN], &t[T_METRIC], &t[T_REST], 0, &t[T_OUT], m->c, 0, NULL, 0, 0);
 }
 
 const vtc_op_def vtc_op_merge_def = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), plan, record,

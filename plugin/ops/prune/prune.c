@@ -20,7 +20,6 @@ VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_P
 #define PRUNE_MAX_DM 32768
 
 enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };
-enum { D_B, D_N, D_D, D_DM, D_K, D_C, D_P, D_ROWS, D_NC, D_JC };
 
 /* scratch: inv_l2, l1, dist f32 [B][N]; kept u32 [B][N]; pivots i32 [B][P];
    keep i32 [B][K] (when the host gave no keep_idx); rest i32 [B][N-K];
@@ -46,6 +45,19 @@ static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P, in
     l.total = l.merge + (m->c ? vtc_merge_scratch(m) : 0);
     return l;
 }
+
+/* What plan() hands record(). */
+typedef struct prune_plan {
+    vtc_merge_shape m;        /* the rest tokens' merge (B, N, D, Dm, R = N - K, c, step) */
+    int64_t K, P;             /* kept tokens; DART pivots */
+    int64_t rows;             /* output rows per image: K + c */
+    int64_t NC, JC;           /* nn pass: chunks of JC rows j each */
+    uint32_t mode;            /* VTC_PRUNE_DIVPRUNE or VTC_PRUNE_DART */
+    int has_metric;           /* distances on metric, else on hidden */
+    int cpu_steps;            /* the per-step CPU path, see the top of the file */
+    uint32_t nn_rows;         /* prune_nn's rows per invocation (spec constant TI) */
+    prune_layout layout;
+} prune_plan;
 
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
@@ -106,17 +118,15 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->tensors[T_SRC] = (vtc_op_tensor){want_src ? &a->src_idx : NULL, VTC_T_OUT};
     pl->ntensors = 5;
     pl->float_dtype = dt;
-    pl->dims[D_B] = B;
-    pl->dims[D_N] = N;
-    pl->dims[D_D] = D;
-    pl->dims[D_DM] = Dm;
-    pl->dims[D_K] = K;
-    pl->dims[D_C] = c;
-    pl->dims[D_P] = P;
-    pl->dims[D_ROWS] = rows;
-    pl->params[0] = a->mode;
-    pl->params[1] = (uint32_t)has_metric;
-    pl->params[2] = (uint32_t)vtc_caps_of(ctx)->cpu_variants; /* the per-step CPU path, see the top of the file */
+    prune_plan *pp = VTC_PLAN_OF(pl, prune_plan);
+    pp->K = K;
+    pp->P = P;
+    pp->rows = rows;
+    pp->mode = a->mode;
+    pp->has_metric = has_metric;
+    pp->cpu_steps = vtc_caps_of(ctx)->cpu_variants;
+    /* CPU devices: 4 rows per invocation share each row j they read */
+    pp->nn_rows = pp->cpu_steps ? 4u : 1u;
     /* nn chunks: rows j per invocation so one stays well inside llvmpipe's back-edge budget
        (the TI = 4 row loops counted as if left rolled); on GPUs the chunks are more parallelism */
     int64_t JC = N, NC = 1;
@@ -125,10 +135,11 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         JC = 40000 / per_row > 1 ? 40000 / per_row : 1;
         NC = (N + JC - 1) / JC;
     }
-    pl->dims[D_NC] = NC;
-    pl->dims[D_JC] = JC;
-    vtc_merge_shape m = {B, N, D, Dm, N - K, c, c ? ((N - K) / c > 1 ? (N - K) / c : 1) : 1};
-    pl->scratch_bytes = run ? layout_of(&m, K, P, NC).total : 0;
+    pp->NC = NC;
+    pp->JC = JC;
+    pp->m = (vtc_merge_shape){B, N, D, Dm, N - K, c, c ? ((N - K) / c > 1 ? (N - K) / c : 1) : 1};
+    pp->layout = layout_of(&pp->m, K, P, NC);
+    pl->scratch_bytes = run ? pp->layout.total : 0;
     return VTC_SUCCESS;
 }
 
@@ -185,24 +196,25 @@ static vtc_result record_steps(vtc_recorder *rec, int64_t B, int64_t N, int64_t 
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
-    int64_t B = pl->dims[D_B], N = pl->dims[D_N], D = pl->dims[D_D], Dm = pl->dims[D_DM];
-    int64_t K = pl->dims[D_K], c = pl->dims[D_C], P = pl->dims[D_P], rows = pl->dims[D_ROWS];
-    uint32_t mode = pl->params[0];
+    const prune_plan *pp = VTC_PLAN_OF_CONST(pl, prune_plan);
+    const vtc_merge_shape *m = &pp->m;
+    int64_t B = m->B, N = m->N, D = m->D, Dm = m->Dm, c = m->c;
+    int64_t K = pp->K, P = pp->P, rows = pp->rows;
+    uint32_t mode = pp->mode;
     if (rows == 0)
         return VTC_SUCCESS;
-    int64_t NC = pl->dims[D_NC], JC = pl->dims[D_JC];
-    vtc_merge_shape m = {B, N, D, Dm, N - K, c, c ? ((N - K) / c > 1 ? (N - K) / c : 1) : 1};
-    prune_layout l = layout_of(&m, K, P, NC);
+    int64_t NC = pp->NC, JC = pp->JC;
+    const prune_layout l = pp->layout;
     VkDeviceSize bn = (VkDeviceSize)(B * N) * 4;
     vtc_bound inv = vtc_scratch_slice(rec, l.inv, bn), l1 = vtc_scratch_slice(rec, l.l1, bn);
     vtc_bound dist = vtc_scratch_slice(rec, l.dist, bn), kept = vtc_scratch_slice(rec, l.kept, bn);
     vtc_bound piv = vtc_scratch_slice(rec, l.piv, (VkDeviceSize)(B * (P ? P : 1)) * 4);
     vtc_bound keep = t[T_KEEP].present ? t[T_KEEP] : vtc_scratch_slice(rec, l.keep, (VkDeviceSize)(B * (K ? K : 1)) * 4);
-    vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(B * (m.R ? m.R : 1)) * 4);
+    vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(B * (m->R ? m->R : 1)) * 4);
     vtc_bound part = vtc_scratch_slice(rec, l.part, (VkDeviceSize)(B * N * NC) * 4);
     vtc_bound pick = vtc_scratch_slice(rec, l.pick, (VkDeviceSize)B * 4);
-    int cpu = (int)pl->params[2];
-    const vtc_bound *mt = pl->params[1] ? &t[T_METRIC] : &t[T_HIDDEN];
+    int cpu = pp->cpu_steps;
+    const vtc_bound *mt = pp->has_metric ? &t[T_METRIC] : &t[T_HIDDEN];
     uint32_t gx, gy;
     vtc_result r;
     if (K > 0) {
@@ -213,8 +225,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         if ((r = vtc_dispatch(rec, "prune_norms", 0, bb, 3, &np, sizeof(np), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
         if (mode == VTC_PRUNE_DIVPRUNE) {
-            /* CPU devices: 4 rows per invocation share each row j they read */
-            uint32_t ti = cpu ? 4u : 1u;
+            uint32_t ti = pp->nn_rows;
             vtc_bound nb[3] = {*mt, inv, part};
             vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti) * (uint64_t)NC, &gx, &gy);
             if ((r = vtc_dispatch(rec, "prune_nn", 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
@@ -245,7 +256,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     if (t[T_OUT].present && K > 0 &&
         (r = vtc_gather_record(rec, B, N, D, K, K, rows, 0, &t[T_HIDDEN], &keep, &t[T_OUT])))
         return r;
-    return vtc_merge_record(rec, &m, &t[T_HIDDEN], mt, &rest, l.merge, &t[T_OUT], rows, K, &t[T_SRC], rows, K);
+    return vtc_merge_record(rec, m, &t[T_HIDDEN], mt, &rest, l.merge, &t[T_OUT], rows, K, &t[T_SRC], rows, K);
 }
 
 const vtc_op_def vtc_op_prune_def = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), plan, record,

@@ -119,6 +119,11 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
 /* ---- the op ---------------------------------------------------------- */
 enum { T_ATTN, T_Q, T_K, T_SCORE };
 
+/* What plan() hands record(): the validated shape, cls_index included. */
+typedef struct scores_plan {
+    vtc_scores_shape sh;
+} scores_plan;
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_scores_args *a = vargs;
@@ -141,18 +146,16 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->ntensors = 4;
     pl->float_dtype = dt;
     pl->scratch_bytes = vtc_scores_scratch(&sh);
-    memcpy(pl->dims, &sh.B, sizeof(int64_t) * 4); /* B, N, H, dh */
-    pl->params[0] = sh.mode;
-    pl->params[1] = a->cls_index;
-    pl->fparams[0] = sh.scale;
+    sh.cls = a->cls_index;
+    VTC_PLAN_OF(pl, scores_plan)->sh = sh;
     return VTC_SUCCESS;
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
-    vtc_scores_shape sh = {pl->params[0], pl->dims[0], pl->dims[1], pl->dims[2], pl->dims[3], pl->fparams[0],
-                           pl->params[1]};
-    return vtc_scores_record(rec, &sh, &t[T_ATTN], &t[T_Q], &t[T_K], &t[T_SCORE], 0);
+    (void)ctx;
+    const scores_plan *sp = VTC_PLAN_OF_CONST(pl, scores_plan);
+    return vtc_scores_record(rec, &sp->sh, &t[T_ATTN], &t[T_Q], &t[T_K], &t[T_SCORE], 0);
 }
 
 const vtc_op_def vtc_op_scores_def = {VTC_OP_SCORES, "scores", sizeof(vtc_scores_args), plan, record,

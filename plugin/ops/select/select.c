@@ -2,7 +2,6 @@
 #include "select.h"
 
 #include <stddef.h>
-#include <string.h>
 
 VTC_OP_ENTRY_POINTS(vtc_select, vtc_select_query_scratch, vtc_select_args, VTC_OP_SELECT)
 
@@ -46,6 +45,16 @@ vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D,
 }
 
 enum { T_SCORE, T_HIDDEN, T_KEEP, T_REST, T_DOM };
+
+/* What plan() hands record(). */
+typedef struct select_plan {
+    int64_t B, N;
+    int64_t D;               /* hidden's row width (0 when no gather) */
+    int64_t nkeep;           /* kept rows per image: the CLS token (if any) + dominant */
+    uint32_t cls;            /* the CLS token, or VTC_CLS_NONE */
+    uint32_t dominant;
+    int gather;              /* dominant_out asked for: gather the kept rows of hidden */
+} select_plan;
 
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
@@ -93,24 +102,21 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->tensors[T_REST] = (vtc_op_tensor){&a->rest_idx, VTC_T_OUT};
     pl->tensors[T_DOM] = (vtc_op_tensor){&a->dominant_out, VTC_T_OUT | VTC_T_FLOAT};
     pl->ntensors = 5;
-    pl->dims[0] = B;
-    pl->dims[1] = N;
-    pl->dims[2] = D;
-    pl->params[0] = keep_cls ? a->cls_index : VTC_CLS_NONE;
-    pl->params[1] = a->dominant;
-    pl->params[2] = want_dom;
+    *VTC_PLAN_OF(pl, select_plan) = (select_plan){B, N, D, nkeep, keep_cls ? a->cls_index : VTC_CLS_NONE, a->dominant,
+                                                   want_dom};
     return VTC_SUCCESS;
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
-    int64_t B = pl->dims[0], N = pl->dims[1], D = pl->dims[2];
-    uint32_t cls = pl->params[0], k = pl->params[1];
-    int64_t nkeep = (cls != VTC_CLS_NONE) + (int64_t)k;
-    vtc_result r = vtc_select_record(rec, B, N, cls, k, &t[T_SCORE], &t[T_KEEP], (uint32_t)nkeep, &t[T_REST]);
-    if (r || !pl->params[2])
+    (void)ctx;
+    const select_plan *sp = VTC_PLAN_OF_CONST(pl, select_plan);
+    int64_t nkeep = sp->nkeep;
+    vtc_result r = vtc_select_record(rec, sp->B, sp->N, sp->cls, sp->dominant, &t[T_SCORE], &t[T_KEEP],
+                                     (uint32_t)nkeep, &t[T_REST]);
+    if (r || !sp->gather)
         return r;
-    return vtc_gather_record(rec, B, N, D, nkeep, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);
+    return vtc_gather_record(rec, sp->B, sp->N, sp->D, nkeep, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);
 }
 
 const vtc_op_def vtc_op_select_def = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), plan, record,

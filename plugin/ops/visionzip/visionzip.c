@@ -5,7 +5,6 @@
 #include "../merge/merge.h"
 
 #include <stddef.h>
-#include <string.h>
 
 VTC_OP_ENTRY_POINTS(vtc_visionzip, vtc_visionzip_query_scratch, vtc_visionzip_args, VTC_OP_VISIONZIP)
 
@@ -49,10 +48,21 @@ static vz_layout layout_of(const vtc_scores_shape *sh, const vtc_merge_shape *m,
 }
 
 /* the computed metric: 4 bytes an element, enough whichever float dtype the device stores */
-static uint64_t metric_bytes(const vtc_plan *pl, const vtc_merge_shape *m)
+static uint64_t metric_bytes(int metric_from_k, const vtc_merge_shape *m)
 {
-    return pl->params[3] ? (uint64_t)(m->B * m->N * m->Dm) * 4u : 0u;
+    return metric_from_k ? (uint64_t)(m->B * m->N * m->Dm) * 4u : 0u;
 }
+
+/* What plan() hands record(): the three stages' shapes and the scratch layout. */
+typedef struct visionzip_plan {
+    vtc_scores_shape sh;     /* sh.cls: the CLS token's row (0 when there is none) */
+    vtc_merge_shape m;
+    uint32_t cls;            /* select's CLS token, or VTC_CLS_NONE */
+    uint32_t dominant;
+    int64_t nkeep, rows;     /* kept rows (CLS + dominant); out rows (kept + contextual) */
+    int metric_from_k;       /* the merge metric is k's head mean, computed into scratch */
+    vz_layout layout;
+} visionzip_plan;
 
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
@@ -111,29 +121,28 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pl->tensors[T_SRC] = (vtc_op_tensor){&a->src_idx, VTC_T_OUT};
     pl->ntensors = 7;
     pl->float_dtype = sdt;
-    vtc_merge_shape m = {B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
-    memcpy(pl->dims, &m, sizeof(m));
-    pl->dims[8] = sh.H;
-    pl->dims[9] = sh.dh;
-    pl->params[0] = sh.mode;
-    pl->params[1] = keep_cls ? cls_index : VTC_CLS_NONE;
-    pl->params[2] = (uint32_t)k;
-    pl->params[3] = (uint32_t)(c && metric_from_k);
-    pl->fparams[0] = sh.scale;
-    pl->scratch_bytes = layout_of(&sh, &m, nkeep, metric_bytes(pl, &m)).total;
+    visionzip_plan *vp = VTC_PLAN_OF(pl, visionzip_plan);
+    vp->sh = sh;
+    vp->m = (vtc_merge_shape){B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
+    vp->cls = keep_cls ? cls_index : VTC_CLS_NONE;
+    vp->dominant = (uint32_t)k;
+    vp->nkeep = nkeep;
+    vp->rows = rows;
+    vp->metric_from_k = c && metric_from_k;
+    vp->layout = layout_of(&sh, &vp->m, nkeep, metric_bytes(vp->metric_from_k, &vp->m));
+    pl->scratch_bytes = vp->layout.total;
     return VTC_SUCCESS;
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
     (void)ctx;
-    vtc_merge_shape m;
-    memcpy(&m, pl->dims, sizeof(m));
-    uint32_t cls = pl->params[1], k = pl->params[2];
-    vtc_scores_shape sh = {pl->params[0], m.B, m.N, pl->dims[8], pl->dims[9], pl->fparams[0],
-                           cls == VTC_CLS_NONE ? 0u : cls};
-    int64_t nkeep = (cls != VTC_CLS_NONE) + (int64_t)k, rows = nkeep + m.c;
-    vz_layout l = layout_of(&sh, &m, nkeep, metric_bytes(pl, &m));
+    const visionzip_plan *vp = VTC_PLAN_OF_CONST(pl, visionzip_plan);
+    const vtc_scores_shape *sh = &vp->sh;
+    vtc_merge_shape m = vp->m;
+    uint32_t cls = vp->cls, k = vp->dominant;
+    int64_t nkeep = vp->nkeep, rows = vp->rows;
+    const vz_layout l = vp->layout;
     vtc_bound score = vtc_scratch_slice(rec, l.score, (VkDeviceSize)(m.B * m.N) * 4);
     vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(m.B * (m.R ? m.R : 1)) * 4);
     /* keep indices go straight into src_idx rows when the host asked for them */
@@ -141,17 +150,17 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound keep = direct ? t[T_SRC] : vtc_scratch_slice(rec, l.keep, (VkDeviceSize)(m.B * (nkeep ? nkeep : 1)) * 4);
     int64_t keep_stride = direct ? rows : nkeep;
     vtc_result r;
-    if ((r = vtc_scores_record(rec, &sh, &t[T_ATTN], &t[T_Q], &t[T_K], &score, l.scores)))
+    if ((r = vtc_scores_record(rec, sh, &t[T_ATTN], &t[T_Q], &t[T_K], &score, l.scores)))
         return r;
     if ((r = vtc_select_record(rec, m.B, m.N, cls, k, &score, &keep, (uint32_t)keep_stride, m.c ? &rest : NULL)))
         return r;
     if ((r = vtc_gather_record(rec, m.B, m.N, m.D, nkeep, keep_stride, rows, 0, &t[T_HIDDEN], &keep, &t[T_OUT])))
         return r;
     vtc_bound metric = t[T_METRIC];
-    if (pl->params[3]) {
-        metric = vtc_scratch_slice(rec, l.metric, metric_bytes(pl, &m));
-        struct { uint32_t rows, H, dh; float inv_h; } pc = {(uint32_t)(m.B * m.N), (uint32_t)sh.H, (uint32_t)sh.dh,
-                                                            1.0f / (float)sh.H};
+    if (vp->metric_from_k) {
+        metric = vtc_scratch_slice(rec, l.metric, metric_bytes(1, &m));
+        struct { uint32_t rows, H, dh; float inv_h; } pc = {(uint32_t)(m.B * m.N), (uint32_t)sh->H, (uint32_t)sh->dh,
+                                                            1.0f / (float)sh->H};
         vtc_bound b[2] = {t[T_K], metric};
         uint32_t gx, gy;
         vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(m.B * m.N * m.Dm), &gx, &gy);
