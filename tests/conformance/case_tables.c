@@ -21,7 +21,8 @@ static vtc_result call_op(const vtc_api_v1 *api, vtc_context ctx, uint32_t op, c
     case VTC_OP_COMPRESS: return api->compress(ctx, a, NULL);
     case VTC_OP_COMPOSITE: return api->composite_attention(ctx, a, NULL);
     case VTC_OP_PRUNE: return api->prune(ctx, a, NULL);
-    default: return VTC_ERROR_UNSUPPORTED; /* an op this case does not know yet: reported below */
+    default: /* an op without a typed function (VTC_OP_FIRST_EXPERIMENTAL on): the generic call */
+        return VTC_API_HAS(api, run) ? api->run(ctx, op, a, NULL) : VTC_ERROR_UNSUPPORTED;
     }
 }
 
@@ -161,6 +162,8 @@ static void every_descriptor_is_an_op_of_the_plugin(conf_env *env, conf_result *
             conf_fail(r, "%s: query with NULL args gave %s", d->name, env->api->result_string(q));
         if (call_op(env->api, env->ctx, d->op, NULL) != VTC_ERROR_INVALID_ARGUMENT)
             conf_fail(r, "%s: this case does not know how to call it", d->name);
+        if (VTC_API_HAS(env->api, run) && env->api->run(env->ctx, d->op, NULL, NULL) != VTC_ERROR_INVALID_ARGUMENT)
+            conf_fail(r, "%s: vtc_run with NULL args did not refuse it", d->name);
     }
     conf_shape(r, "%u descriptors", n);
 }

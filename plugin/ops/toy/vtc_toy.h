@@ -1,0 +1,21 @@
+/*
+ * The template op: y = a * x + b, element-wise. It exists to show (and to
+ * test) what an op is in vtc: this folder and one line in
+ * plugin/ops/meson.build. Not part of the ABI (its id is experimental,
+ * VTC_OP_FIRST_EXPERIMENTAL on, abi/vtc.h); reached with vtc_run.
+ */
+#ifndef VTC_TOY_H
+#define VTC_TOY_H
+#include "vtc.h"
+
+#define VTC_OP_TOY (VTC_OP_FIRST_EXPERIMENTAL + 1u)
+
+typedef struct vtc_toy_args {
+    uint32_t size;        /* sizeof(vtc_toy_args) or 0 */
+    uint32_t reserved0;   /* 0 */
+    float a, b;
+    vtc_tensor x;         /* [rows][cols] F32 or F16 */
+    vtc_tensor y;         /* [rows][cols], x's dtype */
+} vtc_toy_args;
+
+#endif
