@@ -153,7 +153,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         vtc_bound b[2] = {t[T_K], metric};
         uint32_t gx, gy;
         vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(m.B * m.N * m.Dm), &gx, &gy);
-        if ((r = vtc_dispatch(rec, "k_head_mean", 0, b, 2, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_k_head_mean, 0, b, 2, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
     }
     return vtc_merge_record(rec, &m, &t[T_HIDDEN], &metric, &rest, l.merge, &t[T_OUT], rows, nkeep,
