@@ -23,7 +23,10 @@
 #include <stddef.h>
 #include <string.h>
 
-#define CMP_MAX_TOKENS 16384u   /* softmax walks a row three times per invocation (loop limiter) */
+/* softmax walks a row three times per invocation: lavapipe's loop limiter
+   (op.h) allows VTC_LOOP_BUDGET / 3; the limit is the power of two below it */
+#define CMP_MAX_TOKENS 16384u
+_Static_assert(3 * CMP_MAX_TOKENS <= VTC_LOOP_BUDGET, "compress: softmax's row loops exceed the loop budget");
 #define CMP_LN_EPS 1e-5f
 
 typedef struct vtc_prep {

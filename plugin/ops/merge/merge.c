@@ -6,8 +6,8 @@
 #include <string.h>
 
 /* Rest positions loop once per invocation in merge_reduce: keep that inside
-   lavapipe's 65535-iteration loop limiter on every device. */
-#define MERGE_MAX_REST 30000
+   lavapipe's loop limiter on every device (op.h). */
+#define MERGE_MAX_REST ((int)(VTC_LOOP_BUDGET / 2))
 
 /* scratch: assign [B][R] i32, list [B][R] i32, offset/count [B][c][2] u32 */
 uint64_t vtc_merge_scratch(const vtc_merge_shape *m)

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#define PRUNE_MAX_N 30000    /* per-invocation loops stay inside lavapipe's loop limiter */
+#define PRUNE_MAX_N ((int)(VTC_LOOP_BUDGET / 2))  /* per-invocation loops stay inside lavapipe's loop limiter */
 #define PRUNE_MAX_DM 32768
 
 enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };

@@ -83,7 +83,7 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
         /* CPU devices: several rows (columns) per invocation with q (k) in registers and the
            other side streamed, vec4 loads; needs dh % 4 == 0, 16-byte aligned bases, and
            N inside the per-invocation loop limit */
-        if (vtc_caps_of(ctx)->cpu_variants && sh->dh % 4 == 0 && sh->dh <= 128 && sh->N <= 60000 && q->offset % 16 == 0 &&
+        if (vtc_caps_of(ctx)->cpu_variants && sh->dh % 4 == 0 && sh->dh <= 128 && sh->N <= VTC_LOOP_BUDGET && q->offset % 16 == 0 &&
             k->offset % 16 == 0) {
             /* more rows per invocation amortise each load further; registers bound it */
             uint32_t rpl = sh->dh <= 80 ? 4u : 2u;

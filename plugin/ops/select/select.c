@@ -13,8 +13,8 @@ vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t c
     vtc_bound b[3] = {*score, *keep_idx, rest_idx ? *rest_idx : (vtc_bound){0}};
     uint32_t gx, gy;
     /* The serial variant loops 5 N times per invocation: keep it inside lavapipe's
-       65535-iteration loop limiter, use the workgroup variant beyond. */
-    if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants && 5 * N + 1100 < 60000) {
+       loop limiter (op.h), use the workgroup variant beyond. */
+    if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants && 5 * N + 1100 < VTC_LOOP_BUDGET) {
         /* one invocation per image: barriers cost more than the serial work on CPU devices */
         const uint32_t wg = 16;
         vtc_grid_2d(vtc_rec_ctx(rec), ((uint64_t)B + wg - 1) / wg, &gx, &gy);

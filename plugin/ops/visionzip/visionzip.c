@@ -92,8 +92,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (D < 1 || (c > 0 && Dm < 1))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: empty hidden or metric rows");
     int64_t nkeep = keep_cls + k, R = N - nkeep, rows = nkeep + c;
-    if (R > 30000)
-        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "visionzip: at most 30000 rest tokens per image");
+    if (R > VTC_LOOP_BUDGET / 2) /* merge's limit on rest tokens (lavapipe's loop limiter, op.h) */
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "visionzip: at most %u rest tokens per image", VTC_LOOP_BUDGET / 2);
     int64_t wo[3] = {B, rows, D}, ws[2] = {B, rows};
     if ((r = vtc_tensor_check(ctx, "visionzip", "out", &a->out, 0, VTC_DT_BIT(sdt), 3, wo)))
         return r;
