@@ -11,6 +11,7 @@
 #include "memory/memory.h"
 #include "ops/op_desc.h"
 #include "vtc_op_list.h"
+#include "vtc_kernels.h"   /* generated: VTC_K_<shader>, push block sizes */
 
 /* ---- the device, as ops see it --------------------------------------- */
 typedef struct vtc_caps {
@@ -112,20 +113,40 @@ vtc_bound vtc_scratch_slice(const vtc_recorder *rec, VkDeviceSize offset, VkDevi
 /* Rounds scratch pieces so every slice stays storage-offset aligned. */
 static inline uint64_t vtc_scratch_round(uint64_t bytes) { return (bytes + 255u) & ~(uint64_t)255u; }
 
-/* Records one dispatch of kernel `shader` (variant from the recorder's float
-   dtype, or `dtype_override` when non-zero) with the given bindings
-   (0..nbind-1), push constants (<= 128 bytes) and specialization constants
+/* Records one dispatch of `kernel` (VTC_K_<shader>, vtc_kernels.h; variant
+   from the recorder's float dtype, or `dtype_override` when non-zero, and
+   the device's subgroup operations) with the given bindings (0..nbind-1),
+   push constants (exactly the shader's push block, checked at build time by
+   vtc_dispatch) and specialization constants
    (constant_id 0 = subgroup size, 1 = local_size_x; `spec` fills ids 2, 3,
    ...). A compute->compute memory barrier precedes it. record() runs twice
    with the same plan: first in the prepare step, where this creates the
    pipeline, checks the grid against the device's limits and can fail;
    then into the command buffer, where it finds what the first pass made
    and writes without failing. So record() must make the same calls both
-   times, and fail only where this does. */
-vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_override,
-                        const vtc_bound *binds, uint32_t nbind, const void *push, uint32_t push_size,
-                        uint32_t local_x, const uint32_t *spec, uint32_t nspec,
-                        uint32_t gx, uint32_t gy, uint32_t gz);
+   times, and fail only where this does. A variant the kernel's op does not
+   declare in its meson.build fails in the prepare step. */
+vtc_result vtc_dispatch_kernel(vtc_recorder *rec, vtc_kernel kernel, uint32_t dtype_override,
+                               const vtc_bound *binds, uint32_t nbind, const void *push, uint32_t push_size,
+                               uint32_t local_x, const uint32_t *spec, uint32_t nspec,
+                               uint32_t gx, uint32_t gy, uint32_t gz);
+
+/* `size` as a uint32_t, when it equals kernel k's push block as reflected
+   from its SPIR-V; otherwise the build fails. A C struct shorter than the
+   GLSL block would leave members the shader reads undefined (they are not
+   pushed), a longer one means the two disagree on the layout. Both k and
+   size must be integer constant expressions (a kernel enumerator, a sizeof):
+   code forwarding a kernel and its push constants through variables checks
+   where they are still constants. */
+#define VTC_PUSH_SIZE(k, size)                                                                               \
+    ((uint32_t)(size) + 0u * (uint32_t)sizeof(struct {                                                     \
+        _Static_assert((size) == VTC_KERNEL_PUSH_BYTES(k),                                                 \
+                       "push constants: the C struct's size differs from the push block of " #k);          \
+        int vtc_unused;                                                                                    \
+    }))
+#define vtc_dispatch(rec, kernel, dtype_override, binds, nbind, push, push_size, local_x, spec, nspec, gx, gy, gz) \
+    vtc_dispatch_kernel(rec, kernel, dtype_override, binds, nbind, push, VTC_PUSH_SIZE(kernel, push_size), local_x,  \
+                        spec, nspec, gx, gy, gz)
 
 /* ---- the op's descriptor ------------------------------------------------ */
 typedef struct vtc_op_def {

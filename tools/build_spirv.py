@@ -11,6 +11,8 @@ ap.add_argument('--opt', required=True)
 ap.add_argument('--val', required=True)
 ap.add_argument('--dtype', choices=['f32', 'f16'], required=True)
 ap.add_argument('--reduce', choices=['sh', 'sg'], required=True)
+ap.add_argument('--no-subgroup', action='store_true',
+                help='the shader declares one reduction build: fail unless its code ignores USE_SUBGROUP')
 ap.add_argument('-I', dest='inc', action='append', default=[])
 ap.add_argument('src')
 ap.add_argument('out')
@@ -27,6 +29,25 @@ def run(cmd):
     if r.returncode != 0:
         sys.stderr.write(' '.join(cmd) + '\n' + r.stdout)
         sys.exit(1)
+
+def preprocess(extra):
+    r = subprocess.run([a.glslang, '-E', '-S', 'comp'] + defs + extra + ['-I' + i for i in a.inc] + [a.src],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout)
+        sys.exit(1)
+    # common.glsl enables the subgroup extensions under USE_SUBGROUP; enabling
+    # them changes no code, so they do not count as using subgroups
+    return [l if not l.startswith('#extension GL_KHR_shader_subgroup') else '' for l in r.stdout.splitlines()]
+
+if a.no_subgroup:
+    # The one '.sh' build also serves devices with subgroup operations, which
+    # is only the same kernel when USE_SUBGROUP changes nothing in the source.
+    if a.reduce != 'sh':
+        sys.exit('%s: --no-subgroup builds the shared-memory variant' % a.src)
+    if preprocess([]) != preprocess(['-DUSE_SUBGROUP=1']):
+        sys.exit('%s: its code depends on USE_SUBGROUP, so it needs both reductions (sh, sg) in its '
+                 "op's meson.build" % a.src)
 
 with tempfile.TemporaryDirectory() as td:
     raw = os.path.join(td, 'raw.spv')

@@ -22,15 +22,18 @@
 #define VTC_MAX_SPEC 6
 #define VTC_PUSH_BYTES 128   /* every layout reserves the guaranteed minimum */
 
+struct vtc_spirv_blob;
 typedef struct vtc_pipeline {
-    char name[64];           /* blob name "<shader>.<f32|f16>.<sh|sg>" */
+    char name[64];           /* blob name "<shader>.<f32|f16>.<sh|sg>" (vtc_context_pipelines) */
+    const struct vtc_spirv_blob *blob;  /* with the kernel, the pipeline's identity */
     uint32_t spec[VTC_MAX_SPEC];
     uint32_t nspec;
     uint32_t nbind;
     VkPipeline pipeline;
     VkPipelineLayout layout;  /* owned by the layout cache, not by the pipeline */
     uint32_t local_x;
-    struct vtc_pipeline *next;
+    struct vtc_pipeline *next;       /* all of them, newest first */
+    struct vtc_pipeline *next_same;  /* of the same kernel */
 } vtc_pipeline;
 
 /* ---- descriptor sets without push descriptors (descriptor_sets.c) --- */
@@ -83,6 +86,7 @@ struct vtc_context_t {
     VkDescriptorSetLayout set_layouts[VTC_MAX_BINDINGS + 1];
     VkPipelineLayout layouts[VTC_MAX_BINDINGS + 1];
     vtc_pipeline *pipelines;
+    vtc_pipeline *kernel_pipelines[VTC_KERNEL_COUNT];  /* per kernel, through next_same */
 
     /* synchronous path, created on first use (a device that compiles but
        cannot execute, such as RADV's null device, still gets a context) */
@@ -128,11 +132,12 @@ struct vtc_recorder {
 vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *args, const char *caller);
 
 /* ---- pipelines and submission (pipeline.c, submit.c) ---------------- */
-vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
-                            const uint32_t *spec, uint32_t nspec, vtc_pipeline **out);
+/* `blob` is the build of `kernel` serving the dispatch's variant (vtc_kernel_defs). */
+vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const struct vtc_spirv_blob *blob, uint32_t nbind,
+                            uint32_t local_x, const uint32_t *spec, uint32_t nspec, vtc_pipeline **out);
 /* The pipeline vtc_pipeline_get made for these arguments, or NULL; creates nothing. */
-vtc_pipeline *vtc_pipeline_find(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
-                                const uint32_t *spec, uint32_t nspec);
+vtc_pipeline *vtc_pipeline_find(vtc_context ctx, vtc_kernel kernel, const struct vtc_spirv_blob *blob, uint32_t nbind,
+                                uint32_t local_x, const uint32_t *spec, uint32_t nspec);
 void vtc_pipelines_destroy(vtc_context ctx);
 /* Record + submit + wait on the context's own command buffer, created with
    its fence and timestamp pool on the first call. `record` fills it. */

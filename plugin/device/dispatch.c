@@ -4,8 +4,8 @@
  * only writes commands after it.
  */
 #include "device.h"
+#include "spirv_blobs.h"
 
-#include <stdio.h>
 #include <string.h>
 
 const vtc_caps *vtc_caps_of(vtc_context ctx)
@@ -62,23 +62,34 @@ vtc_bound vtc_scratch_slice(const vtc_recorder *rec, VkDeviceSize offset, VkDevi
     return b;
 }
 
-vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_override, const vtc_bound *binds,
-                        uint32_t nbind, const void *push, uint32_t push_size, uint32_t local_x, const uint32_t *spec,
-                        uint32_t nspec, uint32_t gx, uint32_t gy, uint32_t gz)
+vtc_result vtc_dispatch_kernel(vtc_recorder *rec, vtc_kernel kernel, uint32_t dtype_override, const vtc_bound *binds,
+                               uint32_t nbind, const void *push, uint32_t push_size, uint32_t local_x,
+                               const uint32_t *spec, uint32_t nspec, uint32_t gx, uint32_t gy, uint32_t gz)
 {
     vtc_context ctx = rec->ctx;
     if (!gx || !gy || !gz)
         return VTC_SUCCESS; /* empty work */
     uint32_t dt = dtype_override ? dtype_override : rec->float_dtype;
-    char name[96];
-    snprintf(name, sizeof(name), "%s.%s.%s", shader, dt == VTC_DTYPE_F16 ? "f16" : "f32", rec->use_subgroup ? "sg" : "sh");
+    const vtc_kernel_def *k = (unsigned)kernel < VTC_KERNEL_COUNT ? &vtc_kernel_defs[kernel] : NULL;
+    const vtc_spirv_blob *blob = k ? k->variant[VTC_VARIANT(dt == VTC_DTYPE_F16, rec->use_subgroup)] : NULL;
     vtc_pipeline *p;
     if (rec->prepare_only) {
+        if (!k)
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: no kernel %d in this build", (int)kernel);
+        const char *shader = k->name;
         if (gx > ctx->caps.max_wg_count[0] || gy > ctx->caps.max_wg_count[1] || gz > ctx->caps.max_wg_count[2])
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: grid %ux%ux%u exceeds the device limit", shader, gx, gy, gz);
         if (push_size > VTC_PUSH_BYTES || nbind > VTC_MAX_BINDINGS)
             return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "internal: %s push/bindings too large", shader);
-        vtc_result r = vtc_pipeline_get(ctx, name, nbind, local_x, spec, nspec, &p);
+        /* vtc_dispatch checked this at build time; a direct call is checked here */
+        if (push_size != k->push_bytes)
+            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "internal: %s: %u bytes of push constants, its block has %u",
+                            shader, push_size, k->push_bytes);
+        if (!blob)
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                            "internal: %s has no %s.%s build (its op's meson.build does not declare that variant)",
+                            shader, dt == VTC_DTYPE_F16 ? "f16" : "f32", rec->use_subgroup ? "sg" : "sh");
+        vtc_result r = vtc_pipeline_get(ctx, kernel, blob, nbind, local_x, spec, nspec, &p);
         if (r)
             return r;
         if (!ctx->push_descriptors && nbind) {
@@ -102,7 +113,8 @@ vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_ov
     /* The prepare pass ran this same record() with the same arguments, so the
        pipeline exists; a miss is a bug in an op (its choices differ between
        passes) and is caught here before this dispatch writes anything. */
-    p = vtc_pipeline_find(ctx, name, nbind, local_x, spec, nspec);
+    p = blob ? vtc_pipeline_find(ctx, kernel, blob, nbind, local_x, spec, nspec) : NULL;
+    const char *name = p ? p->name : k ? k->name : "?";
     if (!p)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: pipeline %s was not created by the prepare step", name);
     if (!ctx->push_descriptors && nbind && rec->dset_next >= rec->dset_count)
@@ -145,11 +157,10 @@ vtc_result vtc_dispatch(vtc_recorder *rec, const char *shader, uint32_t dtype_ov
         d->vkUpdateDescriptorSets(ctx->device, nbind, w, 0, NULL);
         d->vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
     }
-    uint8_t pc[VTC_PUSH_BYTES];
-    memset(pc, 0, sizeof(pc));
+    /* exactly the shader's block (prepare checked push_size against it); the
+       layout's range stays VTC_PUSH_BYTES, so every kernel shares layouts */
     if (push_size)
-        memcpy(pc, push, push_size);
-    d->vkCmdPushConstants(rec->cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES, pc);
+        d->vkCmdPushConstants(rec->cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, push_size, push);
     d->vkCmdDispatch(rec->cmd, gx, gy, gz);
     rec->dispatches++;
     return VTC_SUCCESS;

@@ -10,22 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const vtc_spirv_blob *find_blob(const char *name)
-{
-    size_t lo = 0, hi = vtc_spirv_blob_count;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(vtc_spirv_blobs[mid].name, name);
-        if (!c)
-            return &vtc_spirv_blobs[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
 static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *out)
 {
     if (ctx->layouts[nbind]) {
@@ -75,33 +59,32 @@ static uint32_t full_spec(vtc_context ctx, uint32_t local_x, const uint32_t *spe
     return nspec + 2;
 }
 
-vtc_pipeline *vtc_pipeline_find(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
-                                const uint32_t *spec, uint32_t nspec)
+vtc_pipeline *vtc_pipeline_find(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_blob *blob, uint32_t nbind,
+                                uint32_t local_x, const uint32_t *spec, uint32_t nspec)
 {
-    if (nbind > VTC_MAX_BINDINGS || nspec + 2 > VTC_MAX_SPEC)
+    if ((unsigned)kernel >= VTC_KERNEL_COUNT || nbind > VTC_MAX_BINDINGS || nspec + 2 > VTC_MAX_SPEC)
         return NULL;
     uint32_t all[VTC_MAX_SPEC];
     uint32_t nall = full_spec(ctx, local_x, spec, nspec, all);
-    for (vtc_pipeline *p = ctx->pipelines; p; p = p->next)
-        if (p->nbind == nbind && p->nspec == nall && !strcmp(p->name, name) &&
-            !memcmp(p->spec, all, nall * sizeof(uint32_t)))
+    for (vtc_pipeline *p = ctx->kernel_pipelines[kernel]; p; p = p->next_same)
+        if (p->blob == blob && p->nbind == nbind && p->nspec == nall && !memcmp(p->spec, all, nall * sizeof(uint32_t)))
             return p;
     return NULL;
 }
 
-vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, uint32_t local_x,
-                            const uint32_t *spec, uint32_t nspec, vtc_pipeline **out)
+vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_blob *blob, uint32_t nbind,
+                            uint32_t local_x, const uint32_t *spec, uint32_t nspec, vtc_pipeline **out)
 {
+    if ((unsigned)kernel >= VTC_KERNEL_COUNT || !blob)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: kernel %d has no such build", (int)kernel);
+    const char *name = blob->name;
     if (nbind > VTC_MAX_BINDINGS || nspec + 2 > VTC_MAX_SPEC)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "internal: pipeline %s: too many bindings/constants", name);
-    if ((*out = vtc_pipeline_find(ctx, name, nbind, local_x, spec, nspec)))
+    if ((*out = vtc_pipeline_find(ctx, kernel, blob, nbind, local_x, spec, nspec)))
         return VTC_SUCCESS;
     uint32_t all[VTC_MAX_SPEC];
     uint32_t nall = full_spec(ctx, local_x, spec, nspec, all);
 
-    const vtc_spirv_blob *blob = find_blob(name);
-    if (!blob)
-        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: no shader '%s' in this build", name);
     if (local_x == 0 || local_x > ctx->caps.max_wg_size)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: workgroup size %u exceeds the device limit %u", name, local_x,
                         ctx->caps.max_wg_size);
@@ -114,6 +97,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, u
     if (!p)
         return vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (pipeline %s)", name);
     snprintf(p->name, sizeof(p->name), "%s", name);
+    p->blob = blob;
     memcpy(p->spec, all, nall * sizeof(uint32_t));
     p->nspec = nall;
     p->nbind = nbind;
@@ -153,6 +137,8 @@ vtc_result vtc_pipeline_get(vtc_context ctx, const char *name, uint32_t nbind, u
     }
     p->next = ctx->pipelines;
     ctx->pipelines = p;
+    p->next_same = ctx->kernel_pipelines[kernel];
+    ctx->kernel_pipelines[kernel] = p;
     ctx->pipelines_created++;
     *out = p;
     return VTC_SUCCESS;
@@ -168,6 +154,7 @@ void vtc_pipelines_destroy(vtc_context ctx)
         p = n;
     }
     ctx->pipelines = NULL;
+    memset(ctx->kernel_pipelines, 0, sizeof(ctx->kernel_pipelines));
     for (int i = 0; i <= VTC_MAX_BINDINGS; i++) {
         if (ctx->layouts[i])
             ctx->vkd.vkDestroyPipelineLayout(ctx->device, ctx->layouts[i], NULL);

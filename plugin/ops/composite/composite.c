@@ -264,7 +264,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     /* 1. text-first row list (dtype-free kernel: one pipeline for both dtypes) */
     vtc_bound bp[2] = {t[T_KIND], meta};
     vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-    if ((r = vtc_dispatch(rec, "composite_prep", VTC_DTYPE_F32, bp, 2, &pc, sizeof(pc), PREP_WG, NULL, 0, gx, gy, 1)))
+    if ((r = vtc_dispatch(rec, VTC_K_composite_prep, VTC_DTYPE_F32, bp, 2, &pc, sizeof(pc), PREP_WG, NULL, 0, gx, gy, 1)))
         return r;
 
     /* 2. attention (+ visual copies) */
@@ -280,11 +280,11 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         if (t[T_K].offset % 16 || t[T_V].offset % 16 || t[T_OUT].offset % 16)
             vec4 = 0;
         uint32_t spec[3] = {(uint32_t)dh, vec4, cp->rows_per_lane};
-        r = vtc_dispatch(rec, "composite_attn_cpu", 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
+        r = vtc_dispatch(rec, VTC_K_composite_attn_cpu, 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
                          nsplit);
     } else {
         uint32_t spec[3] = {(uint32_t)dh, cp->pairs, cp->bc};
-        r = vtc_dispatch(rec, "composite_attn_gpu", 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
+        r = vtc_dispatch(rec, VTC_K_composite_attn_gpu, 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
                          nsplit);
     }
     if (r || nsplit == 1)
@@ -294,7 +294,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound bc[3] = {t[T_KIND], part, t[T_OUT]};
     uint32_t spec[1] = {(uint32_t)dh};
     vtc_grid_for(ctx, (uint64_t)(B * Nq * Hq * dh), &gx, &gy);
-    return vtc_dispatch(rec, "composite_combine", 0, bc, 3, &pc, sizeof(pc), VTC_WG, spec, 1, gx, gy, 1);
+    return vtc_dispatch(rec, VTC_K_composite_combine, 0, bc, 3, &pc, sizeof(pc), VTC_WG, spec, 1, gx, gy, 1);
 }
 
 const vtc_op_def vtc_op_composite_def = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), plan, record,

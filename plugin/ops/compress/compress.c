@@ -25,7 +25,10 @@
 
 VTC_OP_ENTRY_POINTS(vtc_compress, vtc_compress_query_scratch, vtc_compress_args, VTC_OP_COMPRESS)
 
-#define CMP_MAX_TOKENS 16384u   /* softmax walks a row three times per invocation (loop limiter) */
+/* softmax walks a row three times per invocation: lavapipe's loop limiter
+   (op.h) allows VTC_LOOP_BUDGET / 3; the limit is the power of two below it */
+#define CMP_MAX_TOKENS 16384u
+_Static_assert(3 * CMP_MAX_TOKENS <= VTC_LOOP_BUDGET, "compress: softmax's row loops exceed the loop budget");
 #define CMP_LN_EPS 1e-5f
 
 typedef struct vtc_prep {
@@ -543,6 +546,7 @@ static vtc_bound pslice(const vtc_prep *p, VkDeviceSize off, VkDeviceSize len)
 
 typedef struct { uint32_t B, R, F, O, in_bs, in_rs, in_gs, ogroup, out_bs, out_rs; } linear_pc;
 typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
+typedef struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scores_pc;
 
 /* Register blocks of the kernels (must match the shaders' constants). The
    row blocks are specialization constants, largest here: a call with few
@@ -564,13 +568,16 @@ static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
    for all calls keeps one pipeline per variant to compile. Blocks were tuned
    on lavapipe (c8-n576-fast: 500 -> 55 ms); larger ones (scores 16x16) gain
    little and take ~3 s to compile. */
-static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
-                          const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t n)
+static vtc_result blocked_k(vtc_recorder *rec, vtc_kernel kernel, uint32_t dtype, const vtc_bound *b, uint32_t nb,
+                            const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t n)
 {
     uint32_t wg = 32u, gx, gy;
     vtc_grid_2d(vtc_rec_ctx(rec), cdiv(n, wg), &gx, &gy);
-    return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, wg, spec, nspec, gx, gy, 1);
+    return vtc_dispatch_kernel(rec, kernel, dtype, b, nb, pc, pc_size, wg, spec, nspec, gx, gy, 1);
 }
+/* the push constants' size checked against the kernel's block where both are constants */
+#define blocked(rec, kernel, dtype, b, nb, pc, pc_size, spec, nspec, n) \
+    blocked_k(rec, kernel, dtype, b, nb, pc, VTC_PUSH_SIZE(kernel, pc_size), spec, nspec, n)
 
 /* GPU variants (!cpu_variants): a workgroup per output tile or per token
    with the reduction inside it, so one query (C=1, N=576) still fills a GPU
@@ -586,13 +593,15 @@ static vtc_result blocked(vtc_recorder *rec, const char *shader, uint32_t dtype,
    (head widths not a multiple of 4): 8 rows x 4 row offsets take 120-128. */
 static uint32_t gpu_rows(uint32_t R, uint32_t shared) { return R <= 1 ? 1u : R <= 4 || !shared ? 4u : 8u; }
 
-static vtc_result gpu_tiles(vtc_recorder *rec, const char *shader, uint32_t dtype, const vtc_bound *b, uint32_t nb,
-                            const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t groups)
+static vtc_result gpu_tiles_k(vtc_recorder *rec, vtc_kernel kernel, uint32_t dtype, const vtc_bound *b, uint32_t nb,
+                              const void *pc, uint32_t pc_size, const uint32_t *spec, uint32_t nspec, uint64_t groups)
 {
     uint32_t gx, gy;
     vtc_grid_2d(vtc_rec_ctx(rec), groups, &gx, &gy);
-    return vtc_dispatch(rec, shader, dtype, b, nb, pc, pc_size, GPU_TILE_WG, spec, nspec, gx, gy, 1);
+    return vtc_dispatch_kernel(rec, kernel, dtype, b, nb, pc, pc_size, GPU_TILE_WG, spec, nspec, gx, gy, 1);
 }
+#define gpu_tiles(rec, kernel, dtype, b, nb, pc, pc_size, spec, nspec, groups) \
+    gpu_tiles_k(rec, kernel, dtype, b, nb, pc, VTC_PUSH_SIZE(kernel, pc_size), spec, nspec, groups)
 
 /* Every input stride and width is a multiple of 4 (E is): the kernel reads
    rows as vec4. A block of LN_TQ output quads shares its input row unless the
@@ -606,7 +615,7 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
         /* {one input row per output quad, out's offset vec4-aligned, rows per workgroup} */
         uint32_t sh = pc->in_gs == 0 || pc->ogroup % 4 == 0;
         uint32_t spec[3] = {sh, out->offset % (4 * es) == 0, gpu_rows(pc->R, sh)};
-        return gpu_tiles(rec, "compress_linear_gpu", dtype, b, 4, pc, sizeof(*pc), spec, 3,
+        return gpu_tiles(rec, VTC_K_compress_linear_gpu, dtype, b, 4, pc, sizeof(*pc), spec, 3,
                          (uint64_t)pc->B * cdiv(pc->R, spec[2]) * cdiv(pc->O / 4, GPU_QW));
     }
     /* {one input row per column block, out's offset vec4-aligned, rows per invocation} */
@@ -614,21 +623,20 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
     uint32_t spec[3] = {pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
                         out->offset % (4 * es) == 0, rb};
     uint64_t n = (uint64_t)pc->B * cdiv(pc->R, rb) * cdiv(pc->O / 4, LN_TQ);
-    return blocked(rec, "compress_linear", dtype, b, 4, pc, sizeof(*pc), spec, 3, n);
+    return blocked(rec, VTC_K_compress_linear, dtype, b, 4, pc, sizeof(*pc), spec, 3, n);
 }
 
 /* The logits pass: `n` CPU register blocks (invocations), or `n` GPU
    workgroups of spec[1] rows x spec[2] tokens (same bindings and push
    constants; the CPU kernel takes the first two spec constants). */
-static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, const void *scp, const uint32_t *spec,
-                         uint64_t n)
+static vtc_result scores(vtc_recorder *rec, uint32_t dtype, const vtc_bound *b, const scores_pc *scp,
+                         const uint32_t *spec, uint64_t n)
 {
-    uint32_t pcs = 7 * sizeof(uint32_t);
     if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants)
-        return blocked(rec, "compress_scores", dtype, b, 5, scp, pcs, spec, 2, n);
+        return blocked(rec, VTC_K_compress_scores, dtype, b, 5, scp, sizeof(*scp), spec, 2, n);
     uint32_t gx, gy;
     vtc_grid_2d(vtc_rec_ctx(rec), n, &gx, &gy);
-    return vtc_dispatch(rec, "compress_scores_gpu", dtype, b, 5, scp, pcs, GPU_SC_WG, spec, 3, gx, gy, 1);
+    return vtc_dispatch(rec, VTC_K_compress_scores_gpu, dtype, b, 5, scp, sizeof(*scp), GPU_SC_WG, spec, 3, gx, gy, 1);
 }
 
 static void plan_scores(const vtc_caps *caps, compress_plan *cp)
@@ -675,10 +683,10 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         vtc_bound b_st[2] = {t[T_X], stats};
         if (gpu) {
             vtc_grid_2d(ctx, (uint64_t)B * N, &gx, &gy);
-            r = vtc_dispatch(rec, "compress_ln_stats_gpu", 0, b_st, 2, &sp, sizeof(sp), GPU_SC_WG, NULL, 0, gx, gy, 1);
+            r = vtc_dispatch(rec, VTC_K_compress_ln_stats_gpu, 0, b_st, 2, &sp, sizeof(sp), GPU_SC_WG, NULL, 0, gx, gy, 1);
         } else {
             vtc_grid_for(ctx, (uint64_t)B * N, &gx, &gy);
-            r = vtc_dispatch(rec, "compress_ln_stats", 0, b_st, 2, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1);
+            r = vtc_dispatch(rec, VTC_K_compress_ln_stats, 0, b_st, 2, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1);
         }
         if (r)
             return r;
@@ -687,8 +695,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound pb = pslice(p, 0, (VkDeviceSize)QH * N * 4), posk = pslice(p, p->off_posk, (VkDeviceSize)N * E * 4);
     vtc_bound gkv = wslice(w, W_GKV), bkv = wslice(w, W_BKV);
     vtc_bound ax_in, ax_out;
-    struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1,
-                                                                           CMP_LN_EPS};
+    scores_pc scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1, CMP_LN_EPS};
     ax_pc axp;
     uint64_t n_sc = cp->sc_groups;
     /* x read as vec4 when its binding offset allows (scratch slices always do) */
@@ -710,7 +717,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         struct { uint32_t B, N, E; } ap = {B, N, E};
         vtc_bound b_ap[7] = {t[T_X], stats, gkv, bkv, posk, X, Xk};
         vtc_grid_for(ctx, (uint64_t)B * N * E, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "compress_ln_apply", 0, b_ap, 7, &ap, sizeof(ap), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_compress_ln_apply, 0, b_ap, 7, &ap, sizeof(ap), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
         linear_pc kp = {1, B * N, E, E, 0, E, 0, E, 0, E};
         vtc_bound wk = wslice(w, W_WKT), bk = wslice(w, W_BK), wv = wslice(w, W_WVT), bv = wslice(w, W_BV);
@@ -728,10 +735,10 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     struct { uint32_t rows, N; } smp = {B * QH, N};
     if (gpu) {
         vtc_grid_2d(ctx, (uint64_t)B * QH, &gx, &gy); /* a workgroup per row */
-        r = vtc_dispatch(rec, "compress_softmax_gpu", F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
+        r = vtc_dispatch(rec, VTC_K_compress_softmax_gpu, F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
     } else {
         vtc_grid_for(ctx, (uint64_t)B * QH, &gx, &gy);
-        r = vtc_dispatch(rec, "compress_softmax", F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
+        r = vtc_dispatch(rec, VTC_K_compress_softmax, F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
     }
     if (r)
         return r;
@@ -739,7 +746,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         struct { uint32_t B, Q, H, N; } mp = {B, Q, H, N};
         vtc_bound b_m[2] = {logit, t[T_ATTN]};
         vtc_grid_for(ctx, (uint64_t)B * Q * N, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "compress_attn_mean", t[T_ATTN].dtype, b_m, 2, &mp, sizeof(mp), VTC_WG, NULL, 0,
+        if ((r = vtc_dispatch(rec, VTC_K_compress_attn_mean, t[T_ATTN].dtype, b_m, 2, &mp, sizeof(mp), VTC_WG, NULL, 0,
                               gx, gy, 1)))
             return r;
     }
@@ -747,13 +754,13 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     if (gpu) {
         /* {a quad's columns share their A row, x vec4-aligned, rows per workgroup} */
         uint32_t spec[3] = {axp.fgroup % 4 == 0, x4, gpu_rows(axp.R, axp.fgroup % 4 == 0)};
-        r = gpu_tiles(rec, "compress_ax_gpu", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), spec, 3,
+        r = gpu_tiles(rec, VTC_K_compress_ax_gpu, fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), spec, 3,
                       (uint64_t)B * cdiv(axp.R, spec[2]) * cdiv(E / 4, GPU_QW));
     } else {
         /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
         uint32_t ax_rb = axp.R <= 1 ? 1u : axp.R <= 8 ? 8u : AX_RB;
         uint32_t ax_spec[4] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4, ax_rb};
-        r = blocked(rec, "compress_ax", fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
+        r = blocked(rec, VTC_K_compress_ax, fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
                     (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ));
     }
     if (r)

@@ -7,8 +7,8 @@
 VTC_OP_ENTRY_POINTS(vtc_merge, vtc_merge_query_scratch, vtc_merge_args, VTC_OP_MERGE)
 
 /* Rest positions loop once per invocation in merge_reduce: keep that inside
-   lavapipe's 65535-iteration loop limiter on every device. */
-#define MERGE_MAX_REST 30000
+   lavapipe's loop limiter on every device (op.h). */
+#define MERGE_MAX_REST ((int)(VTC_LOOP_BUDGET / 2))
 
 /* scratch: assign [B][R] i32, list [B][R] i32, offset/count [B][c][2] u32 */
 uint64_t vtc_merge_scratch(const vtc_merge_shape *m)
@@ -41,11 +41,11 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
             /* sources per invocation: each target row read serves all of them; registers bound it */
             uint32_t spec[2] = {(uint32_t)m->Dm, m->Dm <= 72 ? 4u : 2u};
             vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spec[1] - 1) / spec[1]), &gx, &gy);
-            if ((r = vtc_dispatch(rec, "merge_assign_cpu", 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 2, gx, gy, 1)))
+            if ((r = vtc_dispatch(rec, VTC_K_merge_assign_cpu, 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 2, gx, gy, 1)))
                 return r;
         } else {
             vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
-            if ((r = vtc_dispatch(rec, "merge_assign", 0, b, 3, &ap, sizeof(ap), VTC_WG, &lanes, 1, gx, gy, 1)))
+            if ((r = vtc_dispatch(rec, VTC_K_merge_assign, 0, b, 3, &ap, sizeof(ap), VTC_WG, &lanes, 1, gx, gy, 1)))
                 return r;
         }
     }
@@ -56,7 +56,7 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
     struct { uint32_t B, R, c, step; } bp = {(uint32_t)m->B, (uint32_t)m->R, (uint32_t)m->c, (uint32_t)m->step};
     vtc_bound bb[3] = {assign, list, offcnt};
     vtc_grid_for(ctx, (uint64_t)(m->B * m->c), &gx, &gy);
-    if ((r = vtc_dispatch(rec, "merge_bucket", 0, bb, 3, &bp, sizeof(bp), VTC_WG, NULL, 0, gx, gy, 1)))
+    if ((r = vtc_dispatch(rec, VTC_K_merge_bucket, 0, bb, 3, &bp, sizeof(bp), VTC_WG, NULL, 0, gx, gy, 1)))
         return r;
     struct { uint32_t B, N, D, R, c, step, out_rows, row_offset, write_src, src_rows, src_offset; } rp = {
         (uint32_t)m->B, (uint32_t)m->N, (uint32_t)m->D, (uint32_t)m->R, (uint32_t)m->c, (uint32_t)m->step,
@@ -67,10 +67,10 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
     if (vtc_caps_of(ctx)->cpu_variants && m->D % 16 == 0 && hidden->offset % 16 == 0 && dst->offset % 16 == 0) {
         uint32_t cw = m->D % 32 == 0 ? 8u : 4u; /* vec4 columns per invocation */
         vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / (4 * cw))), &gx, &gy);
-        return vtc_dispatch(rec, "merge_reduce_cpu", 0, b, 6, &rp, sizeof(rp), VTC_WG, &cw, 1, gx, gy, 1);
+        return vtc_dispatch(rec, VTC_K_merge_reduce_cpu, 0, b, 6, &rp, sizeof(rp), VTC_WG, &cw, 1, gx, gy, 1);
     }
     vtc_grid_for(ctx, (uint64_t)(m->B * m->c * ((m->D + 3) / 4)), &gx, &gy);
-    return vtc_dispatch(rec, "merge_reduce", 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+    return vtc_dispatch(rec, VTC_K_merge_reduce, 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
 enum { T_HIDDEN, T_METRIC, T_REST, T_OUT };

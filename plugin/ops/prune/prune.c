@@ -16,7 +16,7 @@
 
 VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_PRUNE)
 
-#define PRUNE_MAX_N 30000    /* per-invocation loops stay inside lavapipe's loop limiter */
+#define PRUNE_MAX_N ((int)(VTC_LOOP_BUDGET / 2))  /* per-invocation loops stay inside lavapipe's loop limiter */
 #define PRUNE_MAX_DM 32768
 
 enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };
@@ -160,22 +160,22 @@ static vtc_result record_steps(vtc_recorder *rec, int64_t B, int64_t N, int64_t 
     const uint32_t wg = 64u; /* a workgroup runs on one thread here: few lanes, few barrier rounds */
     vtc_result r;
     if (K == 0) /* nothing to pick, but prune_out reads the (cleared) kept flags */
-        return vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1);
+        return vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1);
     if (mode == VTC_PRUNE_DIVPRUNE) {
         kp.take = 1u; /* clear kept, take the first pick from the nn partials */
-        if ((r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
             return r;
         kp.init = 0u;
         for (int64_t s = 1; s < K; s++) {
             dp.fold = s > 1 ? 1u : 0u;
-            if ((r = vtc_dispatch(rec, "prune_dist", 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)) ||
-                (r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+            if ((r = vtc_dispatch(rec, VTC_K_prune_dist, 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)) ||
+                (r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
                 return r;
         }
         return VTC_SUCCESS;
     }
     /* DART: clear kept and mark the pivots, then per pivot its distances and its quota of picks */
-    if ((r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+    if ((r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
         return r;
     kp.init = 0u;
     kp.take = 1u;
@@ -185,10 +185,10 @@ static vtc_result record_steps(vtc_recorder *rec, int64_t B, int64_t N, int64_t 
         if (q == 0)
             continue;
         dp.piv_slot = (uint32_t)i;
-        if ((r = vtc_dispatch(rec, "prune_dist", 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_prune_dist, 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)))
             return r;
         for (int64_t j = 0; j < q; j++)
-            if ((r = vtc_dispatch(rec, "prune_pick", VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
+            if ((r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
                 return r;
     }
     return VTC_SUCCESS;
@@ -222,13 +222,13 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         struct { uint32_t B, N, Dm, JC, NC; } nnp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)JC, (uint32_t)NC};
         vtc_bound bb[3] = {*mt, inv, l1};
         vtc_grid_for(ctx, (uint64_t)(B * N), &gx, &gy);
-        if ((r = vtc_dispatch(rec, "prune_norms", 0, bb, 3, &np, sizeof(np), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
         if (mode == VTC_PRUNE_DIVPRUNE) {
             uint32_t ti = pp->nn_rows;
             vtc_bound nb[3] = {*mt, inv, part};
             vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti) * (uint64_t)NC, &gx, &gy);
-            if ((r = vtc_dispatch(rec, "prune_nn", 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
+            if ((r = vtc_dispatch(rec, VTC_K_prune_nn, 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
                 return r;
         } else if ((r = vtc_select_record(rec, B, N, VTC_CLS_NONE, (uint32_t)P, &l1, &piv, (uint32_t)P, NULL))) {
             return r;
@@ -242,7 +242,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
             c > 0 ? 1u : 0u};
         vtc_bound ob[4] = {kept, keep, t[T_SRC], rest};
         vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "prune_out", 0, ob, 4, &op, sizeof(op), 64u, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_prune_out, 0, ob, 4, &op, sizeof(op), 64u, NULL, 0, gx, gy, 1)))
             return r;
     } else {
         struct { uint32_t B, N, Dm, K, mode, npiv, write_keep, write_src, src_rows, write_rest, NC; } sp = {
@@ -250,7 +250,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
             t[T_SRC].present ? 1u : 0u, (uint32_t)rows, c > 0 ? 1u : 0u, (uint32_t)NC};
         vtc_bound sb[9] = {*mt, inv, dist, kept, piv, keep, t[T_SRC], rest, part};
         vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "prune_select", 0, sb, 9, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_prune_select, 0, sb, 9, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
     }
     if (t[T_OUT].present && K > 0 &&

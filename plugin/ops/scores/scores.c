@@ -60,22 +60,23 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
 {
     vtc_context ctx = vtc_rec_ctx(rec);
     struct { uint32_t B, N, H; float factor; } rp = {(uint32_t)sh->B, (uint32_t)sh->N, (uint32_t)sh->H, 1.0f};
-    struct { uint32_t B, N, H, dh; float scale; uint32_t cls; } qp = {(uint32_t)sh->B, (uint32_t)sh->N,
-                                                                     (uint32_t)sh->H, (uint32_t)sh->dh, sh->scale,
-                                                                     sh->cls};
+    /* scores_qk_lse / _colsum (and their _cpu forms); scores_qk_cls also takes the CLS row */
+    struct { uint32_t B, N, H, dh; float scale; } qp = {(uint32_t)sh->B, (uint32_t)sh->N, (uint32_t)sh->H,
+                                                        (uint32_t)sh->dh, sh->scale};
+    struct { uint32_t B, N, H, dh; float scale; uint32_t cls; } cp = {qp.B, qp.N, qp.H, qp.dh, qp.scale, sh->cls};
     uint32_t gx, gy;
     uint64_t bhn = (uint64_t)(sh->B * sh->H * sh->N);
     vtc_result r;
     if (sh->mode == VTC_SCORE_ATTN_CLS) {
         vtc_bound b[2] = {*attn, *score};
         vtc_grid_for(ctx, (uint64_t)(sh->B * sh->N), &gx, &gy);
-        return vtc_dispatch(rec, "scores_reduce", 0, b, 2, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+        return vtc_dispatch(rec, VTC_K_scores_reduce, 0, b, 2, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
     }
     vtc_bound p0 = vtc_scratch_slice(rec, scratch_off, bhn * 4);
     if (sh->mode == VTC_SCORE_QK_CLS) {
         vtc_bound b[3] = {*q, *k, p0};
         vtc_grid_2d(ctx, (uint64_t)(sh->B * sh->H), &gx, &gy);
-        if ((r = vtc_dispatch(rec, "scores_qk_cls", 0, b, 3, &qp, sizeof(qp), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_scores_qk_cls, 0, b, 3, &cp, sizeof(cp), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
     } else {
         vtc_bound col = vtc_scratch_slice(rec, scratch_off + vtc_scratch_round(bhn * 4), bhn * 4);
@@ -84,28 +85,28 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
         /* CPU devices: several rows (columns) per invocation with q (k) in registers and the
            other side streamed, vec4 loads; needs dh % 4 == 0, 16-byte aligned bases, and
            N inside the per-invocation loop limit */
-        if (vtc_caps_of(ctx)->cpu_variants && sh->dh % 4 == 0 && sh->dh <= 128 && sh->N <= 60000 && q->offset % 16 == 0 &&
+        if (vtc_caps_of(ctx)->cpu_variants && sh->dh % 4 == 0 && sh->dh <= 128 && sh->N <= VTC_LOOP_BUDGET && q->offset % 16 == 0 &&
             k->offset % 16 == 0) {
             /* more rows per invocation amortise each load further; registers bound it */
             uint32_t rpl = sh->dh <= 80 ? 4u : 2u;
             uint32_t spec[2] = {(uint32_t)sh->dh, rpl};
             vtc_grid_for(ctx, (uint64_t)(sh->B * sh->H) * (uint64_t)((sh->N + rpl - 1) / rpl), &gx, &gy);
-            if ((r = vtc_dispatch(rec, "scores_qk_lse_cpu", 0, b1, 3, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)) ||
-                (r = vtc_dispatch(rec, "scores_qk_colsum_cpu", 0, b2, 4, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)))
+            if ((r = vtc_dispatch(rec, VTC_K_scores_qk_lse_cpu, 0, b1, 3, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)) ||
+                (r = vtc_dispatch(rec, VTC_K_scores_qk_colsum_cpu, 0, b2, 4, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)))
                 return r;
             p0 = col;
             rp.factor = (float)(1.0 / ((double)sh->H * (double)sh->N));
             vtc_bound b[2] = {p0, *score};
             vtc_grid_for(ctx, (uint64_t)(sh->B * sh->N), &gx, &gy);
-            return vtc_dispatch(rec, "scores_reduce", VTC_DTYPE_F32, b, 2, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+            return vtc_dispatch(rec, VTC_K_scores_reduce, VTC_DTYPE_F32, b, 2, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
         }
         /* one workgroup of 64 per row (pass 1) / column (pass 2): the long loop over
            the other axis is split across invocations */
         const uint32_t wg = 64;
         vtc_grid_2d(ctx, bhn, &gx, &gy);
-        if ((r = vtc_dispatch(rec, "scores_qk_lse", 0, b1, 3, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_scores_qk_lse, 0, b1, 3, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
             return r;
-        if ((r = vtc_dispatch(rec, "scores_qk_colsum", 0, b2, 4, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_scores_qk_colsum, 0, b2, 4, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
             return r;
         p0 = col;
         rp.factor = (float)(1.0 / ((double)sh->H * (double)sh->N));
@@ -113,7 +114,7 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
     vtc_bound b[2] = {p0, *score};
     vtc_grid_for(ctx, (uint64_t)(sh->B * sh->N), &gx, &gy);
     /* the per-head probabilities live in f32 scratch whatever the input dtype */
-    return vtc_dispatch(rec, "scores_reduce", VTC_DTYPE_F32, b, 2, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+    return vtc_dispatch(rec, VTC_K_scores_reduce, VTC_DTYPE_F32, b, 2, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
 /* ---- the op ---------------------------------------------------------- */

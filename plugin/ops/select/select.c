@@ -14,15 +14,15 @@ vtc_result vtc_select_record(vtc_recorder *rec, int64_t B, int64_t N, uint32_t c
     vtc_bound b[3] = {*score, *keep_idx, rest_idx ? *rest_idx : (vtc_bound){0}};
     uint32_t gx, gy;
     /* The serial variant loops 5 N times per invocation: keep it inside lavapipe's
-       65535-iteration loop limiter, use the workgroup variant beyond. */
-    if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants && 5 * N + 1100 < 60000) {
+       loop limiter (op.h), use the workgroup variant beyond. */
+    if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants && 5 * N + 1100 < VTC_LOOP_BUDGET) {
         /* one invocation per image: barriers cost more than the serial work on CPU devices */
         const uint32_t wg = 16;
         vtc_grid_2d(vtc_rec_ctx(rec), ((uint64_t)B + wg - 1) / wg, &gx, &gy);
-        return vtc_dispatch(rec, "select_topk_serial", VTC_DTYPE_F32, b, 3, &pc, sizeof(pc), wg, NULL, 0, gx, gy, 1);
+        return vtc_dispatch(rec, VTC_K_select_topk_serial, VTC_DTYPE_F32, b, 3, &pc, sizeof(pc), wg, NULL, 0, gx, gy, 1);
     }
     vtc_grid_2d(vtc_rec_ctx(rec), (uint64_t)B, &gx, &gy);
-    return vtc_dispatch(rec, "select_topk", VTC_DTYPE_F32, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
+    return vtc_dispatch(rec, VTC_K_select_topk, VTC_DTYPE_F32, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
 vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D, int64_t R, int64_t idx_stride,
@@ -38,10 +38,10 @@ vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D,
     uint32_t gx, gy;
     if (vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants && D % 16 == 0 && src->offset % 16 == 0 && dst->offset % 16 == 0) {
         vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(B * R * (D / 16)), &gx, &gy);
-        return vtc_dispatch(rec, "gather_rows_cpu", 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
+        return vtc_dispatch(rec, VTC_K_gather_rows_cpu, 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
     }
     vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(B * R * D), &gx, &gy);
-    return vtc_dispatch(rec, "gather_rows", 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
+    return vtc_dispatch(rec, VTC_K_gather_rows, 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
 enum { T_SCORE, T_HIDDEN, T_KEEP, T_REST, T_DOM };

@@ -104,8 +104,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (D < 1 || (c > 0 && Dm < 1))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: empty hidden or metric rows");
     int64_t nkeep = keep_cls + k, R = N - nkeep, rows = nkeep + c;
-    if (R > 30000)
-        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "visionzip: at most 30000 rest tokens per image");
+    if (R > VTC_LOOP_BUDGET / 2) /* merge's limit on rest tokens (lavapipe's loop limiter, op.h) */
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "visionzip: at most %u rest tokens per image", VTC_LOOP_BUDGET / 2);
     int64_t wo[3] = {B, rows, D}, ws[2] = {B, rows};
     if ((r = vtc_tensor_check(ctx, "visionzip", "out", &a->out, 0, VTC_DT_BIT(sdt), 3, wo)))
         return r;
@@ -164,7 +164,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         vtc_bound b[2] = {t[T_K], metric};
         uint32_t gx, gy;
         vtc_grid_for(vtc_rec_ctx(rec), (uint64_t)(m.B * m.N * m.Dm), &gx, &gy);
-        if ((r = vtc_dispatch(rec, "k_head_mean", 0, b, 2, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_k_head_mean, 0, b, 2, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1)))
             return r;
     }
     return vtc_merge_record(rec, &m, &t[T_HIDDEN], &metric, &rest, l.merge, &t[T_OUT], rows, nkeep,
