@@ -1,0 +1,35 @@
+/* The template op as data: x read, y written, two FLOPs per element. */
+#include "op_desc.h"
+#include "vtc_toy.h"
+
+#include <string.h>
+
+static const vtc_op_tensor_desc tensors[] = {
+    VTC_OP_TENSOR(vtc_toy_args, x, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 2),
+    VTC_OP_TENSOR(vtc_toy_args, y, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 2),
+};
+
+static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
+{
+    const vtc_toy_args *a = args;
+    memset(out, 0, sizeof(*out));
+    out->bytes_read = vtc_op_desc_bytes(&a->x);
+    out->bytes_written = vtc_op_desc_bytes(&a->y);
+    out->flops = 2 * vtc_op_desc_count(&a->x);
+}
+
+static int example(uint32_t which, void *args)
+{
+    vtc_toy_args *a = args;
+    if (which)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->a = 2.0f;
+    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 2, (int64_t[]){3, 4});
+    vtc_op_desc_shape(&a->y, VTC_DTYPE_F32, 2, (int64_t[]){3, 4});
+    return 0;
+}
+
+const vtc_op_desc vtc_op_toy_desc = {VTC_OP_TOY, "toy", sizeof(vtc_toy_args), tensors,
+                                     sizeof(tensors) / sizeof(tensors[0]), cost, example};
