@@ -6,6 +6,7 @@
  *
  *   vtc-conformance [--plugin PATH] [conformance options]
  */
+#include "cli.h"
 #include "conf.h"
 #include "plugin_open.h"
 
@@ -15,15 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* "--name VALUE": 1 when argv[*i] is `name` (value in *val, NULL when missing). */
-static int opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    if (strcmp(argv[*i], name))
-        return 0;
-    *val = *i + 1 < argc ? argv[++*i] : NULL;
-    return 1;
-}
 
 static const char conformance_usage[] =
     "usage: vtc conformance [--quick] [--full] [--op OP] [--case TEXT] [--json FILE] [--golden DIR]\n"
@@ -108,10 +100,10 @@ static int conformance(int argc, char **argv, const vtc_api_v1 *api, int validat
         } else if (!strcmp(argv[i], "--quick")) o.quick = 1;
         else if (!strcmp(argv[i], "--full")) o.full = 1;
         else if (!strcmp(argv[i], "--verbose")) o.verbose = 1;
-        else if (opt(argc, argv, &i, "--op", &v)) o.op = v;
-        else if (opt(argc, argv, &i, "--case", &v)) o.only = v;
-        else if (opt(argc, argv, &i, "--json", &v)) o.json = v;
-        else if (opt(argc, argv, &i, "--golden", &v)) o.golden_dir = v;
+        else if (cli_opt(argc, argv, &i, "--op", &v)) o.op = v;
+        else if (cli_opt(argc, argv, &i, "--case", &v)) o.only = v;
+        else if (cli_opt(argc, argv, &i, "--json", &v)) o.json = v;
+        else if (cli_opt(argc, argv, &i, "--golden", &v)) o.golden_dir = v;
         else {
             fprintf(stderr, "vtc conformance: unknown argument '%s' (see --help)\n", argv[i]);
             return 2;
