@@ -55,6 +55,34 @@ typedef struct vtc_op_cost_hints {
 /* The largest number of tensors an args struct has (a test checks it). */
 #define VTC_OP_DESC_MAX_TENSORS 8
 
+/* A parameter of the args struct that is not a tensor: what `vtc run`
+   turns into a flag (--name, underscores as dashes), what the fuzzer and
+   the reliability tests mutate within and past its range, what help says. */
+#define VTC_PARAM_U32 1u
+#define VTC_PARAM_I32 2u
+#define VTC_PARAM_F32 3u
+
+typedef struct vtc_op_param_desc {
+    const char *name;         /* the member's name in the args struct */
+    size_t offset;            /* offsetof the member */
+    uint32_t type;            /* VTC_PARAM_* */
+    double min, max;          /* the range the plugin accepts (inclusive) */
+    const char *help;         /* one line: meaning, unit, what 0 means */
+} vtc_op_param_desc;
+
+#define VTC_OP_PARAM(args_type, member, type, min, max, help) \
+    {#member, offsetof(args_type, member), (type), (min), (max), (help)}
+
+/* A named workload: the shapes a host hands over for one model (bench,
+   `vtc pipelines`, `vtc bench --predict`). */
+typedef struct vtc_op_workload {
+    const char *name;         /* "llava15": what `vtc bench --shape` takes */
+    const char *help;         /* one line: which model, rows x width, what is kept */
+    /* Fills `args` (zeroed first) with the workload: parameters and F32
+       (I32, U8) tensors shaped for it, host pointers NULL, as example(). */
+    void (*fill)(void *args);
+} vtc_op_workload;
+
 typedef struct vtc_op_desc {
     uint32_t op;              /* VTC_OP_* */
     const char *name;         /* "visionzip" */
@@ -72,6 +100,11 @@ typedef struct vtc_op_desc {
        compress's needs a weight set the caller makes (E = 8, Q = 1)
        and puts in args->weights. */
     int (*example)(uint32_t which, void *args);
+    /* Appended: the args' parameters, and the named workloads (may be 0). */
+    const vtc_op_param_desc *params;
+    uint32_t nparams;
+    const vtc_op_workload *workloads;
+    uint32_t nworkloads;
 } vtc_op_desc;
 
 /* The descriptors of this build, in the op list's order (plugin/ops/meson.build). */
