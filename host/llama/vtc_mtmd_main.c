@@ -232,7 +232,7 @@ static int grow(app *A, size_t rows)
 
 /* Decodes n embedding rows with their positions (npp = 1 or 4 entries per row, pos laid out [npp][n]),
    in views of at most n_batch rows; no logits. */
-static int decode_rows(app *A, const float *embd, int n, const int32_t *pos, int npp)
+static int decode_rows(app *A, float *embd, int n, const int32_t *pos, int npp)
 {
     llama_seq_id seq0 = 0;
     llama_seq_id *seq_ptr[1];
@@ -255,7 +255,7 @@ static int decode_rows(app *A, const float *embd, int n, const int32_t *pos, int
         llama_batch b;
         memset(&b, 0, sizeof(b));
         b.n_tokens = c;
-        b.embd = (float *)(embd + (size_t)off * A->n_embd);
+        b.embd = embd + (size_t)off * A->n_embd;
         b.pos = A->pos_view;
         b.n_seq_id = nseq;
         b.seq_id = seqs;
@@ -300,7 +300,7 @@ static int image_chunk(app *A, const mtmd_input_chunk *chunk, int mode, stats *s
         mtmd_batch_free(mb);
         return -1;
     }
-    const float *embd = mtmd_batch_get_output_embd(mb, chunk);
+    float *embd = mtmd_batch_get_output_embd(mb, chunk);
     st->encode += now_ms() - t;
     if (!embd) {
         fprintf(stderr, "vtc-mtmd: mtmd_batch_get_output_embd returned NULL\n");
@@ -331,7 +331,7 @@ static int image_chunk(app *A, const mtmd_input_chunk *chunk, int mode, stats *s
     if (keep < 1)
         keep = 1;
 
-    const float *rows = embd;
+    float *rows = embd;
     uint32_t n_out = (uint32_t)n_tok;
     int rc = 0;
     if (mode != M_NONE) {
@@ -455,17 +455,20 @@ static int run(app *A, int mode, stats *st, int print_text)
     const mtmd_bitmap *bm[1];
     bm[0] = A->bitmap;
     int rc = -1;
+    size_t n_chunks = 0;
+    llama_pos n_past = 0;
+    llama_token tok = 0;
+    double tg = 0;
     if (!chunks || mtmd_tokenize(A->mctx, chunks, &in, bm, 1) != 0) {
         fprintf(stderr, "vtc-mtmd: mtmd_tokenize failed\n");
         goto done;
     }
-    size_t n_chunks = mtmd_input_chunks_size(chunks);
+    n_chunks = mtmd_input_chunks_size(chunks);
     if (!n_chunks ||
         mtmd_input_chunk_get_type(mtmd_input_chunks_get(chunks, n_chunks - 1)) != MTMD_INPUT_CHUNK_TYPE_TEXT) {
         fprintf(stderr, "vtc-mtmd: the prompt must have text after the image\n");
         goto done;
     }
-    llama_pos n_past = 0;
     for (size_t i = 0; i < n_chunks; i++) {
         const mtmd_input_chunk *c = mtmd_input_chunks_get(chunks, i);
         enum mtmd_input_chunk_type ty = mtmd_input_chunk_get_type(c);
@@ -487,9 +490,9 @@ static int run(app *A, int mode, stats *st, int print_text)
         }
     }
 
-    llama_token tok = argmax(A);
+    tok = argmax(A);
     st->ttft = now_ms() - t0;
-    double tg = now_ms();
+    tg = now_ms();
     for (int i = 0;; i++) {
         if (llama_vocab_is_eog(A->vocab, tok))
             break;
@@ -541,13 +544,20 @@ int main(int argc, char **argv)
     if (parse(argc, argv, &A.o))
         return 1;
     int ret = 2;
+    struct llama_model_params mp = llama_model_default_params();
+    struct llama_context_params cp = llama_context_default_params();
+    struct mtmd_context_params mcp = mtmd_context_params_default();
+    struct mtmd_helper_bitmap_wrapper bw;
+    stats base, mine;
+    int want_vz = A.o.mode == M_VISIONZIP;
+    memset(&base, 0, sizeof(base));
+    memset(&mine, 0, sizeof(mine));
     if (!A.o.verbose) {
         llama_log_set(log_quiet, NULL);
         mtmd_helper_log_set(log_quiet, NULL);
     }
     llama_backend_init();
 
-    struct llama_model_params mp = llama_model_default_params();
     A.model = llama_model_load_from_file(A.o.model, mp);
     if (!A.model) {
         fprintf(stderr, "vtc-mtmd: cannot load the model %s\n", A.o.model);
@@ -556,7 +566,6 @@ int main(int argc, char **argv)
     A.vocab = llama_model_get_vocab(A.model);
     A.n_embd = llama_model_n_embd_inp(A.model);
     A.n_batch = 2048;
-    struct llama_context_params cp = llama_context_default_params();
     cp.n_ctx = (uint32_t)A.o.n_ctx;
     cp.n_batch = (uint32_t)A.n_batch;
     cp.n_ubatch = 512;
@@ -568,8 +577,6 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    int want_vz = A.o.mode == M_VISIONZIP;
-    struct mtmd_context_params mcp = mtmd_context_params_default();
     mcp.n_threads = A.o.threads;
     mcp.print_timings = A.o.verbose != 0;
     if (want_vz) {
@@ -600,7 +607,7 @@ int main(int argc, char **argv)
         goto out;
     }
     A.mrope = mtmd_decode_use_mrope(A.mctx) ? 1 : 0;
-    struct mtmd_helper_bitmap_wrapper bw = mtmd_helper_bitmap_init_from_file(A.mctx, A.o.image, false);
+    bw = mtmd_helper_bitmap_init_from_file(A.mctx, A.o.image, false);
     A.bitmap = bw.bitmap;
     if (!A.bitmap) {
         fprintf(stderr, "vtc-mtmd: cannot read the image %s\n", A.o.image);
@@ -620,7 +627,6 @@ int main(int argc, char **argv)
     }
     printf("vtc-mtmd: n_embd_inp %d, %s positions, %d threads\n", A.n_embd, A.mrope ? "M-RoPE" : "1-D", A.o.threads);
 
-    stats base, mine;
     if (A.o.compare) {
         printf("--- none\n");
         if (run(&A, M_NONE, &base, 1))
