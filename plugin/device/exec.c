@@ -600,12 +600,42 @@ static vtc_result prepare_execution(vtc_context ctx, const vtc_call *c)
     return VTC_SUCCESS;
 }
 
+/* The args tell the prepare step every tensor's offset, but not record
+   mode's scratch_offset (vtc_exec): ops choose vec4 variants from their
+   bindings' alignment, and a scratch slice is as aligned as the host's
+   scratch_offset. Where the device allows offsets that are not 16-byte
+   aligned, the prepare pass runs again at each such residue, so whatever
+   scratch_offset the call brings finds its pipelines made. */
+static vtc_result prepare_scratch_offsets(vtc_context ctx, vtc_call *c)
+{
+    const VkDeviceSize a = ctx->caps.offset_align ? ctx->caps.offset_align : 4;
+    vtc_result r = VTC_SUCCESS;
+    if (!c->plan.scratch_bytes)
+        return r;
+    for (VkDeviceSize shift = a; shift < 16 && !r; shift += a) {
+        vtc_recorder pr = c->rec;
+        pr.cmd = VK_NULL_HANDLE;
+        pr.prepare_only = 1;
+        pr.dispatches = 0;
+        pr.dset_nbind = NULL;
+        pr.dset_count = pr.dset_cap = 0;
+        pr.scratch.offset += shift;
+        r = c->def->record(ctx, &c->plan, c->bound, &pr);
+        vtc_free(ctx, pr.dset_nbind);
+    }
+    return r;
+}
+
 vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
 {
     vtc_call call;
     vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
     if (!r)
         r = call_prepare(ctx, &call);
+    /* compile-only contexts list what a call selects (`vtc pipelines`, the
+       portability suite), not every alignment's variant */
+    if (!r && !ctx->caps.compile_only)
+        r = prepare_scratch_offsets(ctx, &call);
     if (!r && !ctx->caps.compile_only)
         r = prepare_execution(ctx, &call);
     call_release(ctx, &call);
