@@ -524,8 +524,10 @@ static int run(app *A, int mode, stats *st, int print_text)
     }
     st->gen_ms = now_ms() - tg;
     st->n_past = n_past;
-    if (print_text)
+    if (print_text) {
         fputc('\n', stdout);
+        fflush(stdout);
+    }
     rc = 0;
 done:
     mtmd_input_chunks_free(chunks);
@@ -668,6 +670,7 @@ int main(int argc, char **argv)
         if (A.o.compare) {
             if (!r)
                 printf("--- none\n");
+            fflush(stdout);
             if (run(&A, M_NONE, &runs_base[r], !r))
                 goto out;
         }
@@ -677,6 +680,7 @@ int main(int argc, char **argv)
                 printf(" (keep %g)", A.o.keep);
             printf("\n");
         }
+        fflush(stdout);
         if (run(&A, A.o.mode, &runs_mine[r], !r))
             goto out;
     }
