@@ -35,7 +35,7 @@ static const char *const mode_names[] = {"none", "visionzip", "divprune", "dart"
 
 typedef struct opts {
     const char *model, *mmproj, *image, *prompt, *vtc_lib;
-    int n_predict, threads, mode, compare, verbose, layer, n_ctx;
+    int n_predict, threads, mode, compare, verbose, layer, n_ctx, repeat;
     double keep; /* >= 1: rows per image; in (0, 1): share of the image's rows */
 } opts;
 
@@ -94,6 +94,8 @@ static void usage(FILE *f)
         "  --keep K           rows kept per image: an integer >= 1, or a share in (0, 1) such as 0.11\n"
         "                     (default 64)\n"
         "  --compare          run none, then MODE, in this process; print both and the ratios none/MODE\n"
+        "  -r, --repeat N     run (each mode) N times, interleaved, and print the median of each stage\n"
+        "                     (default 1; the first run includes vtc's pipeline creation)\n"
         "  --layer L          visionzip: score with clip block L (default: VisionZip's layer -2, from the mmproj's\n"
         "                     clip.vision.block_count / clip.vision.feature_layer)\n"
         "  --vtc-lib PATH     the vtc plugin (default: $VTC_PLUGIN_PATH, then libvtc.so.1 through the linker)\n"
@@ -115,6 +117,7 @@ static int parse(int argc, char **argv, opts *o)
     o->keep = 64;
     o->layer = -1;
     o->n_ctx = 4096;
+    o->repeat = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -145,7 +148,8 @@ static int parse(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "--vtc-lib")) {
             NEEDV();
             o->vtc_lib = v;
-        } else if (!strcmp(a, "-n") || !strcmp(a, "-t") || !strcmp(a, "-c") || !strcmp(a, "--layer")) {
+        } else if (!strcmp(a, "-n") || !strcmp(a, "-t") || !strcmp(a, "-c") || !strcmp(a, "--layer") ||
+                   !strcmp(a, "-r") || !strcmp(a, "--repeat")) {
             NEEDV();
             long n = strtol(v, &end, 10);
             int lo = !strcmp(a, "-n") || !strcmp(a, "--layer") ? 0 : 1;
@@ -159,6 +163,8 @@ static int parse(int argc, char **argv, opts *o)
                 o->threads = (int)n;
             else if (!strcmp(a, "-c"))
                 o->n_ctx = (int)n;
+            else if (!strcmp(a, "-r") || !strcmp(a, "--repeat"))
+                o->repeat = n > 1000 ? 1000 : (int)n;
             else
                 o->layer = (int)n;
         } else if (!strcmp(a, "--vtc")) {
@@ -518,8 +524,10 @@ static int run(app *A, int mode, stats *st, int print_text)
     }
     st->gen_ms = now_ms() - tg;
     st->n_past = n_past;
-    if (print_text)
+    if (print_text) {
         fputc('\n', stdout);
+        fflush(stdout);
+    }
     rc = 0;
 done:
     mtmd_input_chunks_free(chunks);
@@ -535,6 +543,33 @@ static void print_stats(const char *name, const stats *s)
            name, s->rows_in, s->rows_out, s->encode, s->vtc, s->img_prefill, s->txt_prefill, s->ttft, tps, s->n_gen);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Each stage's median over n runs (the upper middle for even n). */
+static void median_stats(const stats *runs, int n, stats *out)
+{
+    double v[1000];
+    *out = runs[0];
+#define MED(f)                                  \
+    do {                                        \
+        for (int i = 0; i < n; i++)             \
+            v[i] = runs[i].f;                   \
+        qsort(v, (size_t)n, sizeof(double), cmp_double); \
+        out->f = v[n / 2];                      \
+    } while (0)
+    MED(encode);
+    MED(vtc);
+    MED(img_prefill);
+    MED(txt_prefill);
+    MED(ttft);
+    MED(gen_ms);
+#undef MED
+}
+
 static double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 int main(int argc, char **argv)
@@ -548,7 +583,7 @@ int main(int argc, char **argv)
     struct llama_context_params cp = llama_context_default_params();
     struct mtmd_context_params mcp = mtmd_context_params_default();
     struct mtmd_helper_bitmap_wrapper bw;
-    stats base, mine;
+    stats base, mine, *runs_base = NULL, *runs_mine = NULL;
     int want_vz = A.o.mode == M_VISIONZIP;
     memset(&base, 0, sizeof(base));
     memset(&mine, 0, sizeof(mine));
@@ -627,17 +662,32 @@ int main(int argc, char **argv)
     }
     printf("vtc-mtmd: n_embd_inp %d, %s positions, %d threads\n", A.n_embd, A.mrope ? "M-RoPE" : "1-D", A.o.threads);
 
-    if (A.o.compare) {
-        printf("--- none\n");
-        if (run(&A, M_NONE, &base, 1))
+    runs_base = (stats *)calloc((size_t)A.o.repeat, sizeof(stats));
+    runs_mine = (stats *)calloc((size_t)A.o.repeat, sizeof(stats));
+    if (!runs_base || !runs_mine)
+        goto out;
+    for (int r = 0; r < A.o.repeat; r++) {
+        if (A.o.compare) {
+            if (!r)
+                printf("--- none\n");
+            fflush(stdout);
+            if (run(&A, M_NONE, &runs_base[r], !r))
+                goto out;
+        }
+        if (!r) {
+            printf("--- %s", mode_names[A.o.mode]);
+            if (A.o.mode != M_NONE)
+                printf(" (keep %g)", A.o.keep);
+            printf("\n");
+        }
+        fflush(stdout);
+        if (run(&A, A.o.mode, &runs_mine[r], !r))
             goto out;
     }
-    printf("--- %s", mode_names[A.o.mode]);
-    if (A.o.mode != M_NONE)
-        printf(" (keep %g)", A.o.keep);
-    printf("\n");
-    if (run(&A, A.o.mode, &mine, 1))
-        goto out;
+    median_stats(runs_base, A.o.repeat, &base);
+    median_stats(runs_mine, A.o.repeat, &mine);
+    if (A.o.repeat > 1)
+        printf("medians of %d runs%s:\n", A.o.repeat, A.o.compare ? " each, interleaved" : "");
     if (A.ev) {
         vtc_mtmd_eval_info inf;
         memset(&inf, 0, sizeof(inf));
@@ -674,6 +724,8 @@ out:
     if (A.model)
         llama_model_free(A.model);
     llama_backend_free();
+    free(runs_base);
+    free(runs_mine);
     free(A.out_embd);
     free(A.tok);
     free(A.pos);
