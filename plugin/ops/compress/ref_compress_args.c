@@ -1,7 +1,8 @@
 /* compress's CPU reference on a vtc_compress_args of host tensors, and the
    weight set a workload runs with (op_ref.h): random (seeded; seed 0:
    zeros) fp32 weights of h = 8 heads for E = x's width and Q = out's rows,
-   created on the context; the reference reads the same host arrays. pos_embed is left to vtc (the sin-cos table, resized). */
+   created on the context; the reference reads the same host arrays.
+   pos_embed is left to vtc (the sin-cos table, resized). */
 #include "../op_ref.h"
 #include "ref.h"
 #include "ref_compress.h"

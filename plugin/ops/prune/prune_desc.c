@@ -101,5 +101,5 @@ static const vtc_op_workload workloads[] = {
 };
 
 const vtc_op_desc vtc_op_prune_desc = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), tensors,
-                                       sizeof(tensors) / sizeof(tensors[0]), cost, example, NULL, 0, workloads,
-    sizeof(workloads) / sizeof(workloads[0])};
+                                       sizeof(tensors) / sizeof(tensors[0]), cost, example, NULL, 0,
+                                       workloads, sizeof(workloads) / sizeof(workloads[0])};

@@ -66,5 +66,5 @@ static const vtc_op_workload workloads[] = {
 };
 
 const vtc_op_desc vtc_op_select_desc = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), tensors,
-                                        sizeof(tensors) / sizeof(tensors[0]), cost, example, NULL, 0, workloads,
-    sizeof(workloads) / sizeof(workloads[0])};
+                                        sizeof(tensors) / sizeof(tensors[0]), cost, example, NULL, 0,
+                                        workloads, sizeof(workloads) / sizeof(workloads[0])};

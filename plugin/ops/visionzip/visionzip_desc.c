@@ -126,5 +126,5 @@ static const vtc_op_workload workloads[] = {
 };
 
 const vtc_op_desc vtc_op_visionzip_desc = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, tensors,
-                                           sizeof(tensors) / sizeof(tensors[0]), cost, example, NULL, 0, workloads,
-    sizeof(workloads) / sizeof(workloads[0])};
+                                           sizeof(tensors) / sizeof(tensors[0]), cost, example, NULL, 0,
+                                           workloads, sizeof(workloads) / sizeof(workloads[0])};
