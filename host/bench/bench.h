@@ -111,7 +111,7 @@ typedef struct bench_first_call {
     int measured;
     double prepare_ms;               /* vtc_prepare with the call's args, fresh context */
     double cold_ms;                  /* the first call after it (host clock, host tensors) */
-    double warm_ms;                  /* median of the next 3 identical calls */
+    double warm_ms;                  /* median of the next (up to) 3 identical calls */
     double pipelines;                /* pipelines the first call still created (0: prepare did it all) */
     char why[120];                   /* why not measured */
 } bench_first_call;

@@ -3,8 +3,8 @@
  * its first image. For every row: a fresh context with no pipeline cache
  * data, the op's set-up hook (compress: its weights), vtc_prepare with the
  * call's args (timed), then the first call (timed, host clock, host tensors
- * so the same args serve both) and three more, whose median is the warm
- * time. The pipelines the first call still creates are counted from
+ * so the same args serve both) and up to three more (fewer when they
+ * outlast --max-time), whose median is the warm time. The pipelines the first call still creates are counted from
  * vtc_context_stats.pipelines: 0 when prepare compiled everything.
  * The driver's own shader cache is off for the whole run
  * (MESA_SHADER_CACHE_DISABLE=true, set by cli_bench before the driver
@@ -66,16 +66,21 @@ void bench_first_call_row(bench_ctx *b, bench_row *row, const vtc_op_desc *d, co
         double p1 = pipelines(api, ctx);
         f->pipelines = p0 >= 0 && p1 >= 0 ? p1 - p0 : -1;
     }
-    double warm[3];
-    for (int i = 0; i < 3 && !r; i++) {
+    /* up to 3 warm calls, fewer when they outlast the shape's time budget */
+    double warm[3], spent = 0;
+    int nw = 0;
+    for (; nw < 3 && !r; nw++) {
+        if (nw && b->opt->max_time_s > 0 && spent > b->opt->max_time_s * 1e3)
+            break;
         what = "warm call";
         double t0 = now_ms();
         r = api->run(ctx, d->op, args, NULL);
-        warm[i] = now_ms() - t0;
+        warm[nw] = now_ms() - t0;
+        spent += warm[nw];
     }
     if (!r) {
         bench_stats s;
-        bench_stats_of(warm, 3, &s);
+        bench_stats_of(warm, nw, &s);
         f->warm_ms = s.median;
         f->measured = 1;
     } else {

@@ -217,7 +217,7 @@ void bench_report_human(const bench_ctx *b, FILE *f)
     if (nfc) {
         fprintf(f, "\nfirst call: fresh context, no pipeline cache, driver shader cache off (MESA_SHADER_CACHE_DISABLE=%s),\n"
                    "vtc_prepare with the call's args, then the call (host clock, host tensors: one chunk of the shape);\n"
-                   "warm = median of the next 3; pipelines = created by the first call itself (0: prepare made them all)\n",
+                   "warm = median of the next 3 (fewer past --max-time); pipelines = created by the first call itself (0: prepare made them all)\n",
                 getenv("MESA_SHADER_CACHE_DISABLE") ? getenv("MESA_SHADER_CACHE_DISABLE") : "unset");
         fprintf(f, "%-9s %-*s %11s %9s %9s %10s %9s   %s\n", "op", w, "shape", "prepare ms", "first ms", "warm ms",
                 "first/warm", "pipelines", "goal <= 1.5x");
