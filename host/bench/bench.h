@@ -113,6 +113,8 @@ typedef struct bench_first_call {
     double cold_ms;                  /* the first call after it (host clock, host tensors) */
     double warm_ms;                  /* median of the next (up to) 3 identical calls */
     double pipelines;                /* pipelines the first call still created (0: prepare did it all) */
+    double objects;                  /* Vulkan objects it created (< 0: plugin before 1.3.0) */
+    double compile_ms;               /* compile time it paid (< 0: plugin before 1.3.0) */
     char why[120];                   /* why not measured */
 } bench_first_call;
 

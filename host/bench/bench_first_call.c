@@ -14,6 +14,7 @@
 #include "op_desc.h"
 #include "op_ref.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,12 +26,31 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 
-static double pipelines(const vtc_api_v1 *api, vtc_context ctx)
+/* The context's creation counters: pipelines, Vulkan objects and compile
+   time so far (objects and compile time < 0 from a plugin before 1.3.0). */
+typedef struct counters {
+    double pipelines, objects, compile_ms;
+} counters;
+
+static counters counted(const vtc_api_v1 *api, vtc_context ctx)
 {
     vtc_context_stats st;
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
-    return api->context_stats_get(ctx, &st) == VTC_SUCCESS ? (double)st.pipelines : -1;
+    counters c = {-1, -1, -1};
+    if (api->context_stats_get(ctx, &st) != VTC_SUCCESS)
+        return c;
+    c.pipelines = (double)st.pipelines;
+    if (st.size >= offsetof(vtc_context_stats, compile_ns) + sizeof(st.compile_ns)) {
+        c.objects = (double)st.objects_created;
+        c.compile_ms = (double)st.compile_ns * 1e-6;
+    }
+    return c;
+}
+
+static double delta(double before, double after)
+{
+    return before >= 0 && after >= 0 ? after - before : -1;
 }
 
 void bench_first_call_row(bench_ctx *b, bench_row *row, const vtc_op_desc *d, const void *host_args, uint64_t seed)
@@ -60,11 +80,14 @@ void bench_first_call_row(bench_ctx *b, bench_row *row, const vtc_op_desc *d, co
     }
     if (!r) {
         what = "first call";
-        double p0 = pipelines(api, ctx), t0 = now_ms();
+        counters c0 = counted(api, ctx);
+        double t0 = now_ms();
         r = api->run(ctx, d->op, args, NULL);
         f->cold_ms = now_ms() - t0;
-        double p1 = pipelines(api, ctx);
-        f->pipelines = p0 >= 0 && p1 >= 0 ? p1 - p0 : -1;
+        counters c1 = counted(api, ctx);
+        f->pipelines = delta(c0.pipelines, c1.pipelines);
+        f->objects = delta(c0.objects, c1.objects);
+        f->compile_ms = delta(c0.compile_ms, c1.compile_ms);
     }
     /* up to 3 warm calls, fewer when they outlast the shape's time budget */
     double warm[3], spent = 0;

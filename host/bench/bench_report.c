@@ -217,10 +217,11 @@ void bench_report_human(const bench_ctx *b, FILE *f)
     if (nfc) {
         fprintf(f, "\nfirst call: fresh context, no pipeline cache, driver shader cache off (MESA_SHADER_CACHE_DISABLE=%s),\n"
                    "vtc_prepare with the call's args, then the call (host clock, host tensors: one chunk of the shape);\n"
-                   "warm = median of the next 3 (fewer past --max-time); pipelines = created by the first call itself (0: prepare made them all)\n",
+                   "warm = median of the next 3 (fewer past --max-time); pipelines, objects, compile ms = what the first\n"
+                   "call itself still created or compiled (0: prepare did it all; '-': the plugin does not count it)\n",
                 getenv("MESA_SHADER_CACHE_DISABLE") ? getenv("MESA_SHADER_CACHE_DISABLE") : "unset");
-        fprintf(f, "%-9s %-*s %11s %9s %9s %10s %9s   %s\n", "op", w, "shape", "prepare ms", "first ms", "warm ms",
-                "first/warm", "pipelines", "goal <= 1.5x");
+        fprintf(f, "%-9s %-*s %11s %9s %9s %10s %9s %7s %10s   %s\n", "op", w, "shape", "prepare ms", "first ms",
+                "warm ms", "first/warm", "pipelines", "objects", "compile ms", "goal <= 1.5x");
         for (int i = 0; i < b->nrows; i++) {
             const bench_row *r = &b->rows[i];
             const bench_first_call *fc = &r->first;
@@ -230,8 +231,13 @@ void bench_report_human(const bench_ctx *b, FILE *f)
                 continue;
             }
             double q = fc->warm_ms > 0 ? fc->cold_ms / fc->warm_ms : 0;
-            fprintf(f, "%-9s %-*s %11.1f %9.1f %9.1f %9.2fx %9.0f   %s\n", r->op, w, r->shape, fc->prepare_ms, fc->cold_ms,
-                    fc->warm_ms, q, fc->pipelines, q <= 1.5 ? "met" : "not met");
+            char objs[24] = "-", comp[24] = "-";
+            if (fc->objects >= 0)
+                snprintf(objs, sizeof(objs), "%.0f", fc->objects);
+            if (fc->compile_ms >= 0)
+                snprintf(comp, sizeof(comp), "%.1f", fc->compile_ms);
+            fprintf(f, "%-9s %-*s %11.1f %9.1f %9.1f %9.2fx %9.0f %7s %10s   %s\n", r->op, w, r->shape, fc->prepare_ms,
+                    fc->cold_ms, fc->warm_ms, q, fc->pipelines, objs, comp, q <= 1.5 ? "met" : "not met");
         }
     }
 
@@ -400,6 +406,8 @@ int bench_report_json(const bench_ctx *b, const char *path)
             ADD(fc, "warm_ms", num(r->first.warm_ms));
             ADD(fc, "ratio", r->first.warm_ms > 0 ? num(r->first.cold_ms / r->first.warm_ms) : NULL);
             ADD(fc, "pipelines_at_first_call", r->first.pipelines >= 0 ? num(r->first.pipelines) : NULL);
+            ADD(fc, "objects_at_first_call", r->first.objects >= 0 ? num(r->first.objects) : NULL);
+            ADD(fc, "compile_ms_at_first_call", r->first.compile_ms >= 0 ? num(r->first.compile_ms) : NULL);
             ADD(j, "first_call", fc);
         } else if (r->first.why[0]) {
             ADD(j, "first_call", str(r->first.why));
