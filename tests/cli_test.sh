@@ -188,9 +188,12 @@ c = j["calibration"]
 assert c["bandwidth_gbs"] > 0 and c["fp32_gflops"] > 0, c
 assert j["device"]["name"] and j["settings"]["repeat"] == 3, j["settings"]
 assert j["llm"]["layers"] == 32 and j["llm"]["dim"] == 4096, j["llm"]
-[r] = j["results"]
+# --shape is a prefix: llava15 and llava15-qk
+assert [x["shape"] for x in j["results"]] == ["llava15", "llava15-qk"], j["results"]
+r = j["results"][0]
 fc = r["first_call"]
-assert fc["prepare_ms"] > 0 and fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["pipelines_at_first_call"] >= 0, fc
+# after vtc_prepare with the call's args, the first call creates no pipeline
+assert fc["prepare_ms"] > 0 and fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["pipelines_at_first_call"] == 0, fc
 assert (r["op"], r["shape"], r["status"], r["runs"]) == ("visionzip", "llava15", "ok", 3), r
 assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"], r
 for k in ("bytes", "flops", "gbs", "gflops", "roofline_fraction", "cpu_ref_ms", "speedup_vs_cpu"):
