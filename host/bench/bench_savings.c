@@ -9,7 +9,10 @@
  *              attention rows (prefill calls only: Nq = Nk, kind known)
  * The building blocks (scores, select, merge) and toy save nothing alone.
  * llava15_goal marks the LLaVA-1.5-shaped rows whose share of the removed
- * prefill issue 21 bounds (<= 2 %).
+ * prefill issue 21 bounds (<= 2 %): the token-reduction modes, whose op is
+ * a step added in front of the LLM. Composite attention is not: it is the
+ * layer's attention itself, whose work the "after" FLOPs already count
+ * (the text rows), so its share is printed but not held to that goal.
  */
 #include "bench.h"
 #include "op_desc.h"
@@ -21,7 +24,7 @@ static int llava15_shaped(const bench_row *row)
 {
     static const char *const rows[][2] = {
         {"visionzip", "llava15"}, {"visionzip", "llava15-qk"}, {"compress", "c1-n576-"}, {"compress", "c8-n576-"},
-        {"composite", "prefill"}, {"prune", "divprune-576x4096"}, {"prune", "dart-576x4096"},
+        {"prune", "divprune-576x4096"}, {"prune", "dart-576x4096"},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         size_t n = strlen(rows[i][1]);
