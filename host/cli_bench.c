@@ -67,9 +67,10 @@ static const char usage[] =
     "  --predict        the on-paper GPU bound described above, instead of timing\n"
     "  --list           print every op's workloads and exit\n"
     "\n"
-    "A full run takes a few minutes on lavapipe with 2 CPU cores (the CPU references, the\n"
-    "compress reference paths and the first-call compiles dominate); narrow it with\n"
-    "--op/--shape/--repeat/--max-time, or --no-first-call.\n";
+    "A full run takes many minutes on lavapipe with 2 CPU cores (slow kernels such as DivPrune's\n"
+    "before issue 21's rewrite, the CPU references, the compress reference paths and the\n"
+    "first-call compiles dominate); narrow it with --op/--shape/--repeat/--max-time, or\n"
+    "--no-first-call.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
