@@ -35,7 +35,7 @@ VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_P
 #define PRUNE_DMAT_MAX_BYTES (256ull << 20)
 /* prune_dmat_cpu's blocks: TI rows i per lane of a one-subgroup workgroup */
 #define DMAT_CPU_TI 4u
-#define DMAT_CPU_JS 4u
+#define DMAT_CPU_TJ 32u /* rows j per block: JS = TJ / S shuffled loads (at least 1) */
 /* prune_pivd: pivots per invocation; prune_pivd_cpu: tokens per lane */
 #define PIVD_PB 8u
 #define PIVD_CPU_TI 4u
@@ -258,7 +258,7 @@ static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g
         return r;
     vtc_bound db[3] = {*xn, *inv, *dm};
     if (pp->cpu_steps) {
-        uint32_t S = vtc_caps_of(ctx)->subgroup_size, spec[2] = {DMAT_CPU_TI, DMAT_CPU_JS};
+        uint32_t S = vtc_caps_of(ctx)->subgroup_size, spec[2] = {DMAT_CPU_TI, S < DMAT_CPU_TJ ? DMAT_CPU_TJ / S : 1u};
         int64_t NI = (N + S * spec[0] - 1) / (S * spec[0]), NJ = (N + S * spec[1] - 1) / (S * spec[1]);
         struct { uint32_t G, N, D4, b0, NI, NJ; } dp = {(uint32_t)G, (uint32_t)N, (uint32_t)D4, (uint32_t)g0, (uint32_t)NI,
                                                        (uint32_t)NJ};
@@ -274,8 +274,9 @@ static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g
     }
     struct { uint32_t G, N, b0; } np = {(uint32_t)G, (uint32_t)N, (uint32_t)g0};
     vtc_bound nb[2] = {*dm, *dist};
-    vtc_grid_for(ctx, (uint64_t)(G * N), &gx, &gy);
-    return vtc_dispatch(rec, VTC_K_prune_nnmin, VTC_DTYPE_F32, nb, 2, &np, sizeof(np), VTC_WG, NULL, 0, gx, gy, 1);
+    uint32_t wg = pp->cpu_steps ? 64u : VTC_WG; /* as prune_norms */
+    vtc_grid_2d(ctx, (uint64_t)((G * N + wg - 1) / wg), &gx, &gy);
+    return vtc_dispatch(rec, VTC_K_prune_nnmin, VTC_DTYPE_F32, nb, 2, &np, sizeof(np), wg, NULL, 0, gx, gy, 1);
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
@@ -306,8 +307,10 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     if (K > 0) {
         struct { uint32_t B, N, Dm; } np = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm};
         vtc_bound bb[3] = {*mt, inv, l1};
-        vtc_grid_for(ctx, (uint64_t)(B * N), &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), VTC_WG, NULL, 0, gx, gy, 1)))
+        /* CPU devices: workgroups of 64 rows, so that a few hundred rows still make work for every thread */
+        uint32_t wg = cpu ? 64u : VTC_WG;
+        vtc_grid_2d(ctx, (uint64_t)((B * N + wg - 1) / wg), &gx, &gy);
+        if ((r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1)))
             return r;
     }
     if (old) {
