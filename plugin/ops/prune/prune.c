@@ -258,8 +258,9 @@ static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g
         return r;
     vtc_bound db[3] = {*xn, *inv, *dm};
     if (pp->cpu_steps) {
-        uint32_t S = vtc_caps_of(ctx)->subgroup_size, spec[2] = {DMAT_CPU_TI, S < DMAT_CPU_TJ ? DMAT_CPU_TJ / S : 1u};
-        int64_t NI = (N + S * spec[0] - 1) / (S * spec[0]), NJ = (N + S * spec[1] - 1) / (S * spec[1]);
+        uint32_t S = vtc_caps_of(ctx)->subgroup_size, js = S < DMAT_CPU_TJ ? DMAT_CPU_TJ / S : 1u;
+        uint32_t spec[2] = {VTC_SPEC(prune_dmat_cpu, TI) = DMAT_CPU_TI, VTC_SPEC(prune_dmat_cpu, JS) = js};
+        int64_t NI = (N + S * DMAT_CPU_TI - 1) / (S * DMAT_CPU_TI), NJ = (N + S * js - 1) / (S * js);
         struct { uint32_t G, N, D4, b0, NI, NJ; } dp = {(uint32_t)G, (uint32_t)N, (uint32_t)D4, (uint32_t)g0, (uint32_t)NI,
                                                        (uint32_t)NJ};
         vtc_grid_2d(ctx, (uint64_t)(G * NI * NJ), &gx, &gy);
@@ -357,20 +358,20 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                 return r;
             vtc_bound vb[4] = {*mt, inv, piv, tab};
             if (cpu) {
-                uint32_t S = vtc_caps_of(ctx)->subgroup_size, ti = PIVD_CPU_TI;
-                int64_t NJ = (N + S * ti - 1) / (S * ti), NP = (P + S - 1) / S;
+                uint32_t S = vtc_caps_of(ctx)->subgroup_size, spec[1] = {VTC_SPEC(prune_pivd_cpu, TI) = PIVD_CPU_TI};
+                int64_t NJ = (N + S * PIVD_CPU_TI - 1) / (S * PIVD_CPU_TI), NP = (P + S - 1) / S;
                 struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
                                                                  (uint32_t)NJ, (uint32_t)NP};
                 vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
-                if ((r = vtc_dispatch(rec, VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp), S, &ti, 1, gx, gy, 1)))
+                if ((r = vtc_dispatch(rec, VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1)))
                     return r;
             } else {
                 int64_t wg = VTC_WG, NJ = (N + wg - 1) / wg, NP = (P + PIVD_PB - 1) / PIVD_PB;
-                uint32_t spec = PIVD_PB;
+                uint32_t spec[1] = {VTC_SPEC(prune_pivd, PB) = PIVD_PB};
                 struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
                                                                  (uint32_t)NJ, (uint32_t)NP};
                 vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
-                if ((r = vtc_dispatch(rec, VTC_K_prune_pivd, 0, vb, 4, &vp, sizeof(vp), (uint32_t)wg, &spec, 1, gx, gy, 1)))
+                if ((r = vtc_dispatch(rec, VTC_K_prune_pivd, 0, vb, 4, &vp, sizeof(vp), (uint32_t)wg, spec, 1, gx, gy, 1)))
                     return r;
             }
         }
