@@ -303,6 +303,8 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     const vtc_bound *mt = pp->has_metric ? &t[T_METRIC] : &t[T_HIDDEN];
     uint32_t gx, gy;
     vtc_result r;
+    /* CPU devices: 4-value loads of the compared rows where they allow them */
+    int vec4_rows = Dm % 4 == 0 && mt->offset % 16 == 0;
     /* the no-matrix DivPrune path (see the top of the file) */
     int old = mode == VTC_PRUNE_DIVPRUNE && K > 0 && !G;
     if (K > 0) {
@@ -311,7 +313,8 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
         /* CPU devices: workgroups of 64 rows, so that a few hundred rows still make work for every thread */
         uint32_t wg = cpu ? 64u : VTC_WG;
         vtc_grid_2d(ctx, (uint64_t)((B * N + wg - 1) / wg), &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1)))
+        if (cpu && vec4_rows ? (r = vtc_dispatch(rec, VTC_K_prune_norms_cpu, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1))
+                             : (r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1)))
             return r;
     }
     if (old) {
@@ -363,7 +366,8 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                 struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
                                                                  (uint32_t)NJ, (uint32_t)NP};
                 vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
-                if ((r = vtc_dispatch(rec, VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1)))
+                if (vec4_rows ? (r = vtc_dispatch(rec, VTC_K_prune_pivd4_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1))
+                              : (r = vtc_dispatch(rec, VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1)))
                     return r;
             } else {
                 int64_t wg = VTC_WG, NJ = (N + wg - 1) / wg, NP = (P + PIVD_PB - 1) / PIVD_PB;
