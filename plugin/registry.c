@@ -16,7 +16,7 @@ _Static_assert(sizeof(ops) / sizeof(ops[0]) <= VTC_MAX_OPS, "more ops than VTC_M
 const vtc_op_def *vtc_op_find(uint32_t op)
 {
     for (size_t i = 0; i < NOPS; i++)
-        if (ops[i]->op == op)
+        if (ops[i]->desc->op == op)
             return ops[i];
     return 0;
 }
