@@ -69,7 +69,7 @@ extern "C" {
 #define VTC_ABI_VERSION 1u
 /** Library version (semantic; the ABI version is separate). */
 #define VTC_VERSION_MAJOR 1
-#define VTC_VERSION_MINOR 2
+#define VTC_VERSION_MINOR 3
 #define VTC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------ */
@@ -368,6 +368,20 @@ typedef struct vtc_context_stats {
     /* appended in 1.1.0: hosts built against 1.0.0 pass the shorter size */
     uint64_t dispatches;              /**< compute dispatches vtc has recorded so far (both modes): a
                                            call's count is the difference around it */
+    /* appended in 1.3.0: hosts built against 1.0/1.1/1.2 pass a shorter size
+       (an older plugin fills 0 here and returns its own shorter size) */
+    uint64_t objects_created;         /**< Vulkan objects vtc has created so far: pipelines (also counted
+                                           by `pipelines`), pipeline and descriptor-set layouts, descriptor
+                                           pools, command pools and buffers, fences, query pools, buffers
+                                           and their VkDeviceMemory; not descriptor sets, which calls take
+                                           from the pools. The difference around a call is what it created:
+                                           0 after a vtc_prepare with the call's arguments (see there) */
+    uint64_t pipelines_warmed;        /**< pipelines vtc_prepare dispatched once, empty, because the driver
+                                           compiles at a pipeline's first dispatch rather than at its creation
+                                           (lavapipe); 0 on drivers that compile at creation */
+    uint64_t compile_ns;              /**< host nanoseconds vtc has spent compiling so far: creating
+                                           pipelines, and vtc_prepare's warm-up dispatches where the driver
+                                           compiles there; the difference around a call is what it paid */
 } vtc_context_stats;
 #define VTC_CONTEXT_STATS_SIZE_V1 ((uint32_t)(offsetof(vtc_context_stats, last_gpu_time_ns) + sizeof(uint64_t)))
 /** Errors: INVALID_ARGUMENT for NULL arguments or out->size below the v1 size. */
