@@ -466,7 +466,6 @@ static void plan_scores(const vtc_caps *caps, compress_plan *cp);
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_compress_args *a = vargs;
-    const char *op = "compress";
     struct vtc_weights_t *w = a->weights ? weights_find(ctx, a->weights) : NULL;
     if (!w)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: weights is not a weight set of this context");
