@@ -5,6 +5,7 @@
  */
 #include "device.h"
 #include "exec.h"
+#include "registry.h"
 #include "core/half.h"
 
 #include <stdio.h>
@@ -620,8 +621,8 @@ out:
 static vtc_result prepare_execution(vtc_context ctx, const vtc_call *c)
 {
     int host_tensors = 0;
-    for (uint32_t i = 0; i < c->plan.ntensors; i++)
-        host_tensors |= c->bound[i].present && !c->plan.tensors[i].t->buffer;
+    for (uint32_t i = 0; i < c->plan.desc->ntensors; i++)
+        host_tensors |= c->bound[i].present && !vtc_plan_tensor(&c->plan, i)->buffer;
     const int warm = compiles_at_first_dispatch(ctx);
     vtc_result r;
     if ((host_tensors || warm) && (r = sync_objects_ensure(ctx)))
