@@ -9,8 +9,6 @@
 
 #include "op.h"
 
-#define VTC_MAX_OPS 32
-
 const vtc_op_def *vtc_op_find(uint32_t op);
 /* The descriptor's place in the list (its vtc_op_state slot). */
 uint32_t vtc_op_index(const vtc_op_def *def);

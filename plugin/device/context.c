@@ -3,7 +3,6 @@
  */
 #include "device.h"
 #include "pipeline_cache.h"
-#include "registry.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -41,7 +40,7 @@ vtc_result vtc_dummy_ensure(vtc_context ctx)
     return VTC_SUCCESS;
 }
 
-VTC_API void vtc_context_destroy(vtc_context ctx)
+void vtc_context_teardown(vtc_context ctx, void (*before_release)(vtc_context ctx))
 {
     if (!ctx)
         return;
@@ -51,7 +50,8 @@ VTC_API void vtc_context_destroy(vtc_context ctx)
     if (ctx->device && ctx->vkd.vkDeviceWaitIdle && !ctx->adopted && ctx->fence)
         ctx->vkd.vkDeviceWaitIdle(ctx->device);
     if (ctx->device && ctx->vkd.vkDestroyBuffer) {
-        vtc_ops_context_destroy(ctx);
+        if (before_release)
+            before_release(ctx);
         vtc_buf_destroy(ctx, &ctx->io);
         vtc_buf_destroy(ctx, &ctx->dummy);
         vtc_dsets_destroy(ctx);
@@ -159,7 +159,7 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     ctx->caps.device_type = (uint32_t)ctx->info.device_type;
     ctx->caps.max_shared_memory = ctx->info.max_shared_memory;
     if (r) {
-        vtc_context_destroy(ctx);
+        vtc_context_teardown(ctx, NULL);
         return r;
     }
     vtc_log(ctx, VTC_LOG_INFO, "device %u: %s (%s), subgroup %u, features 0x%x", ctx->info.index, ctx->info.name,
@@ -322,4 +322,9 @@ VTC_API vtc_result vtc_list_devices(vtc_device_info *out, uint32_t *count)
 VTC_API vtc_result vtc_enumerate_devices(vtc_device_info *out, uint32_t element_size, uint32_t *count)
 {
     return list_devices("vtc_enumerate_devices", out, element_size, count, 0);
+}
+
+void **vtc_context_op_slot(vtc_context ctx, uint32_t index)
+{
+    return index < VTC_MAX_OPS ? &ctx->op_state[index] : NULL;
 }

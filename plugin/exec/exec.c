@@ -1,7 +1,10 @@
 /*
- * Running an op: validation (the op's plan), then either recording into
- * the host's command buffer or the synchronous path (stage host tensors in
- * the context's io buffer, record, submit, wait, read back).
+ * The executor, above the registry: finds the op, checks every tensor of
+ * its descriptor's table, runs its plan(), binds the table's tensors, then
+ * either records into the host's command buffer or takes the synchronous
+ * path (stage host tensors in the context's io buffer, record, submit,
+ * wait, read back). It sees the context struct (device.h) as the layer
+ * that runs it; ops see only op.h.
  */
 #include "device.h"
 #include "exec.h"
@@ -149,7 +152,9 @@ fail:
                     what, (int)vr);
 }
 
-vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
+/* Record + submit + wait on the context's own command buffer, created with
+   its fence and timestamp pool on the first call. `record` fills it. */
+static vtc_result submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
 {
     vtc_result sr = sync_objects_ensure(ctx);
     if (sr)
@@ -595,7 +600,7 @@ static vtc_result warm_pipelines(vtc_context ctx)
             goto out;
     }
     const uint64_t t0 = vtc_now_ns(), gpu_ns = ctx->last_gpu_time_ns;
-    r = vtc_submit_sync(ctx, warm_record, &w);
+    r = submit_sync(ctx, warm_record, &w);
     ctx->last_gpu_time_ns = gpu_ns; /* the statistic is the last call's */
     ctx->compile_ns += vtc_now_ns() - t0;
     if (!r) {
@@ -725,7 +730,7 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         rec->scratch.buffer = ctx->io.buffer;
     vtc_buf_flush(ctx, &ctx->io);
     run_state st = {ctx, def, plan, bound, rec};
-    if ((r = vtc_submit_sync(ctx, record_op, &st)))
+    if ((r = submit_sync(ctx, record_op, &st)))
         goto out;
     vtc_buf_invalidate(ctx, &ctx->io);
     for (uint32_t i = 0; i < d->ntensors; i++) {
