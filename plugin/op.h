@@ -1,9 +1,11 @@
 /*
- * All an op sees (plugin/ops/<op>/): its descriptor (vtc_op_def), the plan
- * it fills, the recorder it records into, the device's capabilities (read
- * only, set once when the context's device is chosen), dispatch, and the
- * core and memory layers below. Never the context struct: an op that
- * needs more of the device asks for a field in vtc_caps.
+ * All an op sees (plugin/ops/<op>/): its code's record (vtc_op_def, which
+ * points at its descriptor, ops/op_desc.h), the plan it fills and the
+ * tensor relations plan() states, the recorder it records into, the
+ * device's capabilities (read only, set once when the context's device is
+ * chosen), dispatch, and the core and memory layers below. Never the
+ * context struct: an op that needs more of the device asks for a field in
+ * vtc_caps. Another op's kernels only through its kernel header.
  */
 #ifndef VTC_OP_H
 #define VTC_OP_H

@@ -145,19 +145,8 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     if (!r)
         r = vtc_pipeline_cache_create(ctx, cache_data, cache_size);
     vk_keep_resident();
-    /* GPU-assisted validation (VTC_VALIDATION=gpu, also in a host's environment):
-       this layer generation does not track push descriptors (it reports every
-       binding uninitialized and zeroes the reads), so vtc binds its own
-       descriptor sets, the path of a device without push descriptors */
-    if (!r && vtc_validation_mode(desc->flags) == VTC_VALIDATE_GPU && ctx->push_descriptors) {
-        ctx->push_descriptors = 0;
-        ctx->caps.features &= ~VTC_FEATURE_PUSH_DESCRIPTOR;
-        ctx->info.features = ctx->caps.features;
-    }
-    ctx->caps.cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&
-                        !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
-    ctx->caps.device_type = (uint32_t)ctx->info.device_type;
-    ctx->caps.max_shared_memory = ctx->info.max_shared_memory;
+    if (!r)
+        vtc_caps_settle(ctx, desc->flags);
     if (r) {
         vtc_context_teardown(ctx, NULL);
         return r;

@@ -149,6 +149,19 @@ void vtc_pipelines_destroy(vtc_context ctx);
 /* CLOCK_MONOTONIC in ns (the compile-time statistic). */
 uint64_t vtc_now_ns(void);
 
+/* ---- capability policy (caps.c): every choice made from what the device can do */
+/* The features a context uses of those the device supports (less the
+   environment's and `flags`' switches). */
+uint32_t vtc_caps_usable_features(uint32_t supported, uint32_t flags);
+/* Once the device is open: the rest of ctx->caps (variants, device type,
+   shared memory) and push descriptors under GPU-assisted validation. */
+void vtc_caps_settle(vtc_context ctx, uint32_t flags);
+/* The dtype the device stores a plan's float tensors in (F32 when the
+   plan names none, or names F16 without fp16 storage). */
+uint32_t vtc_caps_device_float(const vtc_caps *caps, uint32_t float_dtype);
+/* Whether kernels take their subgroup-operation variant. */
+int vtc_caps_use_subgroup(const vtc_caps *caps);
+
 /* ---- device selection (device.c) ------------------------------------ */
 vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc);
 vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad, uint32_t flags);

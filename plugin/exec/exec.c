@@ -326,8 +326,8 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
     const vtc_op_desc *d = plan->desc;
     if (!plan->float_dtype)
         plan->float_dtype = VTC_DTYPE_F32;
-    uint32_t dev_float = plan->float_dtype;
-    if (dev_float == VTC_DTYPE_F16 && !(ctx->caps.features & VTC_FEATURE_F16_STORAGE)) {
+    uint32_t dev_float = vtc_caps_device_float(&ctx->caps, plan->float_dtype);
+    if (dev_float != plan->float_dtype) {
         if (recording)
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                             "%s: fp16 storage is unsupported or disabled (VTC_DISABLE_F16) on this device; record with F32 tensors",
@@ -339,7 +339,6 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
                                 "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers "
                                 "cannot be read (%s)", name, d->tensors[i].name);
         }
-        dev_float = VTC_DTYPE_F32; /* host fp16 tensors are converted while staging */
     }
 
     vtc_bound *bound = c->bound;
@@ -386,7 +385,7 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
     vtc_recorder *rec = &c->rec;
     rec->ctx = ctx;
     rec->float_dtype = dev_float;
-    rec->use_subgroup = (ctx->caps.features & VTC_FEATURE_SUBGROUP_ARITH) != 0;
+    rec->use_subgroup = vtc_caps_use_subgroup(&ctx->caps);
     if (recording) {
         if (plan->scratch_bytes) {
             if (!exec->scratch || exec->scratch_size < plan->scratch_bytes)
