@@ -631,8 +631,14 @@ static vtc_result prepare_execution(vtc_context ctx, const vtc_call *c)
     vtc_result r;
     if ((host_tensors || warm) && (r = sync_objects_ensure(ctx)))
         return r;
-    if (host_tensors && (r = io_ensure(ctx, c->io_bytes)))
-        return r;
+    if (host_tensors && c->io_bytes > ctx->io.size) {
+        if ((r = io_ensure(ctx, c->io_bytes)))
+            return r;
+        /* fresh pages fault on first touch: 60 ms of a first composite call
+           staging 32 MB on lavapipe went to the kernel, not to vtc */
+        memset(ctx->io.mapped, 0, (size_t)ctx->io.size);
+        vtc_buf_flush(ctx, &ctx->io);
+    }
     if (warm && (r = warm_pipelines(ctx)))
         return r;
     if (!ctx->push_descriptors && c->rec.dset_count && (r = vtc_dsets_reserve(ctx, c->rec.dset_count)))
