@@ -131,7 +131,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
             }
     }
     if (!c) /* nothing merged: nothing read or written */
-        pl->unused = (1u << T_HIDDEN) | (1u << T_METRIC) | (1u << T_REST) | (1u << T_OUT);
+        pl->unused |= (1u << T_HIDDEN) | (1u << T_METRIC) | (1u << T_REST) | (1u << T_OUT);
     pl->float_dtype = a->hidden.dtype;
     vtc_merge_shape m = {B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
     VTC_PLAN_OF(pl, merge_plan)->m = m;
