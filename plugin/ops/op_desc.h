@@ -1,8 +1,9 @@
 /*
- * An op as data, without Vulkan: its args struct's tensor table and the
- * cost of one call. One file per op (plugin/ops/<op>/<op>_desc.c, listed in
- * op_descs); built into the plugin, where vtc_op_def.desc points at it and
- * the entry points walk the table, and into the host library vtc_opdesc,
+ * An op as data, without Vulkan: its identity (id, name, v1 args size),
+ * its args struct's tensor table and the cost of one call. One file per op
+ * (plugin/ops/<op>/<op>_desc.c, listed in op_descs); built into the
+ * plugin, where vtc_op_def.desc points at it and the executor checks and
+ * binds every tensor from the table, and into the host library vtc_opdesc,
  * which the CLI, bench, conformance, the fuzzer and the reliability tests
  * read instead of each keeping its own copy of every op's shapes.
  *
