@@ -30,7 +30,8 @@ VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_P
 #define PRUNE_MAX_N ((int)(VTC_LOOP_BUDGET / 2))  /* per-invocation loops stay inside lavapipe's loop limiter */
 #define PRUNE_MAX_DM 32768
 /* distance-matrix path: N at most 4096 (64 MiB a matrix) and, per group of
-   images, matrix and normalised rows within 256 MiB of scratch */
+   images, matrix and normalised rows within 256 MiB of scratch and each
+   within maxStorageBufferRange */
 #define PRUNE_DMAT_MAX_N 4096
 #define PRUNE_DMAT_MAX_BYTES (256ull << 20)
 /* prune_dmat_cpu's blocks: TI rows i per lane of a one-subgroup workgroup */
@@ -162,7 +163,12 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pp->G = 0;
     if (a->mode == VTC_PRUNE_DIVPRUNE && K > 0 && N <= PRUNE_DMAT_MAX_N) {
         uint64_t per = (uint64_t)(N * N + N * ((Dm + 3) / 4 * 4)) * 4;
+        /* each of the two slices a group binds must also fit the device's storage-buffer range */
+        uint64_t big = (uint64_t)(N > (Dm + 3) / 4 * 4 ? N : (Dm + 3) / 4 * 4) * (uint64_t)N * 4;
+        uint64_t range = vtc_caps_of(ctx)->max_range;
         pp->G = per <= PRUNE_DMAT_MAX_BYTES ? (int64_t)(PRUNE_DMAT_MAX_BYTES / per) : 0;
+        if (big && (uint64_t)pp->G > range / big)
+            pp->G = (int64_t)(range / big);
         if (pp->G > B)
             pp->G = B;
     }
