@@ -208,6 +208,13 @@ const char *rel_op_name(int op)
 static pthread_mutex_t judge_lock = PTHREAD_MUTEX_INITIALIZER;
 static vtc_context judge;
 
+static void judge_log(void *user, int32_t level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    (void)msg; /* the rejected draws are expected: nothing to say */
+}
+
 static void judge_destroy(void)
 {
     vtc_context_destroy(judge);
@@ -232,7 +239,7 @@ int rel_draw(int op, uint64_t *s, const int64_t *sizes, size_t nsizes, double ma
         vtc_context_desc cd;
         memset(&cd, 0, sizeof(cd));
         cd.size = sizeof(cd);
-        cd.log_level = -1; /* the rejected draws are expected: nothing to say */
+        cd.log = judge_log;
         if (vtc_context_create(&cd, &judge) == VTC_SUCCESS)
             atexit(judge_destroy);
     }
