@@ -171,7 +171,7 @@ static double draw_param(const vtc_op_param_desc *p, double example, int64_t max
 }
 
 int opcall_random_valid(vtc_context ctx, opcall *c, const vtc_op_desc *d, uint64_t *rng, const int64_t *sizes,
-                        size_t nsizes, double max_bytes)
+                        size_t nsizes, double max_bytes, unsigned flags)
 {
     uint32_t nex = opcall_examples(d);
     for (int attempt = 0; attempt < 400; attempt++) {
@@ -192,7 +192,7 @@ int opcall_random_valid(vtc_context ctx, opcall *c, const vtc_op_desc *d, uint64
             if (rnd(rng) & 1)
                 vtc_op_param_set(&d->params[i], c->args,
                                  draw_param(&d->params[i], vtc_op_param_get(&d->params[i], c->args), maxdim, rng));
-        int f16 = rnd(rng) % 4 == 0;
+        int f16 = (flags & OPCALL_F16) && rnd(rng) % 4 == 0;
         uint32_t dropped = 0;
         for (uint32_t i = 0; i < d->ntensors; i++) {
             const vtc_op_tensor_desc *td = &d->tensors[i];

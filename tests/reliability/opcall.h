@@ -48,8 +48,9 @@ void opcall_fill_input(const opcall *c, uint32_t i, uint64_t *rng, void *dst);
    the float dtype switched. Host pointers NULL on return. Tries a few
    hundred draws, then falls back to an example. -1: d has none the
    plugin accepts without more (compress needs a weight set). */
+#define OPCALL_F16 0x1u /* flags: float inputs switched to f16 now and then (else as the examples: f32) */
 int opcall_random_valid(vtc_context ctx, opcall *c, const vtc_op_desc *d, uint64_t *rng, const int64_t *sizes,
-                        size_t nsizes, double max_bytes);
+                        size_t nsizes, double max_bytes, unsigned flags);
 
 /* The op's typed entry point and query (vtc_scores, ...), or NULL for an op
    without one (VTC_OP_FIRST_EXPERIMENTAL on, reached only through vtc_run).

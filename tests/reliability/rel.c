@@ -231,7 +231,7 @@ vtc_result rel_random_call(vtc_context ctx, uint64_t *s, uint64_t *hash, int *op
     return rel_call(ctx, op, s, hash);
 }
 
-int rel_draw(int op, uint64_t *s, const int64_t *sizes, size_t nsizes, double max_bytes, opcall *c)
+int rel_draw(int op, uint64_t *s, const int64_t *sizes, size_t nsizes, double max_bytes, unsigned flags, opcall *c)
 {
     const vtc_op_desc *d = rel_desc(op);
     pthread_mutex_lock(&judge_lock);
@@ -243,7 +243,7 @@ int rel_draw(int op, uint64_t *s, const int64_t *sizes, size_t nsizes, double ma
         if (vtc_context_create(&cd, &judge) == VTC_SUCCESS)
             atexit(judge_destroy);
     }
-    int r = d && judge ? opcall_random_valid(judge, c, d, s, sizes, nsizes, max_bytes) : -1;
+    int r = d && judge ? opcall_random_valid(judge, c, d, s, sizes, nsizes, max_bytes, flags) : -1;
     pthread_mutex_unlock(&judge_lock);
     return r;
 }
@@ -264,7 +264,7 @@ vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
 {
     opcall c;
     *hash = 0;
-    if (rel_draw(op, s, rel_sizes, sizeof(rel_sizes) / sizeof(rel_sizes[0]), 64 * 1024, &c))
+    if (rel_draw(op, s, rel_sizes, sizeof(rel_sizes) / sizeof(rel_sizes[0]), 64 * 1024, 0, &c))
         return VTC_ERROR_UNSUPPORTED;
     void *mem[VTC_OP_DESC_MAX_TENSORS] = {0};
     vtc_result r = VTC_SUCCESS;

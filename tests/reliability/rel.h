@@ -80,11 +80,12 @@ const char *rel_op_name(int op);
    `state`; returns its result and an FNV-1a hash of every output byte
    through *hash (0 when it failed). */
 vtc_result rel_random_call(vtc_context ctx, uint64_t *state, uint64_t *hash, int *op_out);
-/* The same for a given op. */
+/* The same for a given op (f32 tensors, as the examples). */
 vtc_result rel_call(vtc_context ctx, int op, uint64_t *state, uint64_t *hash);
 /* Draws a call of op that the plugin accepts (on a context of its own),
    dimensions from `sizes`, at most max_bytes: 0, or -1 when there is none. */
-int rel_draw(int op, uint64_t *state, const int64_t *sizes, size_t nsizes, double max_bytes, opcall *c);
+int rel_draw(int op, uint64_t *state, const int64_t *sizes, size_t nsizes, double max_bytes, unsigned flags,
+             opcall *c);
 /* LLaVA-Mini compress on a small fixed weight set (E=8, Q=1, N=4): creates
    the weights, prepares N, compresses once, destroys the weights. Returns
    VTC_ERROR_UNSUPPORTED when this build has no compress. Not thread-safe

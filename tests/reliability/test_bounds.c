@@ -399,7 +399,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < per_op; i++)
             for (int op = 0; op < rel_op_kinds(); op++) {
                 opcall c;
-                if (rel_draw(op, &s, edge_sizes, sizeof(edge_sizes) / sizeof(edge_sizes[0]), 1.5 * (1 << 20), &c)) {
+                if (rel_draw(op, &s, edge_sizes, sizeof(edge_sizes) / sizeof(edge_sizes[0]), 1.5 * (1 << 20), OPCALL_F16, &c)) {
                     CHECK(0, "%s: no valid call drawn", rel_op_name(op));
                     continue;
                 }

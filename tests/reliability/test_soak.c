@@ -10,7 +10,7 @@
  *    quarantine grows RSS by design) the RSS figure is printed, not checked:
  *    LeakSanitizer checks leaks there instead.
  *
- *   test_rel_soak [calls=300] [seed]      (meson test runs 300; the figures
+ *   test_rel_soak [calls=300] [seed]      (meson test runs 600; the figures
  *                                          in docs/reliability.md are 10000)
  */
 #include "rel.h"

@@ -105,7 +105,7 @@ int main(void)
     for (int op = 0; op < rel_op_kinds(); op++)
         for (int k = 0; k < 3; k++) {
             opcall c;
-            if (rel_draw(op, &s, sizes, sizeof(sizes) / sizeof(sizes[0]), 256 * 1024, &c) == 0)
+            if (rel_draw(op, &s, sizes, sizeof(sizes) / sizeof(sizes[0]), 256 * 1024, OPCALL_F16, &c) == 0)
                 compare(ctx, &c, &s, &checked);
         }
     vtc_compress_weights_destroy(ctx, w);
