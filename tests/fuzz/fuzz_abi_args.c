@@ -432,6 +432,8 @@ static void fuzz_op(const vtc_op_desc *d, stream *s)
                 t->dtype = VTC_DTYPE_F16;
         }
     uint32_t drop = next(s);
+    if (drop & 0x80) /* a parameter changed before the outputs are shaped: they follow it */
+        mutate_param(d, oc.args, s);
     d->shape_outputs(oc.args);
     for (uint32_t i = 0; i < d->ntensors; i++) /* optional outputs left out, some */
         if ((d->tensors[i].role & VTC_ROLE_OPTIONAL) && (d->tensors[i].role & VTC_ROLE_OUTPUT) && (drop >> i & 1))
