@@ -144,9 +144,31 @@ vtc_result vtc_dispatch_kernel(vtc_recorder *rec, vtc_kernel kernel, uint32_t dt
                        "push constants: the C struct's size differs from the push block of " #k);          \
         int vtc_unused;                                                                                    \
     }))
+/* `n` when it is the number of storage buffers kernel k binds (its highest
+   binding + 1, reflected from the SPIR-V), and `n` when it is the number of
+   specialisation constants from id 2 on that k declares: a call binding one
+   buffer too few, or filling one constant too many, fails the build instead
+   of binding a placeholder or specialising nothing. Both must be integer
+   constant expressions, as for VTC_PUSH_SIZE. Fill spec[] by name:
+   spec[VTC_KSPEC_<shader>_<NAME> - 2] (vtc_kernels.h). */
+#define VTC_BIND_COUNT(k, n)                                                                                 \
+    ((uint32_t)(n) + 0u * (uint32_t)sizeof(struct {                                                        \
+        _Static_assert((n) == VTC_KERNEL_BINDINGS(k), "bindings: the call binds a different number of "    \
+                                                      "buffers than " #k " declares");                      \
+        int vtc_unused;                                                                                    \
+    }))
+#define VTC_SPEC_COUNT(k, n)                                                                                 \
+    ((uint32_t)(n) + 0u * (uint32_t)sizeof(struct {                                                        \
+        _Static_assert((n) == VTC_KERNEL_SPEC_COUNT(k), "specialisation: the call sets a different number " \
+                                                        "of constants than " #k " declares");               \
+        int vtc_unused;                                                                                    \
+    }))
+/* Designates spec[]'s entry for a named constant: uint32_t spec[] =
+   {VTC_SPEC(composite_attn_gpu, DH) = dh, ...}. */
+#define VTC_SPEC(shader, NAME) [VTC_KSPEC_##shader##_##NAME - 2]
 #define vtc_dispatch(rec, kernel, dtype_override, binds, nbind, push, push_size, local_x, spec, nspec, gx, gy, gz) \
-    vtc_dispatch_kernel(rec, kernel, dtype_override, binds, nbind, push, VTC_PUSH_SIZE(kernel, push_size), local_x,  \
-                        spec, nspec, gx, gy, gz)
+    vtc_dispatch_kernel(rec, kernel, dtype_override, binds, VTC_BIND_COUNT(kernel, nbind), push,                 \
+                        VTC_PUSH_SIZE(kernel, push_size), local_x, spec, VTC_SPEC_COUNT(kernel, nspec), gx, gy, gz)
 
 /* ---- the op's descriptor ------------------------------------------------ */
 typedef struct vtc_op_def {

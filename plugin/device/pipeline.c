@@ -249,11 +249,14 @@ VTC_API vtc_result vtc_context_pipelines(vtc_context ctx, uint32_t elem_size, vt
     if (*count && !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_pipelines: out is NULL but *count is %u", *count);
     if (elem_size == 0)
-        elem_size = sizeof(vtc_pipeline_info);
-    if (elem_size < sizeof(vtc_pipeline_info))
+        elem_size = VTC_PIPELINE_INFO_SIZE_V1;
+    if (elem_size < VTC_PIPELINE_INFO_SIZE_V1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
-                        "vtc_context_pipelines: elem_size %u is smaller than the v1 vtc_pipeline_info (%zu)", elem_size,
-                        sizeof(vtc_pipeline_info));
+                        "vtc_context_pipelines: elem_size %u is smaller than the v1 vtc_pipeline_info (%u)", elem_size,
+                        VTC_PIPELINE_INFO_SIZE_V1);
+    /* caller-sized: a host built against a longer (newer) struct reads 0 in
+       what this plugin does not know, an older one gets its prefix */
+    const size_t fill = elem_size < sizeof(vtc_pipeline_info) ? elem_size : sizeof(vtc_pipeline_info);
     uint32_t total = 0;
     for (const vtc_pipeline *p = ctx->pipelines; p; p = p->next)
         total++;
@@ -271,9 +274,10 @@ VTC_API vtc_result vtc_context_pipelines(vtc_context ctx, uint32_t elem_size, vt
         for (uint32_t k = 0; k < total - 1 - i; k++)
             p = p->next;
         fill_info(ctx, p, i, pi);
-        memcpy((char *)out + (size_t)i * elem_size, pi, sizeof(*pi));
-        if (elem_size > sizeof(*pi))
-            memset((char *)out + (size_t)i * elem_size + sizeof(*pi), 0, elem_size - sizeof(*pi));
+        pi->size = (uint32_t)fill;
+        memcpy((char *)out + (size_t)i * elem_size, pi, fill);
+        if (elem_size > fill)
+            memset((char *)out + (size_t)i * elem_size + fill, 0, elem_size - fill);
     }
     vtc_free(ctx, pi);
     *count = want;

@@ -279,11 +279,13 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                 vec4 = 0;
         if (t[T_K].offset % 16 || t[T_V].offset % 16 || t[T_OUT].offset % 16)
             vec4 = 0;
-        uint32_t spec[3] = {(uint32_t)dh, vec4, cp->rows_per_lane};
+        uint32_t spec[3] = {VTC_SPEC(composite_attn_cpu, DH) = (uint32_t)dh, VTC_SPEC(composite_attn_cpu, VEC4) = vec4,
+                            VTC_SPEC(composite_attn_cpu, RPL) = cp->rows_per_lane};
         r = vtc_dispatch(rec, VTC_K_composite_attn_cpu, 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
                          nsplit);
     } else {
-        uint32_t spec[3] = {(uint32_t)dh, cp->pairs, cp->bc};
+        uint32_t spec[3] = {VTC_SPEC(composite_attn_gpu, DH) = (uint32_t)dh, VTC_SPEC(composite_attn_gpu, BR) = cp->pairs,
+                            VTC_SPEC(composite_attn_gpu, BC) = cp->bc};
         r = vtc_dispatch(rec, VTC_K_composite_attn_gpu, 0, ba, 8, &pc, sizeof(pc), cp->lx, spec, 3, gx, gy,
                          nsplit);
     }
@@ -292,7 +294,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
 
     /* 3. merge the splits */
     vtc_bound bc[3] = {t[T_KIND], part, t[T_OUT]};
-    uint32_t spec[1] = {(uint32_t)dh};
+    uint32_t spec[1] = {VTC_SPEC(composite_combine, DH) = (uint32_t)dh};
     vtc_grid_for(ctx, (uint64_t)(B * Nq * Hq * dh), &gx, &gy);
     return vtc_dispatch(rec, VTC_K_composite_combine, 0, bc, 3, &pc, sizeof(pc), VTC_WG, spec, 1, gx, gy, 1);
 }

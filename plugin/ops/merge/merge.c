@@ -39,13 +39,15 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
            stays in registers and each target row is read once (merge_assign_cpu) */
         if (vtc_caps_of(ctx)->cpu_variants && m->Dm % 4 == 0 && m->Dm <= 128 && metric->offset % 16 == 0) {
             /* sources per invocation: each target row read serves all of them; registers bound it */
-            uint32_t spec[2] = {(uint32_t)m->Dm, m->Dm <= 72 ? 4u : 2u};
-            vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spec[1] - 1) / spec[1]), &gx, &gy);
+            uint32_t spi = m->Dm <= 72 ? 4u : 2u;
+            uint32_t spec[2] = {VTC_SPEC(merge_assign_cpu, DM) = (uint32_t)m->Dm, VTC_SPEC(merge_assign_cpu, SPI) = spi};
+            vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spi - 1) / spi), &gx, &gy);
             if ((r = vtc_dispatch(rec, VTC_K_merge_assign_cpu, 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 2, gx, gy, 1)))
                 return r;
         } else {
             vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
-            if ((r = vtc_dispatch(rec, VTC_K_merge_assign, 0, b, 3, &ap, sizeof(ap), VTC_WG, &lanes, 1, gx, gy, 1)))
+            uint32_t spec[1] = {VTC_SPEC(merge_assign, LANES) = lanes};
+            if ((r = vtc_dispatch(rec, VTC_K_merge_assign, 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 1, gx, gy, 1)))
                 return r;
         }
     }
@@ -67,7 +69,8 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
     if (vtc_caps_of(ctx)->cpu_variants && m->D % 16 == 0 && hidden->offset % 16 == 0 && dst->offset % 16 == 0) {
         uint32_t cw = m->D % 32 == 0 ? 8u : 4u; /* vec4 columns per invocation */
         vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / (4 * cw))), &gx, &gy);
-        return vtc_dispatch(rec, VTC_K_merge_reduce_cpu, 0, b, 6, &rp, sizeof(rp), VTC_WG, &cw, 1, gx, gy, 1);
+        uint32_t spec[1] = {VTC_SPEC(merge_reduce_cpu, CW) = cw};
+        return vtc_dispatch(rec, VTC_K_merge_reduce_cpu, 0, b, 6, &rp, sizeof(rp), VTC_WG, spec, 1, gx, gy, 1);
     }
     vtc_grid_for(ctx, (uint64_t)(m->B * m->c * ((m->D + 3) / 4)), &gx, &gy);
     return vtc_dispatch(rec, VTC_K_merge_reduce, 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);

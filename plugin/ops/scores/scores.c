@@ -89,7 +89,11 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
             k->offset % 16 == 0) {
             /* more rows per invocation amortise each load further; registers bound it */
             uint32_t rpl = sh->dh <= 80 ? 4u : 2u;
-            uint32_t spec[2] = {(uint32_t)sh->dh, rpl};
+            /* the lse and colsum kernels number their constants alike */
+            _Static_assert(VTC_KSPEC_scores_qk_lse_cpu_DH == VTC_KSPEC_scores_qk_colsum_cpu_DH &&
+                               VTC_KSPEC_scores_qk_lse_cpu_RPL == VTC_KSPEC_scores_qk_colsum_cpu_RPL,
+                           "scores_qk_lse_cpu and scores_qk_colsum_cpu share one spec array");
+            uint32_t spec[2] = {VTC_SPEC(scores_qk_lse_cpu, DH) = (uint32_t)sh->dh, VTC_SPEC(scores_qk_lse_cpu, RPL) = rpl};
             vtc_grid_for(ctx, (uint64_t)(sh->B * sh->H) * (uint64_t)((sh->N + rpl - 1) / rpl), &gx, &gy);
             if ((r = vtc_dispatch(rec, VTC_K_scores_qk_lse_cpu, 0, b1, 3, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)) ||
                 (r = vtc_dispatch(rec, VTC_K_scores_qk_colsum_cpu, 0, b2, 4, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)))
