@@ -234,6 +234,8 @@ static int parse(cli_run *st, int argc, char **argv)
             return cli_usage_error(d->name, "unknown argument '%s'", arg);
         const vtc_op_param_desc *p = m ? vtc_op_desc_param(d, m) : NULL;
         /* a 0..1 parameter given alone means 1 (--no-cls) */
+        if (p && p - d->params < 32)
+            st->params_given |= 1u << (p - d->params);
         if (p && p->min == 0 && p->max == 1 && !p->names && (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2))) {
             vtc_op_param_set(p, st->args, 1);
             continue;

@@ -28,6 +28,7 @@ typedef struct cli_run {
     void *out[VTC_OP_DESC_MAX_TENSORS];      /* output memory */
     int want[VTC_OP_DESC_MAX_TENSORS];       /* a hook needs this optional output */
     int hook_outputs;                        /* a hook writes something (--png): no output file needed */
+    uint32_t params_given;                   /* bit i: parameter i of the table was on the command line */
     void *hook_state;                        /* the hook's own, freed by its cleanup */
 } cli_run;
 

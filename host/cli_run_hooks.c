@@ -91,9 +91,23 @@ static void free_state(cli_run *st)
     st->hook_state = NULL;
 }
 
+/* scores and visionzip: without --mode, qk_cls when q and k are given
+   rather than attn (attn_cls, the parameter's 0, otherwise) */
+static int score_mode_default(cli_run *st)
+{
+    const vtc_op_param_desc *p = vtc_op_desc_param(st->d, "score_mode");
+    if (!p)
+        p = vtc_op_desc_param(st->d, "mode");
+    if (p && !(st->params_given & (1u << (p - st->d->params))) && !st->path[tensor_index(st, "attn")] &&
+        st->path[tensor_index(st, "q")])
+        vtc_op_param_set(p, st->args, VTC_SCORE_QK_CLS);
+    return 0;
+}
+
 /* visionzip --tokens T: the official split of T output tokens */
 static int visionzip_before(cli_run *st)
 {
+    score_mode_default(st);
     grid_state *g = st->hook_state;
     vtc_visionzip_args *a = (void *)st->args;
     uint32_t T;
@@ -181,7 +195,10 @@ static void compress_cleanup(cli_run *st)
 }
 
 static const cli_run_hook hooks[] = {
-    {"scores", NULL, "VisionZip attention scores (SPEC 1.1): how much each token is attended to.", NULL},
+    {"scores", NULL,
+     "VisionZip attention scores (SPEC 1.1): how much each token is attended to. Without --mode:\n"
+     "attn_cls with --attn, qk_cls with --q and --k.",
+     NULL, NULL, score_mode_default},
     {"select", NULL,
      "VisionZip dominant-token selection (SPEC 1.2): keeps the CLS token (unless --no-cls) and the k\n"
      "highest-scoring others (ties: lower index; NaN ranks last), indices ascending.",
@@ -193,7 +210,8 @@ static const cli_run_hook hooks[] = {
      NULL},
     {"visionzip", "[--tokens T] [--png FILE]",
      "VisionZip in one fused call (SPEC 1.4): scores -> dominant tokens -> contextual merging.\n"
-     "Output rows per image: [CLS; k dominant; c contextual].",
+     "Output rows per image: [CLS; k dominant; c contextual]. Without --mode: attn_cls with --attn,\n"
+     "qk_cls with --q and --k.",
      "  --tokens T         output tokens per image incl. CLS, split as the official settings\n"
      "                     (64 = 1+53+10, 128 = 1+107+20, 192 = 1+161+30; else ~5/6 dominant)\n"
      "  --png FILE         draw each image's token grid: dominant white (gold border), targets\n"

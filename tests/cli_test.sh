@@ -50,6 +50,10 @@ grep -q "chosen:" "$tmp/out" && ok "info_names_chosen_device" || fail "info_name
 npy "$tmp/attn.npy" f4 "(1,2,6)" "[0.1,0.3,0.05,0.2,0.25,0.1, 0.1,0.3,0.05,0.3,0.15,0.1]"
 npy "$tmp/hidden.npy" f4 "(1,6,2)" "[float(i) for i in range(12)]"
 expect_rc "run_scores_attn_cls" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s.npy"
+npy "$tmp/qk.npy" f4 "(1,6,2,4)" "[0.1 * i for i in range(48)]"
+expect_rc "run_scores_q_k_default_to_qk_cls" 0 "$vtc" run scores --q "$tmp/qk.npy" --k "$tmp/qk.npy" --out "$tmp/sq.npy"
+expect_rc "run_scores_qk_cls_named" 0 "$vtc" run scores --q "$tmp/qk.npy" --k "$tmp/qk.npy" --mode qk_cls --score "$tmp/sq2.npy"
+cmp -s "$tmp/sq.npy" "$tmp/sq2.npy" && ok "run_scores_default_mode_is_qk_cls" || fail "run_scores_default_mode_is_qk_cls"
 expect_rc "run_select_writes_outputs" 0 "$vtc" run select --scores "$tmp/s.npy" --hidden "$tmp/hidden.npy" \
   --dominant 2 --out "$tmp/dom.npy" --keep-index "$tmp/keep.npy" --rest-index "$tmp/rest.npy"
 python3 - "$tmp" <<'PY' && ok "select_keeps_cls_and_top_two" || fail "select_keeps_cls_and_top_two"

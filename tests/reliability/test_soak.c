@@ -79,6 +79,10 @@ int main(int argc, char **argv)
 
     int failures = 0;
     long per_op[REL_OP_MAX] = {0};
+    if (rel_op_kinds() > REL_OP_MAX) {
+        fprintf(stderr, "FAIL: %d ops, REL_OP_MAX is %d\n", rel_op_kinds(), REL_OP_MAX);
+        return 1;
+    }
     long rss_base = -1, last_new_pipeline = 0, rss_min = -1, rss_max = 0;
     uint64_t pipelines = 0, dev_allocs = 0, dev_bytes = 0;
     int dev_base_set = 0;
