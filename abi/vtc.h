@@ -199,7 +199,8 @@ typedef struct vtc_allocator {
  * (ggml-vulkan enables no push descriptors) vtc binds ordinary descriptor
  * sets: a call allocates one per dispatch in its prepare step, before it
  * records; sets of record-mode calls are kept until vtc_context_recycle. `queue` is used only
- * by synchronous calls; if the host submits to it from other threads it
+ * by synchronous calls and by vtc_prepare's warm-up on a driver that compiles at the first
+ * dispatch (lavapipe); if the host submits to it from other threads it
  * must pass lock/unlock, which vtc calls around every vkQueueSubmit and
  * vkQueueWaitIdle. api_version: the apiVersion the host created the
  * instance with (VkApplicationInfo; 0 → 1.1). vtc uses device functionality
@@ -379,6 +380,20 @@ typedef struct vtc_context_stats {
     /* appended in 1.1.0: hosts built against 1.0.0 pass the shorter size */
     uint64_t dispatches;              /**< compute dispatches vtc has recorded so far (both modes): a
                                            call's count is the difference around it */
+    /* appended in 1.3.0: hosts built against 1.0/1.1/1.2 pass a shorter size
+       (an older plugin fills 0 here and returns its own shorter size) */
+    uint64_t objects_created;         /**< Vulkan objects vtc has created so far: pipelines (also counted
+                                           by `pipelines`), pipeline and descriptor-set layouts, descriptor
+                                           pools, command pools and buffers, fences, query pools, buffers
+                                           and their VkDeviceMemory; not descriptor sets, which calls take
+                                           from the pools. The difference around a call is what it created:
+                                           0 after a vtc_prepare with the call's arguments (see there) */
+    uint64_t pipelines_warmed;        /**< pipelines vtc_prepare dispatched once, empty, because the driver
+                                           compiles at a pipeline's first dispatch rather than at its creation
+                                           (lavapipe); 0 on drivers that compile at creation */
+    uint64_t compile_ns;              /**< host nanoseconds vtc has spent compiling so far: creating
+                                           pipelines, and vtc_prepare's warm-up dispatches where the driver
+                                           compiles there; the difference around a call is what it paid */
 } vtc_context_stats;
 #define VTC_CONTEXT_STATS_SIZE_V1 ((uint32_t)(offsetof(vtc_context_stats, last_gpu_time_ns) + sizeof(uint64_t)))
 /** Errors: INVALID_ARGUMENT for NULL arguments or out->size below the v1 size. */
@@ -527,24 +542,50 @@ VTC_API vtc_result vtc_run(vtc_context ctx, uint32_t op, const void *args, const
 /**
  * The prepare step, for a host to call at model load. Validates `args` (the
  * args struct of op `op`, a VTC_OP_*) as a synchronous call would, then
- * creates everything a call with these arguments needs before it records:
- * every compute pipeline it would bind (the same shaders, variants,
- * specialisation constants and workgroup sizes) and the op's own data
- * (compress: the weight set's tables for this token count, as
- * vtc_compress_weights_prepare). Nothing is written to any tensor and no
- * tensor memory is read beyond what validation reads (merge: host rest_idx
- * values), so other host tensors may point at any non-NULL address;
- * device tensors are not accessed. Which pipelines a call needs depends on shapes, dtypes,
- * parameters and on whether device tensor offsets (and record mode's
- * scratch_offset) are 16-byte aligned: prepare with the offsets the calls
- * will use, or a call compiles what is missing itself, still before it
- * writes a command.
+ * creates everything a call with these arguments needs, so that the call
+ * itself creates and compiles nothing (vtc_context_stats: the call leaves
+ * `pipelines`, `objects_created` and `compile_ns` where prepare left them):
+ *  - every compute pipeline it would bind (the same shaders, variants,
+ *    specialisation constants and workgroup sizes), and, on a driver that
+ *    compiles a pipeline at its first dispatch instead of at its creation
+ *    (lavapipe), that compile: prepare records one empty dispatch (no
+ *    workgroups, nothing read or written) of each new pipeline and waits
+ *    for it on the context's queue (an adopted device's, with its
+ *    queue_lock);
+ *  - the op's own data (compress: the weight set's tables for this token
+ *    count, as vtc_compress_weights_prepare);
+ *  - when a tensor is in host memory (the call is then synchronous): the
+ *    command buffer, fence and timestamp queries of synchronous calls, and
+ *    the staging and scratch buffer grown to the call's size. With device
+ *    tensors only, vtc cannot tell a record-mode call (host's scratch) from
+ *    a synchronous one, and allocates no scratch: a synchronous call with
+ *    device tensors only makes its scratch at its first call;
+ *  - without push descriptors, descriptor pools with room for the call's
+ *    sets.
+ * Nothing is written to any tensor and no tensor memory is read beyond what
+ * validation reads (merge: host rest_idx values), so other host tensors may
+ * point at any non-NULL address; device tensors are not accessed: their
+ * `buffer` may be any non-null handle and only `offset` matters.
+ * Which pipelines a call needs depends on shapes, dtypes, parameters, on
+ * whether each tensor is in host memory or a buffer, and on each buffer
+ * tensor's offset modulo 16 (ops read 16-byte-aligned bindings as vec4):
+ * prepare with the tensor kinds and the offsets (or offsets of the same
+ * alignment) the calls will use, or a call compiles what is missing itself,
+ * still before it writes a command. Record mode's exec->scratch_offset,
+ * which prepare does not see, is covered: where the device allows storage
+ * offsets not aligned to 16 bytes, prepare also makes the variants every
+ * such scratch_offset would select.
  *
- * Every op call runs this step before writing into a command buffer, so a
- * record-mode call either returns an error having recorded nothing, or
- * succeeds. Idempotent: a second call with the same shapes creates nothing.
+ * Every op call runs the first part of this step (pipelines, the op's
+ * data) before writing into a command buffer, so a record-mode call either
+ * returns an error having recorded nothing, or succeeds. Idempotent: a
+ * second call with the same arguments creates nothing. In a context
+ * created VTC_CONTEXT_COMPILE_ONLY, prepare only creates the pipelines the
+ * call selects (no execution objects, memory or warm-up dispatches).
  * Errors: as the op's own call (INVALID_ARGUMENT, UNSUPPORTED for limits
- * the device cannot meet), OUT_OF_MEMORY, VULKAN (pipeline creation).
+ * the device cannot meet), OUT_OF_MEMORY, VULKAN (pipeline creation, the
+ * warm-up submission), UNSUPPORTED when the device cannot execute the
+ * warm-up or a host-memory call's objects (use VTC_CONTEXT_COMPILE_ONLY).
  */
 VTC_API vtc_result vtc_prepare(vtc_context ctx, uint32_t op, const void *args);
 

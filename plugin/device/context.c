@@ -12,8 +12,8 @@
 
 /* ---- context -------------------------------------------------------- */
 /* Execution objects (command pool, command buffer, fence, timestamps) come
-   with the first synchronous call (exec.c), so a context on a device that
-   compiles but cannot execute still opens. The dummy buffer is made here
+   with vtc_prepare or the first synchronous call (exec.c), so a context on a
+   device that compiles but cannot execute still opens. The dummy buffer is made here
    where memory allows: record mode promises to allocate nothing. */
 static vtc_result create_objects(vtc_context ctx)
 {
@@ -220,6 +220,9 @@ VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out
     st.validation_messages = atomic_load(&ctx->validation_messages);
     st.last_gpu_time_ns = ctx->last_gpu_time_ns;
     st.dispatches = ctx->dispatches;
+    st.objects_created = ctx->objects_created + 2 * ctx->mem.buffers_made;
+    st.pipelines_warmed = ctx->pipelines_warmed;
+    st.compile_ns = ctx->compile_ns;
     out_write(out, room, &st, sizeof(st));
     return VTC_SUCCESS;
 }

@@ -32,6 +32,7 @@ typedef struct vtc_pipeline {
     VkPipeline pipeline;
     VkPipelineLayout layout;  /* owned by the layout cache, not by the pipeline */
     uint32_t local_x;
+    int warmed;              /* dispatched once by vtc_prepare's warm-up (exec.c) */
     struct vtc_pipeline *next;       /* all of them, newest first */
     struct vtc_pipeline *next_same;  /* of the same kernel */
 } vtc_pipeline;
@@ -41,12 +42,15 @@ typedef struct vtc_dset_pools {
     VkDescriptorPool *pools;
     uint32_t count, cap;
     uint32_t used;            /* index of the pool sets are allocated from */
+    uint32_t taken;           /* sets allocated from pools[used] */
 } vtc_dset_pools;
 /* One set per dispatch, layouts set_layouts[nbind[i]]; `recorded`: for a
    host's command buffer (kept until vtc_context_recycle), else for vtc's own
    synchronous submission (reset by the next synchronous call). */
 vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *nbind, uint32_t n, VkDescriptorSet *out);
 void vtc_dsets_reset_sync(vtc_context ctx);
+/* Pools with room for `n` more sets of a synchronous and of a record-mode call. */
+vtc_result vtc_dsets_reserve(vtc_context ctx, uint32_t n);
 void vtc_dsets_destroy(vtc_context ctx);
 
 /* ---- the context ---------------------------------------------------- */
@@ -103,6 +107,9 @@ struct vtc_context_t {
     _Atomic uint64_t validation_messages;
     uint64_t last_gpu_time_ns;
     uint64_t dispatches;
+    uint64_t objects_created;     /* Vulkan objects created by the device layer (memory counts its own) */
+    uint64_t pipelines_warmed;
+    uint64_t compile_ns;          /* host time in vkCreateComputePipelines and prepare's warm-up */
 
     /* each op's own per-context state (vtc_op_state), by registry index */
     void *op_state[VTC_MAX_OPS];
@@ -139,6 +146,8 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const struct vtc
 vtc_pipeline *vtc_pipeline_find(vtc_context ctx, vtc_kernel kernel, const struct vtc_spirv_blob *blob, uint32_t nbind,
                                 uint32_t local_x, const uint32_t *spec, uint32_t nspec);
 void vtc_pipelines_destroy(vtc_context ctx);
+/* CLOCK_MONOTONIC in ns (the compile-time statistic). */
+uint64_t vtc_now_ns(void);
 /* Record + submit + wait on the context's own command buffer, created with
    its fence and timestamp pool on the first call. `record` fills it. */
 vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user);

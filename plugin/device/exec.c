@@ -101,6 +101,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->cmd_pool = pool;
+        ctx->objects_created++;
     }
     if (!ctx->cmd) {
         VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -113,6 +114,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->cmd = cmd;
+        ctx->objects_created++;
     }
     if (!ctx->fence) {
         VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
@@ -122,6 +124,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->fence = fence;
+        ctx->objects_created++;
     }
     if ((ctx->caps.features & VTC_FEATURE_TIMESTAMPS) && !ctx->timestamps) {
         VkQueryPoolCreateInfo qci = {VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
@@ -133,6 +136,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->timestamps = qp;
+        ctx->objects_created++;
     }
     return VTC_SUCCESS;
 fail:
@@ -442,12 +446,204 @@ vtc_result vtc_query_scratch_op(vtc_context ctx, const char *caller, uint32_t op
     return VTC_SUCCESS;
 }
 
+/* The synchronous path's staging and scratch buffer, grown to `bytes`. */
+static vtc_result io_ensure(vtc_context ctx, VkDeviceSize bytes)
+{
+    if (bytes <= ctx->io.size)
+        return VTC_SUCCESS;
+    vtc_buf_destroy(ctx, &ctx->io);
+    return vtc_buf_create(ctx, align_up(bytes, (VkDeviceSize)1 << 20), &ctx->io);
+}
+
+/* ---- warm-up --------------------------------------------------------- */
+/* lavapipe (Mesa's llvmpipe, the CPU device) only translates SPIR-V to NIR
+   in vkCreateComputePipelines and JIT-compiles a pipeline with LLVM at its
+   first dispatch: that made a first VisionZip call after vtc_prepare cost
+   ~10x the next. A dispatch of no workgroups compiles it and runs nothing,
+   so vtc_prepare records one per pipeline not yet warmed and waits for it.
+   GPU drivers compile at creation and are spared the submission. */
+static int compiles_at_first_dispatch(vtc_context ctx)
+{
+    return ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
+typedef struct warm_state {
+    vtc_context ctx;
+    vtc_buf buf;             /* binding b at b * stride: no two bindings alias (synchronization validation) */
+    VkDeviceSize stride;
+    vtc_pipeline **p;
+    VkDescriptorSet *sets;   /* without push descriptors: one per pipeline with bindings, in order */
+    uint32_t n;
+} warm_state;
+
+static vtc_result warm_record(void *user, VkCommandBuffer cmd)
+{
+    warm_state *w = user;
+    vtc_context ctx = w->ctx;
+    const vk_device_table *d = &ctx->vkd;
+    static const uint8_t zeros[VTC_PUSH_BYTES];
+    VkDescriptorBufferInfo bi[VTC_MAX_BINDINGS];
+    VkWriteDescriptorSet wr[VTC_MAX_BINDINGS];
+    for (uint32_t b = 0; b < VTC_MAX_BINDINGS; b++) {
+        bi[b].buffer = w->buf.buffer;
+        bi[b].offset = b * w->stride;
+        bi[b].range = w->stride;
+    }
+    uint32_t next_set = 0;
+    VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+    for (uint32_t i = 0; i < w->n; i++) {
+        const vtc_pipeline *p = w->p[i];
+        d->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
+                                &mb, 0, NULL, 0, NULL);
+        d->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
+        VkDescriptorSet set = p->nbind && !ctx->push_descriptors ? w->sets[next_set++] : VK_NULL_HANDLE;
+        for (uint32_t b = 0; b < p->nbind; b++) {
+            memset(&wr[b], 0, sizeof(wr[b]));
+            wr[b].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+            wr[b].dstSet = set;
+            wr[b].dstBinding = b;
+            wr[b].descriptorCount = 1;
+            wr[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+            wr[b].pBufferInfo = &bi[b];
+        }
+        if (p->nbind && ctx->push_descriptors) {
+            d->vkCmdPushDescriptorSetKHR(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, p->nbind, wr);
+        } else if (p->nbind) {
+            d->vkUpdateDescriptorSets(ctx->device, p->nbind, wr, 0, NULL);
+            d->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
+        }
+        d->vkCmdPushConstants(cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES, zeros);
+        d->vkCmdDispatch(cmd, 0, 0, 0);
+    }
+    return VTC_SUCCESS;
+}
+
+static vtc_result warm_pipelines(vtc_context ctx)
+{
+    uint32_t n = 0, nsets = 0;
+    for (vtc_pipeline *p = ctx->pipelines; p; p = p->next)
+        if (!p->warmed) {
+            n++;
+            nsets += p->nbind != 0;
+        }
+    if (!n)
+        return VTC_SUCCESS;
+    vtc_result r = VTC_SUCCESS;
+    warm_state w;
+    memset(&w, 0, sizeof(w));
+    w.ctx = ctx;
+    w.p = vtc_alloc(ctx, n * sizeof(vtc_pipeline *));
+    w.stride = ctx->caps.offset_align > 16 ? ctx->caps.offset_align : 16;
+    uint8_t *nbind = vtc_alloc(ctx, nsets ? nsets : 1);
+    if (!ctx->push_descriptors && nsets)
+        w.sets = vtc_alloc(ctx, nsets * sizeof(VkDescriptorSet));
+    if (!w.p || !nbind || (!ctx->push_descriptors && nsets && !w.sets)) {
+        r = vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (pipeline warm-up)");
+        goto out;
+    }
+    nsets = 0;
+    for (vtc_pipeline *p = ctx->pipelines; p; p = p->next)
+        if (!p->warmed) {
+            w.p[w.n++] = p;
+            if (p->nbind)
+                nbind[nsets++] = (uint8_t)p->nbind;
+        }
+    if ((r = vtc_buf_create(ctx, VTC_MAX_BINDINGS * w.stride, &w.buf)))
+        goto out;
+    if (w.sets) {
+        /* a synchronous call waits for its predecessor, this one included */
+        vtc_dsets_reset_sync(ctx);
+        if ((r = vtc_dsets_alloc(ctx, 0, nbind, nsets, w.sets)))
+            goto out;
+    }
+    const uint64_t t0 = vtc_now_ns(), gpu_ns = ctx->last_gpu_time_ns;
+    r = vtc_submit_sync(ctx, warm_record, &w);
+    ctx->last_gpu_time_ns = gpu_ns; /* the statistic is the last call's */
+    ctx->compile_ns += vtc_now_ns() - t0;
+    if (!r) {
+        for (uint32_t i = 0; i < w.n; i++)
+            w.p[i]->warmed = 1;
+        ctx->pipelines_warmed += w.n;
+    }
+out:
+    vtc_buf_destroy(ctx, &w.buf);
+    vtc_free(ctx, w.p);
+    vtc_free(ctx, w.sets);
+    vtc_free(ctx, nbind);
+    return r;
+}
+
+/* After the prepare step, what the call itself would otherwise create at its
+   start: a synchronous call's command buffer, fence and timestamps and its
+   staging buffer (when a tensor is in host memory: that call is
+   synchronous), descriptor pools with room for its sets, and, where the
+   driver compiles at the first dispatch, that compile. A call with device
+   tensors only may be recorded into the host's command buffer with the
+   host's scratch, so no staging is made for it. */
+static vtc_result prepare_execution(vtc_context ctx, const vtc_call *c)
+{
+    int host_tensors = 0;
+    for (uint32_t i = 0; i < c->plan.ntensors; i++)
+        host_tensors |= c->bound[i].present && !c->plan.tensors[i].t->buffer;
+    const int warm = compiles_at_first_dispatch(ctx);
+    vtc_result r;
+    if ((host_tensors || warm) && (r = sync_objects_ensure(ctx)))
+        return r;
+    if (host_tensors && c->io_bytes > ctx->io.size) {
+        if ((r = io_ensure(ctx, c->io_bytes)))
+            return r;
+        /* fresh pages fault on first touch: 60 ms of a first composite call
+           staging 32 MB on lavapipe went to the kernel, not to vtc */
+        memset(ctx->io.mapped, 0, (size_t)ctx->io.size);
+        vtc_buf_flush(ctx, &ctx->io);
+    }
+    if (warm && (r = warm_pipelines(ctx)))
+        return r;
+    if (!ctx->push_descriptors && c->rec.dset_count && (r = vtc_dsets_reserve(ctx, c->rec.dset_count)))
+        return r;
+    return VTC_SUCCESS;
+}
+
+/* The args tell the prepare step every tensor's offset, but not record
+   mode's scratch_offset (vtc_exec): ops choose vec4 variants from their
+   bindings' alignment, and a scratch slice is as aligned as the host's
+   scratch_offset. Where the device allows offsets that are not 16-byte
+   aligned, the prepare pass runs again at each such residue, so whatever
+   scratch_offset the call brings finds its pipelines made. */
+static vtc_result prepare_scratch_offsets(vtc_context ctx, vtc_call *c)
+{
+    const VkDeviceSize a = ctx->caps.offset_align ? ctx->caps.offset_align : 4;
+    vtc_result r = VTC_SUCCESS;
+    if (!c->plan.scratch_bytes)
+        return r;
+    for (VkDeviceSize shift = a; shift < 16 && !r; shift += a) {
+        vtc_recorder pr = c->rec;
+        pr.cmd = VK_NULL_HANDLE;
+        pr.prepare_only = 1;
+        pr.dispatches = 0;
+        pr.dset_nbind = NULL;
+        pr.dset_count = pr.dset_cap = 0;
+        pr.scratch.offset += shift;
+        r = c->def->record(ctx, &c->plan, c->bound, &pr);
+        vtc_free(ctx, pr.dset_nbind);
+    }
+    return r;
+}
+
 vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
 {
     vtc_call call;
     vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
     if (!r)
         r = call_prepare(ctx, &call);
+    /* compile-only contexts list what a call selects (`vtc pipelines`, the
+       portability suite), not every alignment's variant */
+    if (!r && !ctx->caps.compile_only)
+        r = prepare_scratch_offsets(ctx, &call);
+    if (!r && !ctx->caps.compile_only)
+        r = prepare_execution(ctx, &call);
     call_release(ctx, &call);
     return r;
 }
@@ -481,12 +677,8 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         goto out;
     }
 
-    if (c->io_bytes > ctx->io.size) {
-        vtc_buf_destroy(ctx, &ctx->io);
-        VkDeviceSize grow = align_up(c->io_bytes, (VkDeviceSize)1 << 20);
-        if ((r = vtc_buf_create(ctx, grow, &ctx->io)))
-            goto out;
-    }
+    if ((r = io_ensure(ctx, c->io_bytes)))
+        goto out;
     if ((r = call_alloc_sets(ctx, c, 0)))
         goto out;
     uint8_t *base = ctx->io.mapped;

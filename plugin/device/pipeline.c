@@ -9,6 +9,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+uint64_t vtc_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *out)
 {
@@ -36,6 +44,7 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *
         VkDescriptorSetLayout sl;
         VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &sl));
         ctx->set_layouts[nbind] = sl;
+        ctx->objects_created++;
     }
     VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES};
     VkPipelineLayoutCreateInfo lci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
@@ -46,6 +55,7 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *
     VkPipelineLayout pl;
     VK_CHECK(ctx, ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &pl));
     ctx->layouts[nbind] = pl;
+    ctx->objects_created++;
     *out = pl;
     return VTC_SUCCESS;
 }
@@ -104,6 +114,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
     p->layout = layout;
     p->local_x = local_x;
 
+    const uint64_t t0 = vtc_now_ns();
     VkShaderModuleCreateInfo smci = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     smci.codeSize = blob->count * 4;
     smci.pCode = blob->words;
@@ -131,6 +142,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
         cpci.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
     vr = ctx->vkd.vkCreateComputePipelines(ctx->device, ctx->pipeline_cache, 1, &cpci, NULL, &p->pipeline);
     ctx->vkd.vkDestroyShaderModule(ctx->device, mod, NULL);
+    ctx->compile_ns += vtc_now_ns() - t0;
     if (vr != VK_SUCCESS) {
         vtc_free(ctx, p);
         return vtc_vk_fail(ctx, vr, "vkCreateComputePipelines");
@@ -140,6 +152,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
     p->next_same = ctx->kernel_pipelines[kernel];
     ctx->kernel_pipelines[kernel] = p;
     ctx->pipelines_created++;
+    ctx->objects_created++;
     *out = p;
     return VTC_SUCCESS;
 }
