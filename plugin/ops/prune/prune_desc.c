@@ -24,6 +24,28 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_prune_args, src_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
 };
 
+static const char *const modes[] = {"divprune", "dart"};
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM_ENUM(vtc_prune_args, mode, modes,
+                      "divprune: greedy max-min cosine distance; dart: least similar to the P highest-L1-norm pivots"),
+    VTC_OP_PARAM(vtc_prune_args, keep, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT, "K: rows kept per image; K + c at most N"),
+    VTC_OP_PARAM(vtc_prune_args, contextual, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "c: contextual rows merged from the N - K others (0: no merge; needs out)"),
+    VTC_OP_PARAM(vtc_prune_args, pivots, VTC_PARAM_U32, 0, 4294967295.0,
+                 "dart: P pivots (0: 8; more than K: K); divprune: must be 0"),
+};
+
+/* keep_idx [B][K] I32, out [B][K + c][D] as hidden, src_idx [B][K + c] I32 */
+static void shape_outputs(void *args)
+{
+    vtc_prune_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->hidden, 0), D = (int64_t)vtc_op_desc_dim(&a->hidden, 2);
+    int64_t K = a->keep, rows = K + a->contextual;
+    vtc_op_desc_shape_output(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, K});
+    vtc_op_desc_shape_output(&a->out, a->hidden.dtype, 3, (int64_t[]){B, rows, D});
+    vtc_op_desc_shape_output(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
+}
+
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
     const vtc_prune_args *a = args;
@@ -62,4 +84,5 @@ static int example(uint32_t which, void *args)
 }
 
 const vtc_op_desc vtc_op_prune_desc = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), tensors,
-                                       sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                       sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                       params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};
