@@ -1,10 +1,16 @@
 /* prune as data: its tensors and the cost of one call (docs/prune.md).
  *   bytes: hidden and metric read; keep_idx, out and src_idx written
- *   FLOPs per image, Dm the compared width (metric's, else hidden's):
- *          DivPrune 2 (N^2 + K N) Dm (the first pick's pairwise distances,
- *          then one row per pick); DART 2 (1 + P') N Dm, P' = min(P, K)
- *          pivots (norms, then each pivot against every token); plus the
- *          merge of the N - K rest into c (merge_desc.c) when c > 0
+ *   FLOPs per image, Dm the compared width (metric's, else hidden's), the
+ *          least arithmetic the maths of docs/prune.md needs: a distance
+ *          term 1/2 (x^_i[c] - x^_j[c])^2 is 3 FLOPs (subtract, multiply,
+ *          add), the norms 3 N Dm. DivPrune 3 Dm N (N - 1) / 2 + 3 N Dm:
+ *          d is symmetric, so every unordered pair once; the greedy steps
+ *          then read those distances again and add no arithmetic per
+ *          column. DART 3 (1 + P') N Dm, P' = min(P, K) pivots (norms, then
+ *          each pivot against every token). Plus the merge of the N - K
+ *          rest into c (merge_desc.c) when c > 0.
+ *          (Before issue 21 this counted DivPrune as 2 (N^2 + K N) Dm: each
+ *          pair twice, a recomputed row per step and 2 FLOPs per term.)
  */
 #include "op_desc.h"
 
@@ -52,7 +58,9 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     double P = a->pivots ? a->pivots : VTC_PRUNE_DART_DEFAULT_PIVOTS;
     if (P > K)
         P = K;
-    double pick = a->mode == VTC_PRUNE_DART ? 2 * (1 + P) * N * Dm : 2 * (N * N + K * N) * Dm;
+    double pick = a->mode == VTC_PRUNE_DART ? 3 * (1 + P) * N * Dm : 3 * Dm * N * (N - 1) / 2 + 3 * N * Dm;
+    if (K == 0)
+        pick = 0;
     double merge = c > 0 ? 3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D : 0;
     out->flops = B * (pick + merge);
 }
