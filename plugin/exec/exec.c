@@ -1,10 +1,14 @@
 /*
- * Running an op: validation (the op's plan), then either recording into
- * the host's command buffer or the synchronous path (stage host tensors in
- * the context's io buffer, record, submit, wait, read back).
+ * The executor, above the registry: finds the op, checks every tensor of
+ * its descriptor's table, runs its plan(), binds the table's tensors, then
+ * either records into the host's command buffer or takes the synchronous
+ * path (stage host tensors in the context's io buffer, record, submit,
+ * wait, read back). It sees the context struct (device.h) as the layer
+ * that runs it; ops see only op.h.
  */
 #include "device.h"
 #include "exec.h"
+#include "registry.h"
 #include "core/half.h"
 
 #include <stdio.h>
@@ -148,7 +152,9 @@ fail:
                     what, (int)vr);
 }
 
-vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
+/* Record + submit + wait on the context's own command buffer, created with
+   its fence and timestamp pool on the first call. `record` fills it. */
+static vtc_result submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
 {
     vtc_result sr = sync_objects_ensure(ctx);
     if (sr)
@@ -228,9 +234,9 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args is NULL", caller);
     uint32_t asz;
     memcpy(&asz, args, 4);
-    if (asz && asz < def->args_size)
+    if (asz && asz < def->desc->args_size)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1 (%zu)", caller, asz,
-                        def->args_size);
+                        def->desc->args_size);
     /* every tensor, read by the op or not: a reserved field ignored today
        could never be given a meaning tomorrow */
     for (uint32_t i = 0; i < def->desc->ntensors; i++) {
@@ -247,6 +253,39 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
     return VTC_SUCCESS;
 }
 
+/* Each tensor the call uses, alone, from the op's table; then the op's
+   plan(), which states the relations between them. Shared by calls,
+   vtc_prepare and the scratch queries. */
+static vtc_result plan_call(vtc_context ctx, const vtc_op_def *def, const void *args, vtc_plan *plan)
+{
+    const vtc_op_desc *d = def->desc;
+    uint32_t need = 0, skip = 0;
+    if (def->uses)
+        def->uses(args, &need, &skip);
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_op_tensor_desc *td = &d->tensors[i];
+        if (skip & (1u << i))
+            continue;
+        int optional = (td->role & VTC_ROLE_OPTIONAL) && !(need & (1u << i));
+        vtc_result r = vtc_tensor_check(ctx, d->name, td->name, vtc_op_tensor_in_const(td, args), optional,
+                                        td->dtypes, td->rank, NULL);
+        if (r)
+            return r;
+    }
+    memset(plan, 0, sizeof(*plan));
+    plan->desc = d;
+    plan->args = args;
+    plan->unused = skip;
+    return def->plan(ctx, args, plan);
+}
+
+/* Table tensor i as the call gives it, or NULL when the call does not use it. */
+static const vtc_tensor *used_tensor(const vtc_plan *plan, uint32_t i)
+{
+    const vtc_tensor *t = vtc_op_tensor_in_const(&plan->desc->tensors[i], plan->args);
+    return (plan->unused & (1u << i)) || !vtc_tensor_present(t) ? NULL : t;
+}
+
 /* What one call validated: plan, the device's float dtype, bound tensors
    (host tensors at their io-buffer offsets, buffers not yet set) and the
    io bytes they take. Shared by calls and vtc_prepare, so the prepare step
@@ -254,8 +293,8 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
 typedef struct vtc_call {
     const vtc_op_def *def;
     vtc_plan plan;
-    vtc_bound bound[VTC_OP_MAX_TENSORS];
-    VkDeviceSize io_off[VTC_OP_MAX_TENSORS];
+    vtc_bound bound[VTC_OP_DESC_MAX_TENSORS];
+    VkDeviceSize io_off[VTC_OP_DESC_MAX_TENSORS];
     VkDeviceSize io_bytes;
     vtc_recorder rec;
 } vtc_call;
@@ -268,55 +307,57 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
     const vtc_op_def *def = vtc_op_find(op);
     if (!def)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%sunknown op %u", fn, op);
-    vtc_result r = vtc_args_check(ctx, def, args, def->name);
+    const char *name = def->desc->name;
+    vtc_result r = vtc_args_check(ctx, def, args, name);
     if (r)
         return r;
     if (exec && exec->size && exec->size < sizeof(vtc_exec))
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", def->name, exec->size);
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", name, exec->size);
     if (exec && exec->flags)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
-                        def->name, exec->flags);
+                        name, exec->flags);
 
     memset(c, 0, sizeof(*c));
     c->def = def;
     vtc_plan *plan = &c->plan;
-    r = def->plan(ctx, args, plan);
+    r = plan_call(ctx, def, args, plan);
     if (r)
         return r;
+    const vtc_op_desc *d = plan->desc;
     if (!plan->float_dtype)
         plan->float_dtype = VTC_DTYPE_F32;
-    uint32_t dev_float = plan->float_dtype;
-    if (dev_float == VTC_DTYPE_F16 && !(ctx->caps.features & VTC_FEATURE_F16_STORAGE)) {
+    uint32_t dev_float = vtc_caps_device_float(&ctx->caps, plan->float_dtype);
+    if (dev_float != plan->float_dtype) {
         if (recording)
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                             "%s: fp16 storage is unsupported or disabled (VTC_DISABLE_F16) on this device; record with F32 tensors",
-                            def->name);
-        for (uint32_t i = 0; i < plan->ntensors; i++) {
-            const vtc_tensor *t = plan->tensors[i].t;
-            if (vtc_tensor_present(t) && (plan->tensors[i].flags & VTC_T_FLOAT) && t->buffer)
+                            name);
+        for (uint32_t i = 0; i < d->ntensors; i++) {
+            const vtc_tensor *t = used_tensor(plan, i);
+            if (t && t->dtype == VTC_DTYPE_F16 && t->buffer)
                 return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                                "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers cannot be read",
-                                def->name);
+                                "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers "
+                                "cannot be read (%s)", name, d->tensors[i].name);
         }
-        dev_float = VTC_DTYPE_F32; /* host fp16 tensors are converted while staging */
     }
 
     vtc_bound *bound = c->bound;
     VkDeviceSize io_bytes = 0;
     const VkDeviceSize align = ctx->caps.offset_align > 256 ? ctx->caps.offset_align : 256;
-    for (uint32_t i = 0; i < plan->ntensors; i++) {
-        const vtc_tensor *t = plan->tensors[i].t;
-        uint32_t flags = plan->tensors[i].flags;
-        if (!vtc_tensor_present(t) || vtc_tensor_count(t) == 0)
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_tensor *t = used_tensor(plan, i);
+        const vtc_op_tensor_desc *td = &d->tensors[i];
+        if (!t || vtc_tensor_count(t) == 0)
             continue;
-        uint32_t dt = (flags & VTC_T_FLOAT) ? dev_float : t->dtype;
+        /* the float tensors travel in the device's float dtype (F16 staged as F32 without fp16 storage) */
+        uint32_t dt = t->dtype == plan->float_dtype ? dev_float : t->dtype;
         bound[i].present = 1;
         bound[i].dtype = dt;
         if (t->buffer) {
-            if (!(flags & VTC_T_STRIDED) && !vtc_tensor_contiguous(t))
+            if (!(td->role & VTC_ROLE_STRIDED) && !vtc_tensor_contiguous(t))
                 return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                                "%s: tensor %u must be contiguous when it is a device buffer (host tensors may be strided)",
-                                def->name, i);
+                                "%s: %s must be contiguous when it is a device buffer (host tensors may be strided)",
+                                name, td->name);
             effective_strides(t, bound[i].stride);
             int64_t extent = 1;
             for (uint32_t k = 0; k < t->ndim; k++)
@@ -327,12 +368,12 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
         } else {
             if (recording)
                 return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
-                                "%s: record mode needs device buffers, tensor %u is a host pointer", def->name, i);
+                                "%s: record mode needs device buffers, %s is a host pointer", name, td->name);
             VkDeviceSize bytes = (VkDeviceSize)vtc_tensor_count(t) * vtc_dtype_size(dt);
             if (bytes > ctx->caps.max_range)
                 return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
-                                "%s: tensor %u needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
-                                def->name, i, (unsigned long long)bytes, (unsigned long long)ctx->caps.max_range);
+                                "%s: %s needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
+                                name, td->name, (unsigned long long)bytes, (unsigned long long)ctx->caps.max_range);
             contiguous_strides(t, bound[i].stride);
             c->io_off[i] = io_bytes;
             bound[i].offset = io_bytes;
@@ -344,16 +385,16 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
     vtc_recorder *rec = &c->rec;
     rec->ctx = ctx;
     rec->float_dtype = dev_float;
-    rec->use_subgroup = (ctx->caps.features & VTC_FEATURE_SUBGROUP_ARITH) != 0;
+    rec->use_subgroup = vtc_caps_use_subgroup(&ctx->caps);
     if (recording) {
         if (plan->scratch_bytes) {
             if (!exec->scratch || exec->scratch_size < plan->scratch_bytes)
                 return vtc_fail(ctx, VTC_ERROR_SCRATCH_TOO_SMALL, "%s: needs %llu scratch bytes, exec gives %llu",
-                                def->name, (unsigned long long)plan->scratch_bytes,
+                                name, (unsigned long long)plan->scratch_bytes,
                                 (unsigned long long)(exec->scratch ? exec->scratch_size : 0));
             if (exec->scratch_offset % ctx->caps.offset_align)
                 return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: scratch_offset is not storage-offset aligned",
-                                def->name);
+                                name);
             rec->scratch.buffer = exec->scratch;
             rec->scratch.offset = exec->scratch_offset;
             rec->scratch.range = plan->scratch_bytes;
@@ -387,7 +428,7 @@ static vtc_result call_prepare(vtc_context ctx, vtc_call *c)
                    ? vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                               "%s: this device gives no device memory (vkAllocateMemory of 256 bytes fails since "
                               "context creation): it cannot run calls (a compile-only device such as RADV's null "
-                              "device?); vtc_prepare with VTC_CONTEXT_COMPILE_ONLY still compiles", c->def->name)
+                              "device?); vtc_prepare with VTC_CONTEXT_COMPILE_ONLY still compiles", c->def->desc->name)
                    : r;
     vtc_recorder pr = c->rec;
     pr.cmd = VK_NULL_HANDLE;
@@ -438,8 +479,7 @@ vtc_result vtc_query_scratch_op(vtc_context ctx, const char *caller, uint32_t op
     if (r)
         return r;
     vtc_plan plan;
-    memset(&plan, 0, sizeof(plan));
-    r = def->plan(ctx, args, &plan);
+    r = plan_call(ctx, def, args, &plan);
     if (r)
         return r;
     *scratch_bytes = plan.scratch_bytes;
@@ -559,7 +599,7 @@ static vtc_result warm_pipelines(vtc_context ctx)
             goto out;
     }
     const uint64_t t0 = vtc_now_ns(), gpu_ns = ctx->last_gpu_time_ns;
-    r = vtc_submit_sync(ctx, warm_record, &w);
+    r = submit_sync(ctx, warm_record, &w);
     ctx->last_gpu_time_ns = gpu_ns; /* the statistic is the last call's */
     ctx->compile_ns += vtc_now_ns() - t0;
     if (!r) {
@@ -585,8 +625,8 @@ out:
 static vtc_result prepare_execution(vtc_context ctx, const vtc_call *c)
 {
     int host_tensors = 0;
-    for (uint32_t i = 0; i < c->plan.ntensors; i++)
-        host_tensors |= c->bound[i].present && !c->plan.tensors[i].t->buffer;
+    for (uint32_t i = 0; i < c->plan.desc->ntensors; i++)
+        host_tensors |= c->bound[i].present && !vtc_plan_tensor(&c->plan, i)->buffer;
     const int warm = compiles_at_first_dispatch(ctx);
     vtc_result r;
     if ((host_tensors || warm) && (r = sync_objects_ensure(ctx)))
@@ -657,7 +697,7 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         return r;
     if (ctx->caps.compile_only)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: the context was created VTC_CONTEXT_COMPILE_ONLY: "
-                        "vtc_prepare compiles, calls do not run", c->def->name);
+                        "vtc_prepare compiles, calls do not run", c->def->desc->name);
     if ((r = call_prepare(ctx, c)))
         goto out;
     const vtc_op_def *def = c->def;
@@ -682,24 +722,25 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
     if ((r = call_alloc_sets(ctx, c, 0)))
         goto out;
     uint8_t *base = ctx->io.mapped;
-    for (uint32_t i = 0; i < plan->ntensors; i++) {
-        const vtc_tensor *t = plan->tensors[i].t;
+    const vtc_op_desc *d = plan->desc;
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_tensor *t = vtc_op_tensor_in_const(&d->tensors[i], args);
         if (!bound[i].present || t->buffer)
             continue;
         bound[i].buffer = ctx->io.buffer;
-        if (plan->tensors[i].flags & VTC_T_IN)
+        if (d->tensors[i].role & VTC_ROLE_INPUT)
             transfer(t, bound[i].dtype, base + c->io_off[i], 1);
     }
     if (plan->scratch_bytes)
         rec->scratch.buffer = ctx->io.buffer;
     vtc_buf_flush(ctx, &ctx->io);
     run_state st = {ctx, def, plan, bound, rec};
-    if ((r = vtc_submit_sync(ctx, record_op, &st)))
+    if ((r = submit_sync(ctx, record_op, &st)))
         goto out;
     vtc_buf_invalidate(ctx, &ctx->io);
-    for (uint32_t i = 0; i < plan->ntensors; i++) {
-        const vtc_tensor *t = plan->tensors[i].t;
-        if (bound[i].present && !t->buffer && (plan->tensors[i].flags & VTC_T_OUT))
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_tensor *t = vtc_op_tensor_in_const(&d->tensors[i], args);
+        if (bound[i].present && !t->buffer && (d->tensors[i].role & VTC_ROLE_OUTPUT))
             transfer(t, bound[i].dtype, base + c->io_off[i], 0);
     }
     ctx->calls++;
