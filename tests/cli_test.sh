@@ -208,7 +208,7 @@ expect_rc "bench_one_shape_runs" 0 "$vtc" bench --op visionzip --shape llava15 -
   --json "$tmp/bench.json"
 grep -q "visionzip llava15" "$tmp/out" && grep -q "GB/s" "$tmp/out" && ok "bench_prints_the_table" \
   || fail "bench_prints_the_table: $(head -c 600 "$tmp/out")"
-grep -q "cold: no pipeline cache" "$tmp/out" && grep -q "warm: the cold run's cache" "$tmp/out" \
+grep -q "first call: fresh context" "$tmp/out" && grep -q "MESA_SHADER_CACHE_DISABLE=true" "$tmp/out" \
   && ok "bench_reports_first_call_cold_and_warm" || fail "bench_reports_first_call_cold_and_warm"
 python3 - "$tmp/bench.json" <<'PY' && ok "bench_json_has_the_expected_keys" || fail "bench_json_has_the_expected_keys"
 import json, sys
@@ -217,9 +217,12 @@ c = j["calibration"]
 assert c["bandwidth_gbs"] > 0 and c["fp32_gflops"] > 0, c
 assert j["device"]["name"] and j["settings"]["repeat"] == 3, j["settings"]
 assert j["llm"]["layers"] == 32 and j["llm"]["dim"] == 4096, j["llm"]
-fc = j["first_call"]
-assert fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["cache_bytes"] >= 32, fc
-[r] = j["results"]
+# --shape is a prefix: llava15 and llava15-qk
+assert [x["shape"] for x in j["results"]] == ["llava15", "llava15-qk"], j["results"]
+r = j["results"][0]
+fc = r["first_call"]
+# after vtc_prepare with the call's args, the first call creates no pipeline
+assert fc["prepare_ms"] > 0 and fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["pipelines_at_first_call"] == 0, fc
 assert (r["op"], r["shape"], r["status"], r["runs"]) == ("visionzip", "llava15", "ok", 3), r
 assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"], r
 for k in ("bytes", "flops", "gbs", "gflops", "roofline_fraction", "cpu_ref_ms", "speedup_vs_cpu"):
@@ -228,7 +231,32 @@ assert r["check"] == "pass" and r["nmse"] < 1e-6, r
 s = r["llm_savings"]
 assert (s["visual_tokens_in"], s["visual_tokens_out"]) == (576, 64), s
 assert s["prefill_flops_before"] > s["prefill_flops_after"] > 0, s
+assert 0 < s["op_share_of_removed_prefill"] < 1 and s["share_goal_met"] in (True, False), s
+t = {x["name"]: x for x in j["targets"]}
+assert any(x["issue"] == 21 and "share of the prefill" in x["name"] for x in j["targets"]), t
 PY
+# every op's workloads are listed, and one workload of each op runs through the generic driver
+# (tensors from the table, the op's CPU reference through its args) and agrees with the reference
+expect_rc "bench_list_workloads" 0 "$vtc" bench --list
+python3 - "$tmp/out" <<'PY' && ok "bench_lists_a_workload_of_every_op" || fail "bench_lists_a_workload_of_every_op"
+import sys
+ops = {l.split()[0] for l in open(sys.argv[1]) if l.strip()}
+assert {"scores", "select", "merge", "visionzip", "compress", "composite", "prune", "toy"} <= ops, ops
+PY
+for spec in "scores llava15-qk" "select siglip" "merge llava15" "compress c1-n576-fast" "composite decode-dh64" \
+            "prune dart-576x2048" "toy act4096"; do
+  op=${spec%% *} shape=${spec#* }
+  expect_rc "bench_${op}_runs" 0 "$vtc" bench --op "$op" --shape "$shape" --repeat 2 --warmup 1 --max-time 1 --quiet \
+    --no-first-call --json "$tmp/bench_$op.json"
+  python3 - "$tmp/bench_$op.json" "$op" <<'PY' && ok "bench_${op}_checked_against_its_reference" \
+    || fail "bench_${op}_checked_against_its_reference: $(head -c 600 "$tmp/out")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+rows = [r for r in j["results"] if r["op"] == sys.argv[2]]
+assert len(rows) == 1 and rows[0]["status"] == "ok" and rows[0]["check"] == "pass", rows
+assert rows[0]["bytes"] > 0 and rows[0]["roofline_ms"] > 0 and rows[0]["cpu_ref_ms"] > 0, rows
+PY
+done
 # --predict: recorded, never run; a bound per named GPU with the plugin's own dispatch count
 expect_rc "bench_predict_runs" 0 "$vtc" bench --predict --op compress --shape c1-n576 --quiet
 python3 - "$tmp/out" <<'PY' && ok "bench_predict_is_a_labelled_bound_with_recorded_dispatches" \

@@ -4,8 +4,9 @@
    in their tensors: from the first one to the v1 size); roles, dtypes and
    ranks that mean something; every tensor present in some example call, as
    the table says; parameter tables that cover the rest of the args, and
-   output shapes (shape_outputs) as the examples give them; and costs that
-   match the figures vtc bench has printed. */
+   output shapes (shape_outputs) as the examples give them; named workloads
+   the table allows, at least one per op; and costs that match the figures
+   vtc bench has printed. */
 #include "op_desc.h"
 #include "vtc_op_list.h"
 
@@ -167,6 +168,88 @@ static void check_visionzip_bench_figure(void)
     CHECK(c.flops == 16 * 577 + merge, "visionzip FLOPs %g", c.flops);
 }
 
+/* The named workloads (vtc bench, --predict, vtc pipelines): at least one
+   per op, unique names a shell passes as they are, a call the table allows
+   (required tensors present, ranks and dtypes as listed, host data only on
+   inputs: the workload's own, like composite's kind), and a cost with bytes
+   both ways and finite FLOPs. */
+static void check_workloads(const vtc_op_desc *d)
+{
+    unsigned char args[2048];
+    CHECK(d->nworkloads >= 1 && d->workloads, "%s: no workload", d->name);
+    for (uint32_t w = 0; w < d->nworkloads; w++) {
+        const vtc_op_workload *wl = &d->workloads[w];
+        CHECK(wl->name && wl->name[0] && wl->help && wl->help[0] && wl->fill, "%s workload %u: name, help, fill",
+              d->name, w);
+        if (!wl->name || !wl->fill)
+            continue;
+        CHECK(strcspn(wl->name, " \t'\"$*?;&|<>()") == strlen(wl->name), "%s: workload name '%s'", d->name, wl->name);
+        for (uint32_t v = 0; v < w; v++)
+            CHECK(strcmp(wl->name, d->workloads[v].name), "%s: two workloads named %s", d->name, wl->name);
+        memset(args, 0xa5, sizeof(args));
+        wl->fill(args);
+        CHECK(*(uint32_t *)args >= d->args_size, "%s %s: size %u", d->name, wl->name, *(uint32_t *)args);
+        for (uint32_t i = 0; i < d->ntensors; i++) {
+            const vtc_op_tensor_desc *t = &d->tensors[i];
+            const vtc_tensor *x = vtc_op_tensor_in_const(t, args);
+            if (x->dtype == VTC_DTYPE_NONE) {
+                CHECK(t->role & VTC_ROLE_OPTIONAL, "%s %s: %s absent but not optional", d->name, wl->name, t->name);
+                continue;
+            }
+            CHECK(x->ndim == t->rank && (t->dtypes & VTC_DTYPES(x->dtype)), "%s %s: %s rank %u dtype %u", d->name,
+                  wl->name, t->name, x->ndim, x->dtype);
+            CHECK(vtc_op_desc_count(x) >= 1, "%s %s: %s is empty", d->name, wl->name, t->name);
+            CHECK(!x->host || (t->role & VTC_ROLE_INPUT), "%s %s: host data on output %s", d->name, wl->name, t->name);
+            CHECK(!x->buffer && !x->offset && !x->reserved0, "%s %s: %s header", d->name, wl->name, t->name);
+        }
+        vtc_op_cost c;
+        d->cost(args, NULL, &c);
+        CHECK(c.bytes_read > 0 && c.bytes_written > 0 && c.flops >= 0 && isfinite(c.flops) &&
+                  isfinite(c.bytes_read + c.bytes_written),
+              "%s %s: cost %g read %g written %g FLOPs", d->name, wl->name, c.bytes_read, c.bytes_written, c.flops);
+    }
+}
+
+static void workload_cost(const char *op, const char *name, vtc_op_cost *c)
+{
+    const vtc_op_desc *d = vtc_op_desc_named(op);
+    unsigned char args[2048];
+    memset(c, 0, sizeof(*c));
+    for (uint32_t w = 0; d && w < d->nworkloads; w++)
+        if (!strcmp(d->workloads[w].name, name)) {
+            d->workloads[w].fill(args);
+            d->cost(args, NULL, c);
+            return;
+        }
+    CHECK(0, "no workload %s %s", op, name);
+}
+
+/* The workloads' costs are the figures bench printed before they moved into
+   the descriptors, and the formulas of issue 21 (prune). */
+static void check_workload_figures(void)
+{
+    vtc_op_cost c;
+    workload_cost("visionzip", "llava15", &c);
+    CHECK(c.bytes_read == 36928 + 147712 + 2363392 && c.bytes_written == 262144 + 256, "visionzip llava15 %g + %g",
+          c.bytes_read, c.bytes_written);
+    /* DivPrune: every unordered pair's distance once and the norms, 3 FLOPs a term (prune_desc.c) */
+    workload_cost("prune", "divprune-576x4096", &c);
+    CHECK(c.flops == 3.0 * 4096 * 576 * 575 / 2 + 3.0 * 576 * 4096, "divprune 576x4096 FLOPs %g", c.flops);
+    CHECK(c.bytes_read == 576.0 * 4096 * 4 && c.bytes_written == 64.0 * 4 + 64.0 * 4096 * 4 + 64.0 * 4,
+          "divprune 576x4096 bytes %g + %g", c.bytes_read, c.bytes_written);
+    workload_cost("prune", "dart-5x576x4096", &c);
+    CHECK(c.flops == 5 * 3.0 * (1 + VTC_PRUNE_DART_DEFAULT_PIVOTS) * 576 * 4096, "dart 5x576x4096 FLOPs %g", c.flops);
+    /* composite prefill: only the 64 text rows (positions 0..31 and 608..639) attend */
+    double pairs = 0;
+    for (int p = 0; p < 640; p++)
+        if (p < 32 || p >= 608)
+            pairs += p + 1;
+    workload_cost("composite", "prefill", &c);
+    CHECK(c.flops == 32.0 * 128 * 4 * pairs, "composite prefill FLOPs %g (kind read from the workload)", c.flops);
+    workload_cost("composite", "prefill-alltext", &c);
+    CHECK(c.flops == 32.0 * 128 * 4 * (640.0 * 641 / 2), "composite prefill-alltext FLOPs %g", c.flops);
+}
+
 int main(void)
 {
     uint32_t n = 0;
@@ -175,10 +258,12 @@ int main(void)
         check_table(d);
         check_examples(d);
         check_params(d);
+        check_workloads(d);
     }
     CHECK(n == LISTED_OPS, "%u descriptors for %d listed ops", n, LISTED_OPS);
     CHECK(!vtc_op_desc_find(0) && !vtc_op_desc_named("nope"), "unknown ops found");
     check_visionzip_bench_figure();
+    check_workload_figures();
     printf("%s - %u op descriptors\n", failures ? "FAIL" : "ok", n);
     return failures ? 1 : 0;
 }

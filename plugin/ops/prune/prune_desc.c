@@ -83,6 +83,54 @@ static int example(uint32_t which, void *args)
     return 0;
 }
 
+/* ---- named workloads ------------------------------------------------------
+ * What a llama.cpp host hands over after the projector (embeddings only, no
+ * metric): LLaVA-1.5 576 x 2048 (1.1B-class LM) and 576 x 4096 (7B),
+ * LLaVA-NeXT's 5 tiles of 576 x 4096, Qwen2-VL-7B's 1024 x 3584; 64 kept at
+ * each, and 128, 192 and 25 % of N (144) at 576 x 4096; "+10": 10 of the
+ * rest merged in (the contextual path). Both modes each. */
+static void pr_fill(void *args, uint32_t mode, int64_t B, int64_t N, int64_t D, uint32_t K, uint32_t c)
+{
+    vtc_prune_args *a = args;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->mode = mode;
+    a->keep = K;
+    a->contextual = c;
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){B, N, D});
+    vtc_op_desc_shape(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, K});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){B, K + c, D});
+    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, K + c});
+}
+
+#define PR_WORKLOADS(m, mode)                                                                                        \
+    static void fill_##m##_576x2048(void *a) { pr_fill(a, mode, 1, 576, 2048, 64, 0); }                              \
+    static void fill_##m##_576x4096(void *a) { pr_fill(a, mode, 1, 576, 4096, 64, 0); }                              \
+    static void fill_##m##_576x4096_k128(void *a) { pr_fill(a, mode, 1, 576, 4096, 128, 0); }                        \
+    static void fill_##m##_576x4096_k192(void *a) { pr_fill(a, mode, 1, 576, 4096, 192, 0); }                        \
+    static void fill_##m##_576x4096_k25(void *a) { pr_fill(a, mode, 1, 576, 4096, 144, 0); }                         \
+    static void fill_##m##_576x4096_c10(void *a) { pr_fill(a, mode, 1, 576, 4096, 64, 10); }                         \
+    static void fill_##m##_5x576x4096(void *a) { pr_fill(a, mode, 5, 576, 4096, 64, 0); }                            \
+    static void fill_##m##_1024x3584(void *a) { pr_fill(a, mode, 1, 1024, 3584, 64, 0); }
+PR_WORKLOADS(divprune, VTC_PRUNE_DIVPRUNE)
+PR_WORKLOADS(dart, VTC_PRUNE_DART)
+
+#define PR_ENTRIES(m, words)                                                                                         \
+    {#m "-576x2048", words ": LLaVA-1.5 on a 1.1B-class LM, B=1 N=576 D=2048, keep 64", fill_##m##_576x2048},      \
+    {#m "-576x4096", words ": LLaVA-1.5-7B, B=1 N=576 D=4096, keep 64", fill_##m##_576x4096},                      \
+    {#m "-576x4096-k128", words ": LLaVA-1.5-7B, B=1 N=576 D=4096, keep 128", fill_##m##_576x4096_k128},           \
+    {#m "-576x4096-k192", words ": LLaVA-1.5-7B, B=1 N=576 D=4096, keep 192", fill_##m##_576x4096_k192},           \
+    {#m "-576x4096-k25pct", words ": LLaVA-1.5-7B, B=1 N=576 D=4096, keep 25% (144)", fill_##m##_576x4096_k25},     \
+    {#m "-576x4096+10", words ": LLaVA-1.5-7B, B=1 N=576 D=4096, keep 64 + 10 merged", fill_##m##_576x4096_c10},  \
+    {#m "-5x576x4096", words ": LLaVA-NeXT, B=5 tiles N=576 D=4096, keep 64 each", fill_##m##_5x576x4096},         \
+    {#m "-1024x3584", words ": Qwen2-VL-7B, B=1 N=1024 D=3584, keep 64", fill_##m##_1024x3584}
+
+static const vtc_op_workload workloads[] = {
+    PR_ENTRIES(divprune, "DivPrune"),
+    PR_ENTRIES(dart, "DART"),
+};
+
 const vtc_op_desc vtc_op_prune_desc = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), tensors,
                                        sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                       params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};
+                                       params, sizeof(params) / sizeof(params[0]),
+                                       workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};

@@ -44,6 +44,23 @@ static int example(uint32_t which, void *args)
     return 0;
 }
 
+/* ---- named workloads: one, a 4096 x 1024 activation (the template's) ----- */
+static void fill_act(void *args)
+{
+    vtc_toy_args *a = args;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->a = 2.0f;
+    a->b = 0.5f;
+    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 2, (int64_t[]){4096, 1024});
+    vtc_op_desc_shape(&a->y, VTC_DTYPE_F32, 2, (int64_t[]){4096, 1024});
+}
+
+static const vtc_op_workload workloads[] = {
+    {"act4096", "y = 2x + 0.5 over 4096 x 1024", fill_act},
+};
+
 const vtc_op_desc vtc_op_toy_desc = {VTC_OP_TOY, "toy", sizeof(vtc_toy_args), tensors,
                                      sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                     params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};
+                                     params, sizeof(params) / sizeof(params[0]),
+                                     workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
