@@ -26,6 +26,12 @@
  *    being read as a request.
  *  - vtc_tensor is frozen (see there): it is embedded by value in the args
  *    structs, so it can never grow.
+ *  - The function table (vtc_api_v1) does not grow per op. An op made
+ *    public after vtc 1.2 gets an id below VTC_OP_FIRST_EXPERIMENTAL, its
+ *    args struct in its own header, and `static inline` typed wrappers there
+ *    over the generic vtc_run, vtc_query_scratch and vtc_prepare (see
+ *    VTC_OP_TYPED_WRAPPERS below), so it adds no exported symbol and no
+ *    table member; the per-op members of 1.0-1.2 stay, binary compatible.
  *  - Booleans and enums are stored as uint32_t.
  *  - Results are int32_t: 0 success, negative errors, never renumbered;
  *    positive values are successes that say something more (VTC_INCOMPLETE),
@@ -69,7 +75,7 @@ extern "C" {
 #define VTC_ABI_VERSION 1u
 /** Library version (semantic; the ABI version is separate). */
 #define VTC_VERSION_MAJOR 1
-#define VTC_VERSION_MINOR 2
+#define VTC_VERSION_MINOR 3
 #define VTC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------ */
@@ -193,7 +199,8 @@ typedef struct vtc_allocator {
  * (ggml-vulkan enables no push descriptors) vtc binds ordinary descriptor
  * sets: a call allocates one per dispatch in its prepare step, before it
  * records; sets of record-mode calls are kept until vtc_context_recycle. `queue` is used only
- * by synchronous calls; if the host submits to it from other threads it
+ * by synchronous calls and by vtc_prepare's warm-up on a driver that compiles at the first
+ * dispatch (lavapipe); if the host submits to it from other threads it
  * must pass lock/unlock, which vtc calls around every vkQueueSubmit and
  * vkQueueWaitIdle. api_version: the apiVersion the host created the
  * instance with (VkApplicationInfo; 0 → 1.1). vtc uses device functionality
@@ -290,8 +297,10 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
  * Errors: INVALID_ARGUMENT (NULL ctx or size), VULKAN, OUT_OF_MEMORY.
  */
 VTC_API vtc_result vtc_context_pipeline_cache(vtc_context ctx, void *data, size_t *size);
-/** Waits for vtc's own submissions, destroys what vtc created. NULL is a no-op.
- *  The host must not have work recorded by vtc still pending on its queue. */
+/** Waits for vtc's own submissions, destroys what vtc created (weight sets
+ *  left included). NULL is a no-op. No result: it cannot fail (a lost device
+ *  is destroyed all the same). The host must not have work recorded by vtc
+ *  still pending on its queue. */
 VTC_API void vtc_context_destroy(vtc_context ctx);
 
 /** What the context runs on and with. An output struct: set `size` first
@@ -337,7 +346,10 @@ VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out);
  *  elements' `size` fields are ignored on input and set to the v1 size.
  *  *count: in, capacity of `out` (may be 0 with out NULL); out, number of
  *  devices, which may exceed the capacity (truncation still returns
- *  VTC_SUCCESS, as in 1.0). New code calls vtc_enumerate_devices. */
+ *  VTC_SUCCESS, as in 1.0). New code calls vtc_enumerate_devices.
+ *  Errors: INVALID_ARGUMENT for count NULL, or out NULL with *count > 0;
+ *  NO_DEVICE when there is no Vulkan loader or it is incomplete; VULKAN
+ *  (vkCreateInstance or the enumeration failed); OUT_OF_MEMORY. */
 VTC_API vtc_result vtc_list_devices(vtc_device_info *out, uint32_t *count);
 /**
  * Lists standalone-mode devices without creating a context, at the caller's
@@ -368,6 +380,20 @@ typedef struct vtc_context_stats {
     /* appended in 1.1.0: hosts built against 1.0.0 pass the shorter size */
     uint64_t dispatches;              /**< compute dispatches vtc has recorded so far (both modes): a
                                            call's count is the difference around it */
+    /* appended in 1.3.0: hosts built against 1.0/1.1/1.2 pass a shorter size
+       (an older plugin fills 0 here and returns its own shorter size) */
+    uint64_t objects_created;         /**< Vulkan objects vtc has created so far: pipelines (also counted
+                                           by `pipelines`), pipeline and descriptor-set layouts, descriptor
+                                           pools, command pools and buffers, fences, query pools, buffers
+                                           and their VkDeviceMemory; not descriptor sets, which calls take
+                                           from the pools. The difference around a call is what it created:
+                                           0 after a vtc_prepare with the call's arguments (see there) */
+    uint64_t pipelines_warmed;        /**< pipelines vtc_prepare dispatched once, empty, because the driver
+                                           compiles at a pipeline's first dispatch rather than at its creation
+                                           (lavapipe); 0 on drivers that compile at creation */
+    uint64_t compile_ns;              /**< host nanoseconds vtc has spent compiling so far: creating
+                                           pipelines, and vtc_prepare's warm-up dispatches where the driver
+                                           compiles there; the difference around a call is what it paid */
 } vtc_context_stats;
 #define VTC_CONTEXT_STATS_SIZE_V1 ((uint32_t)(offsetof(vtc_context_stats, last_gpu_time_ns) + sizeof(uint64_t)))
 /** Errors: INVALID_ARGUMENT for NULL arguments or out->size below the v1 size. */
@@ -427,6 +453,34 @@ VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handle
  * vtc_prepare, which a host calls at load time to keep compiles out of the
  * first recording).
  */
+/*
+ * Errors every op call (vtc_scores ... vtc_prune, vtc_run) can return,
+ * besides the op's own, listed with it:
+ *  - INVALID_ARGUMENT: ctx or args NULL; args->size non-zero and below the
+ *    v1 size; a reserved field or an undefined flag bit set; exec->flags
+ *    non-zero; a tensor the op needs absent, or one with a dtype, rank,
+ *    shape or stride the op does not take, a size/reserved0 not 0, both or
+ *    neither of host and buffer set, a buffer offset not a multiple of the
+ *    element size and minStorageBufferOffsetAlignment, or a view past
+ *    maxStorageBufferRange; record mode with a host tensor.
+ *  - SCRATCH_TOO_SMALL: record mode with exec->scratch_size below what
+ *    vtc_query_scratch reports (or exec->scratch VK_NULL_HANDLE then).
+ *  - UNSUPPORTED: F16 tensors where fp16 storage is missing or disabled
+ *    (VTC_DISABLE_F16): refused in record mode, and for device buffers in
+ *    synchronous mode (host F16 tensors are converted); a non-contiguous
+ *    device tensor where the op does not document strides; a grid or
+ *    workgroup beyond the device's limits; a context created
+ *    VTC_CONTEXT_COMPILE_ONLY, or a device that gives no device memory or
+ *    cannot create a command pool or fence (calls do not run there;
+ *    vtc_prepare still compiles); and each op's size limits.
+ *  - OUT_OF_MEMORY: a host or device allocation (synchronous mode: staging
+ *    and vtc's scratch; either mode: pipelines, descriptor sets).
+ *  - VULKAN: a Vulkan call failed (the log message names it).
+ *  - DEVICE_LOST: the context is unusable; destroy it.
+ * vtc_query_scratch and the typed *_query_scratch functions return the
+ * INVALID_ARGUMENT and UNSUPPORTED causes above that depend on the args
+ * (validation only: never SCRATCH_TOO_SMALL, OUT_OF_MEMORY or VULKAN).
+ */
 typedef struct vtc_exec {
     uint32_t size;
     uint32_t flags;               /**< none defined yet: must be 0 (else INVALID_ARGUMENT) */
@@ -460,7 +514,9 @@ typedef struct vtc_exec {
  *  least the v1 size of op's struct): prefer the typed queries declared with
  *  each op (vtc_scores_query_scratch, ..., vtc_composite_query_scratch),
  *  which this calls. Errors: INVALID_ARGUMENT (NULL, unknown op, args), and
- *  the op's own errors. */
+ *  the op's own validation errors (above). */
+VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes);
+
 /**
  * Without push descriptors (see vtc_adopted_device), every record-mode call
  * binds descriptor sets vtc allocated for it, which stay valid and are
@@ -474,8 +530,6 @@ typedef struct vtc_exec {
  */
 VTC_API vtc_result vtc_context_recycle(vtc_context ctx);
 
-VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes);
-
 /** The generic call (vtc 1.2): runs op `op` (a VTC_OP_*) with `args`, its
  *  args struct, synchronously (exec NULL or exec->cmd null) or recording
  *  into exec->cmd, exactly as the op's typed function (vtc_scores, ...,
@@ -488,26 +542,76 @@ VTC_API vtc_result vtc_run(vtc_context ctx, uint32_t op, const void *args, const
 /**
  * The prepare step, for a host to call at model load. Validates `args` (the
  * args struct of op `op`, a VTC_OP_*) as a synchronous call would, then
- * creates everything a call with these arguments needs before it records:
- * every compute pipeline it would bind (the same shaders, variants,
- * specialisation constants and workgroup sizes) and the op's own data
- * (compress: the weight set's tables for this token count, as
- * vtc_compress_weights_prepare). Nothing is written to any tensor and no
- * tensor memory is read beyond what validation reads (merge: host rest_idx
- * values), so other host tensors may point at any non-NULL address;
- * device tensors are not accessed. Which pipelines a call needs depends on shapes, dtypes,
- * parameters and on whether device tensor offsets (and record mode's
- * scratch_offset) are 16-byte aligned: prepare with the offsets the calls
- * will use, or a call compiles what is missing itself, still before it
- * writes a command.
+ * creates everything a call with these arguments needs, so that the call
+ * itself creates and compiles nothing (vtc_context_stats: the call leaves
+ * `pipelines`, `objects_created` and `compile_ns` where prepare left them):
+ *  - every compute pipeline it would bind (the same shaders, variants,
+ *    specialisation constants and workgroup sizes), and, on a driver that
+ *    compiles a pipeline at its first dispatch instead of at its creation
+ *    (lavapipe), that compile: prepare records one empty dispatch (no
+ *    workgroups, nothing read or written) of each new pipeline and waits
+ *    for it on the context's queue (an adopted device's, with its
+ *    queue_lock);
+ *  - the op's own data (compress: the weight set's tables for this token
+ *    count, as vtc_compress_weights_prepare);
+ *  - when a tensor is in host memory (the call is then synchronous): the
+ *    command buffer, fence and timestamp queries of synchronous calls, and
+ *    the staging and scratch buffer grown to the call's size. With device
+ *    tensors only, vtc cannot tell a record-mode call (host's scratch) from
+ *    a synchronous one, and allocates no scratch: a synchronous call with
+ *    device tensors only makes its scratch at its first call;
+ *  - without push descriptors, descriptor pools with room for the call's
+ *    sets.
+ * Nothing is written to any tensor and no tensor memory is read beyond what
+ * validation reads (merge: host rest_idx values), so other host tensors may
+ * point at any non-NULL address; device tensors are not accessed: their
+ * `buffer` may be any non-null handle and only `offset` matters.
+ * Which pipelines a call needs depends on shapes, dtypes, parameters, on
+ * whether each tensor is in host memory or a buffer, and on each buffer
+ * tensor's offset modulo 16 (ops read 16-byte-aligned bindings as vec4):
+ * prepare with the tensor kinds and the offsets (or offsets of the same
+ * alignment) the calls will use, or a call compiles what is missing itself,
+ * still before it writes a command. Record mode's exec->scratch_offset,
+ * which prepare does not see, is covered: where the device allows storage
+ * offsets not aligned to 16 bytes, prepare also makes the variants every
+ * such scratch_offset would select.
  *
- * Every op call runs this step before writing into a command buffer, so a
- * record-mode call either returns an error having recorded nothing, or
- * succeeds. Idempotent: a second call with the same shapes creates nothing.
+ * Every op call runs the first part of this step (pipelines, the op's
+ * data) before writing into a command buffer, so a record-mode call either
+ * returns an error having recorded nothing, or succeeds. Idempotent: a
+ * second call with the same arguments creates nothing. In a context
+ * created VTC_CONTEXT_COMPILE_ONLY, prepare only creates the pipelines the
+ * call selects (no execution objects, memory or warm-up dispatches).
  * Errors: as the op's own call (INVALID_ARGUMENT, UNSUPPORTED for limits
- * the device cannot meet), OUT_OF_MEMORY, VULKAN (pipeline creation).
+ * the device cannot meet), OUT_OF_MEMORY, VULKAN (pipeline creation, the
+ * warm-up submission), UNSUPPORTED when the device cannot execute the
+ * warm-up or a host-memory call's objects (use VTC_CONTEXT_COMPILE_ONLY).
  */
 VTC_API vtc_result vtc_prepare(vtc_context ctx, uint32_t op, const void *args);
+
+/** The typed entry points of an op made public after vtc 1.2, defined in
+ *  its header as `static inline` functions over the generic calls, so the
+ *  op adds no exported symbol and no vtc_api_v1 member:
+ *    VTC_OP_TYPED_WRAPPERS(foo, VTC_OP_FOO, vtc_foo_args)
+ *  defines vtc_foo(ctx, args, exec), vtc_foo_query_scratch(ctx, args,
+ *  &bytes) and vtc_foo_prepare(ctx, args), checked by the compiler like the
+ *  1.0 functions. Hosts that load the plugin with dlopen call
+ *  api->run(ctx, VTC_OP_FOO, &args, exec) (vtc_api.h) instead. Errors: those
+ *  of vtc_run, vtc_query_scratch and vtc_prepare. */
+#define VTC_OP_TYPED_WRAPPERS(name, op, args_type)                                                            \
+    static inline vtc_result vtc_##name(vtc_context ctx, const args_type *args, const vtc_exec *exec)          \
+    {                                                                                                          \
+        return vtc_run(ctx, (op), args, exec);                                                                 \
+    }                                                                                                          \
+    static inline vtc_result vtc_##name##_query_scratch(vtc_context ctx, const args_type *args,                \
+                                                        uint64_t *scratch_bytes)                               \
+    {                                                                                                          \
+        return vtc_query_scratch(ctx, (op), args, scratch_bytes);                                              \
+    }                                                                                                          \
+    static inline vtc_result vtc_##name##_prepare(vtc_context ctx, const args_type *args)                      \
+    {                                                                                                          \
+        return vtc_prepare(ctx, (op), args);                                                                   \
+    }
 
 /** One driver statistic of a pipeline (VkPipelineExecutableStatisticKHR). */
 #define VTC_STAT_BOOL    0u /**< value in u64 (0 or 1) */
@@ -551,12 +655,18 @@ typedef struct vtc_pipeline_info {
     uint32_t reserved0;
     vtc_pipeline_stat stats[VTC_MAX_PIPELINE_STATS];
 } vtc_pipeline_info;
+/** Bytes of the v1 vtc_pipeline_info: the smallest elem_size accepted. */
+#define VTC_PIPELINE_INFO_SIZE_V1 \
+    ((uint32_t)(offsetof(vtc_pipeline_info, stats) + VTC_MAX_PIPELINE_STATS * sizeof(vtc_pipeline_stat)))
 
 /**
  * Enumerates the pipelines the context has created, in creation order.
- * elem_size: the caller's sizeof(vtc_pipeline_info), or 0 for this header's;
- * vtc writes out[i] at that stride and never more than elem_size bytes of
- * each (a caller built against an older, shorter struct gets its prefix).
+ * elem_size: the caller's sizeof(vtc_pipeline_info) (at least
+ * VTC_PIPELINE_INFO_SIZE_V1), or 0 for the v1 size. Written caller-sized,
+ * like the other output structs: out[i] lies at i * elem_size; vtc fills
+ * its first min(elem_size, the plugin's sizeof) bytes, zeroes the rest up
+ * to elem_size (members newer than the plugin read 0), and sets out[i].size
+ * to the bytes it filled.
  * *count: in, entries `out` holds (out may be NULL with *count 0 to ask for
  * the number); out, entries written (or, with out NULL, the number that
  * exist). Returns VTC_INCOMPLETE when more pipelines exist than fitted.

@@ -74,7 +74,7 @@ typedef struct vtc_api_v1 {
  */
 typedef vtc_result (*PFN_vtc_negotiate)(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api);
 VTC_API vtc_result vtc_negotiate(uint32_t host_min, uint32_t host_max, uint32_t *chosen, const void **api);
-/** The library version, "1.2.0" (VTC_VERSION_*): static, never NULL. */
+/** The library version, "1.3.0" (VTC_VERSION_*): static, never NULL. Cannot fail. */
 VTC_API const char *vtc_library_version(void);
 
 #ifdef __cplusplus

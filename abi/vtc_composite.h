@@ -19,7 +19,12 @@ extern "C" {
  * q, k, v may be strided (device tensors too), e.g. views into a fused QKV
  * buffer or a KV cache; the innermost (dh) stride must be 1. dh is one of
  * 64, 72, 80, 96, 128 (any multiple of 8 up to 256 works).
- * Errors: INVALID_ARGUMENT for Hq % Hkv != 0, Nq > Nk, shapes that disagree.
+ * Errors: INVALID_ARGUMENT for Hq % Hkv != 0, Nq > Nk, shapes that disagree;
+ * UNSUPPORTED, with the GPU-tuned kernel (devices other than CPUs), when the
+ * device's shared memory (maxComputeSharedMemorySize) cannot hold the tiles
+ * for this head width, and, with the GPU-tuned kernel forced on a CPU device
+ * (VTC_FORCE_GPU_VARIANTS=1), for more keys x query rows than its loop
+ * budget; and those every op call can return (vtc.h, before vtc_exec).
  */
 typedef struct vtc_composite_args {
     uint32_t size;

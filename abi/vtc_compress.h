@@ -49,7 +49,8 @@ typedef struct vtc_compress_weights_desc {
  *  only on success. The weight set belongs to ctx; vtc_context_destroy frees
  *  any left. Limits: 1 <= C <= 64, E a multiple of 4 up to 8192, E % h == 0,
  *  every value finite. Errors: INVALID_ARGUMENT (shapes, dtypes, device
- *  tensors: weights must be host tensors), OUT_OF_MEMORY, VULKAN. */
+ *  tensors: weights must be host tensors), UNSUPPORTED when one weight
+ *  exceeds the device's maxStorageBufferRange, OUT_OF_MEMORY, VULKAN. */
 VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compress_weights_desc *desc, vtc_weights *out);
 /** Prepares the per-N data (key positional table and its folded bias) for
  *  N = g*g tokens, 1 <= N <= 16384: host work of Q·h·N·E multiply-adds plus
@@ -69,7 +70,10 @@ VTC_API void vtc_compress_weights_destroy(vtc_context ctx, vtc_weights w);
  * compress: out[B][Q][E] = resampler(x[B][N][E]); attn_mean[B][Q][N]
  * (optional, F32 or the float dtype of x) = attention averaged over heads.
  * Errors: INVALID_ARGUMENT for a missing weight set, x's E not the weight
- * set's, N not a perfect square, out not [B][Q][E].
+ * set's, N not a perfect square or above 16384, out not [B][Q][E];
+ * UNSUPPORTED when the per-N tables (Q·h·N or N·E floats) or, for B images,
+ * an intermediate exceed maxStorageBufferRange (pass fewer images per
+ * call); and those every op call can return (vtc.h, before vtc_exec).
  */
 typedef struct vtc_compress_args {
     uint32_t size;
@@ -92,6 +96,11 @@ VTC_API vtc_result vtc_compress_query_scratch(vtc_context ctx, const vtc_compres
  *   ω_i = 10000^(-i/(E/4)), each block E/4 wide).
  * vtc_pos_embed_resize: table[C*C][E] resized to g×g exactly as PyTorch
  *   interpolate(mode="bicubic", align_corners=False), out[g*g][E].
+ * out: caller-allocated, C*C*E floats (pos_embed_2d) or g*g*E floats
+ * (pos_embed_resize), written whole on success and untouched on an error;
+ * table (C*C*E floats) is only read. Errors: INVALID_ARGUMENT (no log line:
+ * no context) for a NULL pointer, C or g of 0 or above 4096, E of 0 or above
+ * 2^20, and for pos_embed_2d E not a multiple of 4. Never another error.
  */
 VTC_API vtc_result vtc_pos_embed_2d(uint32_t C, uint32_t E, float *out);
 VTC_API vtc_result vtc_pos_embed_resize(uint32_t C, uint32_t g, uint32_t E, const float *table, float *out);

@@ -27,7 +27,9 @@ extern "C" {
  * LLaVA graph) pass N - 1.
  * Errors: INVALID_ARGUMENT for a mode out of range, missing input, shape
  * mismatch (B, N, H, dh must agree), a score tensor not F32 [B][N],
- * cls_index >= N, or cls_index != 0 with a mode other than QK_CLS.
+ * cls_index >= N, or cls_index != 0 with a mode other than QK_CLS;
+ * UNSUPPORTED for a head width dh > 256 (QK modes); and those every op call
+ * can return (vtc.h, before vtc_exec).
  */
 typedef struct vtc_scores_args {
     uint32_t size;
@@ -58,7 +60,8 @@ VTC_API vtc_result vtc_scores_query_scratch(vtc_context ctx, const vtc_scores_ar
  * dominant_out [B][keep_cls+dominant][D] rows of hidden at keep_idx (optional;
  *          needs hidden).
  * Errors: INVALID_ARGUMENT when dominant > N - keep_cls, shapes disagree,
- * cls_index >= N, or cls_index != 0 with no_cls = 1.
+ * cls_index >= N, or cls_index != 0 with no_cls = 1; and those every op
+ * call can return (vtc.h, before vtc_exec).
  */
 typedef struct vtc_select_args {
     uint32_t size;
@@ -87,7 +90,9 @@ VTC_API vtc_result vtc_select_query_scratch(vtc_context ctx, const vtc_select_ar
  * atomics): same input, same bits.
  * Errors: INVALID_ARGUMENT for contextual > R, rest_idx entries out of
  * [0, N) (checked on host tensors; device tensors are clamped on the GPU),
- * metric and hidden with different B or N.
+ * metric and hidden with different B or N; UNSUPPORTED for more than 30000
+ * rest tokens per image (R); and those every op call can return (vtc.h,
+ * before vtc_exec).
  */
 typedef struct vtc_merge_args {
     uint32_t size;
@@ -114,7 +119,10 @@ VTC_API vtc_result vtc_merge_query_scratch(vtc_context ctx, const vtc_merge_args
  * cls_index (appended in 1.1.0; read only when size covers it, else 0): the
  * CLS token's row, as in vtc_select_args; out and src_idx list the kept
  * rows ascending, so with CLS last its row comes last among the dominant
- * ones. Errors as for scores, select and merge, and reserved1 != 0.
+ * ones. Errors as for scores, select and merge (UNSUPPORTED: dh > 256 in
+ * the QK modes, more than 30000 rest tokens N - keep_cls - dominant per
+ * image), and INVALID_ARGUMENT for reserved1 != 0 or metric absent with
+ * ATTN_CLS.
  */
 typedef struct vtc_visionzip_args {
     uint32_t size;

@@ -32,6 +32,7 @@ static vtc_result pool_create(vtc_context ctx, VkDescriptorPool *out)
     ci.poolSizeCount = 1;
     ci.pPoolSizes = &ps;
     VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorPool(ctx->device, &ci, NULL, out));
+    ctx->objects_created++;
     return VTC_SUCCESS;
 }
 
@@ -75,10 +76,12 @@ vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *nbind, 
         VkResult vr = ctx->vkd.vkAllocateDescriptorSets(ctx->device, &ai, &out[i]);
         if (vr == VK_ERROR_OUT_OF_POOL_MEMORY || vr == VK_ERROR_FRAGMENTED_POOL) {
             p->used++;
+            p->taken = 0;
             continue;
         }
         if (vr != VK_SUCCESS)
             return vtc_vk_fail(ctx, vr, "vkAllocateDescriptorSets");
+        p->taken++;
         i++;
     }
     return VTC_SUCCESS;
@@ -89,6 +92,29 @@ static void pools_reset(vtc_context ctx, vtc_dset_pools *p)
     for (uint32_t i = 0; i < p->count; i++)
         ctx->vkd.vkResetDescriptorPool(ctx->device, p->pools[i], 0);
     p->used = 0;
+    p->taken = 0;
+}
+
+/* vtc_prepare: pools with room for `n` more sets of either kind of call, so
+   the call after it creates no pool. A synchronous call resets its pools
+   first, so all of them count; record-mode sets stay until recycled, so
+   only what is left of them. */
+vtc_result vtc_dsets_reserve(vtc_context ctx, uint32_t n)
+{
+    vtc_dset_pools *sync = &ctx->dsets_sync, *rec = &ctx->dsets_recorded;
+    while ((uint64_t)sync->count * DSET_POOL_SETS < n) {
+        vtc_result r = pools_grow(ctx, sync);
+        if (r)
+            return r;
+    }
+    for (;;) {
+        uint64_t room = rec->count > rec->used ? (uint64_t)(rec->count - rec->used) * DSET_POOL_SETS - rec->taken : 0;
+        if (room >= n)
+            return VTC_SUCCESS;
+        vtc_result r = pools_grow(ctx, rec);
+        if (r)
+            return r;
+    }
 }
 
 void vtc_dsets_reset_sync(vtc_context ctx)

@@ -9,6 +9,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+uint64_t vtc_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *out)
 {
@@ -36,6 +44,7 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *
         VkDescriptorSetLayout sl;
         VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &sl));
         ctx->set_layouts[nbind] = sl;
+        ctx->objects_created++;
     }
     VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES};
     VkPipelineLayoutCreateInfo lci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
@@ -46,6 +55,7 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *
     VkPipelineLayout pl;
     VK_CHECK(ctx, ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &pl));
     ctx->layouts[nbind] = pl;
+    ctx->objects_created++;
     *out = pl;
     return VTC_SUCCESS;
 }
@@ -104,6 +114,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
     p->layout = layout;
     p->local_x = local_x;
 
+    const uint64_t t0 = vtc_now_ns();
     VkShaderModuleCreateInfo smci = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     smci.codeSize = blob->count * 4;
     smci.pCode = blob->words;
@@ -131,6 +142,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
         cpci.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
     vr = ctx->vkd.vkCreateComputePipelines(ctx->device, ctx->pipeline_cache, 1, &cpci, NULL, &p->pipeline);
     ctx->vkd.vkDestroyShaderModule(ctx->device, mod, NULL);
+    ctx->compile_ns += vtc_now_ns() - t0;
     if (vr != VK_SUCCESS) {
         vtc_free(ctx, p);
         return vtc_vk_fail(ctx, vr, "vkCreateComputePipelines");
@@ -140,6 +152,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
     p->next_same = ctx->kernel_pipelines[kernel];
     ctx->kernel_pipelines[kernel] = p;
     ctx->pipelines_created++;
+    ctx->objects_created++;
     *out = p;
     return VTC_SUCCESS;
 }
@@ -249,11 +262,14 @@ VTC_API vtc_result vtc_context_pipelines(vtc_context ctx, uint32_t elem_size, vt
     if (*count && !out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "vtc_context_pipelines: out is NULL but *count is %u", *count);
     if (elem_size == 0)
-        elem_size = sizeof(vtc_pipeline_info);
-    if (elem_size < sizeof(vtc_pipeline_info))
+        elem_size = VTC_PIPELINE_INFO_SIZE_V1;
+    if (elem_size < VTC_PIPELINE_INFO_SIZE_V1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
-                        "vtc_context_pipelines: elem_size %u is smaller than the v1 vtc_pipeline_info (%zu)", elem_size,
-                        sizeof(vtc_pipeline_info));
+                        "vtc_context_pipelines: elem_size %u is smaller than the v1 vtc_pipeline_info (%u)", elem_size,
+                        VTC_PIPELINE_INFO_SIZE_V1);
+    /* caller-sized: a host built against a longer (newer) struct reads 0 in
+       what this plugin does not know, an older one gets its prefix */
+    const size_t fill = elem_size < sizeof(vtc_pipeline_info) ? elem_size : sizeof(vtc_pipeline_info);
     uint32_t total = 0;
     for (const vtc_pipeline *p = ctx->pipelines; p; p = p->next)
         total++;
@@ -271,9 +287,10 @@ VTC_API vtc_result vtc_context_pipelines(vtc_context ctx, uint32_t elem_size, vt
         for (uint32_t k = 0; k < total - 1 - i; k++)
             p = p->next;
         fill_info(ctx, p, i, pi);
-        memcpy((char *)out + (size_t)i * elem_size, pi, sizeof(*pi));
-        if (elem_size > sizeof(*pi))
-            memset((char *)out + (size_t)i * elem_size + sizeof(*pi), 0, elem_size - sizeof(*pi));
+        pi->size = (uint32_t)fill;
+        memcpy((char *)out + (size_t)i * elem_size, pi, fill);
+        if (elem_size > fill)
+            memset((char *)out + (size_t)i * elem_size + fill, 0, elem_size - fill);
     }
     vtc_free(ctx, pi);
     *count = want;

@@ -64,6 +64,7 @@ vtc_result vtc_buf_create(vtc_context ctx, VkDeviceSize size, vtc_buf *out)
     out->alloc_size = req.size;
     m->bytes += req.size;
     m->allocations++;
+    m->buffers_made++;
     vr = m->vkd->vkBindBufferMemory(m->device, out->buffer, out->memory, 0);
     if (vr == VK_SUCCESS)
         vr = m->vkd->vkMapMemory(m->device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->mapped);

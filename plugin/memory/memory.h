@@ -15,6 +15,7 @@ typedef struct vtc_mem {
     VkPhysicalDeviceMemoryProperties props;
     uint64_t bytes;               /* device memory vtc holds (stats) */
     uint64_t allocations;         /* live VkDeviceMemory objects (stats) */
+    uint64_t buffers_made;        /* VkBuffer + VkDeviceMemory pairs made so far (stats: objects_created) */
 } vtc_mem;
 
 typedef struct vtc_buf {

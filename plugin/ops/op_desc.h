@@ -1,8 +1,9 @@
 /*
- * An op as data, without Vulkan: its args struct's tensor table and the
- * cost of one call. One file per op (plugin/ops/<op>/<op>_desc.c, listed in
- * op_descs); built into the plugin, where vtc_op_def.desc points at it and
- * the entry points walk the table, and into the host library vtc_opdesc,
+ * An op as data, without Vulkan: its identity (id, name, v1 args size),
+ * its args struct's tensor table and the cost of one call. One file per op
+ * (plugin/ops/<op>/<op>_desc.c, listed in op_descs); built into the
+ * plugin, where vtc_op_def.desc points at it and the executor checks and
+ * binds every tensor from the table, and into the host library vtc_opdesc,
  * which the CLI, bench, conformance, the fuzzer and the reliability tests
  * read instead of each keeping its own copy of every op's shapes.
  *
@@ -18,10 +19,14 @@
 
 /* A tensor's role: read or written by the call, and whether it may be
    absent (dtype NONE). Whether an optional tensor is read can depend on
-   the op's parameters (visionzip reads attn or q, k by score_mode). */
+   the op's parameters (visionzip reads attn or q, k by score_mode: the
+   op's uses hook, plugin/op.h). STRIDED: the op's shaders honour the
+   tensor's strides on a device buffer too (others must be contiguous
+   there; host tensors are packed either way). */
 #define VTC_ROLE_INPUT    0x1u
 #define VTC_ROLE_OUTPUT   0x2u
 #define VTC_ROLE_OPTIONAL 0x4u
+#define VTC_ROLE_STRIDED  0x8u
 
 /* bit (1 << dtype) of each dtype a tensor may have */
 #define VTC_DTYPES(d) (1u << (d))
@@ -31,7 +36,7 @@ typedef struct vtc_op_tensor_desc {
     const char *name;         /* the member's name in the args struct */
     size_t offset;            /* offsetof the member */
     uint32_t role;            /* VTC_ROLE_* */
-    uint32_t dtypes;          /* VTC_DTYPES bits allowed (ops may narrow it further: "as hidden") */
+    uint32_t dtypes;          /* VTC_DTYPES bits allowed (plan() may narrow it further: "as hidden") */
     uint32_t rank;            /* ndim the op requires */
 } vtc_op_tensor_desc;
 

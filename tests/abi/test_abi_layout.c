@@ -51,7 +51,11 @@ _Static_assert(sizeof(vtc_device_info) == 640, "vtc_device_info size");
 /* 1.0.0 ended at last_gpu_time_ns (56 bytes); 1.1.0 appends dispatches */
 _Static_assert(offsetof(vtc_context_stats, last_gpu_time_ns) == 48, "vtc_context_stats 1.0.0 end");
 _Static_assert(offsetof(vtc_context_stats, dispatches) == 56, "vtc_context_stats.dispatches");
-_Static_assert(sizeof(vtc_context_stats) == 64, "vtc_context_stats size");
+/* 1.2.0 ended at dispatches (64 bytes); 1.3.0 appends what calls create and compile */
+_Static_assert(offsetof(vtc_context_stats, objects_created) == 64, "vtc_context_stats.objects_created");
+_Static_assert(offsetof(vtc_context_stats, pipelines_warmed) == 72, "vtc_context_stats.pipelines_warmed");
+_Static_assert(offsetof(vtc_context_stats, compile_ns) == 80, "vtc_context_stats.compile_ns");
+_Static_assert(sizeof(vtc_context_stats) == 88, "vtc_context_stats size");
 _Static_assert(offsetof(vtc_api_v1, composite_attention) == 8 + 20 * 8, "vtc_api_v1 last member");
 _Static_assert(sizeof(vtc_vulkan_handles) == 48, "vtc_vulkan_handles size");
 _Static_assert(offsetof(vtc_vulkan_handles, get_instance_proc_addr) == 40, "vulkan_handles.get_instance_proc_addr");

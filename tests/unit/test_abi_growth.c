@@ -303,6 +303,53 @@ static void check_adopted_api_version(vtc_context owner)
     }
 }
 
+/* vtc_context_pipelines writes caller-sized entries: a host whose
+   vtc_pipeline_info is longer gets zeros past the plugin's and out[i].size
+   set to what was filled, each entry at the caller's stride; below v1 is
+   refused with nothing written. A select call makes the pipelines. */
+static void check_pipeline_info(vtc_context ctx)
+{
+    CHECK("pipeline_info_v1_size_is_frozen", VTC_PIPELINE_INFO_SIZE_V1 == sizeof(vtc_pipeline_info),
+          "v1 %u, sizeof %zu", VTC_PIPELINE_INFO_SIZE_V1, sizeof(vtc_pipeline_info));
+    float score[4] = {0.1f, 0.9f, 0.5f, 0.2f};
+    int32_t keep[2];
+    vtc_select_args a;
+    memset(&a, 0, sizeof(a));
+    a.dominant = 1;
+    a.score = host_tensor(VTC_DTYPE_F32, score, 1, 4, 0, 2);
+    a.keep_idx = host_tensor(VTC_DTYPE_I32, keep, 1, 2, 0, 2);
+    vtc_result r = A->select(ctx, &a, NULL);
+    uint32_t n = 0;
+    if (r == VTC_SUCCESS)
+        r = A->context_pipelines(ctx, 0, NULL, &n);
+    CHECK("pipeline_info_select_made_pipelines", r == VTC_SUCCESS && n >= 1, "r %d, %u pipelines", r, n);
+    if (n < 1)
+        return;
+    enum { EXTRA = 24 };
+    const uint32_t stride = (uint32_t)sizeof(vtc_pipeline_info) + EXTRA;
+    unsigned char *buf = malloc((size_t)stride * 2 + GUARD);
+    if (!buf)
+        return;
+    memset(buf, FILL, (size_t)stride * 2 + GUARD);
+    uint32_t cap = 2;
+    r = A->context_pipelines(ctx, stride, (vtc_pipeline_info *)(void *)buf, &cap);
+    int ok = r >= 0 && cap >= 1;
+    for (uint32_t i = 0; ok && i < cap; i++) {
+        vtc_pipeline_info pi;
+        memcpy(&pi, buf + (size_t)i * stride, sizeof(pi));
+        ok = pi.size == sizeof(vtc_pipeline_info) && pi.index == i && pi.shader[0] &&
+             all_bytes(buf + (size_t)i * stride + sizeof(pi), EXTRA, 0);
+    }
+    CHECK("pipeline_info_longer_host_struct_reads_zeros_past_the_plugins", ok && all_bytes(buf + (size_t)stride * cap, GUARD, FILL),
+          "r %d, %u entries", r, cap);
+    memset(buf, FILL, (size_t)stride * 2 + GUARD);
+    cap = 1;
+    r = A->context_pipelines(ctx, VTC_PIPELINE_INFO_SIZE_V1 - 4, (vtc_pipeline_info *)(void *)buf, &cap);
+    CHECK("pipeline_info_below_v1_is_refused_and_writes_nothing",
+          r == VTC_ERROR_INVALID_ARGUMENT && all_bytes(buf, (size_t)stride * 2 + GUARD, FILL), "r %d", r);
+    free(buf);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -344,6 +391,7 @@ int main(int argc, char **argv)
         check_output_struct("context_stats", ctx, stats_fn, VTC_CONTEXT_STATS_SIZE_V1, sizeof(vtc_context_stats));
         check_output_struct("vulkan_handles", ctx, handles_fn, VTC_VULKAN_HANDLES_SIZE_V1, sizeof(vtc_vulkan_handles));
         check_reserved_and_flags(ctx);
+        check_pipeline_info(ctx);
         check_adopted_api_version(ctx);
         A->context_destroy(ctx);
     }

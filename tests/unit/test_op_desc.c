@@ -42,7 +42,7 @@ static void check_table(const vtc_op_desc *d)
               d->name, t->name, t->offset, want);
         uint32_t dir = t->role & (VTC_ROLE_INPUT | VTC_ROLE_OUTPUT);
         CHECK(dir == VTC_ROLE_INPUT || dir == VTC_ROLE_OUTPUT, "%s.%s: role 0x%x", d->name, t->name, t->role);
-        CHECK(!(t->role & ~(VTC_ROLE_INPUT | VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL)), "%s.%s: unknown role bits",
+        CHECK(!(t->role & ~(VTC_ROLE_INPUT | VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL | VTC_ROLE_STRIDED)), "%s.%s: unknown role bits",
               d->name, t->name);
         CHECK(t->dtypes && !(t->dtypes & ~ALL_DTYPES) && t->dtypes != ALL_DTYPES, "%s.%s: dtypes 0x%x", d->name,
               t->name, t->dtypes);

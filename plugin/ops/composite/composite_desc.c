@@ -13,9 +13,9 @@
 #include <string.h>
 
 static const vtc_op_tensor_desc tensors[] = {
-    VTC_OP_TENSOR(vtc_composite_args, q, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
-    VTC_OP_TENSOR(vtc_composite_args, k, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
-    VTC_OP_TENSOR(vtc_composite_args, v, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, q, VTC_ROLE_INPUT | VTC_ROLE_STRIDED, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, k, VTC_ROLE_INPUT | VTC_ROLE_STRIDED, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, v, VTC_ROLE_INPUT | VTC_ROLE_STRIDED, VTC_DTYPES_FLOAT, 4),
     VTC_OP_TENSOR(vtc_composite_args, kind, VTC_ROLE_INPUT, VTC_DTYPES(VTC_DTYPE_U8), 2),
     VTC_OP_TENSOR(vtc_composite_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 4),
 };

@@ -15,6 +15,7 @@
  *           A_r X = gamma o (sum_j A_r(j) rstd_j (x_j - mean_j)) + beta
  */
 #include "op.h"
+#include "compress_tiles.h"
 
 #include "core/half.h"
 
@@ -59,7 +60,7 @@ static vtc_result load_weight(vtc_context ctx, const vtc_tensor *t, const char *
                               const int64_t *shape, int optional, float **out)
 {
     *out = NULL;
-    vtc_result r = vtc_tensor_check(ctx, "compress_weights_create", what, t, optional, VTC_DT_FLOAT, ndim, shape);
+    vtc_result r = vtc_tensor_check(ctx, "compress_weights_create", what, t, optional, VTC_DTYPES_FLOAT, ndim, shape);
     if (r || !vtc_tensor_present(t))
         return r;
     if (!t->host)
@@ -195,7 +196,7 @@ VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compre
                         d->size);
     const char *op = "compress_weights_create";
     vtc_result r;
-    if ((r = vtc_tensor_check(ctx, op, "query", &d->query, 0, VTC_DT_FLOAT, 2, NULL)))
+    if ((r = vtc_tensor_check(ctx, op, "query", &d->query, 0, VTC_DTYPES_FLOAT, 2, NULL)))
         return r;
     int64_t Q = d->query.shape[0], E = d->query.shape[1];
     uint32_t H = d->heads ? d->heads : 8;
@@ -403,7 +404,7 @@ static void weights_destroy_all(vtc_context ctx)
 
 /* ---- the op --------------------------------------------------------- */
 
-enum { T_X, T_OUT, T_ATTN };
+enum { T_X, T_OUT, T_ATTN };   /* the table's order (compress_desc.c) */
 
 /* Scratch pieces, in this order, each at a vtc_scratch_round boundary:
    ctx rows concat_h(A_h v_h) [B][Q][E], LN statistics [B][N][2], logits
@@ -466,7 +467,6 @@ static void plan_scores(const vtc_caps *caps, compress_plan *cp);
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_compress_args *a = vargs;
-    const char *op = "compress";
     struct vtc_weights_t *w = a->weights ? weights_find(ctx, a->weights) : NULL;
     if (!w)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: weights is not a weight set of this context");
@@ -475,18 +475,17 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                         a->path);
     vtc_result r;
     int64_t wx[3] = {-1, -1, w->E};
-    if ((r = vtc_tensor_check(ctx, op, "x", &a->x, 0, VTC_DT_FLOAT, 3, wx)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_X, 0, wx)))
         return r;
     int64_t B = a->x.shape[0], N = a->x.shape[1];
     if (N < 1 || N > CMP_MAX_TOKENS || !grid_side((uint32_t)N))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: x has %lld tokens, expected a square grid g*g "
                         "(1 <= N <= %u)", (long long)N, CMP_MAX_TOKENS);
     int64_t wo[3] = {B, w->Q, w->E};
-    if ((r = vtc_tensor_check(ctx, op, "out", &a->out, 0, VTC_DT_BIT(a->x.dtype), 3, wo)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_OUT, VTC_DTYPES(a->x.dtype), wo)))
         return r;
     int64_t wa[3] = {B, w->Q, N};
-    if ((r = vtc_tensor_check(ctx, op, "attn_mean", &a->attn_mean, 1,
-                              VTC_DT_BIT(VTC_DTYPE_F32) | VTC_DT_BIT(a->x.dtype), 3, wa)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_ATTN, VTC_DTYPES(VTC_DTYPE_F32) | VTC_DTYPES(a->x.dtype), wa)))
         return r;
     uint64_t QH = (uint64_t)w->Q * w->H, E = w->E;
     int fast = a->path == VTC_COMPRESS_FAST;
@@ -503,11 +502,6 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if ((uint64_t)QH * (uint64_t)N * 4 > vtc_caps_of(ctx)->max_range || (uint64_t)N * E * 4 > vtc_caps_of(ctx)->max_range)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress: tables for %lld tokens exceed maxStorageBufferRange",
                         (long long)N);
-    int am_float = vtc_tensor_present(&a->attn_mean) && a->attn_mean.dtype == a->x.dtype;
-    pl->tensors[T_X] = (vtc_op_tensor){&a->x, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
-    pl->tensors[T_ATTN] = (vtc_op_tensor){&a->attn_mean, VTC_T_OUT | (am_float ? VTC_T_FLOAT : 0u)};
-    pl->ntensors = 3;
     pl->float_dtype = a->x.dtype;
     compress_plan *cp = VTC_PLAN_OF(pl, compress_plan);
     cp->weights = w;
@@ -548,17 +542,17 @@ typedef struct { uint32_t B, R, F, O, in_bs, in_rs, in_gs, ogroup, out_bs, out_r
 typedef struct { uint32_t B, N, E, R, Ra, a_rs, a_gs, fgroup, use_ln; } ax_pc;
 typedef struct { uint32_t B, N, E, R, use_stats, use_pb; float eps; } scores_pc;
 
-/* Register blocks of the kernels (must match the shaders' constants). The
-   row blocks are specialization constants, largest here: a call with few
+/* Register blocks of the kernels (compress_tiles.h, shared with the
+   shaders). The row blocks are specialization constants, largest there: a call with few
    rows (one query, C=1: 8 logit rows, 1 value row) takes a smaller block
    instead of computing a clamped row 16 times (c1-n576-fast on lavapipe,
    with the LN statistics folded into the scores pass: 4.6 -> 2.4 ms). */
-#define SC_RB 16u  /* compress_scores: rows x tokens (8 rows when QH <= 8) */
-#define SC_TJ 8u
-#define AX_RB 16u  /* compress_ax: rows x column quads (1 or 8 rows for small calls) */
-#define AX_TQ 4u
-#define LN_RB 16u  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
-#define LN_TQ 4u
+#define SC_RB CMP_SC_RB  /* compress_scores: rows x tokens (8 rows when QH <= 8) */
+#define SC_TJ CMP_SC_TJ
+#define AX_RB CMP_AX_RB  /* compress_ax: rows x column quads (1 or 8 rows for small calls) */
+#define AX_TQ CMP_AX_TQ
+#define LN_RB CMP_LN_RB  /* compress_linear: rows x output quads (1 or 4 rows for small calls) */
+#define LN_TQ CMP_LN_TQ
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -577,16 +571,17 @@ static vtc_result blocked_k(vtc_recorder *rec, vtc_kernel kernel, uint32_t dtype
 }
 /* the push constants' size checked against the kernel's block where both are constants */
 #define blocked(rec, kernel, dtype, b, nb, pc, pc_size, spec, nspec, n) \
-    blocked_k(rec, kernel, dtype, b, nb, pc, VTC_PUSH_SIZE(kernel, pc_size), spec, nspec, n)
+    blocked_k(rec, kernel, dtype, b, VTC_BIND_COUNT(kernel, nb), pc, VTC_PUSH_SIZE(kernel, pc_size), spec,\
+                 VTC_SPEC_COUNT(kernel, nspec), n)
 
 /* GPU variants (!cpu_variants): a workgroup per output tile or per token
    with the reduction inside it, so one query (C=1, N=576) still fills a GPU
    (576 scores workgroups, 16 workgroups of 256 lanes for A X and each
    projection at E=1024) instead of the few dozen register-blocked
    invocations above. */
-#define GPU_QW 16u        /* compress_ax_gpu / compress_linear_gpu: column quads per workgroup */
-#define GPU_TILE_WG 256u  /* ... times 16 token / input slices */
-#define GPU_SC_WG 64u     /* compress_scores_gpu: lanes splitting one token's E/4 quads (its LMAX) */
+#define GPU_QW CMP_GPU_QW                      /* compress_ax_gpu / compress_linear_gpu: column quads per workgroup */
+#define GPU_TILE_WG (CMP_GPU_QW * CMP_GPU_KS)  /* ... times token / input slices */
+#define GPU_SC_WG CMP_GPU_SC_WG                /* compress_scores_gpu: lanes splitting one token's E/4 quads (its LMAX) */
 
 /* Rows per workgroup: up to 8 keeps the accumulators at 8 vec4 per lane
    (64-84 VGPRs on RDNA2/3); 4 when each column of a quad finds its own row
@@ -601,7 +596,8 @@ static vtc_result gpu_tiles_k(vtc_recorder *rec, vtc_kernel kernel, uint32_t dty
     return vtc_dispatch_kernel(rec, kernel, dtype, b, nb, pc, pc_size, GPU_TILE_WG, spec, nspec, gx, gy, 1);
 }
 #define gpu_tiles(rec, kernel, dtype, b, nb, pc, pc_size, spec, nspec, groups) \
-    gpu_tiles_k(rec, kernel, dtype, b, nb, pc, VTC_PUSH_SIZE(kernel, pc_size), spec, nspec, groups)
+    gpu_tiles_k(rec, kernel, dtype, b, VTC_BIND_COUNT(kernel, nb), pc, VTC_PUSH_SIZE(kernel, pc_size), spec,\
+                   VTC_SPEC_COUNT(kernel, nspec), groups)
 
 /* Every input stride and width is a multiple of 4 (E is): the kernel reads
    rows as vec4. A block of LN_TQ output quads shares its input row unless the
@@ -612,16 +608,19 @@ static vtc_result linear(vtc_recorder *rec, uint32_t dtype, const vtc_bound *in,
     vtc_bound b[4] = {*in, *wt, *bias, *out};
     uint32_t es = (dtype ? dtype : vtc_rec_float_dtype(rec)) == VTC_DTYPE_F16 ? 2u : 4u;
     if (!vtc_caps_of(vtc_rec_ctx(rec))->cpu_variants) {
-        /* {one input row per output quad, out's offset vec4-aligned, rows per workgroup} */
-        uint32_t sh = pc->in_gs == 0 || pc->ogroup % 4 == 0;
-        uint32_t spec[3] = {sh, out->offset % (4 * es) == 0, gpu_rows(pc->R, sh)};
+        /* one input row per output quad; out's offset vec4-aligned; rows per workgroup */
+        uint32_t sh = pc->in_gs == 0 || pc->ogroup % 4 == 0, rows = gpu_rows(pc->R, sh);
+        uint32_t spec[3] = {VTC_SPEC(compress_linear_gpu, SHARED) = sh,
+                            VTC_SPEC(compress_linear_gpu, O4A) = out->offset % (4 * es) == 0,
+                            VTC_SPEC(compress_linear_gpu, RB) = rows};
         return gpu_tiles(rec, VTC_K_compress_linear_gpu, dtype, b, 4, pc, sizeof(*pc), spec, 3,
-                         (uint64_t)pc->B * cdiv(pc->R, spec[2]) * cdiv(pc->O / 4, GPU_QW));
+                         (uint64_t)pc->B * cdiv(pc->R, rows) * cdiv(pc->O / 4, GPU_QW));
     }
-    /* {one input row per column block, out's offset vec4-aligned, rows per invocation} */
+    /* one input row per column block; out's offset vec4-aligned; rows per invocation */
     uint32_t rb = pc->R <= 1 ? 1u : pc->R <= 4 ? 4u : LN_RB;
-    uint32_t spec[3] = {pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
-                        out->offset % (4 * es) == 0, rb};
+    uint32_t spec[3] = {
+        VTC_SPEC(compress_linear, SHARED) = pc->in_gs == 0 || pc->ogroup == pc->O || pc->ogroup % (4 * LN_TQ) == 0,
+        VTC_SPEC(compress_linear, O4A) = out->offset % (4 * es) == 0, VTC_SPEC(compress_linear, RB) = rb};
     uint64_t n = (uint64_t)pc->B * cdiv(pc->R, rb) * cdiv(pc->O / 4, LN_TQ);
     return blocked(rec, VTC_K_compress_linear, dtype, b, 4, pc, sizeof(*pc), spec, 3, n);
 }
@@ -701,7 +700,12 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     /* x read as vec4 when its binding offset allows (scratch slices always do) */
     uint32_t x4 = !fast || t[T_X].offset % (4u * (vtc_rec_float_dtype(rec) == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
     /* {x vec4-aligned, rows per invocation, GPU: tokens} */
-    uint32_t sc_spec[3] = {x4, cp->sc_rows, cp->sc_gpu_tokens};
+    /* the CPU kernel reads the first two, numbered as the GPU kernel's */
+    _Static_assert(VTC_KSPEC_compress_scores_X4 == VTC_KSPEC_compress_scores_gpu_X4 &&
+                       VTC_KSPEC_compress_scores_RB == VTC_KSPEC_compress_scores_gpu_RB,
+                   "compress_scores and compress_scores_gpu share one spec array");
+    uint32_t sc_spec[3] = {VTC_SPEC(compress_scores_gpu, X4) = x4, VTC_SPEC(compress_scores_gpu, RB) = cp->sc_rows,
+                           VTC_SPEC(compress_scores_gpu, TJ) = cp->sc_gpu_tokens};
     if (fast) {
         vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
         if ((r = scores(rec, 0, b_sc, &scp, sc_spec, n_sc)))
@@ -753,13 +757,17 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
     if (gpu) {
         /* {a quad's columns share their A row, x vec4-aligned, rows per workgroup} */
-        uint32_t spec[3] = {axp.fgroup % 4 == 0, x4, gpu_rows(axp.R, axp.fgroup % 4 == 0)};
+        uint32_t rows = gpu_rows(axp.R, axp.fgroup % 4 == 0);
+        uint32_t spec[3] = {VTC_SPEC(compress_ax_gpu, SHARED) = axp.fgroup % 4 == 0, VTC_SPEC(compress_ax_gpu, X4) = x4,
+                            VTC_SPEC(compress_ax_gpu, RB) = rows};
         r = gpu_tiles(rec, VTC_K_compress_ax_gpu, fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), spec, 3,
-                      (uint64_t)B * cdiv(axp.R, spec[2]) * cdiv(E / 4, GPU_QW));
+                      (uint64_t)B * cdiv(axp.R, rows) * cdiv(E / 4, GPU_QW));
     } else {
         /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
         uint32_t ax_rb = axp.R <= 1 ? 1u : axp.R <= 8 ? 8u : AX_RB;
-        uint32_t ax_spec[4] = {N % 4 == 0, axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0, x4, ax_rb};
+        uint32_t ax_spec[4] = {VTC_SPEC(compress_ax, A4) = N % 4 == 0,
+                               VTC_SPEC(compress_ax, SHARED) = axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0,
+                               VTC_SPEC(compress_ax, X4) = x4, VTC_SPEC(compress_ax, RB) = ax_rb};
         r = blocked(rec, VTC_K_compress_ax, fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
                     (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ));
     }
@@ -790,5 +798,5 @@ static vtc_result prepare(vtc_context ctx, vtc_plan *pl)
     return VTC_SUCCESS;
 }
 
-const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record,
-    prepare, weights_destroy_all, &vtc_op_compress_desc};
+const vtc_op_def vtc_op_compress_def = {&vtc_op_compress_desc, .plan = plan, .record = record, .prepare = prepare,
+                                        .context_destroy = weights_destroy_all};

@@ -15,9 +15,10 @@
 // Summation order over j is fixed (deterministic).
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
+#include "compress_tiles.h"
 // RB: rows per invocation: 16, or fewer when the call has few rows (one query).
-layout(constant_id = 5) const uint RB = 16u;
-const uint TQ = 4u;
+layout(constant_id = 5) const uint RB = CMP_AX_RB;
+const uint TQ = CMP_AX_TQ;
 // A4: A rows start on a vec4 boundary (N % 4 == 0): four tokens per step.
 layout(constant_id = 2) const uint A4 = 0;
 // SHARED: every column of an invocation's block uses the same A row

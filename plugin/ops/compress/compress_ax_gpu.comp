@@ -14,12 +14,13 @@
 // how lanes map to subgroups, so the sh and sg builds are the same program. Each lane holds RB vec4 accumulators (no spills).
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
+#include "compress_tiles.h"
 layout(constant_id = 4) const uint RB = 8u;  // rows per workgroup (1, 4 or 8 from the row count)
 // SHARED: the four columns of a quad use the same A row (fgroup % 4 == 0)
 layout(constant_id = 2) const uint SHARED = 1;
 layout(constant_id = 3) const uint X4 = 1;   // x's binding offset is vec4-aligned
-const uint QW = 16u;   // column quads per workgroup
-const uint KS = 16u;   // token slices per workgroup (local_size_x = QW * KS)
+const uint QW = CMP_GPU_QW;  // column quads per workgroup
+const uint KS = CMP_GPU_KS;  // token slices per workgroup (local_size_x = QW * KS)
 layout(std430, binding = 0) readonly buffer A { float a[]; };        // [B][Ra][N]
 layout(std430, binding = 1) readonly buffer Xin { ELEM4 x4[]; };     // [B][N][E/4]
 layout(std430, binding = 1) readonly buffer Xs { ELEM xs[]; };

@@ -11,10 +11,11 @@
 // strides are multiples of 4 (the op's widths are).
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
+#include "compress_tiles.h"
 // RB: rows per invocation (16; fewer when the call has few rows, e.g. one
 // query: a 16-row block would repeat the row 16 times).
-layout(constant_id = 4) const uint RB = 16u;
-const uint TQ = 4u;
+layout(constant_id = 4) const uint RB = CMP_LN_RB;
+const uint TQ = CMP_LN_TQ;
 // SHARED: every output column of an invocation's block reads the same input
 // row (in_gs == 0 or ogroup % (4*TQ) == 0); else each column finds its own.
 layout(constant_id = 2) const uint SHARED = 1;

@@ -15,12 +15,13 @@
 // the sh and sg builds are the same program.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
+#include "compress_tiles.h"
 layout(constant_id = 4) const uint RB = 8u;  // rows per workgroup (1, 4 or 8 from the row count)
 // SHARED: the four outputs of a quad read the same input row (in_gs == 0 or ogroup % 4 == 0)
 layout(constant_id = 2) const uint SHARED = 1;
 layout(constant_id = 3) const uint O4A = 1;  // out's binding offset is vec4-aligned
-const uint QW = 16u;   // output quads per workgroup
-const uint KS = 16u;   // input slices per workgroup (local_size_x = QW * KS)
+const uint QW = CMP_GPU_QW;  // output quads per workgroup
+const uint KS = CMP_GPU_KS;  // input slices per workgroup (local_size_x = QW * KS)
 layout(std430, binding = 0) readonly buffer In4 { vec4 xin4[]; };
 layout(std430, binding = 1) readonly buffer W { vec4 wt4[]; };       // [F][O/4]
 layout(std430, binding = 2) readonly buffer Bs { vec4 bias4[]; };    // [O/4]

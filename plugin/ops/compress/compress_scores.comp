@@ -21,9 +21,10 @@
 // one row block. Tokens past N clamp their loads and skip their stores.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
+#include "compress_tiles.h"
 // RB: rows per invocation: 16, or 8 when there are at most 8 rows (one query).
-layout(constant_id = 3) const uint RB = 16u;
-const uint TJ = 8u;
+layout(constant_id = 3) const uint RB = CMP_SC_RB;
+const uint TJ = CMP_SC_TJ;
 layout(std430, binding = 0) readonly buffer Xin { ELEM4 x4[]; };     // [B][N][E/4]
 layout(std430, binding = 0) readonly buffer Xs { ELEM xs[]; };
 // X4: x's binding offset is vec4-aligned (else scalar loads; some GPUs allow 4-byte offsets)

@@ -15,11 +15,12 @@
 // is 4 E bytes, read from cache the second time); row block 0 stores them.
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
+#include "compress_tiles.h"
 // RB: rows per workgroup (the host picks 1, 4 or 8 from the row count); TJ: tokens.
 layout(constant_id = 3) const uint RB = 8u;
 layout(constant_id = 4) const uint TJ = 1u;
 layout(constant_id = 2) const uint X4 = 1;   // x's binding offset is vec4-aligned
-const uint LMAX = 64u;                       // the host dispatches local_size_x <= LMAX
+const uint LMAX = CMP_GPU_SC_WG;                      // the host dispatches local_size_x <= LMAX
 layout(std430, binding = 0) readonly buffer Xin { ELEM4 x4[]; };     // [B][N][E/4]
 layout(std430, binding = 0) readonly buffer Xs { ELEM xs[]; };
 layout(std430, binding = 1) readonly buffer W { vec4 w[]; };         // [R][E/4]

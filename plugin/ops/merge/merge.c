@@ -39,13 +39,15 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
            stays in registers and each target row is read once (merge_assign_cpu) */
         if (vtc_caps_of(ctx)->cpu_variants && m->Dm % 4 == 0 && m->Dm <= 128 && metric->offset % 16 == 0) {
             /* sources per invocation: each target row read serves all of them; registers bound it */
-            uint32_t spec[2] = {(uint32_t)m->Dm, m->Dm <= 72 ? 4u : 2u};
-            vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spec[1] - 1) / spec[1]), &gx, &gy);
+            uint32_t spi = m->Dm <= 72 ? 4u : 2u;
+            uint32_t spec[2] = {VTC_SPEC(merge_assign_cpu, DM) = (uint32_t)m->Dm, VTC_SPEC(merge_assign_cpu, SPI) = spi};
+            vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spi - 1) / spi), &gx, &gy);
             if ((r = vtc_dispatch(rec, VTC_K_merge_assign_cpu, 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 2, gx, gy, 1)))
                 return r;
         } else {
             vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
-            if ((r = vtc_dispatch(rec, VTC_K_merge_assign, 0, b, 3, &ap, sizeof(ap), VTC_WG, &lanes, 1, gx, gy, 1)))
+            uint32_t spec[1] = {VTC_SPEC(merge_assign, LANES) = lanes};
+            if ((r = vtc_dispatch(rec, VTC_K_merge_assign, 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 1, gx, gy, 1)))
                 return r;
         }
     }
@@ -67,31 +69,36 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
     if (vtc_caps_of(ctx)->cpu_variants && m->D % 16 == 0 && hidden->offset % 16 == 0 && dst->offset % 16 == 0) {
         uint32_t cw = m->D % 32 == 0 ? 8u : 4u; /* vec4 columns per invocation */
         vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / (4 * cw))), &gx, &gy);
-        return vtc_dispatch(rec, VTC_K_merge_reduce_cpu, 0, b, 6, &rp, sizeof(rp), VTC_WG, &cw, 1, gx, gy, 1);
+        uint32_t spec[1] = {VTC_SPEC(merge_reduce_cpu, CW) = cw};
+        return vtc_dispatch(rec, VTC_K_merge_reduce_cpu, 0, b, 6, &rp, sizeof(rp), VTC_WG, spec, 1, gx, gy, 1);
     }
     vtc_grid_for(ctx, (uint64_t)(m->B * m->c * ((m->D + 3) / 4)), &gx, &gy);
     return vtc_dispatch(rec, VTC_K_merge_reduce, 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
-enum { T_HIDDEN, T_METRIC, T_REST, T_OUT };
+enum { T_HIDDEN, T_METRIC, T_REST, T_OUT };   /* the table's order (merge_desc.c) */
 
 /* What plan() hands record(). */
 typedef struct merge_plan {
     vtc_merge_shape m;
 } merge_plan;
 
+/* out is optional only when there is nothing to merge */
+static void uses(const void *vargs, uint32_t *need, uint32_t *skip)
+{
+    (void)skip;
+    if (((const vtc_merge_args *)vargs)->contextual)
+        *need |= 1u << T_OUT;
+}
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_merge_args *a = vargs;
     vtc_result r;
-    if ((r = vtc_tensor_check(ctx, "merge", "hidden", &a->hidden, 0, VTC_DT_FLOAT, 3, NULL)))
-        return r;
     int64_t B = a->hidden.shape[0], N = a->hidden.shape[1], D = a->hidden.shape[2];
-    int64_t wm[3] = {B, N, -1};
-    if ((r = vtc_tensor_check(ctx, "merge", "metric", &a->metric, 0, VTC_DT_BIT(a->hidden.dtype), 3, wm)))
-        return r;
-    int64_t wr[2] = {B, -1};
-    if ((r = vtc_tensor_check(ctx, "merge", "rest_idx", &a->rest_idx, 0, VTC_DT_BIT(VTC_DTYPE_I32), 2, wr)))
+    int64_t wm[3] = {B, N, -1}, wr[2] = {B, -1};
+    if ((r = vtc_tensor_expect(ctx, pl, T_METRIC, VTC_DTYPES(a->hidden.dtype), wm)) ||
+        (r = vtc_tensor_expect(ctx, pl, T_REST, 0, wr)))
         return r;
     int64_t R = a->rest_idx.shape[1], c = a->contextual, Dm = a->metric.shape[2];
     if (c > R)
@@ -105,7 +112,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (c > 0 && (D < 1 || Dm < 1))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "merge: empty hidden or metric rows");
     int64_t wo[3] = {B, c, D};
-    if ((r = vtc_tensor_check(ctx, "merge", "out", &a->out, c == 0, VTC_DT_BIT(a->hidden.dtype), 3, wo)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_OUT, VTC_DTYPES(a->hidden.dtype), wo)))
         return r;
     /* indices on the host can be checked before anything runs; on the device the
        shaders skip out-of-range ones instead of reading outside the buffers */
@@ -123,11 +130,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                                     (long long)b, (long long)i, v, (long long)N);
             }
     }
-    pl->tensors[T_HIDDEN] = (vtc_op_tensor){c ? &a->hidden : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_METRIC] = (vtc_op_tensor){c ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_REST] = (vtc_op_tensor){c ? &a->rest_idx : NULL, VTC_T_IN};
-    pl->tensors[T_OUT] = (vtc_op_tensor){c ? &a->out : NULL, VTC_T_OUT | VTC_T_FLOAT};
-    pl->ntensors = 4;
+    if (!c) /* nothing merged: nothing read or written */
+        pl->unused |= (1u << T_HIDDEN) | (1u << T_METRIC) | (1u << T_REST) | (1u << T_OUT);
     pl->float_dtype = a->hidden.dtype;
     vtc_merge_shape m = {B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
     VTC_PLAN_OF(pl, merge_plan)->m = m;
@@ -142,5 +146,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_merge_record(rec, m, &t[T_HIDDEN], &t[T_METRIC], &t[T_REST], 0, &t[T_OUT], m->c, 0, NULL, 0, 0);
 }
 
-const vtc_op_def vtc_op_merge_def = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), plan, record,
-    .desc = &vtc_op_merge_desc};
+const vtc_op_def vtc_op_merge_def = {&vtc_op_merge_desc, uses, plan, record};

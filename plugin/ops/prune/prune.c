@@ -19,7 +19,7 @@ VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_P
 #define PRUNE_MAX_N ((int)(VTC_LOOP_BUDGET / 2))  /* per-invocation loops stay inside lavapipe's loop limiter */
 #define PRUNE_MAX_DM 32768
 
-enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };
+enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };   /* the table's order (prune_desc.c) */
 
 /* scratch: inv_l2, l1, dist f32 [B][N]; kept u32 [B][N]; pivots i32 [B][P];
    keep i32 [B][K] (when the host gave no keep_idx); rest i32 [B][N-K];
@@ -69,15 +69,13 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: reserved0 must be 0");
     if (a->mode == VTC_PRUNE_DIVPRUNE && a->pivots)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: pivots is a DART parameter; DIVPRUNE needs 0");
-    if ((r = vtc_tensor_check(ctx, "prune", "hidden", &a->hidden, 0, VTC_DT_FLOAT, 3, NULL)))
-        return r;
     uint32_t dt = a->hidden.dtype;
     int64_t B = a->hidden.shape[0], N = a->hidden.shape[1], D = a->hidden.shape[2];
     if (B < 1 || N < 1 || D < 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: hidden has an empty dimension");
     int has_metric = vtc_tensor_present(&a->metric);
     int64_t wm[3] = {B, N, -1};
-    if ((r = vtc_tensor_check(ctx, "prune", "metric", &a->metric, 1, VTC_DT_BIT(dt), 3, wm)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_METRIC, VTC_DTYPES(dt), wm)))
         return r;
     int64_t Dm = has_metric ? a->metric.shape[2] : D;
     if (Dm < 1)
@@ -91,11 +89,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (Dm > PRUNE_MAX_DM)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "prune: metric rows of at most %d values", PRUNE_MAX_DM);
     int64_t wk[2] = {B, K}, wo[3] = {B, rows, D}, ws[2] = {B, rows};
-    if ((r = vtc_tensor_check(ctx, "prune", "keep_idx", &a->keep_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, wk)))
-        return r;
-    if ((r = vtc_tensor_check(ctx, "prune", "out", &a->out, 1, VTC_DT_BIT(dt), 3, wo)))
-        return r;
-    if ((r = vtc_tensor_check(ctx, "prune", "src_idx", &a->src_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, ws)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_KEEP, 0, wk)) || (r = vtc_tensor_expect(ctx, pl, T_OUT, VTC_DTYPES(dt), wo)) ||
+        (r = vtc_tensor_expect(ctx, pl, T_SRC, 0, ws)))
         return r;
     int want_keep = K > 0 && vtc_tensor_present(&a->keep_idx);
     int want_out = rows > 0 && vtc_tensor_present(&a->out);
@@ -111,12 +106,11 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
             P = K;
     }
     int run = rows > 0;
-    pl->tensors[T_HIDDEN] = (vtc_op_tensor){run && (want_out || !has_metric) ? &a->hidden : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_METRIC] = (vtc_op_tensor){run && has_metric ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_KEEP] = (vtc_op_tensor){want_keep ? &a->keep_idx : NULL, VTC_T_OUT};
-    pl->tensors[T_OUT] = (vtc_op_tensor){want_out ? &a->out : NULL, VTC_T_OUT | VTC_T_FLOAT};
-    pl->tensors[T_SRC] = (vtc_op_tensor){want_src ? &a->src_idx : NULL, VTC_T_OUT};
-    pl->ntensors = 5;
+    /* hidden is read for out, or as the metric; nothing is when no row is kept */
+    if (!run || (!want_out && has_metric))
+        pl->unused |= 1u << T_HIDDEN;
+    if (!run)
+        pl->unused |= 1u << T_METRIC;
     pl->float_dtype = dt;
     prune_plan *pp = VTC_PLAN_OF(pl, prune_plan);
     pp->K = K;
@@ -259,5 +253,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_merge_record(rec, m, &t[T_HIDDEN], mt, &rest, l.merge, &t[T_OUT], rows, K, &t[T_SRC], rows, K);
 }
 
-const vtc_op_def vtc_op_prune_def = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), plan, record,
-    .desc = &vtc_op_prune_desc};
+const vtc_op_def vtc_op_prune_def = {&vtc_op_prune_desc, .plan = plan, .record = record};

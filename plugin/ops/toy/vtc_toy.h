@@ -18,4 +18,10 @@ typedef struct vtc_toy_args {
     vtc_tensor y;         /* [rows][cols], x's dtype */
 } vtc_toy_args;
 
+/* How an op made public after 1.2 gets typed entry points without a
+   vtc_api_v1 member or an exported symbol: vtc_toy(ctx, args, exec),
+   vtc_toy_query_scratch(ctx, args, &bytes), vtc_toy_prepare(ctx, args),
+   static inline over vtc_run / vtc_query_scratch / vtc_prepare (abi/vtc.h). */
+VTC_OP_TYPED_WRAPPERS(toy, VTC_OP_TOY, vtc_toy_args)
+
 #endif

@@ -1,4 +1,5 @@
-/* The executor's entry points, for the public functions of api.c and context.c. */
+/* The executor's entry points, for the public functions of api.c (and, through
+   op.h's VTC_OP_ENTRY_POINTS, the ops' typed ones). */
 #ifndef VTC_EXEC_H
 #define VTC_EXEC_H
 

@@ -1,10 +1,14 @@
 /*
- * Running an op: validation (the op's plan), then either recording into
- * the host's command buffer or the synchronous path (stage host tensors in
- * the context's io buffer, record, submit, wait, read back).
+ * The executor, above the registry: finds the op, checks every tensor of
+ * its descriptor's table, runs its plan(), binds the table's tensors, then
+ * either records into the host's command buffer or takes the synchronous
+ * path (stage host tensors in the context's io buffer, record, submit,
+ * wait, read back). It sees the context struct (device.h) as the layer
+ * that runs it; ops see only op.h.
  */
 #include "device.h"
 #include "exec.h"
+#include "registry.h"
 #include "core/half.h"
 
 #include <stdio.h>
@@ -101,6 +105,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->cmd_pool = pool;
+        ctx->objects_created++;
     }
     if (!ctx->cmd) {
         VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -113,6 +118,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->cmd = cmd;
+        ctx->objects_created++;
     }
     if (!ctx->fence) {
         VkFenceCreateInfo fci = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
@@ -122,6 +128,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->fence = fence;
+        ctx->objects_created++;
     }
     if ((ctx->caps.features & VTC_FEATURE_TIMESTAMPS) && !ctx->timestamps) {
         VkQueryPoolCreateInfo qci = {VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
@@ -133,6 +140,7 @@ static vtc_result sync_objects_ensure(vtc_context ctx)
             goto fail;
         }
         ctx->timestamps = qp;
+        ctx->objects_created++;
     }
     return VTC_SUCCESS;
 fail:
@@ -144,7 +152,9 @@ fail:
                     what, (int)vr);
 }
 
-vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
+/* Record + submit + wait on the context's own command buffer, created with
+   its fence and timestamp pool on the first call. `record` fills it. */
+static vtc_result submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user)
 {
     vtc_result sr = sync_objects_ensure(ctx);
     if (sr)
@@ -224,9 +234,9 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args is NULL", caller);
     uint32_t asz;
     memcpy(&asz, args, 4);
-    if (asz && asz < def->args_size)
+    if (asz && asz < def->desc->args_size)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: args.size %u is smaller than v1 (%zu)", caller, asz,
-                        def->args_size);
+                        def->desc->args_size);
     /* every tensor, read by the op or not: a reserved field ignored today
        could never be given a meaning tomorrow */
     for (uint32_t i = 0; i < def->desc->ntensors; i++) {
@@ -243,6 +253,39 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
     return VTC_SUCCESS;
 }
 
+/* Each tensor the call uses, alone, from the op's table; then the op's
+   plan(), which states the relations between them. Shared by calls,
+   vtc_prepare and the scratch queries. */
+static vtc_result plan_call(vtc_context ctx, const vtc_op_def *def, const void *args, vtc_plan *plan)
+{
+    const vtc_op_desc *d = def->desc;
+    uint32_t need = 0, skip = 0;
+    if (def->uses)
+        def->uses(args, &need, &skip);
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_op_tensor_desc *td = &d->tensors[i];
+        if (skip & (1u << i))
+            continue;
+        int optional = (td->role & VTC_ROLE_OPTIONAL) && !(need & (1u << i));
+        vtc_result r = vtc_tensor_check(ctx, d->name, td->name, vtc_op_tensor_in_const(td, args), optional,
+                                        td->dtypes, td->rank, NULL);
+        if (r)
+            return r;
+    }
+    memset(plan, 0, sizeof(*plan));
+    plan->desc = d;
+    plan->args = args;
+    plan->unused = skip;
+    return def->plan(ctx, args, plan);
+}
+
+/* Table tensor i as the call gives it, or NULL when the call does not use it. */
+static const vtc_tensor *used_tensor(const vtc_plan *plan, uint32_t i)
+{
+    const vtc_tensor *t = vtc_op_tensor_in_const(&plan->desc->tensors[i], plan->args);
+    return (plan->unused & (1u << i)) || !vtc_tensor_present(t) ? NULL : t;
+}
+
 /* What one call validated: plan, the device's float dtype, bound tensors
    (host tensors at their io-buffer offsets, buffers not yet set) and the
    io bytes they take. Shared by calls and vtc_prepare, so the prepare step
@@ -250,8 +293,8 @@ vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *ar
 typedef struct vtc_call {
     const vtc_op_def *def;
     vtc_plan plan;
-    vtc_bound bound[VTC_OP_MAX_TENSORS];
-    VkDeviceSize io_off[VTC_OP_MAX_TENSORS];
+    vtc_bound bound[VTC_OP_DESC_MAX_TENSORS];
+    VkDeviceSize io_off[VTC_OP_DESC_MAX_TENSORS];
     VkDeviceSize io_bytes;
     vtc_recorder rec;
 } vtc_call;
@@ -264,55 +307,57 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
     const vtc_op_def *def = vtc_op_find(op);
     if (!def)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%sunknown op %u", fn, op);
-    vtc_result r = vtc_args_check(ctx, def, args, def->name);
+    const char *name = def->desc->name;
+    vtc_result r = vtc_args_check(ctx, def, args, name);
     if (r)
         return r;
     if (exec && exec->size && exec->size < sizeof(vtc_exec))
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", def->name, exec->size);
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", name, exec->size);
     if (exec && exec->flags)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
-                        def->name, exec->flags);
+                        name, exec->flags);
 
     memset(c, 0, sizeof(*c));
     c->def = def;
     vtc_plan *plan = &c->plan;
-    r = def->plan(ctx, args, plan);
+    r = plan_call(ctx, def, args, plan);
     if (r)
         return r;
+    const vtc_op_desc *d = plan->desc;
     if (!plan->float_dtype)
         plan->float_dtype = VTC_DTYPE_F32;
-    uint32_t dev_float = plan->float_dtype;
-    if (dev_float == VTC_DTYPE_F16 && !(ctx->caps.features & VTC_FEATURE_F16_STORAGE)) {
+    uint32_t dev_float = vtc_caps_device_float(&ctx->caps, plan->float_dtype);
+    if (dev_float != plan->float_dtype) {
         if (recording)
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                             "%s: fp16 storage is unsupported or disabled (VTC_DISABLE_F16) on this device; record with F32 tensors",
-                            def->name);
-        for (uint32_t i = 0; i < plan->ntensors; i++) {
-            const vtc_tensor *t = plan->tensors[i].t;
-            if (vtc_tensor_present(t) && (plan->tensors[i].flags & VTC_T_FLOAT) && t->buffer)
+                            name);
+        for (uint32_t i = 0; i < d->ntensors; i++) {
+            const vtc_tensor *t = used_tensor(plan, i);
+            if (t && t->dtype == VTC_DTYPE_F16 && t->buffer)
                 return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                                "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers cannot be read",
-                                def->name);
+                                "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers "
+                                "cannot be read (%s)", name, d->tensors[i].name);
         }
-        dev_float = VTC_DTYPE_F32; /* host fp16 tensors are converted while staging */
     }
 
     vtc_bound *bound = c->bound;
     VkDeviceSize io_bytes = 0;
     const VkDeviceSize align = ctx->caps.offset_align > 256 ? ctx->caps.offset_align : 256;
-    for (uint32_t i = 0; i < plan->ntensors; i++) {
-        const vtc_tensor *t = plan->tensors[i].t;
-        uint32_t flags = plan->tensors[i].flags;
-        if (!vtc_tensor_present(t) || vtc_tensor_count(t) == 0)
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_tensor *t = used_tensor(plan, i);
+        const vtc_op_tensor_desc *td = &d->tensors[i];
+        if (!t || vtc_tensor_count(t) == 0)
             continue;
-        uint32_t dt = (flags & VTC_T_FLOAT) ? dev_float : t->dtype;
+        /* the float tensors travel in the device's float dtype (F16 staged as F32 without fp16 storage) */
+        uint32_t dt = t->dtype == plan->float_dtype ? dev_float : t->dtype;
         bound[i].present = 1;
         bound[i].dtype = dt;
         if (t->buffer) {
-            if (!(flags & VTC_T_STRIDED) && !vtc_tensor_contiguous(t))
+            if (!(td->role & VTC_ROLE_STRIDED) && !vtc_tensor_contiguous(t))
                 return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                                "%s: tensor %u must be contiguous when it is a device buffer (host tensors may be strided)",
-                                def->name, i);
+                                "%s: %s must be contiguous when it is a device buffer (host tensors may be strided)",
+                                name, td->name);
             effective_strides(t, bound[i].stride);
             int64_t extent = 1;
             for (uint32_t k = 0; k < t->ndim; k++)
@@ -323,12 +368,12 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
         } else {
             if (recording)
                 return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
-                                "%s: record mode needs device buffers, tensor %u is a host pointer", def->name, i);
+                                "%s: record mode needs device buffers, %s is a host pointer", name, td->name);
             VkDeviceSize bytes = (VkDeviceSize)vtc_tensor_count(t) * vtc_dtype_size(dt);
             if (bytes > ctx->caps.max_range)
                 return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT,
-                                "%s: tensor %u needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
-                                def->name, i, (unsigned long long)bytes, (unsigned long long)ctx->caps.max_range);
+                                "%s: %s needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
+                                name, td->name, (unsigned long long)bytes, (unsigned long long)ctx->caps.max_range);
             contiguous_strides(t, bound[i].stride);
             c->io_off[i] = io_bytes;
             bound[i].offset = io_bytes;
@@ -340,16 +385,16 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
     vtc_recorder *rec = &c->rec;
     rec->ctx = ctx;
     rec->float_dtype = dev_float;
-    rec->use_subgroup = (ctx->caps.features & VTC_FEATURE_SUBGROUP_ARITH) != 0;
+    rec->use_subgroup = vtc_caps_use_subgroup(&ctx->caps);
     if (recording) {
         if (plan->scratch_bytes) {
             if (!exec->scratch || exec->scratch_size < plan->scratch_bytes)
                 return vtc_fail(ctx, VTC_ERROR_SCRATCH_TOO_SMALL, "%s: needs %llu scratch bytes, exec gives %llu",
-                                def->name, (unsigned long long)plan->scratch_bytes,
+                                name, (unsigned long long)plan->scratch_bytes,
                                 (unsigned long long)(exec->scratch ? exec->scratch_size : 0));
             if (exec->scratch_offset % ctx->caps.offset_align)
                 return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: scratch_offset is not storage-offset aligned",
-                                def->name);
+                                name);
             rec->scratch.buffer = exec->scratch;
             rec->scratch.offset = exec->scratch_offset;
             rec->scratch.range = plan->scratch_bytes;
@@ -383,7 +428,7 @@ static vtc_result call_prepare(vtc_context ctx, vtc_call *c)
                    ? vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
                               "%s: this device gives no device memory (vkAllocateMemory of 256 bytes fails since "
                               "context creation): it cannot run calls (a compile-only device such as RADV's null "
-                              "device?); vtc_prepare with VTC_CONTEXT_COMPILE_ONLY still compiles", c->def->name)
+                              "device?); vtc_prepare with VTC_CONTEXT_COMPILE_ONLY still compiles", c->def->desc->name)
                    : r;
     vtc_recorder pr = c->rec;
     pr.cmd = VK_NULL_HANDLE;
@@ -434,12 +479,197 @@ vtc_result vtc_query_scratch_op(vtc_context ctx, const char *caller, uint32_t op
     if (r)
         return r;
     vtc_plan plan;
-    memset(&plan, 0, sizeof(plan));
-    r = def->plan(ctx, args, &plan);
+    r = plan_call(ctx, def, args, &plan);
     if (r)
         return r;
     *scratch_bytes = plan.scratch_bytes;
     return VTC_SUCCESS;
+}
+
+/* The synchronous path's staging and scratch buffer, grown to `bytes`. */
+static vtc_result io_ensure(vtc_context ctx, VkDeviceSize bytes)
+{
+    if (bytes <= ctx->io.size)
+        return VTC_SUCCESS;
+    vtc_buf_destroy(ctx, &ctx->io);
+    return vtc_buf_create(ctx, align_up(bytes, (VkDeviceSize)1 << 20), &ctx->io);
+}
+
+/* ---- warm-up --------------------------------------------------------- */
+/* lavapipe (Mesa's llvmpipe, the CPU device) only translates SPIR-V to NIR
+   in vkCreateComputePipelines and JIT-compiles a pipeline with LLVM at its
+   first dispatch: that made a first VisionZip call after vtc_prepare cost
+   ~10x the next. A dispatch of no workgroups compiles it and runs nothing,
+   so vtc_prepare records one per pipeline not yet warmed and waits for it.
+   GPU drivers compile at creation and are spared the submission. */
+static int compiles_at_first_dispatch(vtc_context ctx)
+{
+    return ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
+typedef struct warm_state {
+    vtc_context ctx;
+    vtc_buf buf;             /* binding b at b * stride: no two bindings alias (synchronization validation) */
+    VkDeviceSize stride;
+    vtc_pipeline **p;
+    VkDescriptorSet *sets;   /* without push descriptors: one per pipeline with bindings, in order */
+    uint32_t n;
+} warm_state;
+
+static vtc_result warm_record(void *user, VkCommandBuffer cmd)
+{
+    warm_state *w = user;
+    vtc_context ctx = w->ctx;
+    const vk_device_table *d = &ctx->vkd;
+    static const uint8_t zeros[VTC_PUSH_BYTES];
+    VkDescriptorBufferInfo bi[VTC_MAX_BINDINGS];
+    VkWriteDescriptorSet wr[VTC_MAX_BINDINGS];
+    for (uint32_t b = 0; b < VTC_MAX_BINDINGS; b++) {
+        bi[b].buffer = w->buf.buffer;
+        bi[b].offset = b * w->stride;
+        bi[b].range = w->stride;
+    }
+    uint32_t next_set = 0;
+    VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+    for (uint32_t i = 0; i < w->n; i++) {
+        const vtc_pipeline *p = w->p[i];
+        d->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
+                                &mb, 0, NULL, 0, NULL);
+        d->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
+        VkDescriptorSet set = p->nbind && !ctx->push_descriptors ? w->sets[next_set++] : VK_NULL_HANDLE;
+        for (uint32_t b = 0; b < p->nbind; b++) {
+            memset(&wr[b], 0, sizeof(wr[b]));
+            wr[b].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+            wr[b].dstSet = set;
+            wr[b].dstBinding = b;
+            wr[b].descriptorCount = 1;
+            wr[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+            wr[b].pBufferInfo = &bi[b];
+        }
+        if (p->nbind && ctx->push_descriptors) {
+            d->vkCmdPushDescriptorSetKHR(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, p->nbind, wr);
+        } else if (p->nbind) {
+            d->vkUpdateDescriptorSets(ctx->device, p->nbind, wr, 0, NULL);
+            d->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
+        }
+        d->vkCmdPushConstants(cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES, zeros);
+        d->vkCmdDispatch(cmd, 0, 0, 0);
+    }
+    return VTC_SUCCESS;
+}
+
+static vtc_result warm_pipelines(vtc_context ctx)
+{
+    uint32_t n = 0, nsets = 0;
+    for (vtc_pipeline *p = ctx->pipelines; p; p = p->next)
+        if (!p->warmed) {
+            n++;
+            nsets += p->nbind != 0;
+        }
+    if (!n)
+        return VTC_SUCCESS;
+    vtc_result r = VTC_SUCCESS;
+    warm_state w;
+    memset(&w, 0, sizeof(w));
+    w.ctx = ctx;
+    w.p = vtc_alloc(ctx, n * sizeof(vtc_pipeline *));
+    w.stride = ctx->caps.offset_align > 16 ? ctx->caps.offset_align : 16;
+    uint8_t *nbind = vtc_alloc(ctx, nsets ? nsets : 1);
+    if (!ctx->push_descriptors && nsets)
+        w.sets = vtc_alloc(ctx, nsets * sizeof(VkDescriptorSet));
+    if (!w.p || !nbind || (!ctx->push_descriptors && nsets && !w.sets)) {
+        r = vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "out of host memory (pipeline warm-up)");
+        goto out;
+    }
+    nsets = 0;
+    for (vtc_pipeline *p = ctx->pipelines; p; p = p->next)
+        if (!p->warmed) {
+            w.p[w.n++] = p;
+            if (p->nbind)
+                nbind[nsets++] = (uint8_t)p->nbind;
+        }
+    if ((r = vtc_buf_create(ctx, VTC_MAX_BINDINGS * w.stride, &w.buf)))
+        goto out;
+    if (w.sets) {
+        /* a synchronous call waits for its predecessor, this one included */
+        vtc_dsets_reset_sync(ctx);
+        if ((r = vtc_dsets_alloc(ctx, 0, nbind, nsets, w.sets)))
+            goto out;
+    }
+    const uint64_t t0 = vtc_now_ns(), gpu_ns = ctx->last_gpu_time_ns;
+    r = submit_sync(ctx, warm_record, &w);
+    ctx->last_gpu_time_ns = gpu_ns; /* the statistic is the last call's */
+    ctx->compile_ns += vtc_now_ns() - t0;
+    if (!r) {
+        for (uint32_t i = 0; i < w.n; i++)
+            w.p[i]->warmed = 1;
+        ctx->pipelines_warmed += w.n;
+    }
+out:
+    vtc_buf_destroy(ctx, &w.buf);
+    vtc_free(ctx, w.p);
+    vtc_free(ctx, w.sets);
+    vtc_free(ctx, nbind);
+    return r;
+}
+
+/* After the prepare step, what the call itself would otherwise create at its
+   start: a synchronous call's command buffer, fence and timestamps and its
+   staging buffer (when a tensor is in host memory: that call is
+   synchronous), descriptor pools with room for its sets, and, where the
+   driver compiles at the first dispatch, that compile. A call with device
+   tensors only may be recorded into the host's command buffer with the
+   host's scratch, so no staging is made for it. */
+static vtc_result prepare_execution(vtc_context ctx, const vtc_call *c)
+{
+    int host_tensors = 0;
+    for (uint32_t i = 0; i < c->plan.desc->ntensors; i++)
+        host_tensors |= c->bound[i].present && !vtc_plan_tensor(&c->plan, i)->buffer;
+    const int warm = compiles_at_first_dispatch(ctx);
+    vtc_result r;
+    if ((host_tensors || warm) && (r = sync_objects_ensure(ctx)))
+        return r;
+    if (host_tensors && c->io_bytes > ctx->io.size) {
+        if ((r = io_ensure(ctx, c->io_bytes)))
+            return r;
+        /* fresh pages fault on first touch: 60 ms of a first composite call
+           staging 32 MB on lavapipe went to the kernel, not to vtc */
+        memset(ctx->io.mapped, 0, (size_t)ctx->io.size);
+        vtc_buf_flush(ctx, &ctx->io);
+    }
+    if (warm && (r = warm_pipelines(ctx)))
+        return r;
+    if (!ctx->push_descriptors && c->rec.dset_count && (r = vtc_dsets_reserve(ctx, c->rec.dset_count)))
+        return r;
+    return VTC_SUCCESS;
+}
+
+/* The args tell the prepare step every tensor's offset, but not record
+   mode's scratch_offset (vtc_exec): ops choose vec4 variants from their
+   bindings' alignment, and a scratch slice is as aligned as the host's
+   scratch_offset. Where the device allows offsets that are not 16-byte
+   aligned, the prepare pass runs again at each such residue, so whatever
+   scratch_offset the call brings finds its pipelines made. */
+static vtc_result prepare_scratch_offsets(vtc_context ctx, vtc_call *c)
+{
+    const VkDeviceSize a = ctx->caps.offset_align ? ctx->caps.offset_align : 4;
+    vtc_result r = VTC_SUCCESS;
+    if (!c->plan.scratch_bytes)
+        return r;
+    for (VkDeviceSize shift = a; shift < 16 && !r; shift += a) {
+        vtc_recorder pr = c->rec;
+        pr.cmd = VK_NULL_HANDLE;
+        pr.prepare_only = 1;
+        pr.dispatches = 0;
+        pr.dset_nbind = NULL;
+        pr.dset_count = pr.dset_cap = 0;
+        pr.scratch.offset += shift;
+        r = c->def->record(ctx, &c->plan, c->bound, &pr);
+        vtc_free(ctx, pr.dset_nbind);
+    }
+    return r;
 }
 
 vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
@@ -448,6 +678,12 @@ vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
     vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
     if (!r)
         r = call_prepare(ctx, &call);
+    /* compile-only contexts list what a call selects (`vtc pipelines`, the
+       portability suite), not every alignment's variant */
+    if (!r && !ctx->caps.compile_only)
+        r = prepare_scratch_offsets(ctx, &call);
+    if (!r && !ctx->caps.compile_only)
+        r = prepare_execution(ctx, &call);
     call_release(ctx, &call);
     return r;
 }
@@ -461,7 +697,7 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         return r;
     if (ctx->caps.compile_only)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: the context was created VTC_CONTEXT_COMPILE_ONLY: "
-                        "vtc_prepare compiles, calls do not run", c->def->name);
+                        "vtc_prepare compiles, calls do not run", c->def->desc->name);
     if ((r = call_prepare(ctx, c)))
         goto out;
     const vtc_op_def *def = c->def;
@@ -481,33 +717,30 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
         goto out;
     }
 
-    if (c->io_bytes > ctx->io.size) {
-        vtc_buf_destroy(ctx, &ctx->io);
-        VkDeviceSize grow = align_up(c->io_bytes, (VkDeviceSize)1 << 20);
-        if ((r = vtc_buf_create(ctx, grow, &ctx->io)))
-            goto out;
-    }
+    if ((r = io_ensure(ctx, c->io_bytes)))
+        goto out;
     if ((r = call_alloc_sets(ctx, c, 0)))
         goto out;
     uint8_t *base = ctx->io.mapped;
-    for (uint32_t i = 0; i < plan->ntensors; i++) {
-        const vtc_tensor *t = plan->tensors[i].t;
+    const vtc_op_desc *d = plan->desc;
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_tensor *t = vtc_op_tensor_in_const(&d->tensors[i], args);
         if (!bound[i].present || t->buffer)
             continue;
         bound[i].buffer = ctx->io.buffer;
-        if (plan->tensors[i].flags & VTC_T_IN)
+        if (d->tensors[i].role & VTC_ROLE_INPUT)
             transfer(t, bound[i].dtype, base + c->io_off[i], 1);
     }
     if (plan->scratch_bytes)
         rec->scratch.buffer = ctx->io.buffer;
     vtc_buf_flush(ctx, &ctx->io);
     run_state st = {ctx, def, plan, bound, rec};
-    if ((r = vtc_submit_sync(ctx, record_op, &st)))
+    if ((r = submit_sync(ctx, record_op, &st)))
         goto out;
     vtc_buf_invalidate(ctx, &ctx->io);
-    for (uint32_t i = 0; i < plan->ntensors; i++) {
-        const vtc_tensor *t = plan->tensors[i].t;
-        if (bound[i].present && !t->buffer && (plan->tensors[i].flags & VTC_T_OUT))
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_tensor *t = vtc_op_tensor_in_const(&d->tensors[i], args);
+        if (bound[i].present && !t->buffer && (d->tensors[i].role & VTC_ROLE_OUTPUT))
             transfer(t, bound[i].dtype, base + c->io_off[i], 0);
     }
     ctx->calls++;
