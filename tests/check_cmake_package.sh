@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs into a temporary DESTDIR and builds a tiny CMake project that uses
 # find_package(vtc): the loader + mtmd helper (load libvtc.so.1 at run time)
-# and the shared plugin linked directly. What a CMake user of the package gets.
+# and the shared plugin linked directly, and the cb_eval helper compiled in the
+# consumer (vtc::mtmd_eval) against ggml.h: here the llama.cpp stand-in
+# (STANDIN_INC, STUBS_LIB: tests/llama_cpp). What a CMake user of the package gets.
 set -eu
-build=$1
+build=$1; standin_inc=$2; stubs_lib=$3
 command -v cmake >/dev/null || { echo "FAIL - cmake_found (tools/install-deps.sh installs it)"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 DESTDIR="$tmp/root" meson install -C "$build" --no-rebuild --quiet >/dev/null
@@ -11,10 +13,10 @@ cfg=$(find "$tmp/root" -path '*/cmake/vtc/vtcConfig.cmake' | head -1)
 [ -n "$cfg" ] && [ -f "$(dirname "$cfg")/vtcConfigVersion.cmake" ] ||
   { echo "FAIL - cmake_package_installed"; exit 1; }
 echo "ok - cmake_package_installed"
-for f in vtc_loader.h vtc_mtmd.h; do
+for f in vtc_loader.h vtc_mtmd.h vtc_mtmd_eval.h; do
   [ -n "$(find "$tmp/root" -path "*/include/vtc/$f")" ] || { echo "FAIL - header_installed: $f"; exit 1; }
 done
-for f in libvtc_loader.a libvtc_mtmd.a vtc-loader.pc vtc-mtmd.pc; do
+for f in libvtc_loader.a libvtc_mtmd.a vtc-loader.pc vtc-mtmd.pc vtc_mtmd_eval.c; do
   [ -n "$(find "$tmp/root" -name "$f")" ] || { echo "FAIL - installed: $f"; exit 1; }
 done
 echo "ok - loader_and_mtmd_helper_installed"
@@ -35,7 +37,27 @@ add_executable(use_loader use_loader.c)
 target_link_libraries(use_loader PRIVATE vtc::loader vtc::mtmd)
 add_executable(use_shared use_shared.c)
 target_link_libraries(use_shared PRIVATE vtc::vtc)
+# in a llama.cpp build: target_link_libraries(... vtc::mtmd_eval mtmd ggml)
+add_executable(use_eval use_eval.c)
+target_include_directories(use_eval PRIVATE "${STANDIN_INC}")
+target_link_libraries(use_eval PRIVATE vtc::mtmd_eval "${STUBS_LIB}")
 CMAKE
+cat > "$tmp/app/use_eval.c" <<'C'
+#include <vtc_mtmd_eval.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    vtc_mtmd_eval_params p;
+    vtc_mtmd_eval *ev = NULL;
+    memset(&p, 0, sizeof p);
+    p.size = sizeof p;
+    p.layer = VTC_MTMD_EVAL_LAYER_AUTO; /* neither block_count nor mmproj_path: refused */
+    vtc_result r = vtc_mtmd_eval_create(&p, &ev);
+    printf("%d\n", (int)r);
+    return r == VTC_ERROR_INVALID_ARGUMENT && ev == NULL ? 0 : 1;
+}
+C
 cat > "$tmp/app/use_loader.c" <<'C'
 #include <vtc_loader.h>
 #include <vtc_mtmd.h>
@@ -70,7 +92,7 @@ int main(void) { puts(vtc_library_version()); return vtc_library_version()[0] !=
 C
 gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
 CFLAGS="$san" LDFLAGS="$san" cmake -S "$tmp/app" -B "$tmp/app/b" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/cmake.log" 2>&1 &&
+  -DCMAKE_PREFIX_PATH="$prefix" -DSTANDIN_INC="$standin_inc" -DSTUBS_LIB="$stubs_lib" >"$tmp/cmake.log" 2>&1 &&
   cmake --build "$tmp/app/b" >>"$tmp/cmake.log" 2>&1 ||
   { cat "$tmp/cmake.log"; echo "FAIL - find_package_vtc_builds_a_consumer"; exit 1; }
 echo "ok - find_package_vtc_builds_a_consumer"
@@ -78,6 +100,8 @@ out=$("$tmp/app/b/use_loader" "$libdir/libvtc.so.1") || { echo "FAIL - loader_ta
 echo "ok - loader_and_mtmd_targets_run ($out)"
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/app/b/use_shared") || { echo "FAIL - shared_target_runs: $out"; exit 1; }
 echo "ok - shared_target_runs ($out)"
+out=$("$tmp/app/b/use_eval") || { echo "FAIL - eval_helper_compiled_in_the_consumer_runs: $out"; exit 1; }
+echo "ok - eval_helper_compiled_in_the_consumer_runs"
 # a version outside the package's major is refused
 cat > "$tmp/app/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.16)
@@ -99,3 +123,6 @@ flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$tmp/root" pkg-config -
 cc -std=c11 -Wall -Wextra -Werror $san "$tmp/app/use_loader.c" $flags -o "$tmp/pc_loader" &&
   "$tmp/pc_loader" "$libdir/libvtc.so.1" >/dev/null || { echo "FAIL - pkg_config_loader_and_mtmd_build_and_run"; exit 1; }
 echo "ok - pkg_config_loader_and_mtmd_build_and_run"
+src=$(PKG_CONFIG_PATH="$pcdir" pkg-config --variable=eval_source vtc-mtmd)
+[ -f "$tmp/root$src" ] || { echo "FAIL - pkg_config_names_the_eval_helper_source: $src"; exit 1; }
+echo "ok - pkg_config_names_the_eval_helper_source"

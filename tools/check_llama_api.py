@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check vtc's llama.cpp stand-in header against a llama.cpp checkout.
 
-usage: check_llama_api.py LLAMA_CPP_DIR [--guide GUIDE.md] [--extra FILE]... [--cc CC] [--cxx CXX]
+usage: check_llama_api.py LLAMA_CPP_DIR [--guide GUIDE.md] [--extra FILE]... [--link LIBDIR] [--cc CC] [--cxx CXX]
        check_llama_api.py --self
 
 tests/llama_cpp/llama_cpp_api.h declares the part of llama.cpp's C API that
@@ -26,6 +26,13 @@ nothing is built, only its headers are read and compiled), this checks:
      -Werror (-fsyntax-only);
   5. each --extra source (e.g. host/llama/vtc_mtmd_main.c) the same way,
      in its own language (.c: C11 and C++17 is not assumed; .cpp: C++17).
+
+  6. with --link LIBDIR (a directory holding an existing build's libmtmd,
+     libllama, libggml*; this script builds nothing of llama.cpp): the
+     guide's program, as C11 and as C++17, linked against those libraries
+     and vtc's loader, mtmd and eval helpers (compiled here as C11 against
+     the real headers), then started (its main returns at once): every
+     llama.cpp symbol the guide names resolves in the real libraries.
 
 --self needs no checkout: the stand-in compiles alone as C11 and C++17 with
 those flags, and tools/llama_cpp_link_stubs.c defines every prototype once.
@@ -294,6 +301,43 @@ def check_extra(rep, path, dirs, cc, cxx):
                     check_snippets.LLAMA_CXX_FLAGS + ['-I' + os.path.dirname(os.path.abspath(path))] + inc, src, '.cpp')
 
 
+def check_link(rep, guide, dirs, libdir, cc, cxx):
+    inc = ['-I' + x for x in dirs] + vtc_includes() + ['-DVK_NO_PROTOTYPES', '-D_GNU_SOURCE']
+    libs = ['-L' + libdir, '-Wl,-rpath,' + os.path.abspath(libdir)]
+    for l in ('mtmd', 'llama', 'ggml', 'ggml-base'):
+        if any(f.startswith('lib%s.' % l) for f in os.listdir(libdir)):
+            libs.append('-l' + l)
+    with tempfile.TemporaryDirectory() as td:
+        objs = []
+        for src in ('host/loader/vtc_loader.c', 'host/mtmd/vtc_mtmd.c', 'host/mtmd/vtc_mtmd_eval.c'):
+            o = os.path.join(td, os.path.basename(src) + '.o')
+            r = subprocess.run([cc, '-std=c11', '-c', os.path.join(ROOT, src), '-o', o] + inc,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0:
+                rep.fail('link: %s compiles against the real headers' % src, r.stdout[-4000:])
+                return
+            objs.append(o)
+        blocks = check_snippets.extract(guide)
+        src = check_snippets.join_blocks(guide, blocks) + '#line 1 "main"\nint main(void) { return 0; }\n'
+        for lang, comp, suffix, flags in (('C11', cc, '.c', check_snippets.LLAMA_C_FLAGS),
+                                          ('C++17', cxx, '.cpp', check_snippets.LLAMA_CXX_FLAGS)):
+            path = os.path.join(td, 'guide' + suffix)
+            exe = os.path.join(td, 'guide_' + suffix[1:])
+            with open(path, 'w') as f:
+                f.write(src)
+            r = subprocess.run([comp] + flags + inc + [path] + objs + libs + ['-ldl', '-lpthread', '-lm', '-o', exe],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0:
+                rep.fail('link: %s: the guide as %s links against %s' % (guide, lang, libdir), r.stdout[-6000:])
+                continue
+            r = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0:
+                rep.fail('link: %s: the guide program (%s) starts with the real libraries' % (guide, lang), r.stdout)
+            else:
+                rep.ok('link: %s: %d blocks as %s linked against %s (%s) and started'
+                       % (guide, len(blocks), lang, libdir, ' '.join(l for l in libs if l.startswith('-l'))))
+
+
 def check_self(rep, cc, cxx):
     inc = ['-I' + os.path.dirname(STANDIN)]
     src = '#include "llama_cpp_api.h"\n'
@@ -316,7 +360,7 @@ def check_self(rep, cc, cxx):
 
 
 def main(argv):
-    args = {'--guide': [], '--extra': [], '--cc': ['cc'], '--cxx': ['c++']}
+    args = {'--guide': [], '--extra': [], '--link': [], '--cc': ['cc'], '--cxx': ['c++']}
     pos = []
     i = 0
     while i < len(argv):
@@ -344,6 +388,8 @@ def main(argv):
         check_compile(rep, dirs, structs, enums, cc, cxx)
         for g in args['--guide'] or [os.path.join(ROOT, 'docs', 'llama.cpp.md')]:
             check_guide(rep, g, dirs, cc, cxx)
+            for libdir in args['--link']:
+                check_link(rep, g, dirs, libdir, cc, cxx)
         for x in args['--extra']:
             check_extra(rep, x, dirs, cc, cxx)
     else:

@@ -280,3 +280,7 @@ void mtmd_helper_video_free(mtmd_helper_video * ctx)
 {
     (void)ctx; abort();
 }
+int32_t mtmd_helper_decode_image_chunk(mtmd_context * ctx, struct llama_context * lctx, const mtmd_input_chunk * chunk, float * encoded_embd, llama_pos n_past, llama_seq_id seq_id, int32_t n_batch, llama_pos * new_n_past, mtmd_helper_post_decode_callback callback, void * user_data)
+{
+    (void)ctx; (void)lctx; (void)chunk; (void)encoded_embd; (void)n_past; (void)seq_id; (void)n_batch; (void)new_n_past; (void)callback; (void)user_data; abort();
+}

@@ -380,6 +380,8 @@ struct mtmd_helper_bitmap_wrapper {
     mtmd_helper_video * video_ctx;
 };
 
+typedef int32_t (*mtmd_helper_post_decode_callback)(struct llama_batch batch, void * user_data);
+
 #endif /* VTC_LLAMA_API_NO_TYPES */
 
 #ifndef VTC_LLAMA_API_NO_FUNCS
@@ -533,6 +535,17 @@ int32_t mtmd_helper_eval_chunk_single(mtmd_context * ctx,
                                                int32_t n_batch,
                                                bool logits_last,
                                                llama_pos * new_n_past);
+
+int32_t mtmd_helper_decode_image_chunk(mtmd_context * ctx,
+                                                struct llama_context * lctx,
+                                                const mtmd_input_chunk * chunk,
+                                                float * encoded_embd,
+                                                llama_pos n_past,
+                                                llama_seq_id seq_id,
+                                                int32_t n_batch,
+                                                llama_pos * new_n_past,
+                                                mtmd_helper_post_decode_callback callback,
+                                                void * user_data);
 
 void mtmd_helper_video_free(mtmd_helper_video * ctx);
 
