@@ -34,7 +34,7 @@ PY
 expect_rc "help_exits_zero" 0 "$vtc" --help
 grep -q "conformance" "$tmp/out" && ok "help_lists_commands" || fail "help_lists_commands"
 expect_rc "unknown_command_is_usage_error" 2 "$vtc" frobnicate
-for op in scores select merge visionzip compress composite prune; do
+for op in scores select merge visionzip compress composite prune toy; do
   expect_rc "run_${op}_help" 0 "$vtc" run $op --help
   grep -q "usage: vtc run $op" "$tmp/out" && ok "run_${op}_help_shows_usage" || fail "run_${op}_help_shows_usage"
 done
@@ -50,6 +50,10 @@ grep -q "chosen:" "$tmp/out" && ok "info_names_chosen_device" || fail "info_name
 npy "$tmp/attn.npy" f4 "(1,2,6)" "[0.1,0.3,0.05,0.2,0.25,0.1, 0.1,0.3,0.05,0.3,0.15,0.1]"
 npy "$tmp/hidden.npy" f4 "(1,6,2)" "[float(i) for i in range(12)]"
 expect_rc "run_scores_attn_cls" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s.npy"
+npy "$tmp/qk.npy" f4 "(1,6,2,4)" "[0.1 * i for i in range(48)]"
+expect_rc "run_scores_q_k_default_to_qk_cls" 0 "$vtc" run scores --q "$tmp/qk.npy" --k "$tmp/qk.npy" --out "$tmp/sq.npy"
+expect_rc "run_scores_qk_cls_named" 0 "$vtc" run scores --q "$tmp/qk.npy" --k "$tmp/qk.npy" --mode qk_cls --score "$tmp/sq2.npy"
+cmp -s "$tmp/sq.npy" "$tmp/sq2.npy" && ok "run_scores_default_mode_is_qk_cls" || fail "run_scores_default_mode_is_qk_cls"
 expect_rc "run_select_writes_outputs" 0 "$vtc" run select --scores "$tmp/s.npy" --hidden "$tmp/hidden.npy" \
   --dominant 2 --out "$tmp/dom.npy" --keep-index "$tmp/keep.npy" --rest-index "$tmp/rest.npy"
 python3 - "$tmp" <<'PY' && ok "select_keeps_cls_and_top_two" || fail "select_keeps_cls_and_top_two"
@@ -87,15 +91,40 @@ assert struct.unpack('<5i', d[10 + n:]) == (0, 1, 2, 3, 5)
 PY
 # a 4x4 grid with --prune-rate and a contextual merge, drawn
 npy "$tmp/grid.npy" f4 "(2,16,4)" "[((i * 7919) % 13) / 13.0 - 0.4 for i in range(128)]"
+npy "$tmp/gattn.npy" f4 "(2,2,16)" "[((i * 31) % 17) / 17.0 for i in range(64)]"
 expect_rc "run_prune_rate_merge_png" 0 "$vtc" run prune --hidden "$tmp/grid.npy" --prune-rate 0.75 --contextual 2 \
   --out "$tmp/po.npy" --png "$tmp/prune.png"
-grep -q "16 -> 6 tokens each (4 kept + 2 contextual)" "$tmp/out" && ok "prune_rate_gives_the_budget" || fail "prune_rate_gives_the_budget: $(cat "$tmp/out")"
+grep -q "hidden \[2,16,4\] -> out \[2,6,4\]" "$tmp/out" && ok "prune_rate_gives_the_budget" || fail "prune_rate_gives_the_budget: $(cat "$tmp/out")"
 [ -s "$tmp/prune.png" ] && ok "prune_png_written" || fail "prune_png_written"
 expect_rc "prune_budget_over_n_is_an_error" 1 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 7 --keep-index "$tmp/pk.npy"
 expect_rc "prune_bad_mode_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --mode random --keep 2 --out "$tmp/po.npy"
 expect_rc "prune_keep_and_rate_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 2 --prune-rate 0.5 --out "$tmp/po.npy"
-expect_rc "prune_pivots_without_dart_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --pivots 2 --keep 2 --out "$tmp/po.npy"
+# the op's own check (pivots are DART's), reported as the plugin words it
+expect_rc "prune_pivots_without_dart_is_an_error" 1 "$vtc" run prune --hidden "$tmp/emb.npy" --pivots 2 --keep 2 --out "$tmp/po.npy"
+grep -q "pivots" "$tmp/err" && ok "prune_pivots_error_says_why" || fail "prune_pivots_error_says_why: $(cat "$tmp/err")"
+expect_rc "param_past_its_range_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep -1 --out "$tmp/po.npy"
+expect_rc "param_not_an_integer_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 1.5 --out "$tmp/po.npy"
 expect_rc "prune_no_output_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 2
+
+# the template op through the generic command: y = a x + b, every output with --out-dir
+npy "$tmp/tx.npy" f4 "(3,4)" "[float(i) for i in range(12)]"
+mkdir -p "$tmp/toy"
+expect_rc "run_toy" 0 "$vtc" run toy --x "$tmp/tx.npy" --a 2 --b -1 --out-dir "$tmp/toy"
+python3 - "$tmp" <<'PY' && ok "run_toy_computes_a_x_plus_b" || fail "run_toy_computes_a_x_plus_b"
+import struct, sys
+d = open(sys.argv[1] + '/toy/y.npy', 'rb').read(); n = struct.unpack('<H', d[8:10])[0]
+assert struct.unpack('<12f', d[10 + n:]) == tuple(2.0 * i - 1 for i in range(12))
+PY
+expect_rc "run_toy_f16" 0 "$vtc" run toy --x "$tmp/tx.npy" --a 2 --dtype f16 --y "$tmp/ty16.npy"
+grep -q "'<f2'" "$tmp/ty16.npy" && ok "run_toy_f16_writes_f16" || fail "run_toy_f16_writes_f16"
+expect_rc "run_unknown_op_is_usage_error" 2 "$vtc" run nosuchop --x "$tmp/tx.npy"
+grep -q "toy" "$tmp/err" && ok "run_unknown_op_lists_the_ops" || fail "run_unknown_op_lists_the_ops"
+expect_rc "run_help_lists_toy" 0 "$vtc" run --help
+grep -q "toy" "$tmp/out" && ok "run_help_names_toy" || fail "run_help_names_toy"
+expect_rc "run_visionzip_tokens_png" 0 "$vtc" run visionzip --hidden "$tmp/grid.npy" --metric "$tmp/grid.npy" \
+  --attn "$tmp/gattn.npy" --no-cls --tokens 6 --out "$tmp/vo.npy" --src-index "$tmp/vs.npy" --png "$tmp/vz.png"
+grep -q "out \[2,6,4\]" "$tmp/out" && [ -s "$tmp/vz.png" ] && ok "run_visionzip_tokens_split_and_png" \
+  || fail "run_visionzip_tokens_split_and_png: $(cat "$tmp/out")"
 
 # errors: clear, non-zero, no crash
 printf 'not a numpy file at all' > "$tmp/garbage.npy"

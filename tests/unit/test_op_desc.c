@@ -3,7 +3,9 @@
    the v1 args, the entries together every vtc_tensor of it (ABI 1 args end
    in their tensors: from the first one to the v1 size); roles, dtypes and
    ranks that mean something; every tensor present in some example call, as
-   the table says; and costs that match the figures vtc bench has printed. */
+   the table says; parameter tables that cover the rest of the args, and
+   output shapes (shape_outputs) as the examples give them; and costs that
+   match the figures vtc bench has printed. */
 #include "op_desc.h"
 #include "vtc_op_list.h"
 
@@ -83,6 +85,66 @@ static void check_examples(const vtc_op_desc *d)
           ((1u << d->ntensors) - 1) & ~seen);
 }
 
+/* The parameter table: every 4-byte word of the args before the first
+   tensor is the size, a parameter, or zero in every example (a reserved
+   field, compress's weight pointer); parameters do not overlap; ranges and
+   names hold together; every example lies in range; shape_outputs gives
+   every example's outputs exactly as the example shapes them. */
+static void check_params(const vtc_op_desc *d)
+{
+    unsigned char args[2048], shaped[2048];
+    size_t first = d->tensors[0].offset;
+    for (uint32_t i = 0; i < d->nparams; i++) {
+        const vtc_op_param_desc *p = &d->params[i];
+        CHECK(p->offset % 4 == 0 && p->offset >= 4 && (p->offset + 4 <= first || p->offset >= d->args_size),
+              "%s.%s: offset %zu among the tensors", d->name, p->name, p->offset);
+        CHECK(p->type >= VTC_PARAM_U32 && p->type <= VTC_PARAM_F32 && p->min <= p->max && p->help && p->help[0],
+              "%s.%s: type %u range %g..%g", d->name, p->name, p->type, p->min, p->max);
+        CHECK(p->type == VTC_PARAM_F32 || (p->min >= (p->type == VTC_PARAM_U32 ? 0 : -2147483648.0) &&
+                                          p->max <= (p->type == VTC_PARAM_U32 ? 4294967295.0 : 2147483647.0)),
+              "%s.%s: range %g..%g past its type", d->name, p->name, p->min, p->max);
+        for (uint32_t v = 0; p->names && v <= (uint32_t)p->max; v++)
+            CHECK(p->names[v] && p->names[v][0], "%s.%s: value %u has no name", d->name, p->name, v);
+        for (uint32_t j = 0; j < i; j++)
+            CHECK(p->offset != d->params[j].offset && strcmp(p->name, d->params[j].name), "%s: %s and %s overlap",
+                  d->name, p->name, d->params[j].name);
+        CHECK(vtc_op_desc_param(d, p->name) == p, "%s: lookup of %s", d->name, p->name);
+    }
+    CHECK(d->shape_outputs != NULL, "%s: no shape_outputs", d->name);
+    for (uint32_t n = 0; d->example(n, args) == 0; n++) {
+        for (size_t w = 4; w + 4 <= first; w += 4) {
+            int named = 0;
+            for (uint32_t i = 0; i < d->nparams; i++)
+                named |= d->params[i].offset == w;
+            uint32_t v;
+            memcpy(&v, args + w, 4);
+            CHECK(named || v == 0, "%s example %u: word at %zu is %u but no parameter", d->name, n, w, v);
+        }
+        for (uint32_t i = 0; i < d->nparams; i++)
+            CHECK(vtc_op_param_get(&d->params[i], args) >= d->params[i].min &&
+                      vtc_op_param_get(&d->params[i], args) <= d->params[i].max,
+                  "%s example %u: %s out of its range", d->name, n, d->params[i].name);
+        memcpy(shaped, args, sizeof(shaped));
+        for (uint32_t i = 0; i < d->ntensors; i++) {
+            vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], shaped);
+            if ((d->tensors[i].role & VTC_ROLE_OUTPUT) && !(d->op == VTC_OP_COMPRESS && d->tensors[i].offset ==
+                                                                                            offsetof(vtc_compress_args, out)))
+                memset(t, 0xee, sizeof(*t)); /* whatever was there: shape_outputs sets it all */
+        }
+        if (d->shape_outputs)
+            d->shape_outputs(shaped);
+        for (uint32_t i = 0; i < d->ntensors; i++) {
+            const vtc_tensor *want = vtc_op_tensor_in_const(&d->tensors[i], args);
+            const vtc_tensor *got = vtc_op_tensor_in_const(&d->tensors[i], shaped);
+            if (!(d->tensors[i].role & VTC_ROLE_OUTPUT) || want->dtype == VTC_DTYPE_NONE)
+                continue;
+            CHECK(got->dtype == want->dtype && got->ndim == want->ndim &&
+                      !memcmp(got->shape, want->shape, want->ndim * sizeof(int64_t)) && !got->stride[0],
+                  "%s example %u: shape_outputs gives %s another dtype or shape", d->name, n, d->tensors[i].name);
+        }
+    }
+}
+
 /* vtc bench's llava15 row (B=1, N=577, D=1024, attn_cls H=16, Dm=64, keep
    CLS + 53 + 10, f32): 2.81 MB, as bench --predict printed before the cost
    moved here. */
@@ -112,6 +174,7 @@ int main(void)
         CHECK(vtc_op_desc_find(d->op) == d && vtc_op_desc_named(d->name) == d, "%s: lookup", d->name);
         check_table(d);
         check_examples(d);
+        check_params(d);
     }
     CHECK(n == LISTED_OPS, "%u descriptors for %d listed ops", n, LISTED_OPS);
     CHECK(!vtc_op_desc_find(0) && !vtc_op_desc_named("nope"), "unknown ops found");

@@ -10,6 +10,7 @@
  */
 #include "op_desc.h"
 
+#include <float.h>
 #include <string.h>
 
 static const vtc_op_tensor_desc tensors[] = {
@@ -19,6 +20,17 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_composite_args, kind, VTC_ROLE_INPUT, VTC_DTYPES(VTC_DTYPE_U8), 2),
     VTC_OP_TENSOR(vtc_composite_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 4),
 };
+
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM(vtc_composite_args, scale, VTC_PARAM_F32, -FLT_MAX, FLT_MAX, "softmax scale; 0: 1/sqrt(dh)"),
+};
+
+/* out: q's dtype and shape [B][Nq][Hq][dh] */
+static void shape_outputs(void *args)
+{
+    vtc_composite_args *a = args;
+    vtc_op_desc_shape_output(&a->out, a->q.dtype, a->q.ndim <= VTC_MAX_DIMS ? a->q.ndim : 0, a->q.shape);
+}
 
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
@@ -65,4 +77,5 @@ static int example(uint32_t which, void *args)
 }
 
 const vtc_op_desc vtc_op_composite_desc = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), tensors,
-                                           sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                           sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                           params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};

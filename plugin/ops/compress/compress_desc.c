@@ -22,6 +22,22 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_compress_args, attn_mean, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
 };
 
+static const char *const paths[] = {"fast", "reference"};
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM_ENUM(vtc_compress_args, path, paths,
+                      "fast: queries folded into the key/value weights; reference: q/k/v projections as written"),
+};
+
+/* out [B][Q][E] as x, attn_mean [B][Q][N] F32; Q the weight set's (out.shape[1] as the caller set it, else 1) */
+static void shape_outputs(void *args)
+{
+    vtc_compress_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->x, 0), N = (int64_t)vtc_op_desc_dim(&a->x, 1);
+    int64_t E = (int64_t)vtc_op_desc_dim(&a->x, 2), Q = a->out.ndim >= 2 && a->out.shape[1] > 0 ? a->out.shape[1] : 1;
+    vtc_op_desc_shape_output(&a->out, a->x.dtype, 3, (int64_t[]){B, Q, E});
+    vtc_op_desc_shape_output(&a->attn_mean, VTC_DTYPE_F32, 3, (int64_t[]){B, Q, N});
+}
+
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
     const vtc_compress_args *a = args;
@@ -52,4 +68,5 @@ static int example(uint32_t which, void *args)
 }
 
 const vtc_op_desc vtc_op_compress_desc = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), tensors,
-                                          sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                          sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                          params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};

@@ -15,6 +15,19 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_merge_args, out, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
 };
 
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM(vtc_merge_args, contextual, VTC_PARAM_U32, 0, 30000,
+                 "c: contextual tokens per image, at most R (the rest tokens, at most 30000)"),
+};
+
+/* out [B][c][D] as hidden */
+static void shape_outputs(void *args)
+{
+    vtc_merge_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->hidden, 0), D = (int64_t)vtc_op_desc_dim(&a->hidden, 2);
+    vtc_op_desc_shape_output(&a->out, a->hidden.dtype, 3, (int64_t[]){B, a->contextual, D});
+}
+
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
     const vtc_merge_args *a = args;
@@ -42,4 +55,5 @@ static int example(uint32_t which, void *args)
 }
 
 const vtc_op_desc vtc_op_merge_desc = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), tensors,
-                                       sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                       sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                       params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};

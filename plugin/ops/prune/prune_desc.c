@@ -1,10 +1,16 @@
 /* prune as data: its tensors and the cost of one call (docs/prune.md).
  *   bytes: hidden and metric read; keep_idx, out and src_idx written
- *   FLOPs per image, Dm the compared width (metric's, else hidden's):
- *          DivPrune 2 (N^2 + K N) Dm (the first pick's pairwise distances,
- *          then one row per pick); DART 2 (1 + P') N Dm, P' = min(P, K)
- *          pivots (norms, then each pivot against every token); plus the
- *          merge of the N - K rest into c (merge_desc.c) when c > 0
+ *   FLOPs per image, Dm the compared width (metric's, else hidden's), the
+ *          least arithmetic the maths of docs/prune.md needs: a distance
+ *          term 1/2 (x^_i[c] - x^_j[c])^2 is 3 FLOPs (subtract, multiply,
+ *          add), the norms 3 N Dm. DivPrune 3 Dm N (N - 1) / 2 + 3 N Dm:
+ *          d is symmetric, so every unordered pair once; the greedy steps
+ *          then read those distances again and add no arithmetic per
+ *          column. DART 3 (1 + P') N Dm, P' = min(P, K) pivots (norms, then
+ *          each pivot against every token). Plus the merge of the N - K
+ *          rest into c (merge_desc.c) when c > 0.
+ *          (Before issue 21 this counted DivPrune as 2 (N^2 + K N) Dm: each
+ *          pair twice, a recomputed row per step and 2 FLOPs per term.)
  */
 #include "op_desc.h"
 
@@ -18,6 +24,28 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_prune_args, src_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
 };
 
+static const char *const modes[] = {"divprune", "dart"};
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM_ENUM(vtc_prune_args, mode, modes,
+                      "divprune: greedy max-min cosine distance; dart: least similar to the P highest-L1-norm pivots"),
+    VTC_OP_PARAM(vtc_prune_args, keep, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT, "K: rows kept per image; K + c at most N"),
+    VTC_OP_PARAM(vtc_prune_args, contextual, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "c: contextual rows merged from the N - K others (0: no merge; needs out)"),
+    VTC_OP_PARAM(vtc_prune_args, pivots, VTC_PARAM_U32, 0, 4294967295.0,
+                 "dart: P pivots (0: 8; more than K: K); divprune: must be 0"),
+};
+
+/* keep_idx [B][K] I32, out [B][K + c][D] as hidden, src_idx [B][K + c] I32 */
+static void shape_outputs(void *args)
+{
+    vtc_prune_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->hidden, 0), D = (int64_t)vtc_op_desc_dim(&a->hidden, 2);
+    int64_t K = a->keep, rows = K + a->contextual;
+    vtc_op_desc_shape_output(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, K});
+    vtc_op_desc_shape_output(&a->out, a->hidden.dtype, 3, (int64_t[]){B, rows, D});
+    vtc_op_desc_shape_output(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
+}
+
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
     const vtc_prune_args *a = args;
@@ -30,7 +58,9 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     double P = a->pivots ? a->pivots : VTC_PRUNE_DART_DEFAULT_PIVOTS;
     if (P > K)
         P = K;
-    double pick = a->mode == VTC_PRUNE_DART ? 2 * (1 + P) * N * Dm : 2 * (N * N + K * N) * Dm;
+    double pick = a->mode == VTC_PRUNE_DART ? 3 * (1 + P) * N * Dm : 3 * Dm * N * (N - 1) / 2 + 3 * N * Dm;
+    if (K == 0)
+        pick = 0;
     double merge = c > 0 ? 3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D : 0;
     out->flops = B * (pick + merge);
 }
@@ -54,4 +84,5 @@ static int example(uint32_t which, void *args)
 }
 
 const vtc_op_desc vtc_op_prune_desc = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), tensors,
-                                       sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                       sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                       params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};

@@ -2,12 +2,25 @@
 #include "op_desc.h"
 #include "vtc_toy.h"
 
+#include <math.h>
 #include <string.h>
 
 static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_toy_args, x, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 2),
     VTC_OP_TENSOR(vtc_toy_args, y, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 2),
 };
+
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM(vtc_toy_args, a, VTC_PARAM_F32, -INFINITY, INFINITY, "the factor: y = a x + b (any value)"),
+    VTC_OP_PARAM(vtc_toy_args, b, VTC_PARAM_F32, -INFINITY, INFINITY, "the offset (any value)"),
+};
+
+/* y: x's dtype and shape */
+static void shape_outputs(void *args)
+{
+    vtc_toy_args *a = args;
+    vtc_op_desc_shape_output(&a->y, a->x.dtype, a->x.ndim <= VTC_MAX_DIMS ? a->x.ndim : 0, a->x.shape);
+}
 
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
@@ -32,4 +45,5 @@ static int example(uint32_t which, void *args)
 }
 
 const vtc_op_desc vtc_op_toy_desc = {VTC_OP_TOY, "toy", sizeof(vtc_toy_args), tensors,
-                                     sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                     sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                     params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};

@@ -9,6 +9,7 @@
  */
 #include "op_desc.h"
 
+#include <float.h>
 #include <string.h>
 
 #define IN_OPT (VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL)
@@ -21,6 +22,30 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_visionzip_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 3),
     VTC_OP_TENSOR(vtc_visionzip_args, src_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
 };
+
+static const char *const score_modes[] = {"attn_cls", "qk_cls", "qk_mean"};
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM_ENUM(vtc_visionzip_args, score_mode, score_modes,
+                      "attn_cls: from attn; qk_cls: softmax of the CLS query (q, k); qk_mean: of every query"),
+    VTC_OP_PARAM(vtc_visionzip_args, dominant, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "k: dominant tokens kept besides CLS; k + c at most N - 1 (N without CLS)"),
+    VTC_OP_PARAM(vtc_visionzip_args, contextual, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "c: contextual tokens merged from the N - 1 - k rest (at most 30000 rest tokens)"),
+    VTC_OP_PARAM(vtc_visionzip_args, no_cls, VTC_PARAM_U32, 0, 1, "1: no CLS token, every token competes (SigLIP)"),
+    VTC_OP_PARAM(vtc_visionzip_args, scale, VTC_PARAM_F32, -FLT_MAX, FLT_MAX, "softmax scale (qk modes); 0: 1/sqrt(dh)"),
+    VTC_OP_PARAM(vtc_visionzip_args, cls_index, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "the CLS token's row, below N (0 with no_cls; N - 1 for llama.cpp's LLaVA graph)"),
+};
+
+/* out [B][keep_cls + k + c][D] as hidden, src_idx [B][keep_cls + k + c] I32 */
+static void shape_outputs(void *args)
+{
+    vtc_visionzip_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->hidden, 0), D = (int64_t)vtc_op_desc_dim(&a->hidden, 2);
+    int64_t rows = (a->no_cls ? 0 : 1) + (int64_t)a->dominant + a->contextual;
+    vtc_op_desc_shape_output(&a->out, a->hidden.dtype, 3, (int64_t[]){B, rows, D});
+    vtc_op_desc_shape_output(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
+}
 
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
@@ -74,4 +99,5 @@ _Static_assert(offsetof(vtc_visionzip_args, src_idx) + sizeof(vtc_tensor) == VTC
                "visionzip's v1 args end with src_idx");
 
 const vtc_op_desc vtc_op_visionzip_desc = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, tensors,
-                                           sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                           sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                           params, sizeof(params) / sizeof(params[0]), NULL, 0, shape_outputs};
