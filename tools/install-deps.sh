@@ -4,7 +4,7 @@
 # everything is present.
 set -u
 pkgs=(libvulkan-dev mesa-vulkan-drivers glslang-tools spirv-tools vulkan-validationlayers
-      meson ninja-build pkg-config libjson-c-dev gcc libc6-dev python3 binutils)
+      meson ninja-build pkg-config libjson-c-dev gcc g++ libc6-dev python3 binutils cmake)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
