@@ -134,7 +134,9 @@ void opcall_fill_input(const opcall *c, uint32_t i, uint64_t *rng, void *dst)
 }
 
 /* The plugin accepts it, on packed host tensors holding valid data. */
-static int accepted(vtc_context ctx, opcall *c, uint64_t *rng)
+/* The plugin accepts the call, and its record-mode scratch fits `max_scratch`
+   bytes (the bounds test places it in its arena beside the tensors). */
+static int accepted(vtc_context ctx, opcall *c, uint64_t *rng, double max_scratch)
 {
     void *mem[VTC_OP_DESC_MAX_TENSORS] = {0};
     int ok = 1;
@@ -149,7 +151,7 @@ static int accepted(vtc_context ctx, opcall *c, uint64_t *rng)
         t->host = mem[i];
     }
     uint64_t scratch = 0;
-    ok = ok && vtc_query_scratch(ctx, c->d->op, c->args, &scratch) == VTC_SUCCESS;
+    ok = ok && vtc_query_scratch(ctx, c->d->op, c->args, &scratch) == VTC_SUCCESS && (double)scratch <= max_scratch;
     for (uint32_t i = 0; i < c->d->ntensors; i++) {
         opcall_tensor(c, i)->host = NULL;
         free(mem[i]);
@@ -214,14 +216,14 @@ int opcall_random_valid(vtc_context ctx, opcall *c, const vtc_op_desc *d, uint64
         for (uint32_t i = 0; i < d->ntensors; i++)
             if (dropped & (1u << i))
                 memset(opcall_tensor(c, i), 0, sizeof(vtc_tensor));
-        if (opcall_bytes(c) <= max_bytes && accepted(ctx, c, rng)) {
+        if (opcall_bytes(c) <= max_bytes && accepted(ctx, c, rng, max_bytes)) {
             opcall_describe(c);
             return 0;
         }
     }
     for (uint32_t w = 0; w < nex; w++) {
         opcall_example(c, d, w);
-        if (accepted(ctx, c, rng)) {
+        if (accepted(ctx, c, rng, INFINITY)) {
             opcall_describe(c);
             return 0;
         }

@@ -43,7 +43,8 @@ int opcall_param_past_range(const vtc_op_param_desc *p, const void *args);
 void opcall_fill_input(const opcall *c, uint32_t i, uint64_t *rng, void *dst);
 
 /* A random call of d that the plugin accepts (vtc_query_scratch on packed
-   host tensors), of at most max_bytes, drawn from the examples with
+   host tensors), of at most max_bytes of tensors and as many of record-mode
+   scratch, drawn from the examples with
    dimensions from `sizes`, the parameters, optional tensors dropped and
    the float dtype switched. Host pointers NULL on return. Tries a few
    hundred draws, then falls back to an example. -1: d has none the

@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_BYTES ((size_t)4 << 20)
+#define ARENA_BYTES ((size_t)8 << 20) /* tensors up to 1.5 MB (strided: more) and a scratch up to 1.5 MB */
 #define MAXT VTC_OP_DESC_MAX_TENSORS
 
 static size_t esize(uint32_t dt)
