@@ -1,7 +1,7 @@
 /*
  * Conventions shared by the `vtc` subcommands (host/cli_*.c).
  *
- * A subcommand is `int cli_run_X(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)`:
+ * A subcommand is `int cli_X(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)`:
  * argv[0] is the subcommand name; it returns the process exit status
  * (0 ok, 1 runtime failure, 2 usage error). `--help` prints the usage to
  * stdout and returns 0 (ctx may then be NULL: no device is opened for --help).
@@ -61,13 +61,6 @@ vtc_result cli_context_create(const vtc_api_v1 *api, vtc_context *ctx);
 /* The same with VTC_CONTEXT_* flags (vtc pipelines: COMPILE_ONLY). */
 vtc_result cli_context_create_flags(const vtc_api_v1 *api, uint32_t flags, vtc_context *ctx);
 
-/* subcommands */
-int cli_run_scores(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
-int cli_run_select(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
-int cli_run_merge(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
-int cli_run_visionzip(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
-int cli_run_compress(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
-int cli_run_composite(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
+/* subcommands (`vtc run OP` is cli_run.h's) */
 int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
-int cli_run_prune(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx);
 #endif

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "op_desc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,7 +26,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "vtc %s: ", cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see 'vtc run %s --help')\n", cmd);
+    fprintf(stderr, " (see 'vtc %s%s --help')\n", vtc_op_desc_named(cmd) ? "run " : "", cmd);
     va_end(ap);
     return 2;
 }

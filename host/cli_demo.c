@@ -4,17 +4,15 @@
  * 16 heads, metric width 64) with planted dominant tokens, so the output can
  * be checked by eye: the planted tokens must be among the kept ones.
  */
-#include "cli.h"
+#include "cli_run.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int cli_visionzip_png(const char *path, int B, int N, int keep_cls, int D, int Dm, int k, int c, const float *metric,
-                      const int32_t *src_idx, uint32_t metric_dtype);
-int cli_demo_prune(uint32_t mode, uint32_t B, uint32_t T, uint32_t R, uint32_t dtype, const char *png,
-                   const vtc_api_v1 *api, vtc_context ctx);
+static int demo_prune(uint32_t mode, uint32_t B, uint32_t T, uint32_t R, uint32_t dtype, const char *png,
+                      const vtc_api_v1 *api, vtc_context ctx);
 
 static const char demo_usage[] =
     "usage: vtc demo [--mode visionzip|divprune|dart] [--images B] [--tokens T] [--repeat R]\n"
@@ -97,7 +95,7 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     }
     if (mode && strcmp(mode, "visionzip"))
         /* DivPrune's N^2 first pick takes about a second on a CPU device: fewer runs by default */
-        return cli_demo_prune(!strcmp(mode, "dart") ? VTC_PRUNE_DART : VTC_PRUNE_DIVPRUNE, B, T, r_given ? R : 5, dtype,
+        return demo_prune(!strcmp(mode, "dart") ? VTC_PRUNE_DART : VTC_PRUNE_DIVPRUNE, B, T, r_given ? R : 5, dtype,
                               png, api, ctx);
     const int N = 577, D = 1024, H = 16, Dm = 64, G = 24, PLANTED = 24;
     uint32_t k, c;
@@ -276,7 +274,7 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     if (rc)
         cli_error("some planted dominant tokens were not kept");
     if (png) {
-        if (cli_visionzip_png(png, (int)B, N, 1, D, Dm, (int)k, (int)c, metric, src, VTC_DTYPE_F32))
+        if (cli_token_grid_png(png, (int)B, N, 1, Dm, (int)k, (int)c, metric, src))
             rc = 1;
         else
             printf("token grid written to %s\n", png);
@@ -288,5 +286,147 @@ int cli_demo(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     }
 done:
     free(hidden); free(metric); free(attn); free(out); free(src); free(planted); free(score); free(keep); free(rest);
+    return rc;
+}
+
+/* `vtc demo --mode divprune|dart`: embedding-only selection on synthetic
+   post-projector rows of a LLaVA-1.5 image (24 x 24 = 576 tokens, no CLS),
+   a smooth background plus 12 planted 2 x 2 "objects" of their own
+   direction. A diverse selection must touch every object: the demo prints
+   how many it did (DivPrune must cover all 12, which exits non-zero if not). */
+static uint64_t demo_rng = 0x2545f4914f6cdd1dull;
+static float demo_u(void)
+{
+    demo_rng ^= demo_rng << 13;
+    demo_rng ^= demo_rng >> 7;
+    demo_rng ^= demo_rng << 17;
+    return (float)((demo_rng >> 11) * (1.0 / 9007199254740992.0));
+}
+static float demo_n(void)
+{
+    float u = demo_u() + 1e-7f, v = demo_u();
+    return sqrtf(-2.0f * logf(u)) * cosf(6.2831853f * v);
+}
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int demo_prune(uint32_t mode, uint32_t B, uint32_t T, uint32_t R, uint32_t dtype, const char *png,
+                   const vtc_api_v1 *api, vtc_context ctx)
+{
+    enum { G = 24, N = G * G, D = 1024, OBJ = 12 };
+    if (T > N)
+        return cli_usage_error("demo", "--tokens must be at most %d without CLS", N);
+    size_t nh = (size_t)B * N * D, es = dtype == VTC_DTYPE_F16 ? 2 : 4;
+    float *x = malloc(nh * 4);
+    void *xd = dtype == VTC_DTYPE_F16 ? malloc(nh * 2) : x;
+    int32_t *keep = malloc((size_t)B * T * 4 + 4), *obj = malloc(sizeof(int32_t) * B * N);
+    double *wall = malloc(sizeof(double) * R), *gpu = malloc(sizeof(double) * R);
+    int rc = 1;
+    if (!x || !xd || !keep || !obj || !wall || !gpu) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (uint32_t b = 0; b < B; b++) {
+        float base[3][D], dir[OBJ][D];
+        for (int q = 0; q < 3; q++)
+            for (int d = 0; d < D; d++) base[q][d] = demo_n();
+        for (int o = 0; o < OBJ; o++)
+            for (int d = 0; d < D; d++) dir[o][d] = demo_n();
+        for (int t = 0; t < N; t++)
+            obj[b * N + t] = -1;
+        for (int o = 0; o < OBJ; o++) { /* non-overlapping 2 x 2 blocks */
+            int gy, gx, clash;
+            do {
+                gy = (int)(demo_u() * (G - 1));
+                gx = (int)(demo_u() * (G - 1));
+                clash = 0;
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++) clash |= obj[b * N + (gy + dy) * G + gx + dx] >= 0;
+            } while (clash);
+            for (int dy = 0; dy < 2; dy++)
+                for (int dx = 0; dx < 2; dx++) obj[b * N + (gy + dy) * G + gx + dx] = o;
+        }
+        for (int t = 0; t < N; t++) {
+            float fy = (float)(t / G) / G, fx = (float)(t % G) / G;
+            float *row = x + ((size_t)b * N + t) * D;
+            int o = obj[b * N + t];
+            for (int d = 0; d < D; d++)
+                row[d] = o >= 0 ? dir[o][d] + 0.2f * demo_n()
+                                : base[0][d] + 0.5f * fx * base[1][d] + 0.5f * fy * base[2][d] + 0.2f * demo_n();
+        }
+    }
+    if (dtype == VTC_DTYPE_F16)
+        for (size_t i = 0; i < nh; i++) ((uint16_t *)xd)[i] = npy_float_to_half(x[i]);
+    vtc_device_info di = {sizeof(di)};
+    api->context_info(ctx, &di);
+    const char *name = mode == VTC_PRUNE_DART ? "DART (embeddings only)" : "DivPrune";
+    printf("vtc demo: %s on synthetic LLaVA-1.5 post-projector embeddings (%s storage)\n", name,
+           dtype == VTC_DTYPE_F16 ? "fp16" : "fp32");
+    printf("device: %s%s\n", di.name, di.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU ? " (a CPU Vulkan device)" : "");
+    printf("images: %u, tokens in: %d per image (%dx%d, no CLS), D = %d, %d planted 2x2 objects\n", B, N, G, G, D, OBJ);
+    printf("tokens out: %u per image (%.1fx fewer)%s\n", T, T ? (double)N / T : 0.0,
+           mode == VTC_PRUNE_DART ? ", 8 pivots" : "");
+    vtc_prune_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.mode = mode;
+    a.keep = T;
+    int64_t sh[3] = {B, N, D}, sk[2] = {B, T};
+    a.hidden = cli_tensor_new(dtype, xd, 3, sh);
+    a.keep_idx = cli_tensor_new(VTC_DTYPE_I32, keep, 2, sk);
+    if (T == 0)
+        memset(&a.keep_idx, 0, sizeof(a.keep_idx));
+    for (uint32_t it = 0; it <= R; it++) {
+        double t0 = cli_now_ms();
+        vtc_result r = api->prune(ctx, &a, NULL);
+        double t1 = cli_now_ms();
+        if (r) {
+            rc = cli_vtc_error(api, "prune", r);
+            goto done;
+        }
+        vtc_context_stats st;
+        st.size = sizeof(st);
+        api->context_stats_get(ctx, &st);
+        if (it) { /* the first run builds pipelines: a warm-up */
+            wall[it - 1] = t1 - t0;
+            gpu[it - 1] = st.last_gpu_time_ns / 1e6;
+        }
+    }
+    qsort(wall, R, sizeof(double), cmp_d);
+    qsort(gpu, R, sizeof(double), cmp_d);
+    printf("\ntime per call (median of %u, host memory in and out, incl. upload/download):\n", R);
+    printf("  %-26s %8.3f ms wall %8.3f ms GPU\n", mode == VTC_PRUNE_DART ? "prune (dart)" : "prune (divprune)",
+           wall[R / 2], gpu[R / 2]);
+    int covered = 0;
+    for (uint32_t b = 0; b < B; b++) {
+        int seen[OBJ] = {0};
+        for (uint32_t i = 0; i < T; i++) {
+            int o = obj[b * N + keep[(size_t)b * T + i]];
+            if (o >= 0) seen[o] = 1;
+        }
+        for (int o = 0; o < OBJ; o++) covered += seen[o];
+    }
+    printf("\nplanted objects with a kept token: %d of %d\n", covered, (int)(B * OBJ));
+    printf("image 0 kept tokens:");
+    for (uint32_t i = 0; i < T && i < 12; i++)
+        printf(" %d", keep[i]);
+    printf("%s\n", T > 12 ? " ..." : "");
+    rc = 0;
+    if (mode == VTC_PRUNE_DIVPRUNE && T >= OBJ && covered < (int)(B * OBJ))
+        rc = cli_error("DivPrune left a planted object without a kept token");
+    if (png) {
+        /* the picture needs src_idx rows: the kept indices are exactly those */
+        if (cli_token_grid_png(png, (int)B, N, 0, D, (int)T, 0, x, keep))
+            rc = 1;
+        else
+            printf("token grid written to %s\n", png);
+    }
+done:
+    if (xd != x) free(xd);
+    free(x); free(keep); free(obj); free(wall); free(gpu);
+    (void)es;
     return rc;
 }

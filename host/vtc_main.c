@@ -4,6 +4,7 @@
  * with -Dstatic_cli=true), so every CLI run exercises the path hosts use.
  */
 #include "cli.h"
+#include "cli_run.h"
 #include "op_desc.h"
 #include "loader/vtc_loader.h"
 #include "plugin_open.h"
@@ -27,8 +28,8 @@ static const char usage[] =
     "commands:\n"
     "  demo            VisionZip on a synthetic LLaVA-1.5 image: tokens in/out, time per op\n"
     "  info            list Vulkan devices, the chosen one, its features and shader variants\n"
-    "  run OP ...      run one op on .npy inputs; OP: scores, select, merge, visionzip,\n"
-    "                  compress, composite, prune ('vtc run OP --help')\n"
+    "  run OP ...      run one op on .npy inputs ('vtc run --help' lists the ops,\n"
+    "                  'vtc run OP --help' each op's tensors and parameters)\n"
     "  conformance     check every op against the CPU reference on this device\n"
     "                  ('vtc conformance --help')\n"
     "  bench           measure every op against the device's own roofline ('vtc bench --help')\n"
@@ -127,13 +128,6 @@ static int info(const vtc_api_v1 *api, vtc_context ctx)
     return 0;
 }
 
-/* "scores, select, ...": the ops of this build, from their descriptors. */
-static void print_op_names(FILE *f)
-{
-    for (uint32_t i = 0; vtc_op_desc_at(i); i++)
-        fprintf(f, "%s%s", i ? ", " : "", vtc_op_desc_at(i)->name);
-}
-
 /* Each op's tensors as its table gives them: inputs, then "->" outputs. */
 static void print_op_tensors(void)
 {
@@ -157,22 +151,16 @@ static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         printf("usage: vtc run OP [options]   (OP: ");
-        print_op_names(stdout);
+        cli_run_list(stdout);
         printf(")\n'vtc run OP --help' describes each. Their tensors (? optional, or read only in some modes):\n");
         print_op_tensors();
         return argc < 2 ? 2 : 0;
     }
-    const char *op = argv[1];
-    static const struct { const char *name; int (*fn)(int, char **, const vtc_api_v1 *, vtc_context); } ops[] = {
-        {"scores", cli_run_scores},       {"select", cli_run_select},   {"merge", cli_run_merge},
-        {"visionzip", cli_run_visionzip}, {"compress", cli_run_compress}, {"composite", cli_run_composite},
-        {"prune", cli_run_prune},
-    };
-    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-        if (!strcmp(op, ops[i].name))
-            return ops[i].fn(argc - 1, argv + 1, api, ctx);
-    fprintf(stderr, "vtc run: unknown op '%s' (", op);
-    print_op_names(stderr);
+    const vtc_op_desc *d = vtc_op_desc_named(argv[1]);
+    if (d)
+        return cli_run_op(d, argc - 1, argv + 1, api, ctx);
+    fprintf(stderr, "vtc run: unknown op '%s' (", argv[1]);
+    cli_run_list(stderr);
     fprintf(stderr, ")\n");
     return 2;
 }

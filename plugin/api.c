@@ -2,7 +2,9 @@
  * Exported entry points: result strings, op wrappers, scratch query and the
  * negotiated function table.
  */
-#include "device/exec.h"
+#include "device/device.h"
+#include "exec/exec.h"
+#include "registry.h"
 
 #include <string.h>
 
@@ -32,6 +34,12 @@ VTC_API const char *vtc_result_string(vtc_result r)
     case VTC_ERROR_SCRATCH_TOO_SMALL: return "VTC_ERROR_SCRATCH_TOO_SMALL: record-mode scratch below the queried size";
     default: return "VTC_ERROR_UNKNOWN: unknown result code";
     }
+}
+
+/* The ops' per-context state goes first, while the device is still there. */
+VTC_API void vtc_context_destroy(vtc_context ctx)
+{
+    vtc_context_teardown(ctx, vtc_ops_context_destroy);
 }
 
 VTC_API vtc_result vtc_query_scratch(vtc_context ctx, uint32_t op, const void *args, uint64_t *scratch_bytes)

@@ -1,9 +1,11 @@
 /*
- * All an op sees (plugin/ops/<op>/): its descriptor (vtc_op_def), the plan
- * it fills, the recorder it records into, the device's capabilities (read
- * only, set once when the context's device is chosen), dispatch, and the
- * core and memory layers below. Never the context struct: an op that
- * needs more of the device asks for a field in vtc_caps.
+ * All an op sees (plugin/ops/<op>/): its code's record (vtc_op_def, which
+ * points at its descriptor, ops/op_desc.h), the plan it fills and the
+ * tensor relations plan() states, the recorder it records into, the
+ * device's capabilities (read only, set once when the context's device is
+ * chosen), dispatch, and the core and memory layers below. Never the
+ * context struct: an op that needs more of the device asks for a field in
+ * vtc_caps. Another op's kernels only through its kernel header.
  */
 #ifndef VTC_OP_H
 #define VTC_OP_H
@@ -49,40 +51,47 @@ int vtc_tensor_present(const vtc_tensor *t);
 int64_t vtc_tensor_count(const vtc_tensor *t);
 int vtc_tensor_contiguous(const vtc_tensor *t);
 
-/* Validates one tensor: present (or absent when `optional`), dtype in
-   `dtype_mask` (bit (1<<dtype)), rank `ndim`, each dim equal to want[i]
-   when want[i] >= 0 (want may be NULL), strides, and byte extent. `what`
-   names it in the message ("hidden"). */
-#define VTC_DT_BIT(d) (1u << (d))
-#define VTC_DT_FLOAT (VTC_DT_BIT(VTC_DTYPE_F32) | VTC_DT_BIT(VTC_DTYPE_F16))
+/* Validates one tensor that is not in an op's table (compress's weights):
+   present (or absent when `optional`), dtype among `dtypes` (VTC_DTYPES
+   bits), rank `ndim`, each dim equal to want[i] when want[i] >= 0 (want may
+   be NULL), strides, and byte extent. `what` names it in the message. The
+   executor runs the same check on every tensor of the table before plan(). */
 vtc_result vtc_tensor_check(vtc_context ctx, const char *op, const char *what, const vtc_tensor *t,
-                            int optional, uint32_t dtype_mask, uint32_t ndim, const int64_t *want);
+                            int optional, uint32_t dtypes, uint32_t ndim, const int64_t *want);
 
 /* ---- plan ------------------------------------------------------------- */
-#define VTC_OP_MAX_TENSORS 12
-#define VTC_T_IN       0x1u
-#define VTC_T_OUT      0x2u
-#define VTC_T_FLOAT    0x4u   /* stored in the op's float dtype (converted with it) */
-#define VTC_T_STRIDED  0x8u   /* the op's shader honours strides */
-
-typedef struct vtc_op_tensor {
-    const vtc_tensor *t;      /* NULL or absent tensor: not bound (dummy) */
-    uint32_t flags;
-} vtc_op_tensor;
-
 /* Room for an op's own typed plan (VTC_PLAN_OF). */
 #define VTC_PLAN_OP_BYTES 256
 
-/* What an op's plan() tells the executor, and what its record() reads. */
+/* What an op's plan() tells the executor, and what its record() reads. The
+   tensors are the descriptor's table: record()'s bound[i] is table entry i,
+   bound where the call gives it (present, not empty) and uses it. */
 typedef struct vtc_plan {
-    vtc_op_tensor tensors[VTC_OP_MAX_TENSORS];
-    uint32_t ntensors;
-    uint32_t float_dtype;     /* F32 or F16: the dtype of the VTC_T_FLOAT tensors */
+    /* set by the executor before plan(): the op's table and the call's args */
+    const vtc_op_desc *desc;
+    const void *args;
+    /* bit i: table tensor i is checked but this call neither reads nor
+       writes it (not staged, not bound); the uses hook's skipped ones too */
+    uint32_t unused;
+    uint32_t float_dtype;     /* F32 or F16: a tensor of this dtype is stored in the device's float dtype */
     uint64_t scratch_bytes;   /* scratch record() needs (multiple of 256) */
     /* the op's typed plan (VTC_PLAN_OF): what plan() worked out and chose, and
        what the op's prepare hook adds, for record() to read */
     _Alignas(16) unsigned char op[VTC_PLAN_OP_BYTES];
 } vtc_plan;
+
+/* What plan() states about the relations between its tensors (each tensor
+   alone was checked against the table before plan() ran): table tensor
+   `i`, when present, has a dtype among `dtypes` (0: any the table allows)
+   and dim d equal to want[d] where want[d] >= 0 (want NULL: any shape).
+   "out has hidden's dtype and shape": vtc_tensor_expect(ctx, pl, T_OUT,
+   VTC_DTYPES(a->hidden.dtype), a->hidden.shape). */
+vtc_result vtc_tensor_expect(vtc_context ctx, const vtc_plan *pl, uint32_t i, uint32_t dtypes, const int64_t *want);
+/* Table tensor i of the call plan() is planning. */
+static inline const vtc_tensor *vtc_plan_tensor(const vtc_plan *pl, uint32_t i)
+{
+    return vtc_op_tensor_in_const(&pl->desc->tensors[i], pl->args);
+}
 
 /* The op's typed plan inside a vtc_plan: `type` is the op's own struct (a
    struct larger than the room is a compile error: a negative array size). */
@@ -105,7 +114,7 @@ typedef struct vtc_bound {
 /* ---- record ------------------------------------------------------------ */
 typedef struct vtc_recorder vtc_recorder;   /* the executor's (device/device.h) */
 vtc_context vtc_rec_ctx(const vtc_recorder *rec);
-/* F32 or F16: the device dtype of the op's VTC_T_FLOAT tensors. */
+/* F32 or F16: the device dtype of the tensors of the plan's float_dtype. */
 uint32_t vtc_rec_float_dtype(const vtc_recorder *rec);
 
 /* Sub-range of the scratch: bytes at `offset` (offsets kept aligned by the op). */
@@ -170,16 +179,27 @@ vtc_result vtc_dispatch_kernel(vtc_recorder *rec, vtc_kernel kernel, uint32_t dt
     vtc_dispatch_kernel(rec, kernel, dtype_override, binds, VTC_BIND_COUNT(kernel, nbind), push,                 \
                         VTC_PUSH_SIZE(kernel, push_size), local_x, spec, VTC_SPEC_COUNT(kernel, nspec), gx, gy, gz)
 
-/* ---- the op's descriptor ------------------------------------------------ */
+/* ---- the op ------------------------------------------------------------ */
 typedef struct vtc_op_def {
-    uint32_t op;
-    const char *name;
-    size_t args_size;                 /* sizeof v1 args */
-    /* Validates args against the device's caps and fills the plan: every
+    /* The op as data (plugin/ops/<op>/<op>_desc.c): its id, name, v1 args
+       size and tensor table. Before plan() the executor checks every tensor
+       of the table: size and reserved0 always, even one the op ignores; then
+       each one the call uses alone (present unless optional, dtype among
+       the table's, rank, dims, strides, extent, buffer alignment). */
+    const vtc_op_desc *desc;
+    /* Optional: which tensors this call uses, from its parameters, as bits
+       over the table: `need`, optional ones it requires (visionzip's attn
+       in ATTN_CLS mode), and `skip`, ones it ignores (neither checked alone
+       nor bound: q and k in ATTN_CLS mode). Both start at 0. Without the
+       hook the call needs the table's required tensors and uses every
+       present one. */
+    void (*uses)(const void *args, uint32_t *need, uint32_t *skip);
+    /* Checks the relations between the tensors (vtc_tensor_expect) and the
+       parameters against the device's caps, and fills the plan: every
        choice (kernels, variants, layouts, scratch) is made here, and every
        limit checked. Allocates nothing (vtc_query_scratch calls it). */
     vtc_result (*plan)(vtc_context ctx, const void *args, vtc_plan *plan);
-    /* tensors[i] is plan->tensors[i] bound on the device */
+    /* tensors[i] is table tensor i bound on the device (present == 0 when not) */
     vtc_result (*record)(vtc_context ctx, const vtc_plan *plan, const vtc_bound *tensors, vtc_recorder *rec);
     /* Optional: creates what record() reads besides pipelines (may allocate;
        never called by vtc_query_scratch). Runs before the prepare pass. */
@@ -187,10 +207,6 @@ typedef struct vtc_op_def {
     /* Optional: frees what the op keeps per context (vtc_op_state) when the
        context is destroyed, before its device goes. */
     void (*context_destroy)(vtc_context ctx);
-    /* The op as data (plugin/ops/<op>/<op>_desc.c): the entry points check
-       every tensor of its table (size, reserved0) before plan, even one the
-       op ignores. */
-    const vtc_op_desc *desc;
 } vtc_op_def;
 
 /* Every op's descriptor (vtc_op_<op>_desc), from the op list. */

@@ -34,7 +34,7 @@ PY
 expect_rc "help_exits_zero" 0 "$vtc" --help
 grep -q "conformance" "$tmp/out" && ok "help_lists_commands" || fail "help_lists_commands"
 expect_rc "unknown_command_is_usage_error" 2 "$vtc" frobnicate
-for op in scores select merge visionzip compress composite prune; do
+for op in scores select merge visionzip compress composite prune toy; do
   expect_rc "run_${op}_help" 0 "$vtc" run $op --help
   grep -q "usage: vtc run $op" "$tmp/out" && ok "run_${op}_help_shows_usage" || fail "run_${op}_help_shows_usage"
 done
@@ -50,6 +50,10 @@ grep -q "chosen:" "$tmp/out" && ok "info_names_chosen_device" || fail "info_name
 npy "$tmp/attn.npy" f4 "(1,2,6)" "[0.1,0.3,0.05,0.2,0.25,0.1, 0.1,0.3,0.05,0.3,0.15,0.1]"
 npy "$tmp/hidden.npy" f4 "(1,6,2)" "[float(i) for i in range(12)]"
 expect_rc "run_scores_attn_cls" 0 "$vtc" run scores --attn "$tmp/attn.npy" --out "$tmp/s.npy"
+npy "$tmp/qk.npy" f4 "(1,6,2,4)" "[0.1 * i for i in range(48)]"
+expect_rc "run_scores_q_k_default_to_qk_cls" 0 "$vtc" run scores --q "$tmp/qk.npy" --k "$tmp/qk.npy" --out "$tmp/sq.npy"
+expect_rc "run_scores_qk_cls_named" 0 "$vtc" run scores --q "$tmp/qk.npy" --k "$tmp/qk.npy" --mode qk_cls --score "$tmp/sq2.npy"
+cmp -s "$tmp/sq.npy" "$tmp/sq2.npy" && ok "run_scores_default_mode_is_qk_cls" || fail "run_scores_default_mode_is_qk_cls"
 expect_rc "run_select_writes_outputs" 0 "$vtc" run select --scores "$tmp/s.npy" --hidden "$tmp/hidden.npy" \
   --dominant 2 --out "$tmp/dom.npy" --keep-index "$tmp/keep.npy" --rest-index "$tmp/rest.npy"
 python3 - "$tmp" <<'PY' && ok "select_keeps_cls_and_top_two" || fail "select_keeps_cls_and_top_two"
@@ -87,15 +91,40 @@ assert struct.unpack('<5i', d[10 + n:]) == (0, 1, 2, 3, 5)
 PY
 # a 4x4 grid with --prune-rate and a contextual merge, drawn
 npy "$tmp/grid.npy" f4 "(2,16,4)" "[((i * 7919) % 13) / 13.0 - 0.4 for i in range(128)]"
+npy "$tmp/gattn.npy" f4 "(2,2,16)" "[((i * 31) % 17) / 17.0 for i in range(64)]"
 expect_rc "run_prune_rate_merge_png" 0 "$vtc" run prune --hidden "$tmp/grid.npy" --prune-rate 0.75 --contextual 2 \
   --out "$tmp/po.npy" --png "$tmp/prune.png"
-grep -q "16 -> 6 tokens each (4 kept + 2 contextual)" "$tmp/out" && ok "prune_rate_gives_the_budget" || fail "prune_rate_gives_the_budget: $(cat "$tmp/out")"
+grep -q "hidden \[2,16,4\] -> out \[2,6,4\]" "$tmp/out" && ok "prune_rate_gives_the_budget" || fail "prune_rate_gives_the_budget: $(cat "$tmp/out")"
 [ -s "$tmp/prune.png" ] && ok "prune_png_written" || fail "prune_png_written"
 expect_rc "prune_budget_over_n_is_an_error" 1 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 7 --keep-index "$tmp/pk.npy"
 expect_rc "prune_bad_mode_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --mode random --keep 2 --out "$tmp/po.npy"
 expect_rc "prune_keep_and_rate_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 2 --prune-rate 0.5 --out "$tmp/po.npy"
-expect_rc "prune_pivots_without_dart_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --pivots 2 --keep 2 --out "$tmp/po.npy"
+# the op's own check (pivots are DART's), reported as the plugin words it
+expect_rc "prune_pivots_without_dart_is_an_error" 1 "$vtc" run prune --hidden "$tmp/emb.npy" --pivots 2 --keep 2 --out "$tmp/po.npy"
+grep -q "pivots" "$tmp/err" && ok "prune_pivots_error_says_why" || fail "prune_pivots_error_says_why: $(cat "$tmp/err")"
+expect_rc "param_past_its_range_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep -1 --out "$tmp/po.npy"
+expect_rc "param_not_an_integer_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 1.5 --out "$tmp/po.npy"
 expect_rc "prune_no_output_is_usage_error" 2 "$vtc" run prune --hidden "$tmp/emb.npy" --keep 2
+
+# the template op through the generic command: y = a x + b, every output with --out-dir
+npy "$tmp/tx.npy" f4 "(3,4)" "[float(i) for i in range(12)]"
+mkdir -p "$tmp/toy"
+expect_rc "run_toy" 0 "$vtc" run toy --x "$tmp/tx.npy" --a 2 --b -1 --out-dir "$tmp/toy"
+python3 - "$tmp" <<'PY' && ok "run_toy_computes_a_x_plus_b" || fail "run_toy_computes_a_x_plus_b"
+import struct, sys
+d = open(sys.argv[1] + '/toy/y.npy', 'rb').read(); n = struct.unpack('<H', d[8:10])[0]
+assert struct.unpack('<12f', d[10 + n:]) == tuple(2.0 * i - 1 for i in range(12))
+PY
+expect_rc "run_toy_f16" 0 "$vtc" run toy --x "$tmp/tx.npy" --a 2 --dtype f16 --y "$tmp/ty16.npy"
+grep -q "'<f2'" "$tmp/ty16.npy" && ok "run_toy_f16_writes_f16" || fail "run_toy_f16_writes_f16"
+expect_rc "run_unknown_op_is_usage_error" 2 "$vtc" run nosuchop --x "$tmp/tx.npy"
+grep -q "toy" "$tmp/err" && ok "run_unknown_op_lists_the_ops" || fail "run_unknown_op_lists_the_ops"
+expect_rc "run_help_lists_toy" 0 "$vtc" run --help
+grep -q "toy" "$tmp/out" && ok "run_help_names_toy" || fail "run_help_names_toy"
+expect_rc "run_visionzip_tokens_png" 0 "$vtc" run visionzip --hidden "$tmp/grid.npy" --metric "$tmp/grid.npy" \
+  --attn "$tmp/gattn.npy" --no-cls --tokens 6 --out "$tmp/vo.npy" --src-index "$tmp/vs.npy" --png "$tmp/vz.png"
+grep -q "out \[2,6,4\]" "$tmp/out" && [ -s "$tmp/vz.png" ] && ok "run_visionzip_tokens_split_and_png" \
+  || fail "run_visionzip_tokens_split_and_png: $(cat "$tmp/out")"
 
 # errors: clear, non-zero, no crash
 printf 'not a numpy file at all' > "$tmp/garbage.npy"
@@ -179,7 +208,7 @@ expect_rc "bench_one_shape_runs" 0 "$vtc" bench --op visionzip --shape llava15 -
   --json "$tmp/bench.json"
 grep -q "visionzip llava15" "$tmp/out" && grep -q "GB/s" "$tmp/out" && ok "bench_prints_the_table" \
   || fail "bench_prints_the_table: $(head -c 600 "$tmp/out")"
-grep -q "cold: no pipeline cache" "$tmp/out" && grep -q "warm: the cold run's cache" "$tmp/out" \
+grep -q "first call: fresh context" "$tmp/out" && grep -q "MESA_SHADER_CACHE_DISABLE=true" "$tmp/out" \
   && ok "bench_reports_first_call_cold_and_warm" || fail "bench_reports_first_call_cold_and_warm"
 python3 - "$tmp/bench.json" <<'PY' && ok "bench_json_has_the_expected_keys" || fail "bench_json_has_the_expected_keys"
 import json, sys
@@ -188,9 +217,12 @@ c = j["calibration"]
 assert c["bandwidth_gbs"] > 0 and c["fp32_gflops"] > 0, c
 assert j["device"]["name"] and j["settings"]["repeat"] == 3, j["settings"]
 assert j["llm"]["layers"] == 32 and j["llm"]["dim"] == 4096, j["llm"]
-fc = j["first_call"]
-assert fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["cache_bytes"] >= 32, fc
-[r] = j["results"]
+# --shape is a prefix: llava15 and llava15-qk
+assert [x["shape"] for x in j["results"]] == ["llava15", "llava15-qk"], j["results"]
+r = j["results"][0]
+fc = r["first_call"]
+# after vtc_prepare with the call's args, the first call creates no pipeline
+assert fc["prepare_ms"] > 0 and fc["cold_ms"] > 0 and fc["warm_ms"] > 0 and fc["pipelines_at_first_call"] == 0, fc
 assert (r["op"], r["shape"], r["status"], r["runs"]) == ("visionzip", "llava15", "ok", 3), r
 assert 0 < r["min_ms"] <= r["median_ms"] <= r["max_ms"], r
 for k in ("bytes", "flops", "gbs", "gflops", "roofline_fraction", "cpu_ref_ms", "speedup_vs_cpu"):
@@ -199,7 +231,32 @@ assert r["check"] == "pass" and r["nmse"] < 1e-6, r
 s = r["llm_savings"]
 assert (s["visual_tokens_in"], s["visual_tokens_out"]) == (576, 64), s
 assert s["prefill_flops_before"] > s["prefill_flops_after"] > 0, s
+assert 0 < s["op_share_of_removed_prefill"] < 1 and s["share_goal_met"] in (True, False), s
+t = {x["name"]: x for x in j["targets"]}
+assert any(x["issue"] == 21 and "share of the prefill" in x["name"] for x in j["targets"]), t
 PY
+# every op's workloads are listed, and one workload of each op runs through the generic driver
+# (tensors from the table, the op's CPU reference through its args) and agrees with the reference
+expect_rc "bench_list_workloads" 0 "$vtc" bench --list
+python3 - "$tmp/out" <<'PY' && ok "bench_lists_a_workload_of_every_op" || fail "bench_lists_a_workload_of_every_op"
+import sys
+ops = {l.split()[0] for l in open(sys.argv[1]) if l.strip()}
+assert {"scores", "select", "merge", "visionzip", "compress", "composite", "prune", "toy"} <= ops, ops
+PY
+for spec in "scores llava15-qk" "select siglip" "merge llava15" "compress c1-n576-fast" "composite decode-dh64" \
+            "prune dart-576x2048" "toy act4096"; do
+  op=${spec%% *} shape=${spec#* }
+  expect_rc "bench_${op}_runs" 0 "$vtc" bench --op "$op" --shape "$shape" --repeat 2 --warmup 1 --max-time 1 --quiet \
+    --no-first-call --json "$tmp/bench_$op.json"
+  python3 - "$tmp/bench_$op.json" "$op" <<'PY' && ok "bench_${op}_checked_against_its_reference" \
+    || fail "bench_${op}_checked_against_its_reference: $(head -c 600 "$tmp/out")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+rows = [r for r in j["results"] if r["op"] == sys.argv[2]]
+assert len(rows) == 1 and rows[0]["status"] == "ok" and rows[0]["check"] == "pass", rows
+assert rows[0]["bytes"] > 0 and rows[0]["roofline_ms"] > 0 and rows[0]["cpu_ref_ms"] > 0, rows
+PY
+done
 # --predict: recorded, never run; a bound per named GPU with the plugin's own dispatch count
 expect_rc "bench_predict_runs" 0 "$vtc" bench --predict --op compress --shape c1-n576 --quiet
 python3 - "$tmp/out" <<'PY' && ok "bench_predict_is_a_labelled_bound_with_recorded_dispatches" \

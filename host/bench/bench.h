@@ -1,13 +1,17 @@
 /*
- * `vtc bench`: each op on its standard shapes, timed on vtc's own device,
- * against the device's limits measured in the same run (calibration).
+ * `vtc bench`: every op on its named workloads (the descriptor's,
+ * plugin/ops/<op>/<op>_desc.c), timed on vtc's own device, against the
+ * device's limits measured in the same run (calibration) and the op's CPU
+ * reference (plugin/ops/<op>/ref_<op>_args.c).
  *
  *   bench_vk.c        vtc's device through host/common/host_vk.h, and the
  *                     timestamps around the calibration dispatches
  *   bench_calib.c     streaming copy -> GB/s, FMA chain -> GFLOP/s (fp32, fp16)
  *   bench_run.c       timing loop, statistics, device tensors, progress line
  *   bench_llm.c       LLM prefill FLOPs (what a token reduction saves)
- *   bench_visionzip.c, bench_compress.c, bench_composite.c: the op cases
+ *   bench_ops.c       the one driver: for each op x workload, tensors from the
+ *                     table, random inputs, chunks, timing, reference, check
+ *   bench_first_call.c  first call on a fresh context after vtc_prepare
  *   bench_report.c    human table and JSON
  *   ../cli_bench.c    options and the order of things
  *
@@ -98,25 +102,25 @@ double bench_llm_prefill_flops_layers(const bench_llm *m, double n, int layers);
    (kind[] 1), so their q projection and their attention rows are skipped. */
 double bench_llm_prefill_flops_composite(const bench_llm *m, int n, const uint8_t *kind);
 
-/* ---- first-call latency (bench_first_call.c) ----------------------------------- */
-typedef struct bench_first_call_result {
-    int measured;
-    double cold_ms;                  /* first visionzip llava15 call, empty pipeline cache */
-    double warm_ms;                  /* the same on a context given the cold one's cache data */
-    size_t cache_bytes;              /* size of that data (32: a header only, the driver keeps none) */
-    char why[160];                   /* why not measured */
-} bench_first_call_result;
-/* Two fresh contexts, one synchronous call each. 0, or -1 with err set. */
-int bench_first_call(const vtc_api_v1 *api, bench_first_call_result *out, char *err, size_t errlen);
-
 /* ---- one result row ---------------------------------------------------------- */
 #define BENCH_OK 0
 #define BENCH_SKIPPED 1
 #define BENCH_ERROR 2
 
+typedef struct bench_first_call {
+    int measured;
+    double prepare_ms;               /* vtc_prepare with the call's args, fresh context */
+    double cold_ms;                  /* the first call after it (host clock, host tensors) */
+    double warm_ms;                  /* median of the next (up to) 3 identical calls */
+    double pipelines;                /* pipelines the first call still created (0: prepare did it all) */
+    double objects;                  /* Vulkan objects it created (< 0: plugin before 1.3.0) */
+    double compile_ms;               /* compile time it paid (< 0: plugin before 1.3.0) */
+    char why[120];                   /* why not measured */
+} bench_first_call;
+
 typedef struct bench_row {
     char op[16];
-    char shape[32];
+    char shape[40];
     char desc[160];                  /* the shape in words */
     int status;
     char detail[200];                /* skip reason or error */
@@ -125,12 +129,16 @@ typedef struct bench_row {
     int gpu_timed;
     double bytes, flops;             /* from the op's formula */
     double cpu_ms;                   /* CPU reference, < 0 when not run */
-    double nmse;                     /* GPU output vs CPU reference, < 0 when not checked */
+    double nmse;                     /* GPU output vs CPU reference (the largest over float outputs),
+                                        < 0 when not checked */
+    double index_mismatches;         /* elements of index outputs that differ, < 0 when none checked */
     int check_failed;
+    bench_first_call first;          /* first call on a fresh context */
     /* what it saves in the LLM (0 when not applicable) */
     double tokens_in, tokens_out;    /* visual tokens into / out of the op, whole call */
     double llm_before, llm_after;    /* LLM prefill FLOPs */
     char llm_note[160];
+    int llava15_goal;                /* a LLaVA-1.5-shaped mode: its share of the removed prefill <= 2% */
     /* --predict: dispatches the plugin recorded for the call (record mode, never submitted) */
     double dispatches;
     int predicted;
@@ -142,8 +150,10 @@ typedef struct bench_opts {
     const char *shape;               /* NULL: all; a prefix */
     const char *json;
     int repeat, warmup;
-    double max_time_s;               /* 0: no limit on timed runs per shape */
+    double max_time_s;               /* time budget of a shape's timed runs (0: none) */
     int no_cpu, quiet;
+    int no_first_call;               /* --no-first-call */
+    int list;                        /* --list: print the workloads */
     int predict;                     /* --predict: record, never run; print the on-paper bound */
     uint32_t dtype;                  /* VTC_DTYPE_F32 / F16 */
     bench_llm llm;
@@ -165,7 +175,6 @@ typedef struct bench_ctx {
     vtc_exec pred_exec;
     bench_buf pred_scratch;
     VkCommandBuffer pred_cmd;
-    bench_first_call_result first;   /* measured with the visionzip rows */
 } bench_ctx;
 
 /* 1 when --shape selects `name` (exact name or a prefix of it, e.g. c1-n576). */
@@ -180,8 +189,9 @@ void bench_progress_done(bench_ctx *b);
    set gpu_ms to their GPU time (bench_last_gpu_ms after each vtc call, summed
    when one measurement is several calls; < 0: unknown, then host time is
    used). opt->warmup untimed calls first (fewer when one takes over a second:
-   the first already compiled the pipelines), then opt->repeat timed ones,
-   stopping early after opt->max_time_s seconds once 3 are done. On an error,
+   the first already compiled the pipelines), then up to opt->repeat timed
+   ones, stopping once opt->max_time_s seconds are spent and 3 are done, or
+   1 when one run alone takes over a third of that budget. On an error,
    row->status is SKIPPED (VTC_ERROR_UNSUPPORTED: "skipped (unsupported)") or
    ERROR with the result string; the result is returned. */
 typedef vtc_result (*bench_call_fn)(void *user, double *gpu_ms);
@@ -221,16 +231,29 @@ void bench_row_cost(bench_row *row, const struct vtc_op_desc *desc, const void *
 /* Random data (splitmix64 via tests/ref). */
 void bench_fill_normal(uint64_t *state, float *x, size_t n, float scale);
 
-/* ---- ops ------------------------------------------------------------------------- */
-/* Each runs the shapes --shape selects and appends rows; returns the number
-   of shapes it would run (for the progress count) when count_only. */
-int bench_visionzip(bench_ctx *b, int count_only);
-int bench_compress(bench_ctx *b, int count_only);
-int bench_composite(bench_ctx *b, int count_only);
-/* Names of each op's shapes, for --help and --shape checks. */
-extern const char *const bench_visionzip_shapes[];
-extern const char *const bench_compress_shapes[];
-extern const char *const bench_composite_shapes[];
+/* ---- ops (bench_ops.c) ------------------------------------------------------------- */
+/* 1 when --op selects the op of descriptor `d`. */
+struct vtc_op_desc;
+int bench_op_wanted(const bench_ctx *b, const struct vtc_op_desc *d);
+/* Runs every workload --op and --shape select and appends a row each;
+   returns how many it would run (for the progress count) when count_only. */
+int bench_ops(bench_ctx *b, int count_only);
+/* How many calls of at most *per_chunk rows of dimension 0 keep every
+   tensor of `args` within `range` bytes (maxStorageBufferRange; 0: no
+   limit), as an engine would split a batch: 1 or more, or -1 when even one
+   row is too large or it would take over 16 calls. */
+int bench_chunks(const struct vtc_op_desc *d, const void *args, uint64_t range, int64_t *per_chunk);
+/* The op's CPU reference and set-up hooks (plugin/ops/op_ref.h), by op. */
+struct vtc_op_ref;
+const struct vtc_op_ref *bench_op_ref(uint32_t op);
+/* What the row's token reduction saves in the LLM (bench_llm.c), from the
+   workload's args: visual tokens in and out, prefill FLOPs before and after. */
+void bench_llm_savings(const bench_opts *o, bench_row *row, uint32_t op, const void *args);
+/* The first call on a fresh context (bench_first_call.c): `args` shaped as
+   one chunk of the row, every tensor host memory (inputs filled); `seed`
+   as the row's set-up used it (the op's setup hook runs again on the
+   fresh context). Sets row->first. */
+void bench_first_call_row(bench_ctx *b, bench_row *row, const struct vtc_op_desc *d, const void *args, uint64_t seed);
 
 /* ---- --predict (bench_predict.c) ----------------------------------------------------- */
 typedef struct bench_gpu {

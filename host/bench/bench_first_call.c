@@ -1,16 +1,21 @@
 /*
- * First-call latency: what a host waits for its first result, pipeline
- * creation included. Measured on two fresh contexts of the same device: one
- * with no pipeline cache (cold), one given the cache data the first handed
- * back (warm), which is what `vtc` does across runs with
- * $XDG_CACHE_HOME/vtc. The driver may keep its own shader cache as well
- * (Mesa: $XDG_CACHE_HOME/mesa_shader_cache), which this cannot switch off,
- * so "cold" means cold for vtc's cache only.
+ * First-call latency: what a host that prepares at model load waits for on
+ * its first image. For every row: a fresh context with no pipeline cache
+ * data, the op's set-up hook (compress: its weights), vtc_prepare with the
+ * call's args (timed), then the first call (timed, host clock, host tensors
+ * so the same args serve both) and up to three more (fewer when they
+ * outlast --max-time), whose median is the warm time. The pipelines the first call still creates are counted from
+ * vtc_context_stats.pipelines: 0 when prepare compiled everything.
+ * The driver's own shader cache is off for the whole run
+ * (MESA_SHADER_CACHE_DISABLE=true, set by cli_bench before the driver
+ * loads), so "cold" is cold for the driver as well as for vtc.
  */
 #include "bench.h"
+#include "op_desc.h"
+#include "op_ref.h"
 
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,97 +26,91 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 
-/* VisionZip on LLaVA-1.5's tower output: 577 tokens of 1024, 16 heads, 64 kept. */
-enum { N = 577, D = 1024, H = 16, DOM = 53, CTX = 10, KEEP = 1 + DOM + CTX };
+/* The context's creation counters: pipelines, Vulkan objects and compile
+   time so far (objects and compile time < 0 from a plugin before 1.3.0). */
+typedef struct counters {
+    double pipelines, objects, compile_ms;
+} counters;
 
-static vtc_tensor host3(void *p, int64_t a, int64_t b, int64_t c)
+static counters counted(const vtc_api_v1 *api, vtc_context ctx)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = VTC_DTYPE_F32;
-    t.ndim = 3;
-    t.shape[0] = a;
-    t.shape[1] = b;
-    t.shape[2] = c;
-    t.host = p;
-    return t;
+    vtc_context_stats st;
+    memset(&st, 0, sizeof(st));
+    st.size = sizeof(st);
+    counters c = {-1, -1, -1};
+    if (api->context_stats_get(ctx, &st) != VTC_SUCCESS)
+        return c;
+    c.pipelines = (double)st.pipelines;
+    if (st.size >= offsetof(vtc_context_stats, compile_ns) + sizeof(st.compile_ns)) {
+        c.objects = (double)st.objects_created;
+        c.compile_ms = (double)st.compile_ns * 1e-6;
+    }
+    return c;
 }
 
-/* Creates a context (from `cache` when given), times its first call, hands
-   back its cache data when asked. */
-static vtc_result one(const vtc_api_v1 *api, const void *cache, size_t cache_bytes, const vtc_visionzip_args *a,
-                      double *ms, void **blob, size_t *blob_bytes)
+static double delta(double before, double after)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.pipeline_cache_data = cache;
-    d.pipeline_cache_size = cache_bytes;
-    vtc_context ctx;
-    vtc_result r = api->context_create(&d, &ctx);
-    if (r)
-        return r;
-    double t0 = now_ms();
-    r = api->visionzip(ctx, a, NULL);
-    *ms = now_ms() - t0;
-    if (!r && blob) {
-        size_t n = 0;
-        r = api->context_pipeline_cache(ctx, NULL, &n);
-        *blob = r ? NULL : malloc(n ? n : 1);
-        if (!r && !*blob)
-            r = VTC_ERROR_OUT_OF_MEMORY;
-        if (!r)
-            r = api->context_pipeline_cache(ctx, *blob, &n);
-        if (r == VTC_INCOMPLETE) /* grew in between: what was written is still a valid cache */
-            r = VTC_SUCCESS;
-        *blob_bytes = n;
-    }
-    api->context_destroy(ctx);
-    return r;
+    return before >= 0 && after >= 0 ? after - before : -1;
 }
 
-int bench_first_call(const vtc_api_v1 *api, bench_first_call_result *out, char *err, size_t errlen)
+void bench_first_call_row(bench_ctx *b, bench_row *row, const vtc_op_desc *d, const void *host_args, uint64_t seed)
 {
-    memset(out, 0, sizeof(*out));
-    err[0] = 0;
-    if (!VTC_API_HAS(api, context_pipeline_cache)) {
-        snprintf(err, errlen, "the plugin predates pipeline-cache data (vtc 1.0)");
-        return -1;
+    const vtc_api_v1 *api = b->api;
+    bench_first_call *f = &row->first;
+    _Alignas(16) unsigned char args[2048];
+    memcpy(args, host_args, sizeof(args));
+    const vtc_op_ref *ref = bench_op_ref(d->op);
+    vtc_context_desc cd;
+    memset(&cd, 0, sizeof(cd));
+    cd.size = sizeof(cd);
+    vtc_context ctx = NULL;
+    void *aux = NULL;
+    vtc_result r = api->context_create(&cd, &ctx);
+    const char *what = "context";
+    bench_progress(b, row, "first call, fresh context", 0, 0);
+    if (!r && ref && ref->setup) {
+        what = "set-up";
+        r = ref->setup(api, ctx, args, seed, &aux);
     }
-    float *hidden = malloc(sizeof(float) * N * D), *attn = malloc(sizeof(float) * H * N);
-    float *o = malloc(sizeof(float) * KEEP * D);
-    if (!hidden || !attn || !o) {
-        free(hidden), free(attn), free(o);
-        snprintf(err, errlen, "out of host memory");
-        return -1;
+    if (!r) {
+        what = "vtc_prepare";
+        double t0 = now_ms();
+        r = api->prepare(ctx, d->op, args);
+        f->prepare_ms = now_ms() - t0;
     }
-    uint64_t s = 12;
-    bench_fill_normal(&s, hidden, (size_t)N * D, 1.0f);
-    for (int i = 0; i < H * N; i++)
-        attn[i] = (float)((i * 2654435761u) % 1000u) * 1e-6f;
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.score_mode = VTC_SCORE_ATTN_CLS;
-    a.dominant = DOM;
-    a.contextual = CTX;
-    a.hidden = host3(hidden, 1, N, D);
-    a.metric = a.hidden;
-    a.attn = host3(attn, 1, H, N);
-    a.out = host3(o, 1, KEEP, D);
-    void *blob = NULL;
-    size_t bytes = 0;
-    vtc_result r = one(api, NULL, 0, &a, &out->cold_ms, &blob, &bytes);
-    if (!r)
-        r = one(api, blob, bytes, &a, &out->warm_ms, NULL, NULL);
-    out->cache_bytes = bytes;
-    free(blob);
-    free(hidden), free(attn), free(o);
-    if (r) {
-        snprintf(err, errlen, "%s", api->result_string(r));
-        return -1;
+    if (!r) {
+        what = "first call";
+        counters c0 = counted(api, ctx);
+        double t0 = now_ms();
+        r = api->run(ctx, d->op, args, NULL);
+        f->cold_ms = now_ms() - t0;
+        counters c1 = counted(api, ctx);
+        f->pipelines = delta(c0.pipelines, c1.pipelines);
+        f->objects = delta(c0.objects, c1.objects);
+        f->compile_ms = delta(c0.compile_ms, c1.compile_ms);
     }
-    out->measured = 1;
-    return 0;
+    /* up to 3 warm calls, fewer when they outlast the shape's time budget */
+    double warm[3], spent = 0;
+    int nw = 0;
+    for (; nw < 3 && !r; nw++) {
+        if (nw && b->opt->max_time_s > 0 && spent > b->opt->max_time_s * 1e3)
+            break;
+        what = "warm call";
+        double t0 = now_ms();
+        r = api->run(ctx, d->op, args, NULL);
+        warm[nw] = now_ms() - t0;
+        spent += warm[nw];
+    }
+    if (!r) {
+        bench_stats s;
+        bench_stats_of(warm, nw, &s);
+        f->warm_ms = s.median;
+        f->measured = 1;
+    } else {
+        snprintf(f->why, sizeof(f->why), "%s: %s", what, api->result_string(r));
+    }
+    if (aux)
+        ref->teardown(api, ctx, aux);
+    if (ctx)
+        api->context_destroy(ctx);
 }

@@ -1,6 +1,7 @@
 /*
  * `vtc bench --predict`: what each op's GPU path would cost on a few named
- * GPUs, on paper. Nothing is timed. For every standard shape the op is
+ * GPUs, on paper. Nothing is timed. For every workload (the same calls a
+ * measured run makes, bench_ops.c) the op is
  * recorded once in record mode into a command buffer that is never submitted
  * (so the dispatch count is what the plugin's plan records for this device,
  * with GPU variants: on a CPU device --predict forces them), and the bound is
@@ -114,21 +115,25 @@ void bench_report_predict(const bench_ctx *b, FILE *f)
     fprintf(f, "  GPUs at their published peaks:");
     for (int i = 0; i < bench_ngpus; i++)
         fprintf(f, "%s %s %.0f GB/s %.1f TFLOP/s", i ? ";" : "", gpus[i].name, gpus[i].bandwidth_gbs, gpus[i].fp32_tflops);
-    fprintf(f, "\n\n%-9s %-15s %9s %9s %6s", "op", "shape", "MB", "GFLOP", "disp");
+    int w = 15; /* the shape column fits the longest name */
+    for (int i = 0; i < b->nrows; i++)
+        if ((int)strlen(b->rows[i].shape) > w)
+            w = (int)strlen(b->rows[i].shape);
+    fprintf(f, "\n\n%-9s %-*s %9s %9s %6s", "op", w, "shape", "MB", "GFLOP", "disp");
     for (int i = 0; i < bench_ngpus; i++)
         fprintf(f, " %12s", gpus[i].name);
     fprintf(f, "   %s\n", "LLM GFLOP removed");
-    fprintf(f, "%-9s %-15s %9s %9s %6s", "", "", "", "", "");
+    fprintf(f, "%-9s %-*s %9s %9s %6s", "", w, "", "", "", "");
     for (int i = 0; i < bench_ngpus; i++)
         fprintf(f, " %12s", "us (bound)");
     fprintf(f, "\n");
     for (int i = 0; i < b->nrows; i++) {
         const bench_row *r = &b->rows[i];
         if (r->status != BENCH_OK || !r->predicted) {
-            fprintf(f, "%-9s %-15s %s\n", r->op, r->shape, r->status == BENCH_OK ? "not recorded" : r->detail);
+            fprintf(f, "%-9s %-*s %s\n", r->op, w, r->shape, r->status == BENCH_OK ? "not recorded" : r->detail);
             continue;
         }
-        fprintf(f, "%-9s %-15s %9.2f %9.3f %6.0f", r->op, r->shape, r->bytes * 1e-6, r->flops * 1e-9, r->dispatches);
+        fprintf(f, "%-9s %-*s %9.2f %9.3f %6.0f", r->op, w, r->shape, r->bytes * 1e-6, r->flops * 1e-9, r->dispatches);
         for (int g = 0; g < bench_ngpus; g++)
             fprintf(f, " %12.1f", bench_predict_us(r, &gpus[g]));
         if (r->llm_before > 0)

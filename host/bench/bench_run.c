@@ -157,7 +157,10 @@ vtc_result bench_time_op(bench_ctx *b, bench_row *row, bench_call_fn call, void 
     double spent = 0;
     r = VTC_SUCCESS;
     for (; n < o->repeat; n++) {
-        if (o->max_time_s > 0 && n >= 3 && spent > o->max_time_s * 1e3)
+        /* adaptive: a slow shape stops after its budget, one that takes a
+           third of it per run after a single run, so none takes minutes */
+        double budget = o->max_time_s * 1e3;
+        if (budget > 0 && n >= 1 && ((n >= 3 && spent > budget) || spent / n > budget / 3))
             break;
         bench_progress(b, row, "timed runs", n, o->repeat);
         double t0 = now_ms();

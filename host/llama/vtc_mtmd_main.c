@@ -51,7 +51,7 @@ typedef struct app {
     const struct llama_vocab *vocab;
     mtmd_context *mctx;
     mtmd_bitmap *bitmap;
-    int n_embd, mrope, n_batch;
+    int n_embd, mrope, n_batch, said_self;
     vtc_loader loader;
     int have_loader;
     vtc_context vctx;
@@ -89,7 +89,8 @@ static void usage(FILE *f)
         "  --vtc MODE         none | visionzip | divprune | dart (default none)\n"
         "                       visionzip: CLIP encoders with a CLS token (LLaVA): scores from the encoder's own\n"
         "                         Qcur/Kcur via mtmd's eval callback (vtc_mtmd_eval); other encoders (no CLS,\n"
-        "                         M-RoPE models): scores from the embeddings (VTC_MTMD_SELF_SCORES), said on stderr\n"
+        "                         M-RoPE models): scores from the embeddings themselves (q = k = the rows in 64-wide\n"
+        "                         heads, mean over queries), said on stderr\n"
         "                       divprune, dart: selection on the embeddings alone\n"
         "  --keep K           rows kept per image: an integer >= 1, or a share in (0, 1) such as 0.11\n"
         "                     (default 64)\n"
@@ -356,15 +357,29 @@ static int image_chunk(app *A, const mtmd_input_chunk *chunk, int mode, stats *s
             if (m)
                 fprintf(stderr, "%s\n", m);
         } else if (mode == M_VISIONZIP) {
-            static int said;
-            if (!said++)
-                fprintf(stderr, "vtc-mtmd: visionzip on an M-RoPE model: scores from the embeddings "
-                                "(VTC_MTMD_SELF_SCORES), not the encoder's attention\n");
+            /* no CLS and no per-row encoder scores here: the embeddings attend to themselves, split into
+               64-wide heads (vtc's head width limit is 256), mean over every query (QK_MEAN) */
+            if (!A->said_self) {
+                A->said_self = 1;
+                fprintf(stderr, "vtc-mtmd: visionzip without the encoder's scores: scores from the embeddings "
+                                "(q = k = the rows, %d heads of 64, mean over queries), not the encoder's attention\n",
+                        A->n_embd / 64);
+            }
+            if (A->n_embd % 64) {
+                fprintf(stderr, "vtc-mtmd: n_embd_inp %d is not a multiple of 64: use --vtc divprune or dart\n",
+                        A->n_embd);
+                mtmd_batch_free(mb);
+                return -1;
+            }
             vtc_mtmd_visionzip_desc d;
             memset(&d, 0, sizeof(d));
             d.size = sizeof(d);
             d.tokens = keep;
-            d.flags = VTC_MTMD_SELF_SCORES;
+            d.score_mode = VTC_SCORE_QK_MEAN;
+            d.heads = (uint32_t)A->n_embd / 64;
+            d.head_dim = 64;
+            d.q = embd;
+            d.k = embd;
             r = vtc_mtmd_visionzip(A->loader.api, A->vctx, &g, (uint32_t)A->n_embd, embd, &d, A->out_embd, A->tok,
                                    (uint32_t)A->cap_rows, &n_out);
         } else {

@@ -4,9 +4,7 @@
  * caller's allocator, environment switches. The Vulkan
  * function tables (vk_loader.h) are types here, not calls.
  *
- *   core  <-  memory  <-  device (context struct, pipelines, exec)  <-  registry/api
- *                 ^                                                        |
- *                 +-------- op.h (all an op sees) <---- plugin/ops/<op>/ --+
+ * The layers above it are drawn in plugin/README.md.
  */
 #ifndef VTC_CORE_H
 #define VTC_CORE_H

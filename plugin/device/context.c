@@ -3,7 +3,6 @@
  */
 #include "device.h"
 #include "pipeline_cache.h"
-#include "registry.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -41,7 +40,7 @@ vtc_result vtc_dummy_ensure(vtc_context ctx)
     return VTC_SUCCESS;
 }
 
-VTC_API void vtc_context_destroy(vtc_context ctx)
+void vtc_context_teardown(vtc_context ctx, void (*before_release)(vtc_context ctx))
 {
     if (!ctx)
         return;
@@ -51,7 +50,8 @@ VTC_API void vtc_context_destroy(vtc_context ctx)
     if (ctx->device && ctx->vkd.vkDeviceWaitIdle && !ctx->adopted && ctx->fence)
         ctx->vkd.vkDeviceWaitIdle(ctx->device);
     if (ctx->device && ctx->vkd.vkDestroyBuffer) {
-        vtc_ops_context_destroy(ctx);
+        if (before_release)
+            before_release(ctx);
         vtc_buf_destroy(ctx, &ctx->io);
         vtc_buf_destroy(ctx, &ctx->dummy);
         vtc_dsets_destroy(ctx);
@@ -145,21 +145,10 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     if (!r)
         r = vtc_pipeline_cache_create(ctx, cache_data, cache_size);
     vk_keep_resident();
-    /* GPU-assisted validation (VTC_VALIDATION=gpu, also in a host's environment):
-       this layer generation does not track push descriptors (it reports every
-       binding uninitialized and zeroes the reads), so vtc binds its own
-       descriptor sets, the path of a device without push descriptors */
-    if (!r && vtc_validation_mode(desc->flags) == VTC_VALIDATE_GPU && ctx->push_descriptors) {
-        ctx->push_descriptors = 0;
-        ctx->caps.features &= ~VTC_FEATURE_PUSH_DESCRIPTOR;
-        ctx->info.features = ctx->caps.features;
-    }
-    ctx->caps.cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && !(desc->flags & VTC_CONTEXT_GPU_VARIANTS) &&
-                        !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
-    ctx->caps.device_type = (uint32_t)ctx->info.device_type;
-    ctx->caps.max_shared_memory = ctx->info.max_shared_memory;
+    if (!r)
+        vtc_caps_settle(ctx, desc->flags);
     if (r) {
-        vtc_context_destroy(ctx);
+        vtc_context_teardown(ctx, NULL);
         return r;
     }
     vtc_log(ctx, VTC_LOG_INFO, "device %u: %s (%s), subgroup %u, features 0x%x", ctx->info.index, ctx->info.name,
@@ -322,4 +311,9 @@ VTC_API vtc_result vtc_list_devices(vtc_device_info *out, uint32_t *count)
 VTC_API vtc_result vtc_enumerate_devices(vtc_device_info *out, uint32_t element_size, uint32_t *count)
 {
     return list_devices("vtc_enumerate_devices", out, element_size, count, 0);
+}
+
+void **vtc_context_op_slot(vtc_context ctx, uint32_t index)
+{
+    return index < VTC_MAX_OPS ? &ctx->op_state[index] : NULL;
 }

@@ -126,19 +126,6 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
     info->timestamp_period_ns = (sup & VTC_FEATURE_TIMESTAMPS) ? p->limits.timestampPeriod : 0.0f;
 }
 
-/* Applies the environment switches to what the device can do. */
-static uint32_t usable_features(uint32_t supported, uint32_t flags)
-{
-    uint32_t f = supported;
-    if (vtc_env_flag("VTC_DISABLE_F16") || (flags & VTC_CONTEXT_DISABLE_F16))
-        f &= ~(VTC_FEATURE_F16_STORAGE | VTC_FEATURE_F16_ARITHMETIC);
-    if (vtc_env_flag("VTC_DISABLE_SUBGROUP_OPS") || (flags & VTC_CONTEXT_DISABLE_SUBGROUP))
-        f &= ~VTC_FEATURE_SUBGROUP_ARITH;
-    if (vtc_env_flag("VTC_DISABLE_PUSH_DESCRIPTOR") || (flags & VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR))
-        f &= ~VTC_FEATURE_PUSH_DESCRIPTOR;
-    return f;
-}
-
 static void fill_limits(vtc_context ctx, const VkPhysicalDeviceLimits *lim)
 {
     ctx->caps.subgroup_size = ctx->info.subgroup_size;
@@ -344,7 +331,7 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     ctx->phys = devs[best];
     VkPhysicalDeviceLimits lim;
     query_device(&ctx->vki, ctx->phys, (uint32_t)best, instance_api, &ctx->info, NULL, &lim);
-    ctx->caps.features = usable_features(ctx->info.supported, desc->flags);
+    ctx->caps.features = vtc_caps_usable_features(ctx->info.supported, desc->flags);
 
     /* queue family: prefer compute-only (async compute), else any with compute */
     uint32_t nq = 0;
@@ -471,7 +458,7 @@ vtc_result vtc_device_init_adopted(vtc_context ctx, const vtc_adopted_device *ad
     /* Push descriptors only when the host says it enabled them (ggml-vulkan does
        not) and the entry point resolved; else ordinary descriptor sets. */
     uint32_t enabled = ad->enabled | VTC_FEATURE_SUBGROUP_ARITH | VTC_FEATURE_TIMESTAMPS;
-    ctx->caps.features = usable_features(ctx->info.supported & enabled, flags);
+    ctx->caps.features = vtc_caps_usable_features(ctx->info.supported & enabled, flags);
     if (!ctx->vkd.vkCmdPushDescriptorSetKHR)
         ctx->caps.features &= ~VTC_FEATURE_PUSH_DESCRIPTOR;
     ctx->push_descriptors = (ctx->caps.features & VTC_FEATURE_PUSH_DESCRIPTOR) != 0;

@@ -1,15 +1,14 @@
 /*
- * The device layer: the context struct, seen only by the files of
- * plugin/device/ (device choice, context lifetime, pipelines, descriptor
- * sets, the executor and the dispatch ops call). Not part of the ABI, and
- * not what an op sees (op.h).
+ * The device layer: the context struct, seen by the files of plugin/device/
+ * (device choice and capability policy, context lifetime, pipelines,
+ * descriptor sets, the dispatch ops call) and by the layers above that run
+ * it (the registry's op state slots, the executor, the public table). Not
+ * part of the ABI, and not what an op sees (op.h). Nothing here calls up.
  */
 #ifndef VTC_DEVICE_H
 #define VTC_DEVICE_H
 
 #include "op.h"
-#include "registry.h"
-#include "exec.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -54,6 +53,7 @@ vtc_result vtc_dsets_reserve(vtc_context ctx, uint32_t n);
 void vtc_dsets_destroy(vtc_context ctx);
 
 /* ---- the context ---------------------------------------------------- */
+#define VTC_MAX_OPS 32   /* op state slots (the registry asserts its list fits) */
 struct vtc_context_t {
     /* first: logging and host allocation (core), then the device memory
        the buffers come from (memory), each reading only its own part */
@@ -138,7 +138,7 @@ struct vtc_recorder {
    public function in the log line. */
 vtc_result vtc_args_check(vtc_context ctx, const vtc_op_def *def, const void *args, const char *caller);
 
-/* ---- pipelines and submission (pipeline.c, submit.c) ---------------- */
+/* ---- pipelines (pipeline.c) ------------------------------------------ */
 /* `blob` is the build of `kernel` serving the dispatch's variant (vtc_kernel_defs). */
 vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const struct vtc_spirv_blob *blob, uint32_t nbind,
                             uint32_t local_x, const uint32_t *spec, uint32_t nspec, vtc_pipeline **out);
@@ -148,9 +148,19 @@ vtc_pipeline *vtc_pipeline_find(vtc_context ctx, vtc_kernel kernel, const struct
 void vtc_pipelines_destroy(vtc_context ctx);
 /* CLOCK_MONOTONIC in ns (the compile-time statistic). */
 uint64_t vtc_now_ns(void);
-/* Record + submit + wait on the context's own command buffer, created with
-   its fence and timestamp pool on the first call. `record` fills it. */
-vtc_result vtc_submit_sync(vtc_context ctx, vtc_result (*record)(void *user, VkCommandBuffer cmd), void *user);
+
+/* ---- capability policy (caps.c): every choice made from what the device can do */
+/* The features a context uses of those the device supports (less the
+   environment's and `flags`' switches). */
+uint32_t vtc_caps_usable_features(uint32_t supported, uint32_t flags);
+/* Once the device is open: the rest of ctx->caps (variants, device type,
+   shared memory) and push descriptors under GPU-assisted validation. */
+void vtc_caps_settle(vtc_context ctx, uint32_t flags);
+/* The dtype the device stores a plan's float tensors in (F32 when the
+   plan names none, or names F16 without fp16 storage). */
+uint32_t vtc_caps_device_float(const vtc_caps *caps, uint32_t float_dtype);
+/* Whether kernels take their subgroup-operation variant. */
+int vtc_caps_use_subgroup(const vtc_caps *caps);
 
 /* ---- device selection (device.c) ------------------------------------ */
 vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc);
@@ -159,5 +169,15 @@ void vtc_device_fill_info(vtc_context ctx, VkPhysicalDevice pd, uint32_t index, 
 
 /* The buffer bound for absent tensors (made at creation where memory allows). */
 vtc_result vtc_dummy_ensure(vtc_context ctx);
+
+/* ---- for the layers above (registry, executor, public table) -------- */
+/* The context's slot `index` for an op's own state (vtc_op_state, in the
+   registry, which knows the ops' indices), or NULL past VTC_MAX_OPS. */
+void **vtc_context_op_slot(vtc_context ctx, uint32_t index);
+/* Waits for the device, calls `before_release` (the registry's walk of the
+   ops' context_destroy hooks; NULL when no op can have state yet) while
+   every object still exists, then frees the context. vtc_context_destroy
+   (api.c) is this with the registry's walk. */
+void vtc_context_teardown(vtc_context ctx, void (*before_release)(vtc_context ctx));
 
 #endif

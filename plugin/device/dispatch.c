@@ -23,18 +23,6 @@ uint32_t vtc_rec_float_dtype(const vtc_recorder *rec)
     return rec->float_dtype;
 }
 
-void **vtc_op_state(vtc_context ctx, const vtc_op_def *def)
-{
-    uint32_t i = vtc_op_index(def);
-    /* an unregistered descriptor is a bug; its state goes nowhere harmful */
-    static _Thread_local void *unregistered;
-    if (i >= VTC_MAX_OPS) {
-        unregistered = NULL;
-        return &unregistered;
-    }
-    return &ctx->op_state[i];
-}
-
 void vtc_grid_2d(vtc_context ctx, uint64_t groups, uint32_t *gx, uint32_t *gy)
 {
     uint64_t maxx = ctx->caps.max_wg_count[0] ? ctx->caps.max_wg_count[0] : 65535;

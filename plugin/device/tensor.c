@@ -1,6 +1,8 @@
 /*
  * Tensor descriptor validation: everything the ABI promises to reject
- * before a byte is written.
+ * before a byte is written. The executor checks each tensor of an op's
+ * table alone (vtc_tensor_check); the op's plan() then states the
+ * relations between them (vtc_tensor_expect).
  */
 #include "device.h"
 
@@ -70,8 +72,34 @@ static void shape_str(const int64_t *shape, uint32_t ndim, char *buf, size_t len
         snprintf(buf + o, len - o, "]");
 }
 
+static vtc_result dtype_fail(vtc_context ctx, const char *op, const char *what, const vtc_tensor *t, uint32_t dtypes)
+{
+    char allowed[64] = "";
+    for (uint32_t d = 1; d <= VTC_DTYPE_U8; d++)
+        if (dtypes & VTC_DTYPES(d)) {
+            strncat(allowed, allowed[0] ? " or " : "", sizeof(allowed) - strlen(allowed) - 1);
+            strncat(allowed, vtc_dtype_name(d), sizeof(allowed) - strlen(allowed) - 1);
+        }
+    return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s has dtype %s, expected %s", op, what,
+                    vtc_dtype_name(t->dtype), allowed);
+}
+
+static vtc_result shape_fail(vtc_context ctx, const char *op, const char *what, const vtc_tensor *t,
+                             const int64_t *want)
+{
+    char got[160], exp[160];
+    shape_str(t->shape, t->ndim, got, sizeof(got));
+    shape_str(want, t->ndim, exp, sizeof(exp));
+    for (char *c = exp; *c; c++)
+        if (*c == '-') { /* "-1" means any: show it as '*' */
+            c[0] = '*';
+            memmove(c + 1, c + 2, strlen(c + 2) + 1);
+        }
+    return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s has shape %s, expected %s", op, what, got, exp);
+}
+
 vtc_result vtc_tensor_check(vtc_context ctx, const char *op, const char *what, const vtc_tensor *t, int optional,
-                            uint32_t dtype_mask, uint32_t ndim, const int64_t *want)
+                            uint32_t dtypes, uint32_t ndim, const int64_t *want)
 {
     /* vtc_tensor is frozen (abi/vtc.h): no size but its own can mean anything */
     if (t && t->size && t->size != sizeof(vtc_tensor))
@@ -86,33 +114,16 @@ vtc_result vtc_tensor_check(vtc_context ctx, const char *op, const char *what, c
     }
     if (!vtc_dtype_size(t->dtype))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s has invalid dtype %u", op, what, t->dtype);
-    if (!(dtype_mask & VTC_DT_BIT(t->dtype))) {
-        char allowed[64] = "";
-        for (uint32_t d = 1; d <= VTC_DTYPE_U8; d++)
-            if (dtype_mask & VTC_DT_BIT(d)) {
-                strncat(allowed, allowed[0] ? " or " : "", sizeof(allowed) - strlen(allowed) - 1);
-                strncat(allowed, vtc_dtype_name(d), sizeof(allowed) - strlen(allowed) - 1);
-            }
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s has dtype %s, expected %s", op, what,
-                        vtc_dtype_name(t->dtype), allowed);
-    }
+    if (!(dtypes & VTC_DTYPES(t->dtype)))
+        return dtype_fail(ctx, op, what, t, dtypes);
     if (t->ndim != ndim)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s has %u dimensions, expected %u", op, what, t->ndim, ndim);
-    char got[160], exp[160];
     for (uint32_t i = 0; i < ndim; i++) {
         if (t->shape[i] < 0 || t->shape[i] > ((int64_t)1 << 40))
             return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s dimension %u is %lld", op, what, i,
                             (long long)t->shape[i]);
-        if (want && want[i] >= 0 && t->shape[i] != want[i]) {
-            shape_str(t->shape, ndim, got, sizeof(got));
-            shape_str(want, ndim, exp, sizeof(exp));
-            for (char *c = exp; *c; c++)
-                if (*c == '-') { /* "-1" means any: show it as '*' */
-                    c[0] = '*';
-                    memmove(c + 1, c + 2, strlen(c + 2) + 1);
-                }
-            return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: %s has shape %s, expected %s", op, what, got, exp);
-        }
+        if (want && want[i] >= 0 && t->shape[i] != want[i])
+            return shape_fail(ctx, op, what, t, want);
     }
     /* extent in elements: 1 + sum (shape-1)*stride, overflow-checked */
     int64_t count = 1;
@@ -158,5 +169,19 @@ vtc_result vtc_tensor_check(vtc_context ctx, const char *op, const char *what, c
                             "%s: %s offset %llu is not a multiple of minStorageBufferOffsetAlignment (%llu)", op, what,
                             (unsigned long long)t->offset, (unsigned long long)ctx->caps.offset_align);
     }
+    return VTC_SUCCESS;
+}
+
+vtc_result vtc_tensor_expect(vtc_context ctx, const vtc_plan *pl, uint32_t i, uint32_t dtypes, const int64_t *want)
+{
+    const vtc_op_tensor_desc *td = &pl->desc->tensors[i];
+    const vtc_tensor *t = vtc_op_tensor_in_const(td, pl->args);
+    if (!vtc_tensor_present(t))
+        return VTC_SUCCESS;
+    if (dtypes && !(dtypes & VTC_DTYPES(t->dtype)))
+        return dtype_fail(ctx, pl->desc->name, td->name, t, dtypes);
+    for (uint32_t d = 0; want && d < t->ndim; d++)
+        if (want[d] >= 0 && t->shape[d] != want[d])
+            return shape_fail(ctx, pl->desc->name, td->name, t, want);
     return VTC_SUCCESS;
 }

@@ -72,3 +72,59 @@ void vtc_op_desc_shape(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64
     t->ndim = ndim;
     memcpy(t->shape, shape, ndim * sizeof(int64_t));
 }
+
+void vtc_op_desc_shape_output(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64_t *shape)
+{
+    void *host = t->host;
+    VkBuffer buffer = t->buffer;
+    VkDeviceSize offset = t->offset;
+    vtc_op_desc_shape(t, dtype, ndim, shape);
+    t->host = host;
+    t->buffer = buffer;
+    t->offset = offset;
+}
+
+const vtc_op_param_desc *vtc_op_desc_param(const vtc_op_desc *d, const char *name)
+{
+    for (uint32_t i = 0; d && name && i < d->nparams; i++)
+        if (!strcmp(d->params[i].name, name))
+            return &d->params[i];
+    return NULL;
+}
+
+double vtc_op_param_get(const vtc_op_param_desc *p, const void *args)
+{
+    const unsigned char *at = (const unsigned char *)args + p->offset;
+    uint32_t u;
+    int32_t i;
+    float f;
+    switch (p->type) {
+    case VTC_PARAM_U32: memcpy(&u, at, 4); return u;
+    case VTC_PARAM_I32: memcpy(&i, at, 4); return i;
+    default: memcpy(&f, at, 4); return f;
+    }
+}
+
+/* Out-of-type values wrap as the C conversions would not: clamped to the type instead. */
+void vtc_op_param_set(const vtc_op_param_desc *p, void *args, double v)
+{
+    unsigned char *at = (unsigned char *)args + p->offset;
+    if (p->type == VTC_PARAM_U32) {
+        uint32_t u = !(v > 0) ? 0u : v >= 4294967295.0 ? 0xffffffffu : (uint32_t)v;
+        memcpy(at, &u, 4);
+    } else if (p->type == VTC_PARAM_I32) {
+        int32_t i = !(v > -2147483648.0) ? INT32_MIN : v >= 2147483647.0 ? INT32_MAX : (int32_t)v;
+        if (v != v)
+            i = 0;
+        memcpy(at, &i, 4);
+    } else {
+        float f = (float)v;
+        memcpy(at, &f, 4);
+    }
+}
+
+_Static_assert(sizeof(vtc_visionzip_args) <= VTC_OP_ARGS_MAX && sizeof(vtc_prune_args) <= VTC_OP_ARGS_MAX &&
+                   sizeof(vtc_composite_args) <= VTC_OP_ARGS_MAX && sizeof(vtc_compress_args) <= VTC_OP_ARGS_MAX &&
+                   sizeof(vtc_select_args) <= VTC_OP_ARGS_MAX && sizeof(vtc_scores_args) <= VTC_OP_ARGS_MAX &&
+                   sizeof(vtc_merge_args) <= VTC_OP_ARGS_MAX,
+               "VTC_OP_ARGS_MAX holds every args struct");

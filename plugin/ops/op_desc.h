@@ -1,8 +1,9 @@
 /*
- * An op as data, without Vulkan: its args struct's tensor table and the
- * cost of one call. One file per op (plugin/ops/<op>/<op>_desc.c, listed in
- * op_descs); built into the plugin, where vtc_op_def.desc points at it and
- * the entry points walk the table, and into the host library vtc_opdesc,
+ * An op as data, without Vulkan: its identity (id, name, v1 args size),
+ * its args struct's tensor table and the cost of one call. One file per op
+ * (plugin/ops/<op>/<op>_desc.c, listed in op_descs); built into the
+ * plugin, where vtc_op_def.desc points at it and the executor checks and
+ * binds every tensor from the table, and into the host library vtc_opdesc,
  * which the CLI, bench, conformance, the fuzzer and the reliability tests
  * read instead of each keeping its own copy of every op's shapes.
  *
@@ -18,10 +19,14 @@
 
 /* A tensor's role: read or written by the call, and whether it may be
    absent (dtype NONE). Whether an optional tensor is read can depend on
-   the op's parameters (visionzip reads attn or q, k by score_mode). */
+   the op's parameters (visionzip reads attn or q, k by score_mode: the
+   op's uses hook, plugin/op.h). STRIDED: the op's shaders honour the
+   tensor's strides on a device buffer too (others must be contiguous
+   there; host tensors are packed either way). */
 #define VTC_ROLE_INPUT    0x1u
 #define VTC_ROLE_OUTPUT   0x2u
 #define VTC_ROLE_OPTIONAL 0x4u
+#define VTC_ROLE_STRIDED  0x8u
 
 /* bit (1 << dtype) of each dtype a tensor may have */
 #define VTC_DTYPES(d) (1u << (d))
@@ -31,7 +36,7 @@ typedef struct vtc_op_tensor_desc {
     const char *name;         /* the member's name in the args struct */
     size_t offset;            /* offsetof the member */
     uint32_t role;            /* VTC_ROLE_* */
-    uint32_t dtypes;          /* VTC_DTYPES bits allowed (ops may narrow it further: "as hidden") */
+    uint32_t dtypes;          /* VTC_DTYPES bits allowed (plan() may narrow it further: "as hidden") */
     uint32_t rank;            /* ndim the op requires */
 } vtc_op_tensor_desc;
 
@@ -66,12 +71,23 @@ typedef struct vtc_op_param_desc {
     const char *name;         /* the member's name in the args struct */
     size_t offset;            /* offsetof the member */
     uint32_t type;            /* VTC_PARAM_* */
-    double min, max;          /* the range the plugin accepts (inclusive) */
+    double min, max;          /* the range the plugin accepts (inclusive); a call with a value
+                                 outside it is refused. Within it a value can still be refused
+                                 by a relation to the shapes (dominant <= N - 1). F32 with
+                                 min -INFINITY and max INFINITY: every value, NaN included */
     const char *help;         /* one line: meaning, unit, what 0 means */
+    const char *const *names; /* NULL, or the values' names (names[v] for v = min..max), which
+                                 `vtc run` takes in place of the number */
 } vtc_op_param_desc;
 
 #define VTC_OP_PARAM(args_type, member, type, min, max, help) \
-    {#member, offsetof(args_type, member), (type), (min), (max), (help)}
+    {#member, offsetof(args_type, member), (type), (min), (max), (help), NULL}
+/* an enum: a U32 from 0 to the last of `names` (a static array of strings) */
+#define VTC_OP_PARAM_ENUM(args_type, member, names, help) \
+    {#member, offsetof(args_type, member), VTC_PARAM_U32, 0, sizeof(names) / sizeof((names)[0]) - 1, (help), (names)}
+/* The largest value of a count bounded only by a shape (tokens, rows):
+   elements are indexed in 32 bits, so no dimension reaches 2^31. */
+#define VTC_PARAM_MAX_COUNT 2147483647.0
 
 /* A named workload: the shapes a host hands over for one model (bench,
    `vtc pipelines`, `vtc bench --predict`). */
@@ -105,6 +121,14 @@ typedef struct vtc_op_desc {
     uint32_t nparams;
     const vtc_op_workload *workloads;
     uint32_t nworkloads;
+    /* Appended: shapes every output tensor (dtype, ndim, shape; strides
+       zeroed, host and buffer left as they are) from the input tensors and
+       the parameters, as the op requires them. The caller drops optional
+       outputs it does not want. Shapes may come out negative or zero where
+       the parameters do not fit the inputs (the op then refuses the call).
+       compress: Q is the weight set's, which args cannot tell: the caller
+       sets out.shape[1] first (0: 1). */
+    void (*shape_outputs)(void *args);
 } vtc_op_desc;
 
 /* The descriptors of this build, in the op list's order (plugin/ops/meson.build). */
@@ -132,5 +156,14 @@ double vtc_op_desc_bytes(const vtc_tensor *t);
 double vtc_op_desc_dim(const vtc_tensor *t, uint32_t i);
 /* Shapes one tensor for an example: `dtype`, `ndim` dims. */
 void vtc_op_desc_shape(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64_t *shape);
+/* The same for an output, keeping its host pointer and buffer. */
+void vtc_op_desc_shape_output(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64_t *shape);
+/* The table's entry for parameter `name`, or NULL; a parameter's value as a double, and set from one. */
+const vtc_op_param_desc *vtc_op_desc_param(const vtc_op_desc *d, const char *name);
+double vtc_op_param_get(const vtc_op_param_desc *p, const void *args);
+void vtc_op_param_set(const vtc_op_param_desc *p, void *args, double v);
+/* Bytes an args buffer needs for any op of this build (the largest args
+   struct, appended members included). */
+#define VTC_OP_ARGS_MAX 1536
 
 #endif

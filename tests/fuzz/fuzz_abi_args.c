@@ -2,14 +2,16 @@
  * libFuzzer target: the ABI's argument validation, through the public
  * functions, with host-memory tensors on one context per process.
  *
- * Each input builds a valid call for one op from a few bytes (shapes drawn
- * from small sizes around workgroup boundaries), then applies to tensors of
- * the op's table (plugin/ops/<op>/<op>_desc.c: which members of the args
- * are tensors, which are outputs) up to a few
- * mutations (dtype, rank, a dimension, a stride, the size field, a
- * reserved field, a missing or doubled pointer, an op parameter, vtc_exec
- * flags) with values chosen to hit edges: 0, -1, 2^31, 2^40, INT64_MAX,
- * strides that overflow, ranks past 6.
+ * Each input picks an op of the build and one of its example calls
+ * (plugin/ops/<op>/<op>_desc.c), resizes the inputs' dimensions to small
+ * sizes around workgroup boundaries (every dimension equal to one value at
+ * once), shapes the outputs with the descriptor's shape_outputs, then
+ * applies up to a few mutations through the op's tables: to a tensor
+ * (dtype, rank, a dimension, a stride, the size field, a reserved field, a
+ * missing or doubled pointer) with values chosen to hit edges: 0, -1, 2^31,
+ * 2^40, INT64_MAX, strides that overflow, ranks past 6; to a parameter of
+ * the parameter table (in range, at its bounds, past them, NaN); to the
+ * args' size and vtc_exec's flags. No branch per op.
  *
  * Properties checked on every call:
  *  - no crash and no sanitizer report (host memory is allocated to the exact
@@ -18,12 +20,15 @@
  *  - inputs are never written; outputs are untouched when a call fails;
  *  - vtc_query_scratch and the op's typed query agree with the op on whether
  *    the arguments are valid (and with each other on the bytes);
- *  - a non-zero reserved field or vtc_exec flag is INVALID_ARGUMENT.
+ *  - a non-zero reserved field or vtc_exec flag is INVALID_ARGUMENT;
+ *  - a parameter past its table's range is refused (the table is the
+ *    contract `vtc run` and help state).
  * Descriptors claiming more than a few MiB get no host pointer (vtc must then
  * reject them) so each execution stays fast.
  */
 #include <vtc.h>
 #include "op_desc.h"
+#include "opcall.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -50,7 +55,6 @@ static uint8_t next(stream *s)
 #define PICK(s, table) ((table)[next(s) % (sizeof(table) / sizeof((table)[0]))])
 
 /* sizes around the shaders' workgroup/tile edges (4, 8, 16, 32, 64) */
-static const int64_t small_dims[] = {1, 1, 2, 2, 3, 4, 5, 7, 8, 9};
 static const int64_t token_dims[] = {1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 31, 33, 63, 65};
 static const int64_t width_dims[] = {1, 2, 3, 4, 5, 7, 8, 12, 16, 17};
 static const int64_t head_widths[] = {8, 16, 24};
@@ -62,8 +66,6 @@ static const uint32_t edge_dtypes[] = {VTC_DTYPE_NONE, VTC_DTYPE_F32, VTC_DTYPE_
 static const uint32_t edge_ndims[] = {0, 1, 2, 3, 4, 5, 6, 7, 100};
 static const uint32_t edge_sizes[] = {0, 1, sizeof(vtc_tensor) - 8, sizeof(vtc_tensor), sizeof(vtc_tensor) + 8,
                                       0xffffffffu};
-static const uint32_t edge_u32[] = {0, 1, 2, 3, 5, 17, 64, 0x7fffffffu, 0xffffffffu};
-static const float edge_scale[] = {0.0f, 1.0f, -1.0f, 1e30f, 1e-30f, INFINITY, -INFINITY, NAN};
 
 /* ---- one context per process ------------------------------------------ */
 static vtc_context g_ctx;
@@ -122,23 +124,29 @@ typedef struct slot {
 typedef struct call {
     slot s[MAX_T];
     int n;
-    const char *index_name;  /* an I32 input holding indices into ... */
-    int64_t index_bound;     /* ... [0, index_bound) */
 } call;
 _Static_assert(MAX_T >= VTC_OP_DESC_MAX_TENSORS, "a slot for every tensor of a table");
 
-/* A slot for every tensor of the op's table, in struct order. */
-static void slots_from_table(call *c, uint32_t op, void *args)
+/* A slot for every tensor of the op's table, in struct order; I32 inputs
+   hold indices below the rows of the float inputs (as opcall_fill_input). */
+static void slots_from_table(call *c, const vtc_op_desc *d, void *args)
 {
-    const vtc_op_desc *d = vtc_op_desc_find(op);
-    if (!d)
-        abort();
     for (uint32_t i = 0; i < d->ntensors; i++) {
         const vtc_op_tensor_desc *td = &d->tensors[i];
         c->s[c->n].t = vtc_op_tensor_in(td, args);
         c->s[c->n].is_output = (td->role & VTC_ROLE_OUTPUT) != 0;
-        c->s[c->n].index_bound = c->index_name && !strcmp(td->name, c->index_name) ? (int)c->index_bound : 0;
         c->n++;
+    }
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        vtc_tensor *t = c->s[i].t;
+        if (c->s[i].is_output || t->dtype != VTC_DTYPE_I32)
+            continue;
+        for (uint32_t j = 0; j < d->ntensors; j++) {
+            const vtc_tensor *f = c->s[j].t;
+            if (!c->s[j].is_output && (f->dtype == VTC_DTYPE_F32 || f->dtype == VTC_DTYPE_F16) && f->ndim >= 2 &&
+                f->shape[1] > 0 && f->shape[1] < (1 << 30) && (!c->s[i].index_bound || f->shape[1] < c->s[i].index_bound))
+                c->s[i].index_bound = (int)f->shape[1];
+        }
     }
 }
 
@@ -265,13 +273,28 @@ static void release(call *c)
 }
 
 /* ---- mutations ---------------------------------------------------------- */
-typedef struct params {
-    uint32_t *args_size;
-    uint32_t *u[4];  /* op parameters that are uint32 */
-    float *scale;
-} params;
+static const double edge_u32[] = {0, 1, 2, 3, 5, 17, 64, 2147483647.0, 2147483648.0, 4294967295.0};
+static const double edge_f32[] = {0.0, 1.0, -1.0, 1e30, 1e-30, INFINITY, -INFINITY, NAN};
 
-static void mutate(call *c, params *p, stream *s)
+/* A parameter of the table: in range, at a bound, just past one, or an edge value. */
+static void mutate_param(const vtc_op_desc *d, void *args, stream *s)
+{
+    if (!d->nparams)
+        return;
+    const vtc_op_param_desc *p = &d->params[next(s) % d->nparams];
+    double v;
+    switch (next(s) % 6) {
+    case 0: v = p->min; break;
+    case 1: v = p->max; break;
+    case 2: v = p->min - 1; break;
+    case 3: v = p->max + 1; break;
+    case 4: v = p->type == VTC_PARAM_F32 ? PICK(s, edge_f32) : PICK(s, edge_u32); break;
+    default: v = isinf(p->max) || p->max > 64 ? next(s) % 64 : p->min + next(s) % (uint32_t)(p->max - p->min + 1); break;
+    }
+    vtc_op_param_set(p, args, v);
+}
+
+static void mutate(call *c, const vtc_op_desc *d, void *args, stream *s)
 {
     slot *sl = &c->s[next(s) % c->n];
     vtc_tensor *t = sl->t;
@@ -284,10 +307,10 @@ static void mutate(call *c, params *p, stream *s)
     case 3: t->stride[i % VTC_MAX_DIMS] = PICK(s, edge_strides); break;
     case 4: { /* a valid strided view: padded row-major, as into a bigger buffer */
         int64_t acc = 1;
-        for (int d = (int)t->ndim - 1; d >= 0 && d < VTC_MAX_DIMS; d--) {
-            t->stride[d] = acc;
-            int64_t dim = t->shape[d] > 0 && t->shape[d] < 1024 ? t->shape[d] : 1;
-            acc *= dim + (d == (int)i % 4 ? 3 : 0);
+        for (int k = (int)t->ndim - 1; k >= 0 && k < VTC_MAX_DIMS; k--) {
+            t->stride[k] = acc;
+            int64_t dim = t->shape[k] > 0 && t->shape[k] < 1024 ? t->shape[k] : 1;
+            acc *= dim + (k == (int)i % 4 ? 3 : 0);
         }
         break;
     }
@@ -301,31 +324,15 @@ static void mutate(call *c, params *p, stream *s)
     case 7: t->buffer = (VkBuffer)(uintptr_t)0xdead0000u; break; /* host and buffer both set */
     case 8:
         if (i % 8 == 0)
-            *p->args_size = PICK(s, edge_sizes) == sizeof(vtc_tensor) ? 4u : 0xffffffffu;
-        else if (i % 8 == 1 && p->scale)
-            *p->scale = PICK(s, edge_scale);
-        else if (p->u[i % 4])
-            *p->u[i % 4] = PICK(s, edge_u32);
+            *(uint32_t *)args = PICK(s, edge_sizes) == sizeof(vtc_tensor) ? 4u : 0xffffffffu;
+        else
+            mutate_param(d, args, s);
         break;
     default: t->offset = (VkDeviceSize)next(s) * 4; break; /* ignored for host tensors */
     }
 }
 
 /* ---- checking one call --------------------------------------------------- */
-static vtc_result typed_query(vtc_context ctx, uint32_t op, const void *args, uint64_t *bytes)
-{
-    switch (op) {
-    case VTC_OP_SCORES: return vtc_scores_query_scratch(ctx, args, bytes);
-    case VTC_OP_SELECT: return vtc_select_query_scratch(ctx, args, bytes);
-    case VTC_OP_MERGE: return vtc_merge_query_scratch(ctx, args, bytes);
-    case VTC_OP_VISIONZIP: return vtc_visionzip_query_scratch(ctx, args, bytes);
-    case VTC_OP_COMPRESS: return vtc_compress_query_scratch(ctx, args, bytes);
-    case VTC_OP_COMPOSITE: return vtc_composite_query_scratch(ctx, args, bytes);
-    case VTC_OP_PRUNE: return vtc_prune_query_scratch(ctx, args, bytes);
-    default: abort();
-    }
-}
-
 static int known_result(vtc_result r)
 {
     return r <= 0 && r >= VTC_ERROR_SCRATCH_TOO_SMALL;
@@ -340,13 +347,13 @@ static void check_memory(const call *c, vtc_result r)
     }
 }
 
-static void finish(call *c, params *p, stream *s, uint32_t op, void *args,
-                   vtc_result (*run)(vtc_context, const void *, const vtc_exec *))
+static void finish(call *c, stream *s, const vtc_op_desc *d, void *args)
 {
-    slots_from_table(c, op, args);
+    uint32_t op = d->op;
+    slots_from_table(c, d, args);
     int nm = next(s) % 4;
     for (int m = 0; m < nm; m++)
-        mutate(c, p, s);
+        mutate(c, d, args, s);
     materialise(c, s);
     vtc_context ctx = ctx_get();
     vtc_exec ex = {0};
@@ -363,9 +370,15 @@ static void finish(call *c, params *p, stream *s, uint32_t op, void *args,
         abort(); /* documented codes only; an error always logs why */
     check_memory(c, VTC_ERROR_INVALID_ARGUMENT); /* validation writes nothing */
     uint64_t typed_scratch = 0;
-    vtc_result tq = typed_query(ctx, op, args, &typed_scratch);
-    if (tq != q || (q == VTC_SUCCESS && typed_scratch != scratch))
+    opcall_query_fn typed_query = opcall_typed_query(op);
+    vtc_result tq = typed_query ? typed_query(ctx, args, &typed_scratch) : q;
+    if (tq != q || (q == VTC_SUCCESS && typed_query && typed_scratch != scratch))
         abort(); /* the typed query is the generic one, typed */
+    int past = 0;
+    for (uint32_t i = 0; i < d->nparams; i++)
+        past |= opcall_param_past_range(&d->params[i], args);
+    if (past && q == VTC_SUCCESS)
+        abort(); /* a parameter outside the range its table states was accepted */
     int reserved_set = 0;
     for (int i = 0; i < c->n; i++)
         reserved_set |= c->s[i].t->reserved0 != 0;
@@ -373,7 +386,9 @@ static void finish(call *c, params *p, stream *s, uint32_t op, void *args,
         abort();
 
     before = g_messages;
-    vtc_result r = run(ctx, args, exec);
+    /* the typed function where the op has one, else (and every other time) the generic call */
+    opcall_run_fn typed = (e & 8) ? opcall_typed_run(op) : NULL;
+    vtc_result r = typed ? typed(ctx, args, exec) : vtc_run(ctx, op, args, exec);
     if (!known_result(r) || (r && g_messages == before))
         abort();
     if (exec && (ex.size < sizeof(ex) || ex.flags)) {
@@ -390,176 +405,42 @@ static void finish(call *c, params *p, stream *s, uint32_t op, void *args,
     release(c);
 }
 
-/* ---- the ops ------------------------------------------------------------- */
-static vtc_result run_scores(vtc_context x, const void *a, const vtc_exec *e) { return vtc_scores(x, a, e); }
-static vtc_result run_select(vtc_context x, const void *a, const vtc_exec *e) { return vtc_select(x, a, e); }
-static vtc_result run_merge(vtc_context x, const void *a, const vtc_exec *e) { return vtc_merge(x, a, e); }
-static vtc_result run_vz(vtc_context x, const void *a, const vtc_exec *e) { return vtc_visionzip(x, a, e); }
-static vtc_result run_comp(vtc_context x, const void *a, const vtc_exec *e) { return vtc_composite_attention(x, a, e); }
-static vtc_result run_compress(vtc_context x, const void *a, const vtc_exec *e) { return vtc_compress(x, a, e); }
-static vtc_result run_prune(vtc_context x, const void *a, const vtc_exec *e) { return vtc_prune(x, a, e); }
-
-static uint32_t float_dtype(stream *s)
+/* ---- an op's call, from its examples ---------------------------------------- */
+static void fuzz_op(const vtc_op_desc *d, stream *s)
 {
-    return (next(s) & 1) ? VTC_DTYPE_F16 : VTC_DTYPE_F32;
-}
-
-static void fuzz_scores(stream *s)
-{
-    vtc_scores_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.mode = next(s) % 3;
-    int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), H = PICK(s, small_dims), dh = PICK(s, width_dims);
-    uint32_t dt = float_dtype(s);
-    call c = {0};
-    if (a.mode == VTC_SCORE_ATTN_CLS) {
-        vtc_op_desc_shape(&a.attn, dt, 3, (int64_t[]){B, H, N});
-    } else {
-        vtc_op_desc_shape(&a.q, dt, 4, (int64_t[]){B, N, H, dh});
-        vtc_op_desc_shape(&a.k, dt, 4, (int64_t[]){B, N, H, dh});
+    opcall oc;
+    uint32_t nex = opcall_examples(d);
+    opcall_example(&oc, d, nex ? next(s) % nex : 0);
+    /* resize: a dimension the inputs share takes a small size (in all of them) */
+    int64_t dims[16];
+    int nd = opcall_input_dims(&oc, dims, 16), nr = next(s) % 3;
+    for (int k = 0; k < nr && nd > 0; k++) {
+        int64_t from = dims[next(s) % nd], to = PICK(s, token_dims);
+        uint8_t w = next(s) % 3;
+        if (w == 1)
+            to = PICK(s, width_dims);
+        else if (w == 2)
+            to = PICK(s, head_widths); /* composite's dh: a multiple of 8 */
+        opcall_resize(&oc, from, to);
+        nd = opcall_input_dims(&oc, dims, 16);
     }
-    vtc_op_desc_shape(&a.score, VTC_DTYPE_F32, 2, (int64_t[]){B, N});
-    params p = {&a.size, {&a.mode, NULL, NULL, NULL}, &a.scale};
-    finish(&c, &p, s, VTC_OP_SCORES, &a, run_scores);
-}
-
-static void fuzz_select(stream *s)
-{
-    vtc_select_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.no_cls = next(s) & 1;
-    int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), D = PICK(s, width_dims);
-    int64_t keep_cls = a.no_cls ? 0 : 1;
-    a.dominant = (uint32_t)(next(s) % (N - keep_cls + 1));
-    int64_t nkeep = keep_cls + a.dominant, nrest = N - nkeep;
-    uint32_t dt = float_dtype(s), opt = next(s);
-    call c = {0};
-    vtc_op_desc_shape(&a.score, VTC_DTYPE_F32, 2, (int64_t[]){B, N});
-    vtc_op_desc_shape(&a.keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, nkeep});
-    if ((opt & 1) && nrest > 0)
-        vtc_op_desc_shape(&a.rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, nrest});
-    if (opt & 2) {
-        vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
-        if (opt & 4)
-            vtc_op_desc_shape(&a.dominant_out, dt, 3, (int64_t[]){B, nkeep, D});
-    }
-    params p = {&a.size, {&a.dominant, &a.no_cls, NULL, NULL}, NULL};
-    finish(&c, &p, s, VTC_OP_SELECT, &a, run_select);
-}
-
-static void fuzz_merge(stream *s)
-{
-    vtc_merge_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), D = PICK(s, width_dims), Dm = PICK(s, width_dims);
-    int64_t R = next(s) % (N + 1);
-    a.contextual = (uint32_t)(next(s) % (R + 1));
-    uint32_t dt = float_dtype(s);
-    call c = {0};
-    vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
-    vtc_op_desc_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
-    vtc_op_desc_shape(&a.rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, R});
-    vtc_op_desc_shape(&a.out, dt, 3, (int64_t[]){B, a.contextual, D});
-    c.index_name = "rest_idx";
-    c.index_bound = N;
-    params p = {&a.size, {&a.contextual, NULL, NULL, NULL}, NULL};
-    finish(&c, &p, s, VTC_OP_MERGE, &a, run_merge);
-}
-
-static void fuzz_visionzip(stream *s)
-{
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.score_mode = next(s) % 3;
-    a.no_cls = next(s) & 1;
-    int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), H = PICK(s, small_dims), dh = PICK(s, width_dims);
-    int64_t D = PICK(s, width_dims), Dm = PICK(s, width_dims), keep_cls = a.no_cls ? 0 : 1;
-    int64_t avail = N - keep_cls;
-    a.dominant = (uint32_t)(next(s) % (avail + 1));
-    a.contextual = (uint32_t)(next(s) % (avail - a.dominant + 1));
-    int64_t rows = keep_cls + a.dominant + a.contextual;
-    uint32_t dt = float_dtype(s);
-    call c = {0};
-    vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
-    vtc_op_desc_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
-    if (a.score_mode == VTC_SCORE_ATTN_CLS) {
-        vtc_op_desc_shape(&a.attn, dt, 3, (int64_t[]){B, H, N});
-    } else {
-        vtc_op_desc_shape(&a.q, dt, 4, (int64_t[]){B, N, H, dh});
-        vtc_op_desc_shape(&a.k, dt, 4, (int64_t[]){B, N, H, dh});
-    }
-    vtc_op_desc_shape(&a.out, dt, 3, (int64_t[]){B, rows, D});
-    if (next(s) & 1)
-        vtc_op_desc_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
-    params p = {&a.size, {&a.score_mode, &a.dominant, &a.contextual, &a.no_cls}, &a.scale};
-    finish(&c, &p, s, VTC_OP_VISIONZIP, &a, run_vz);
-}
-
-static void fuzz_composite(stream *s)
-{
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    int64_t B = PICK(s, small_dims), Nk = PICK(s, token_dims), Hkv = 1 + next(s) % 3, G = 1 + next(s) % 3;
-    int64_t dh = PICK(s, head_widths), Nq = (next(s) & 1) ? Nk : 1 + next(s) % Nk;
-    uint32_t dt = float_dtype(s);
-    call c = {0};
-    vtc_op_desc_shape(&a.q, dt, 4, (int64_t[]){B, Nq, Hkv * G, dh});
-    vtc_op_desc_shape(&a.k, dt, 4, (int64_t[]){B, Nk, Hkv, dh});
-    vtc_op_desc_shape(&a.v, dt, 4, (int64_t[]){B, Nk, Hkv, dh});
-    vtc_op_desc_shape(&a.kind, VTC_DTYPE_U8, 2, (int64_t[]){B, Nk});
-    vtc_op_desc_shape(&a.out, dt, 4, (int64_t[]){B, Nq, Hkv * G, dh});
-    params p = {&a.size, {NULL, NULL, NULL, NULL}, &a.scale};
-    finish(&c, &p, s, VTC_OP_COMPOSITE, &a, run_comp);
-}
-
-static void fuzz_compress(stream *s)
-{
-    /* no weight set: every call must be rejected, whatever the tensors say */
-    vtc_compress_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.path = next(s) % 3;
-    int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), E = PICK(s, width_dims);
-    vtc_op_desc_shape(&a.x, VTC_DTYPE_F32, 3, (int64_t[]){B, N, E});
-    vtc_op_desc_shape(&a.out, VTC_DTYPE_F32, 3, (int64_t[]){B, 1, E});
-    call c = {0};
-    params p = {&a.size, {&a.path, NULL, NULL, NULL}, NULL};
-    finish(&c, &p, s, VTC_OP_COMPRESS, &a, run_compress);
-    if (vtc_compress_weights_prepare(ctx_get(), NULL, (uint32_t)N) == VTC_SUCCESS)
-        abort();
-    vtc_compress_weights_destroy(ctx_get(), NULL);
-}
-
-static void fuzz_prune(stream *s)
-{
-    vtc_prune_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.mode = next(s) % 2;
-    int64_t B = PICK(s, small_dims), N = PICK(s, token_dims), D = PICK(s, width_dims), Dm = PICK(s, width_dims);
-    a.keep = (uint32_t)(next(s) % (N + 1));
-    a.contextual = (uint32_t)(next(s) % (N - a.keep + 1));
-    if (a.mode == VTC_PRUNE_DART)
-        a.pivots = next(s) % 12;
-    int64_t rows = (int64_t)a.keep + a.contextual;
-    uint32_t dt = float_dtype(s), opt = next(s);
-    call c = {0};
-    vtc_op_desc_shape(&a.hidden, dt, 3, (int64_t[]){B, N, D});
-    if (opt & 1)
-        vtc_op_desc_shape(&a.metric, dt, 3, (int64_t[]){B, N, Dm});
-    if ((opt & 2) && a.keep > 0)
-        vtc_op_desc_shape(&a.keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, a.keep});
-    if ((opt & 4) || a.contextual > 0 || !(opt & 2))
-        vtc_op_desc_shape(&a.out, dt, 3, (int64_t[]){B, rows, D});
-    if (opt & 8)
-        vtc_op_desc_shape(&a.src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
-    params p = {&a.size, {&a.mode, &a.keep, &a.contextual, &a.pivots}, NULL};
-    finish(&c, &p, s, VTC_OP_PRUNE, &a, run_prune);
+    if (next(s) & 1) /* the float inputs as f16 */
+        for (uint32_t i = 0; i < d->ntensors; i++) {
+            vtc_tensor *t = opcall_tensor(&oc, i);
+            if (!(d->tensors[i].role & VTC_ROLE_OUTPUT) && t->dtype == VTC_DTYPE_F32 &&
+                (d->tensors[i].dtypes & VTC_DTYPES(VTC_DTYPE_F16)))
+                t->dtype = VTC_DTYPE_F16;
+        }
+    uint32_t drop = next(s);
+    if (drop & 0x80) /* a parameter changed before the outputs are shaped: they follow it */
+        mutate_param(d, oc.args, s);
+    d->shape_outputs(oc.args);
+    for (uint32_t i = 0; i < d->ntensors; i++) /* optional outputs left out, some */
+        if ((d->tensors[i].role & VTC_ROLE_OPTIONAL) && (d->tensors[i].role & VTC_ROLE_OUTPUT) && (drop >> i & 1))
+            memset(opcall_tensor(&oc, i), 0, sizeof(vtc_tensor));
+    call c;
+    memset(&c, 0, sizeof(c));
+    finish(&c, s, d, oc.args); /* compress: no weight set, every call must be refused */
 }
 
 static void fuzz_context_free(stream *s)
@@ -593,15 +474,18 @@ static void fuzz_context_free(stream *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     stream s = {data, size};
-    switch (next(&s) % 8) {
-    case 0: fuzz_scores(&s); break;
-    case 1: fuzz_select(&s); break;
-    case 2: fuzz_merge(&s); break;
-    case 3: fuzz_visionzip(&s); break;
-    case 4: fuzz_composite(&s); break;
-    case 5: fuzz_compress(&s); break;
-    case 7: fuzz_prune(&s); break;
-    default: fuzz_context_free(&s); break;
+    uint32_t nops = 0;
+    while (vtc_op_desc_at(nops))
+        nops++;
+    uint8_t pick = next(&s);
+    if (pick % (nops + 1) == nops)
+        fuzz_context_free(&s);
+    else
+        fuzz_op(vtc_op_desc_at(pick % (nops + 1)), &s);
+    if (pick % 16 == 5) { /* compress without a weight set is refused everywhere */
+        if (vtc_compress_weights_prepare(ctx_get(), NULL, 4) == VTC_SUCCESS)
+            abort();
+        vtc_compress_weights_destroy(ctx_get(), NULL);
     }
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "rel.h"
 #include "host_vk.h"
 #include "op_desc.h"
+#include "opcall.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -169,18 +170,6 @@ long rel_arena_first_dirty(const rel_arena *a, size_t off, size_t len)
 }
 
 /* ---- random valid ops on host tensors ------------------------------------ */
-static vtc_tensor host_tensor(uint32_t dtype, void *p, uint32_t ndim, const int64_t *shape)
-{
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = dtype;
-    t.ndim = ndim;
-    memcpy(t.shape, shape, ndim * sizeof(int64_t));
-    t.host = p;
-    return t;
-}
-
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
     const uint8_t *b = p;
@@ -189,34 +178,83 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-const char *rel_op_name(int op)
+/* The ops rel_call makes: every descriptor but compress, whose calls need a
+   weight set (rel_compress_once). */
+static const vtc_op_desc *rel_desc(int op)
 {
-    static const char *names[REL_OP_KINDS] = {"scores", "select", "merge", "visionzip", "composite", "prune"};
-    return op >= 0 && op < REL_OP_KINDS ? names[op] : "?";
+    for (uint32_t i = 0, k = 0; vtc_op_desc_at(i); i++)
+        if (vtc_op_desc_at(i)->op != VTC_OP_COMPRESS && (int)k++ == op)
+            return vtc_op_desc_at(i);
+    return NULL;
 }
 
-/* small shapes around the workgroup edges the ops use (4, 8, 16, 64) */
-static const int64_t rb[] = {1, 2, 3};
-static const int64_t rn[] = {3, 4, 5, 8, 9, 16, 17, 33};
-static const int64_t rh[] = {1, 2, 3};
-static const int64_t rd[] = {1, 3, 4, 8, 9};
+int rel_op_kinds(void)
+{
+    int n = 0;
+    while (rel_desc(n))
+        n++;
+    return n;
+}
+
+const char *rel_op_name(int op)
+{
+    const vtc_op_desc *d = op >= 0 ? rel_desc(op) : NULL;
+    return d ? d->name : "?";
+}
+
+/* Which calls are valid is judged on a context of its own, so that the
+   context under test (failing allocations, a wrapped device) draws the
+   same call from the same seed every time. */
+static pthread_mutex_t judge_lock = PTHREAD_MUTEX_INITIALIZER;
+static vtc_context judge;
+
+static void judge_log(void *user, int32_t level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    (void)msg; /* the rejected draws are expected: nothing to say */
+}
+
+static void judge_destroy(void)
+{
+    vtc_context_destroy(judge);
+}
+
+/* small sizes around the workgroup edges the ops use (4, 8, 16, 64) */
+static const int64_t rel_sizes[] = {1, 2, 3, 4, 5, 8, 9, 16, 17, 33};
 
 vtc_result rel_random_call(vtc_context ctx, uint64_t *s, uint64_t *hash, int *op_out)
 {
-    int op = (int)(rel_rand(s) % REL_OP_KINDS);
+    int op = (int)(rel_rand(s) % (uint64_t)rel_op_kinds());
     if (op_out)
         *op_out = op;
     return rel_call(ctx, op, s, hash);
 }
 
+int rel_draw(int op, uint64_t *s, const int64_t *sizes, size_t nsizes, double max_bytes, unsigned flags, opcall *c)
+{
+    const vtc_op_desc *d = rel_desc(op);
+    pthread_mutex_lock(&judge_lock);
+    if (!judge) {
+        vtc_context_desc cd;
+        memset(&cd, 0, sizeof(cd));
+        cd.size = sizeof(cd);
+        cd.log = judge_log;
+        if (vtc_context_create(&cd, &judge) == VTC_SUCCESS)
+            atexit(judge_destroy);
+    }
+    int r = d && judge ? opcall_random_valid(judge, c, d, s, sizes, nsizes, max_bytes, flags) : -1;
+    pthread_mutex_unlock(&judge_lock);
+    return r;
+}
+
 /* Every output of the op's table (plugin/ops/<op>/<op>_desc.c) that the
    call was given, in struct order: what two runs of the same call compare. */
-static uint64_t hash_outputs(uint64_t h, uint32_t op, const void *args)
+static uint64_t hash_outputs(uint64_t h, const opcall *c)
 {
-    const vtc_op_desc *d = vtc_op_desc_find(op);
-    for (uint32_t i = 0; d && i < d->ntensors; i++) {
-        const vtc_tensor *t = vtc_op_tensor_in_const(&d->tensors[i], args);
-        if ((d->tensors[i].role & VTC_ROLE_OUTPUT) && t->host)
+    for (uint32_t i = 0; i < c->d->ntensors; i++) {
+        const vtc_tensor *t = vtc_op_tensor_in_const(&c->d->tensors[i], c->args);
+        if ((c->d->tensors[i].role & VTC_ROLE_OUTPUT) && t->host)
             h = fnv(h, t->host, (size_t)vtc_op_desc_bytes(t));
     }
     return h;
@@ -224,137 +262,27 @@ static uint64_t hash_outputs(uint64_t h, uint32_t op, const void *args)
 
 vtc_result rel_call(vtc_context ctx, int op, uint64_t *s, uint64_t *hash)
 {
-    int64_t B = REL_PICK(s, rb), N = REL_PICK(s, rn), H = REL_PICK(s, rh), D = REL_PICK(s, rd), dh = REL_PICK(s, rd);
-    float *in = malloc(sizeof(float) * 4096);
-    float *in2 = malloc(sizeof(float) * 4096);
-    float *in3 = malloc(sizeof(float) * 4096);
-    float *out = calloc(4096, sizeof(float));
-    int32_t *idx = calloc(1024, sizeof(int32_t));
-    int32_t *idx2 = calloc(1024, sizeof(int32_t));
-    uint8_t *kind = calloc(1024, 1);
-    vtc_result r = VTC_ERROR_OUT_OF_MEMORY;
+    opcall c;
     *hash = 0;
-    if (!in || !in2 || !in3 || !out || !idx || !idx2 || !kind)
-        goto done;
-    rel_fill_f32(s, in, 4096);
-    rel_fill_f32(s, in2, 4096);
-    rel_fill_f32(s, in3, 4096);
-    uint64_t h = 0xcbf29ce484222325ull;
-    switch (op) {
-    case 0: { /* scores, any mode */
-        vtc_scores_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.mode = (uint32_t)(rel_rand(s) % 3);
-        if (a.mode == VTC_SCORE_ATTN_CLS)
-            a.attn = host_tensor(VTC_DTYPE_F32, in, 3, (int64_t[]){B, H, N});
-        a.q = host_tensor(VTC_DTYPE_F32, in, 4, (int64_t[]){B, N, H, dh});
-        a.k = host_tensor(VTC_DTYPE_F32, in2, 4, (int64_t[]){B, N, H, dh});
-        a.score = host_tensor(VTC_DTYPE_F32, out, 2, (int64_t[]){B, N});
-        r = vtc_scores(ctx, &a, NULL);
-        h = hash_outputs(h, VTC_OP_SCORES, &a);
-        break;
-    }
-    case 1: { /* select with every output */
-        vtc_select_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.no_cls = (uint32_t)(rel_rand(s) & 1);
-        int64_t kc = a.no_cls ? 0 : 1;
-        a.dominant = (uint32_t)(rel_rand(s) % (uint64_t)(N - kc));
-        int64_t nkeep = kc + a.dominant, nrest = N - nkeep;
-        a.score = host_tensor(VTC_DTYPE_F32, in, 2, (int64_t[]){B, N});
-        a.hidden = host_tensor(VTC_DTYPE_F32, in2, 3, (int64_t[]){B, N, D});
-        a.keep_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, nkeep});
-        a.rest_idx = host_tensor(VTC_DTYPE_I32, idx2, 2, (int64_t[]){B, nrest});
-        a.dominant_out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, nkeep, D});
-        r = vtc_select(ctx, &a, NULL);
-        h = hash_outputs(h, VTC_OP_SELECT, &a);
-        break;
-    }
-    case 2: { /* merge: rest indices ascending, a random subset */
-        int64_t R = 1 + (int64_t)(rel_rand(s) % (uint64_t)N);
-        vtc_merge_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.contextual = (uint32_t)(1 + rel_rand(s) % (uint64_t)R);
-        for (int64_t b = 0; b < B; b++)
-            for (int64_t i = 0; i < R; i++)
-                idx[b * R + i] = (int32_t)(i * N / R);
-        a.hidden = host_tensor(VTC_DTYPE_F32, in, 3, (int64_t[]){B, N, D});
-        a.metric = host_tensor(VTC_DTYPE_F32, in2, 3, (int64_t[]){B, N, D});
-        a.rest_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, R});
-        a.out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, a.contextual, D});
-        r = vtc_merge(ctx, &a, NULL);
-        h = hash_outputs(h, VTC_OP_MERGE, &a);
-        break;
-    }
-    case 3: { /* visionzip */
-        vtc_visionzip_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.score_mode = (uint32_t)(rel_rand(s) % 3);
-        a.no_cls = (uint32_t)(rel_rand(s) & 1);
-        int64_t kc = a.no_cls ? 0 : 1, avail = N - kc;
-        a.dominant = (uint32_t)(rel_rand(s) % (uint64_t)(avail + 1));
-        a.contextual = (uint32_t)(rel_rand(s) % (uint64_t)(avail - a.dominant + 1));
-        int64_t rows = kc + a.dominant + a.contextual;
-        a.hidden = host_tensor(VTC_DTYPE_F32, in, 3, (int64_t[]){B, N, D});
-        a.metric = host_tensor(VTC_DTYPE_F32, in2, 3, (int64_t[]){B, N, D});
-        if (a.score_mode == VTC_SCORE_ATTN_CLS)
-            a.attn = host_tensor(VTC_DTYPE_F32, in3, 3, (int64_t[]){B, H, N});
-        a.q = host_tensor(VTC_DTYPE_F32, in3, 4, (int64_t[]){B, N, H, dh});
-        a.k = host_tensor(VTC_DTYPE_F32, in2, 4, (int64_t[]){B, N, H, dh});
-        a.out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, rows, D});
-        a.src_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, rows});
-        r = vtc_visionzip(ctx, &a, NULL);
-        h = hash_outputs(h, VTC_OP_VISIONZIP, &a);
-        break;
-    }
-    case 5: { /* prune: DivPrune or DART, sometimes with a contextual merge */
-        vtc_prune_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.mode = (uint32_t)(rel_rand(s) & 1);
-        a.keep = (uint32_t)(1 + rel_rand(s) % (uint64_t)N);
-        a.contextual = (uint32_t)(rel_rand(s) % (uint64_t)(N - a.keep + 1));
-        int64_t rows = (int64_t)a.keep + a.contextual;
-        a.hidden = host_tensor(VTC_DTYPE_F32, in, 3, (int64_t[]){B, N, D});
-        a.keep_idx = host_tensor(VTC_DTYPE_I32, idx2, 2, (int64_t[]){B, a.keep});
-        a.out = host_tensor(VTC_DTYPE_F32, out, 3, (int64_t[]){B, rows, D});
-        a.src_idx = host_tensor(VTC_DTYPE_I32, idx, 2, (int64_t[]){B, rows});
-        r = vtc_prune(ctx, &a, NULL);
-        h = hash_outputs(h, VTC_OP_PRUNE, &a);
-        break;
-    }
-    default: { /* composite, prefill or decode, grouped heads */
-        int64_t Hkv = 1 + (int64_t)(rel_rand(s) & 1), G = 1 + (int64_t)(rel_rand(s) & 1), hd = 8;
-        int64_t Nq = (rel_rand(s) & 1) ? N : 1;
-        for (int64_t i = 0; i < B * N; i++)
-            kind[i] = (uint8_t)(rel_rand(s) & 1);
-        vtc_composite_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.q = host_tensor(VTC_DTYPE_F32, in, 4, (int64_t[]){B, Nq, Hkv * G, hd});
-        a.k = host_tensor(VTC_DTYPE_F32, in2, 4, (int64_t[]){B, N, Hkv, hd});
-        a.v = host_tensor(VTC_DTYPE_F32, in3, 4, (int64_t[]){B, N, Hkv, hd});
-        a.kind = host_tensor(VTC_DTYPE_U8, kind, 2, (int64_t[]){B, N});
-        a.out = host_tensor(VTC_DTYPE_F32, out, 4, (int64_t[]){B, Nq, Hkv * G, hd});
-        r = vtc_composite_attention(ctx, &a, NULL);
-        h = hash_outputs(h, VTC_OP_COMPOSITE, &a);
-        break;
-    }
+    if (rel_draw(op, s, rel_sizes, sizeof(rel_sizes) / sizeof(rel_sizes[0]), 64 * 1024, 0, &c))
+        return VTC_ERROR_UNSUPPORTED;
+    void *mem[VTC_OP_DESC_MAX_TENSORS] = {0};
+    vtc_result r = VTC_SUCCESS;
+    for (uint32_t i = 0; i < c.d->ntensors; i++) {
+        vtc_tensor *t = opcall_tensor(&c, i);
+        if (t->dtype == VTC_DTYPE_NONE)
+            continue;
+        if (!(t->host = mem[i] = calloc(1, (size_t)vtc_op_desc_bytes(t) + 4)))
+            r = VTC_ERROR_OUT_OF_MEMORY;
+        else if (!(c.d->tensors[i].role & VTC_ROLE_OUTPUT))
+            opcall_fill_input(&c, i, s, mem[i]);
     }
     if (r == VTC_SUCCESS)
-        *hash = h;
-done:
-    free(in);
-    free(in2);
-    free(in3);
-    free(out);
-    free(idx);
-    free(idx2);
-    free(kind);
+        r = vtc_run(ctx, c.d->op, c.args, NULL);
+    if (r == VTC_SUCCESS)
+        *hash = hash_outputs(0xcbf29ce484222325ull, &c);
+    for (uint32_t i = 0; i < c.d->ntensors; i++)
+        free(mem[i]);
     return r;
 }
 

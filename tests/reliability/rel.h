@@ -8,6 +8,7 @@
  */
 #ifndef VTC_REL_H
 #define VTC_REL_H
+#include "opcall.h"
 #include <vtc.h>
 
 #include <stddef.h>
@@ -68,14 +69,23 @@ long rel_arena_first_dirty(const rel_arena *a, size_t off, size_t len);
 #define REL_CANARY 0xA5u
 
 /* ---- random valid ops on host tensors ------------------------------------ */
-/* One random valid call of a random op (scores, select, merge, visionzip,
-   composite) with small shapes drawn from `state`; returns its result and
-   an FNV-1a hash of every output byte through *hash (0 when it failed). */
-#define REL_OP_KINDS 6
-vtc_result rel_random_call(vtc_context ctx, uint64_t *state, uint64_t *hash, int *op_out);
-/* The same for a given op (0 scores, 1 select, 2 merge, 3 visionzip, 4 composite). */
-vtc_result rel_call(vtc_context ctx, int op, uint64_t *state, uint64_t *hash);
+/* The ops rel_call makes (0 .. rel_op_kinds() - 1): every op of the build
+   but compress, in the op list's order, each call drawn from the op's
+   descriptor (opcall.h: its examples, resized, parameters drawn from its
+   table). REL_OP_MAX bounds the count for arrays. */
+#define REL_OP_MAX 16
+int rel_op_kinds(void);
 const char *rel_op_name(int op);
+/* One random valid call of a random op with small shapes drawn from
+   `state`; returns its result and an FNV-1a hash of every output byte
+   through *hash (0 when it failed). */
+vtc_result rel_random_call(vtc_context ctx, uint64_t *state, uint64_t *hash, int *op_out);
+/* The same for a given op (f32 tensors, as the examples). */
+vtc_result rel_call(vtc_context ctx, int op, uint64_t *state, uint64_t *hash);
+/* Draws a call of op that the plugin accepts (on a context of its own),
+   dimensions from `sizes`, at most max_bytes: 0, or -1 when there is none. */
+int rel_draw(int op, uint64_t *state, const int64_t *sizes, size_t nsizes, double max_bytes, unsigned flags,
+             opcall *c);
 /* LLaVA-Mini compress on a small fixed weight set (E=8, Q=1, N=4): creates
    the weights, prepares N, compresses once, destroys the weights. Returns
    VTC_ERROR_UNSUPPORTED when this build has no compress. Not thread-safe

@@ -208,16 +208,16 @@ static long sweep_create(void)
     return points;
 }
 
-/* op 0..REL_OP_KINDS-1: rel_call; REL_OP_KINDS: compress (weights create + prepare + call) */
+/* op 0..rel_op_kinds()-1: rel_call; rel_op_kinds(): compress (weights create + prepare + call) */
 static vtc_result do_call(vtc_context ctx, int op, uint64_t seed, uint64_t *h)
 {
     uint64_t s = seed;
-    return op < REL_OP_KINDS ? rel_call(ctx, op, &s, h) : rel_compress_once(ctx, h);
+    return op < rel_op_kinds() ? rel_call(ctx, op, &s, h) : rel_compress_once(ctx, h);
 }
 
 static const char *name_of(int op)
 {
-    return op < REL_OP_KINDS ? rel_op_name(op) : "compress";
+    return op < rel_op_kinds() ? rel_op_name(op) : "compress";
 }
 
 static long sweep_op(int op, uint64_t seed, uint64_t want)
@@ -272,10 +272,10 @@ int main(void)
     long total = sweep_create();
     printf("adopted context_create: %ld Vulkan failure points\n", total);
     /* references on the owning (unwrapped) context */
-    for (int op = 0; op <= REL_OP_KINDS; op++) {
+    for (int op = 0; op <= rel_op_kinds(); op++) {
         uint64_t seed = 4242 + (uint64_t)op, want = 0;
         vtc_result r = do_call(owner, op, seed, &want);
-        if (op == REL_OP_KINDS && r == VTC_ERROR_UNSUPPORTED) {
+        if (op == rel_op_kinds() && r == VTC_ERROR_UNSUPPORTED) {
             printf("compress: not in this build, skipped\n");
             continue;
         }

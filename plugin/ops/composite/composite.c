@@ -20,7 +20,7 @@
 
 VTC_OP_ENTRY_POINTS(vtc_composite_attention, vtc_composite_query_scratch, vtc_composite_args, VTC_OP_COMPOSITE)
 
-enum { T_Q, T_K, T_V, T_KIND, T_OUT };
+enum { T_Q, T_K, T_V, T_KIND, T_OUT };   /* the table's order (composite_desc.c) */
 
 #define LOG2E 1.4426950408889634
 #define PREP_WG 64u
@@ -80,19 +80,12 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     const vtc_composite_args *a = vargs;
     const char *op = "composite";
     vtc_result r;
-    if ((r = vtc_tensor_check(ctx, op, "q", &a->q, 0, VTC_DT_FLOAT, 4, NULL)))
-        return r;
+    uint32_t dt = VTC_DTYPES(a->q.dtype);
     int64_t B = a->q.shape[0], Nq = a->q.shape[1], Hq = a->q.shape[2], dh = a->q.shape[3];
-    int64_t wk[4] = {B, -1, -1, dh};
-    if ((r = vtc_tensor_check(ctx, op, "k", &a->k, 0, VTC_DT_BIT(a->q.dtype), 4, wk)))
-        return r;
     int64_t Nk = a->k.shape[1], Hkv = a->k.shape[2];
-    if ((r = vtc_tensor_check(ctx, op, "v", &a->v, 0, VTC_DT_BIT(a->q.dtype), 4, a->k.shape)))
-        return r;
-    int64_t wkind[2] = {B, Nk};
-    if ((r = vtc_tensor_check(ctx, op, "kind", &a->kind, 0, VTC_DT_BIT(VTC_DTYPE_U8), 2, wkind)))
-        return r;
-    if ((r = vtc_tensor_check(ctx, op, "out", &a->out, 0, VTC_DT_BIT(a->q.dtype), 4, a->q.shape)))
+    int64_t wk[4] = {B, -1, -1, dh}, wkind[2] = {B, Nk};
+    if ((r = vtc_tensor_expect(ctx, pl, T_K, dt, wk)) || (r = vtc_tensor_expect(ctx, pl, T_V, dt, a->k.shape)) ||
+        (r = vtc_tensor_expect(ctx, pl, T_KIND, 0, wkind)) || (r = vtc_tensor_expect(ctx, pl, T_OUT, dt, a->q.shape)))
         return r;
     if ((r = check_inner_stride(ctx, "q", &a->q)) || (r = check_inner_stride(ctx, "k", &a->k)) ||
         (r = check_inner_stride(ctx, "v", &a->v)))
@@ -127,12 +120,6 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (Nk > INT32_MAX / 2 || B * Nq * Hq > INT32_MAX / 256)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: shape too large", op);
 
-    pl->tensors[T_Q] = (vtc_op_tensor){&a->q, VTC_T_IN | VTC_T_FLOAT | VTC_T_STRIDED};
-    pl->tensors[T_K] = (vtc_op_tensor){&a->k, VTC_T_IN | VTC_T_FLOAT | VTC_T_STRIDED};
-    pl->tensors[T_V] = (vtc_op_tensor){&a->v, VTC_T_IN | VTC_T_FLOAT | VTC_T_STRIDED};
-    pl->tensors[T_KIND] = (vtc_op_tensor){&a->kind, VTC_T_IN};
-    pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
-    pl->ntensors = 5;
     pl->float_dtype = a->q.dtype;
     composite_plan *cp = VTC_PLAN_OF(pl, composite_plan);
     cp->B = B;
@@ -299,5 +286,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_dispatch(rec, VTC_K_composite_combine, 0, bc, 3, &pc, sizeof(pc), VTC_WG, spec, 1, gx, gy, 1);
 }
 
-const vtc_op_def vtc_op_composite_def = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), plan, record,
-    .desc = &vtc_op_composite_desc};
+const vtc_op_def vtc_op_composite_def = {&vtc_op_composite_desc, .plan = plan, .record = record};

@@ -10,15 +10,27 @@
  */
 #include "op_desc.h"
 
+#include <float.h>
 #include <string.h>
 
 static const vtc_op_tensor_desc tensors[] = {
-    VTC_OP_TENSOR(vtc_composite_args, q, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
-    VTC_OP_TENSOR(vtc_composite_args, k, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
-    VTC_OP_TENSOR(vtc_composite_args, v, VTC_ROLE_INPUT, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, q, VTC_ROLE_INPUT | VTC_ROLE_STRIDED, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, k, VTC_ROLE_INPUT | VTC_ROLE_STRIDED, VTC_DTYPES_FLOAT, 4),
+    VTC_OP_TENSOR(vtc_composite_args, v, VTC_ROLE_INPUT | VTC_ROLE_STRIDED, VTC_DTYPES_FLOAT, 4),
     VTC_OP_TENSOR(vtc_composite_args, kind, VTC_ROLE_INPUT, VTC_DTYPES(VTC_DTYPE_U8), 2),
     VTC_OP_TENSOR(vtc_composite_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 4),
 };
+
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM(vtc_composite_args, scale, VTC_PARAM_F32, -FLT_MAX, FLT_MAX, "softmax scale; 0: 1/sqrt(dh)"),
+};
+
+/* out: q's dtype and shape [B][Nq][Hq][dh] */
+static void shape_outputs(void *args)
+{
+    vtc_composite_args *a = args;
+    vtc_op_desc_shape_output(&a->out, a->q.dtype, a->q.ndim <= VTC_MAX_DIMS ? a->q.ndim : 0, a->q.shape);
+}
 
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
@@ -64,5 +76,55 @@ static int example(uint32_t which, void *args)
     return 0;
 }
 
+/* ---- named workloads ------------------------------------------------------
+ * One decoder layer of a 7B-class LLM (Hq = 32, dh = 128) around LLaVA-1.5's
+ * 576 visual tokens behind a 32-token prefix. kind is part of the workload
+ * (which rows are visual), so fill points kind.host at it: static, the same
+ * bytes on every fill. decode-dh* are the head widths of smaller LLMs
+ * (64, 80, 96) and SigLIP's 72, for vtc pipelines. */
+#define CP_PREFIX 32
+#define CP_VISUAL 576
+static uint8_t kind_prefill[640], kind_alltext[640], kind_decode[4096];
+
+static void cp_fill(void *args, int64_t Nq, int64_t Nk, int64_t Hkv, int64_t dh, uint8_t *kind, int all_text)
+{
+    vtc_composite_args *a = args;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    for (int64_t p = 0; p < Nk; p++)
+        kind[p] = !all_text && p >= CP_PREFIX && p < CP_PREFIX + CP_VISUAL ? VTC_KIND_VISUAL : VTC_KIND_TEXT;
+    vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, Nq, 32, dh});
+    vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, Nk, Hkv, dh});
+    vtc_op_desc_shape(&a->v, VTC_DTYPE_F32, 4, (int64_t[]){1, Nk, Hkv, dh});
+    vtc_op_desc_shape(&a->kind, VTC_DTYPE_U8, 2, (int64_t[]){1, Nk});
+    a->kind.host = kind;
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 4, (int64_t[]){1, Nq, 32, dh});
+}
+
+#define CP_WORKLOAD(fn, Nq, Nk, Hkv, dh, kind, all_text)                                                             \
+    static void fn(void *args)                                                                                       \
+    {                                                                                                                \
+        cp_fill(args, Nq, Nk, Hkv, dh, kind, all_text);                                                              \
+    }
+CP_WORKLOAD(fill_prefill, 640, 640, 32, 128, kind_prefill, 0)
+CP_WORKLOAD(fill_prefill_alltext, 640, 640, 32, 128, kind_alltext, 1)
+CP_WORKLOAD(fill_decode, 1, 4096, 8, 128, kind_decode, 0)
+CP_WORKLOAD(fill_decode_dh64, 1, 4096, 8, 64, kind_decode, 0)
+CP_WORKLOAD(fill_decode_dh72, 1, 4096, 8, 72, kind_decode, 0)
+CP_WORKLOAD(fill_decode_dh80, 1, 4096, 8, 80, kind_decode, 0)
+CP_WORKLOAD(fill_decode_dh96, 1, 4096, 8, 96, kind_decode, 0)
+
+static const vtc_op_workload workloads[] = {
+    {"prefill", "prefill Nq=Nk=640 (32 text + 576 visual + 32 text) Hq=Hkv=32 dh=128", fill_prefill},
+    {"prefill-alltext", "the same prefill, every token text (plain causal attention)", fill_prefill_alltext},
+    {"decode", "decode Nq=1 Nk=4096 (32 text + 576 visual + text) Hq=32 Hkv=8 (GQA 4) dh=128", fill_decode},
+    {"decode-dh64", "the same decode at dh=64", fill_decode_dh64},
+    {"decode-dh72", "the same decode at dh=72", fill_decode_dh72},
+    {"decode-dh80", "the same decode at dh=80", fill_decode_dh80},
+    {"decode-dh96", "the same decode at dh=96", fill_decode_dh96},
+};
+
 const vtc_op_desc vtc_op_composite_desc = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), tensors,
-                                           sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                           sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                           params, sizeof(params) / sizeof(params[0]),
+                                           workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};

@@ -60,7 +60,7 @@ static vtc_result load_weight(vtc_context ctx, const vtc_tensor *t, const char *
                               const int64_t *shape, int optional, float **out)
 {
     *out = NULL;
-    vtc_result r = vtc_tensor_check(ctx, "compress_weights_create", what, t, optional, VTC_DT_FLOAT, ndim, shape);
+    vtc_result r = vtc_tensor_check(ctx, "compress_weights_create", what, t, optional, VTC_DTYPES_FLOAT, ndim, shape);
     if (r || !vtc_tensor_present(t))
         return r;
     if (!t->host)
@@ -196,7 +196,7 @@ VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compre
                         d->size);
     const char *op = "compress_weights_create";
     vtc_result r;
-    if ((r = vtc_tensor_check(ctx, op, "query", &d->query, 0, VTC_DT_FLOAT, 2, NULL)))
+    if ((r = vtc_tensor_check(ctx, op, "query", &d->query, 0, VTC_DTYPES_FLOAT, 2, NULL)))
         return r;
     int64_t Q = d->query.shape[0], E = d->query.shape[1];
     uint32_t H = d->heads ? d->heads : 8;
@@ -404,7 +404,7 @@ static void weights_destroy_all(vtc_context ctx)
 
 /* ---- the op --------------------------------------------------------- */
 
-enum { T_X, T_OUT, T_ATTN };
+enum { T_X, T_OUT, T_ATTN };   /* the table's order (compress_desc.c) */
 
 /* Scratch pieces, in this order, each at a vtc_scratch_round boundary:
    ctx rows concat_h(A_h v_h) [B][Q][E], LN statistics [B][N][2], logits
@@ -467,7 +467,6 @@ static void plan_scores(const vtc_caps *caps, compress_plan *cp);
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_compress_args *a = vargs;
-    const char *op = "compress";
     struct vtc_weights_t *w = a->weights ? weights_find(ctx, a->weights) : NULL;
     if (!w)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: weights is not a weight set of this context");
@@ -476,18 +475,17 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                         a->path);
     vtc_result r;
     int64_t wx[3] = {-1, -1, w->E};
-    if ((r = vtc_tensor_check(ctx, op, "x", &a->x, 0, VTC_DT_FLOAT, 3, wx)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_X, 0, wx)))
         return r;
     int64_t B = a->x.shape[0], N = a->x.shape[1];
     if (N < 1 || N > CMP_MAX_TOKENS || !grid_side((uint32_t)N))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress: x has %lld tokens, expected a square grid g*g "
                         "(1 <= N <= %u)", (long long)N, CMP_MAX_TOKENS);
     int64_t wo[3] = {B, w->Q, w->E};
-    if ((r = vtc_tensor_check(ctx, op, "out", &a->out, 0, VTC_DT_BIT(a->x.dtype), 3, wo)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_OUT, VTC_DTYPES(a->x.dtype), wo)))
         return r;
     int64_t wa[3] = {B, w->Q, N};
-    if ((r = vtc_tensor_check(ctx, op, "attn_mean", &a->attn_mean, 1,
-                              VTC_DT_BIT(VTC_DTYPE_F32) | VTC_DT_BIT(a->x.dtype), 3, wa)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_ATTN, VTC_DTYPES(VTC_DTYPE_F32) | VTC_DTYPES(a->x.dtype), wa)))
         return r;
     uint64_t QH = (uint64_t)w->Q * w->H, E = w->E;
     int fast = a->path == VTC_COMPRESS_FAST;
@@ -504,11 +502,6 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if ((uint64_t)QH * (uint64_t)N * 4 > vtc_caps_of(ctx)->max_range || (uint64_t)N * E * 4 > vtc_caps_of(ctx)->max_range)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress: tables for %lld tokens exceed maxStorageBufferRange",
                         (long long)N);
-    int am_float = vtc_tensor_present(&a->attn_mean) && a->attn_mean.dtype == a->x.dtype;
-    pl->tensors[T_X] = (vtc_op_tensor){&a->x, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
-    pl->tensors[T_ATTN] = (vtc_op_tensor){&a->attn_mean, VTC_T_OUT | (am_float ? VTC_T_FLOAT : 0u)};
-    pl->ntensors = 3;
     pl->float_dtype = a->x.dtype;
     compress_plan *cp = VTC_PLAN_OF(pl, compress_plan);
     cp->weights = w;
@@ -805,5 +798,5 @@ static vtc_result prepare(vtc_context ctx, vtc_plan *pl)
     return VTC_SUCCESS;
 }
 
-const vtc_op_def vtc_op_compress_def = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), plan, record,
-    prepare, weights_destroy_all, &vtc_op_compress_desc};
+const vtc_op_def vtc_op_compress_def = {&vtc_op_compress_desc, .plan = plan, .record = record, .prepare = prepare,
+                                        .context_destroy = weights_destroy_all};

@@ -22,6 +22,22 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_compress_args, attn_mean, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
 };
 
+static const char *const paths[] = {"fast", "reference"};
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM_ENUM(vtc_compress_args, path, paths,
+                      "fast: queries folded into the key/value weights; reference: q/k/v projections as written"),
+};
+
+/* out [B][Q][E] as x, attn_mean [B][Q][N] F32; Q the weight set's (out.shape[1] as the caller set it, else 1) */
+static void shape_outputs(void *args)
+{
+    vtc_compress_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->x, 0), N = (int64_t)vtc_op_desc_dim(&a->x, 1);
+    int64_t E = (int64_t)vtc_op_desc_dim(&a->x, 2), Q = a->out.ndim >= 2 && a->out.shape[1] > 0 ? a->out.shape[1] : 1;
+    vtc_op_desc_shape_output(&a->out, a->x.dtype, 3, (int64_t[]){B, Q, E});
+    vtc_op_desc_shape_output(&a->attn_mean, VTC_DTYPE_F32, 3, (int64_t[]){B, Q, N});
+}
+
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
     const vtc_compress_args *a = args;
@@ -51,5 +67,47 @@ static int example(uint32_t which, void *args)
     return 0;
 }
 
+/* ---- named workloads ------------------------------------------------------
+ * LLaVA-Mini's compressor, E = 1024, B = 1: C = 1 and 8 (Q = 1, 64 queries),
+ * N = 576 (24x24, CLIP-L/336) and 2304 (48x48, high resolution), each path.
+ * The weight set (h = 8 heads) is the caller's: vtc bench makes a random one
+ * (ref_compress_args.c), vtc pipelines a zero one. */
+static void cm_fill(void *args, int64_t C, int64_t N, uint32_t path)
+{
+    vtc_compress_args *a = args;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->path = path;
+    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 3, (int64_t[]){1, N, 1024});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, C * C, 1024});
+}
+
+#define CM_WORKLOAD(fn, C, N, path)                                                                                  \
+    static void fn(void *args)                                                                                       \
+    {                                                                                                                \
+        cm_fill(args, C, N, path);                                                                                   \
+    }
+CM_WORKLOAD(fill_c1_n576_fast, 1, 576, VTC_COMPRESS_FAST)
+CM_WORKLOAD(fill_c1_n576_ref, 1, 576, VTC_COMPRESS_REFERENCE)
+CM_WORKLOAD(fill_c8_n576_fast, 8, 576, VTC_COMPRESS_FAST)
+CM_WORKLOAD(fill_c8_n576_ref, 8, 576, VTC_COMPRESS_REFERENCE)
+CM_WORKLOAD(fill_c1_n2304_fast, 1, 2304, VTC_COMPRESS_FAST)
+CM_WORKLOAD(fill_c1_n2304_ref, 1, 2304, VTC_COMPRESS_REFERENCE)
+CM_WORKLOAD(fill_c8_n2304_fast, 8, 2304, VTC_COMPRESS_FAST)
+CM_WORKLOAD(fill_c8_n2304_ref, 8, 2304, VTC_COMPRESS_REFERENCE)
+
+static const vtc_op_workload workloads[] = {
+    {"c1-n576-fast", "LLaVA-Mini fast path: B=1 N=576 (24x24) E=1024 h=8 -> Q=1", fill_c1_n576_fast},
+    {"c1-n576-ref", "LLaVA-Mini reference path: B=1 N=576 (24x24) E=1024 h=8 -> Q=1", fill_c1_n576_ref},
+    {"c8-n576-fast", "LLaVA-Mini fast path: B=1 N=576 (24x24) E=1024 h=8 -> Q=64", fill_c8_n576_fast},
+    {"c8-n576-ref", "LLaVA-Mini reference path: B=1 N=576 (24x24) E=1024 h=8 -> Q=64", fill_c8_n576_ref},
+    {"c1-n2304-fast", "LLaVA-Mini fast path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=1", fill_c1_n2304_fast},
+    {"c1-n2304-ref", "LLaVA-Mini reference path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=1", fill_c1_n2304_ref},
+    {"c8-n2304-fast", "LLaVA-Mini fast path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=64", fill_c8_n2304_fast},
+    {"c8-n2304-ref", "LLaVA-Mini reference path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=64", fill_c8_n2304_ref},
+};
+
 const vtc_op_desc vtc_op_compress_desc = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), tensors,
-                                          sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                          sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                          params, sizeof(params) / sizeof(params[0]),
+                                          workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};

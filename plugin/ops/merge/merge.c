@@ -76,25 +76,29 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
     return vtc_dispatch(rec, VTC_K_merge_reduce, 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
-enum { T_HIDDEN, T_METRIC, T_REST, T_OUT };
+enum { T_HIDDEN, T_METRIC, T_REST, T_OUT };   /* the table's order (merge_desc.c) */
 
 /* What plan() hands record(). */
 typedef struct merge_plan {
     vtc_merge_shape m;
 } merge_plan;
 
+/* out is optional only when there is nothing to merge */
+static void uses(const void *vargs, uint32_t *need, uint32_t *skip)
+{
+    (void)skip;
+    if (((const vtc_merge_args *)vargs)->contextual)
+        *need |= 1u << T_OUT;
+}
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_merge_args *a = vargs;
     vtc_result r;
-    if ((r = vtc_tensor_check(ctx, "merge", "hidden", &a->hidden, 0, VTC_DT_FLOAT, 3, NULL)))
-        return r;
     int64_t B = a->hidden.shape[0], N = a->hidden.shape[1], D = a->hidden.shape[2];
-    int64_t wm[3] = {B, N, -1};
-    if ((r = vtc_tensor_check(ctx, "merge", "metric", &a->metric, 0, VTC_DT_BIT(a->hidden.dtype), 3, wm)))
-        return r;
-    int64_t wr[2] = {B, -1};
-    if ((r = vtc_tensor_check(ctx, "merge", "rest_idx", &a->rest_idx, 0, VTC_DT_BIT(VTC_DTYPE_I32), 2, wr)))
+    int64_t wm[3] = {B, N, -1}, wr[2] = {B, -1};
+    if ((r = vtc_tensor_expect(ctx, pl, T_METRIC, VTC_DTYPES(a->hidden.dtype), wm)) ||
+        (r = vtc_tensor_expect(ctx, pl, T_REST, 0, wr)))
         return r;
     int64_t R = a->rest_idx.shape[1], c = a->contextual, Dm = a->metric.shape[2];
     if (c > R)
@@ -108,7 +112,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (c > 0 && (D < 1 || Dm < 1))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "merge: empty hidden or metric rows");
     int64_t wo[3] = {B, c, D};
-    if ((r = vtc_tensor_check(ctx, "merge", "out", &a->out, c == 0, VTC_DT_BIT(a->hidden.dtype), 3, wo)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_OUT, VTC_DTYPES(a->hidden.dtype), wo)))
         return r;
     /* indices on the host can be checked before anything runs; on the device the
        shaders skip out-of-range ones instead of reading outside the buffers */
@@ -126,11 +130,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                                     (long long)b, (long long)i, v, (long long)N);
             }
     }
-    pl->tensors[T_HIDDEN] = (vtc_op_tensor){c ? &a->hidden : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_METRIC] = (vtc_op_tensor){c ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_REST] = (vtc_op_tensor){c ? &a->rest_idx : NULL, VTC_T_IN};
-    pl->tensors[T_OUT] = (vtc_op_tensor){c ? &a->out : NULL, VTC_T_OUT | VTC_T_FLOAT};
-    pl->ntensors = 4;
+    if (!c) /* nothing merged: nothing read or written */
+        pl->unused |= (1u << T_HIDDEN) | (1u << T_METRIC) | (1u << T_REST) | (1u << T_OUT);
     pl->float_dtype = a->hidden.dtype;
     vtc_merge_shape m = {B, N, D, Dm, R, c, c ? (R / c > 1 ? R / c : 1) : 1};
     VTC_PLAN_OF(pl, merge_plan)->m = m;
@@ -145,5 +146,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_merge_record(rec, m, &t[T_HIDDEN], &t[T_METRIC], &t[T_REST], 0, &t[T_OUT], m->c, 0, NULL, 0, 0);
 }
 
-const vtc_op_def vtc_op_merge_def = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), plan, record,
-    .desc = &vtc_op_merge_desc};
+const vtc_op_def vtc_op_merge_def = {&vtc_op_merge_desc, uses, plan, record};

@@ -1,4 +1,6 @@
-/* What other ops (the fused visionzip, prune) record of merge. */
+/* The kernel tier: what other ops (the fused visionzip, prune) record of merge.
+   Declared in its meson.build (op_kernel_headers): the only header of
+   another op an op may include, and call through (tests/check_layers.py). */
 #ifndef VTC_OP_MERGE_H
 #define VTC_OP_MERGE_H
 #include "op.h"

@@ -15,6 +15,19 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_merge_args, out, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES_FLOAT, 3),
 };
 
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM(vtc_merge_args, contextual, VTC_PARAM_U32, 0, 30000,
+                 "c: contextual tokens per image, at most R (the rest tokens, at most 30000)"),
+};
+
+/* out [B][c][D] as hidden */
+static void shape_outputs(void *args)
+{
+    vtc_merge_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->hidden, 0), D = (int64_t)vtc_op_desc_dim(&a->hidden, 2);
+    vtc_op_desc_shape_output(&a->out, a->hidden.dtype, 3, (int64_t[]){B, a->contextual, D});
+}
+
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
     const vtc_merge_args *a = args;
@@ -41,5 +54,29 @@ static int example(uint32_t which, void *args)
     return 0;
 }
 
+/* ---- named workloads ------------------------------------------------------
+ * VisionZip's contextual step alone: the rest of LLaVA-1.5 (523 of 577
+ * tokens, metric Dm = 64) and of SigLIP (675 of 729, Dm = 72) into 10. */
+static void me_fill(void *args, int64_t N, int64_t D, int64_t Dm, int64_t R)
+{
+    vtc_merge_args *a = args;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->contextual = 10;
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, N, D});
+    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, N, Dm});
+    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, R});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 10, D});
+}
+static void fill_llava15(void *a) { me_fill(a, 577, 1024, 64, 523); }
+static void fill_siglip(void *a) { me_fill(a, 729, 1152, 72, 675); }
+
+static const vtc_op_workload workloads[] = {
+    {"llava15", "LLaVA-1.5: B=1 N=577 D=1024 Dm=64, 523 rest tokens into 10", fill_llava15},
+    {"siglip", "SigLIP: B=1 N=729 D=1152 Dm=72, 675 rest tokens into 10", fill_siglip},
+};
+
 const vtc_op_desc vtc_op_merge_desc = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), tensors,
-                                       sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                       sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                       params, sizeof(params) / sizeof(params[0]),
+                                       workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};

@@ -132,6 +132,11 @@ done:
 PR(divprune_batched_duplicates_zero_rows, 0, 3, 70,  24, 0,  12, 0, 0, 0)
 PR(divprune_llava_576_to_64,              0, 1, 576, 48, 0,  64, 0, 0, 0)
 PR(divprune_wide_rows_past_loop_limiter,  0, 1, 160, 1024, 0, 24, 0, 0, 0)
+/* N > 4096: no distance matrix, the per-step path (prune.c) */
+PR(divprune_past_distance_matrix_limit,   0, 1, 4100, 2,  0, 4,  0, 0, 3)
+/* K steps past one prune_greedy dispatch's share of llvmpipe's loop limiter */
+PR(divprune_steps_in_several_dispatches,  0, 1, 2000, 8,  0, 1000, 0, 0, 3)
+PR(dart_picks_in_several_dispatches,      1, 1, 2000, 32, 0, 1000, 0, 0, 3)
 PR(dart_wide_rows_past_loop_limiter,      1, 1, 160, 1024, 0, 40, 0, 0, 0)
 PR(divprune_with_merge_and_metric,        0, 2, 90,  20, 12, 14, 6, 0, 0)
 PR(divprune_all_rows_equal,               0, 2, 33,  8,  0,  7,  0, 0, 1)
@@ -357,6 +362,9 @@ const conf_case conf_cases_prune[] = {
     {"prune", "divprune_with_merge_and_metric", CONF_QUICK, divprune_with_merge_and_metric},
     {"prune", "divprune_wide_rows_past_loop_limiter", 0, divprune_wide_rows_past_loop_limiter},
     {"prune", "dart_wide_rows_past_loop_limiter", 0, dart_wide_rows_past_loop_limiter},
+    {"prune", "divprune_past_distance_matrix_limit", 0, divprune_past_distance_matrix_limit},
+    {"prune", "divprune_steps_in_several_dispatches", 0, divprune_steps_in_several_dispatches},
+    {"prune", "dart_picks_in_several_dispatches", 0, dart_picks_in_several_dispatches},
     {"prune", "divprune_all_rows_equal", 0, divprune_all_rows_equal},
     {"prune", "divprune_few_distinct_rows", 0, divprune_few_distinct_rows},
     {"prune", "divprune_keep_one", CONF_QUICK, divprune_keep_one},

@@ -1,14 +1,25 @@
 /* prune (abi/vtc_prune.h, docs/prune.md): DivPrune or DART selection on
    embedding rows, then the kept rows gathered and, optionally, VisionZip's
-   contextual merge of the rest. Dispatches: norms; nn (DivPrune) or
-   select_topk on the L1 norms (DART); the selection; gather; merge (3).
-   The selection is K sequential steps. GPUs: one fused prune_select, a
-   workgroup per image looping over the steps. CPU devices: llvmpipe stops
-   an invocation after 65535 loop back-edges in all, which K steps of
-   N/WG rows of Dm columns exceed at LLaVA sizes, so each step is its own
-   pair of dispatches (prune_dist over every token, prune_pick per image)
-   and the nn pass is cut into chunks of rows j. Both give the same bits:
-   every distance is summed in the same order and minima are exact. */
+   contextual merge of the rest. Dispatches: norms; then
+   - DivPrune, N <= PRUNE_DMAT_MAX_N (the distance-matrix path): rows
+     normalised once (prune_unit), the N x N distance matrix, each unordered
+     pair once (prune_dmat on GPUs: shared-memory tiles; prune_dmat_cpu on
+     CPU devices: register blocks), each row's nearest-neighbour distance
+     (prune_nnmin), and the K greedy steps in one workgroup per image over
+     the matrix rows (prune_greedy). The matrix costs N^2 floats of scratch
+     per image and makes the K N Dm of the steps K N loads: at N = 576 the
+     first pick's N^2 Dm / 2 is already the whole bound, the steps then add
+     no arithmetic. Images go through in groups sized to the scratch cap.
+   - DART: select_topk on the L1 norms (the pivots), the pivots' distances
+     to every token (prune_pivd), the picks (prune_greedy).
+   - DivPrune past that size (no matrix): GPUs one fused prune_select, a
+     workgroup per image looping over the steps; CPU devices, where
+     llvmpipe stops an invocation after 65535 loop back-edges in all, a
+     prune_dist + prune_pick pair per step, the nn pass cut into chunks.
+   prune_greedy is cut into a few dispatches for the same limiter when K
+   steps of N/WG tokens would pass it. Every path gives the same bits:
+   every distance is the same terms summed in the same (column) order,
+   minima and argmaxes are exact. */
 #include "../merge/merge.h"
 #include "../select/select.h"
 
@@ -18,17 +29,31 @@ VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_P
 
 #define PRUNE_MAX_N ((int)(VTC_LOOP_BUDGET / 2))  /* per-invocation loops stay inside lavapipe's loop limiter */
 #define PRUNE_MAX_DM 32768
+/* distance-matrix path: N at most 4096 (64 MiB a matrix) and, per group of
+   images, matrix and normalised rows within 256 MiB of scratch and each
+   within maxStorageBufferRange */
+#define PRUNE_DMAT_MAX_N 4096
+#define PRUNE_DMAT_MAX_BYTES (256ull << 20)
+/* prune_dmat_cpu's blocks: TI rows i per lane of a one-subgroup workgroup */
+#define DMAT_CPU_TI 4u
+#define DMAT_CPU_TJ 32u /* rows j per block: JS = TJ / S shuffled loads (at least 1) */
+/* prune_pivd: pivots per invocation; prune_pivd_cpu: tokens per lane */
+#define PIVD_PB 8u
+#define PIVD_CPU_TI 4u
 
-enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };
+enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };   /* the table's order (prune_desc.c) */
 
 /* scratch: inv_l2, l1, dist f32 [B][N]; kept u32 [B][N]; pivots i32 [B][P];
    keep i32 [B][K] (when the host gave no keep_idx); rest i32 [B][N-K];
-   nn partial minima f32 [B][N][NC]; pick u32 [B] (CPU path); merge's own */
+   nn partial minima f32 [B][N][NC] (no-matrix path); pick u32 [B];
+   DART: distances to the pivots f32 [B][P][N]; DivPrune matrix path, for G
+   images at a time: normalised rows f32 [G][N][Dm], matrix f32 [G][N][N];
+   merge's own */
 typedef struct prune_layout {
-    uint64_t inv, l1, dist, kept, piv, keep, rest, part, pick, merge, total;
+    uint64_t inv, l1, dist, kept, piv, keep, rest, part, pick, tab, xn, dm, merge, total;
 } prune_layout;
 
-static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P, int64_t NC)
+static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P, int64_t NC, int64_t G)
 {
     uint64_t bn = vtc_scratch_round((uint64_t)(m->B * m->N) * 4);
     prune_layout l;
@@ -41,7 +66,10 @@ static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P, in
     l.pick = l.part + vtc_scratch_round((uint64_t)(m->B * m->N * NC) * 4);
     l.keep = l.pick + vtc_scratch_round((uint64_t)m->B * 4);
     l.rest = l.keep + vtc_scratch_round((uint64_t)(m->B * (K ? K : 1)) * 4);
-    l.merge = l.rest + vtc_scratch_round((uint64_t)(m->B * (m->R ? m->R : 1)) * 4);
+    l.tab = l.rest + vtc_scratch_round((uint64_t)(m->B * (m->R ? m->R : 1)) * 4);
+    l.xn = l.tab + vtc_scratch_round((uint64_t)(m->B * P * m->N) * 4);
+    l.dm = l.xn + vtc_scratch_round((uint64_t)(G * m->N * ((m->Dm + 3) / 4)) * 16);
+    l.merge = l.dm + vtc_scratch_round((uint64_t)(G * m->N * m->N) * 4);
     l.total = l.merge + (m->c ? vtc_merge_scratch(m) : 0);
     return l;
 }
@@ -54,7 +82,8 @@ typedef struct prune_plan {
     int64_t NC, JC;           /* nn pass: chunks of JC rows j each */
     uint32_t mode;            /* VTC_PRUNE_DIVPRUNE or VTC_PRUNE_DART */
     int has_metric;           /* distances on metric, else on hidden */
-    int cpu_steps;            /* the per-step CPU path, see the top of the file */
+    int cpu_steps;            /* CPU-device variants (no-matrix DivPrune: the per-step path) */
+    int64_t G;                /* DivPrune matrix path: images per group; 0: no matrix */
     uint32_t nn_rows;         /* prune_nn's rows per invocation (spec constant TI) */
     prune_layout layout;
 } prune_plan;
@@ -69,15 +98,13 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: reserved0 must be 0");
     if (a->mode == VTC_PRUNE_DIVPRUNE && a->pivots)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: pivots is a DART parameter; DIVPRUNE needs 0");
-    if ((r = vtc_tensor_check(ctx, "prune", "hidden", &a->hidden, 0, VTC_DT_FLOAT, 3, NULL)))
-        return r;
     uint32_t dt = a->hidden.dtype;
     int64_t B = a->hidden.shape[0], N = a->hidden.shape[1], D = a->hidden.shape[2];
     if (B < 1 || N < 1 || D < 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: hidden has an empty dimension");
     int has_metric = vtc_tensor_present(&a->metric);
     int64_t wm[3] = {B, N, -1};
-    if ((r = vtc_tensor_check(ctx, "prune", "metric", &a->metric, 1, VTC_DT_BIT(dt), 3, wm)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_METRIC, VTC_DTYPES(dt), wm)))
         return r;
     int64_t Dm = has_metric ? a->metric.shape[2] : D;
     if (Dm < 1)
@@ -91,11 +118,8 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (Dm > PRUNE_MAX_DM)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "prune: metric rows of at most %d values", PRUNE_MAX_DM);
     int64_t wk[2] = {B, K}, wo[3] = {B, rows, D}, ws[2] = {B, rows};
-    if ((r = vtc_tensor_check(ctx, "prune", "keep_idx", &a->keep_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, wk)))
-        return r;
-    if ((r = vtc_tensor_check(ctx, "prune", "out", &a->out, 1, VTC_DT_BIT(dt), 3, wo)))
-        return r;
-    if ((r = vtc_tensor_check(ctx, "prune", "src_idx", &a->src_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, ws)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_KEEP, 0, wk)) || (r = vtc_tensor_expect(ctx, pl, T_OUT, VTC_DTYPES(dt), wo)) ||
+        (r = vtc_tensor_expect(ctx, pl, T_SRC, 0, ws)))
         return r;
     int want_keep = K > 0 && vtc_tensor_present(&a->keep_idx);
     int want_out = rows > 0 && vtc_tensor_present(&a->out);
@@ -111,12 +135,11 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
             P = K;
     }
     int run = rows > 0;
-    pl->tensors[T_HIDDEN] = (vtc_op_tensor){run && (want_out || !has_metric) ? &a->hidden : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_METRIC] = (vtc_op_tensor){run && has_metric ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_KEEP] = (vtc_op_tensor){want_keep ? &a->keep_idx : NULL, VTC_T_OUT};
-    pl->tensors[T_OUT] = (vtc_op_tensor){want_out ? &a->out : NULL, VTC_T_OUT | VTC_T_FLOAT};
-    pl->tensors[T_SRC] = (vtc_op_tensor){want_src ? &a->src_idx : NULL, VTC_T_OUT};
-    pl->ntensors = 5;
+    /* hidden is read for out, or as the metric; nothing is when no row is kept */
+    if (!run || (!want_out && has_metric))
+        pl->unused |= 1u << T_HIDDEN;
+    if (!run)
+        pl->unused |= 1u << T_METRIC;
     pl->float_dtype = dt;
     prune_plan *pp = VTC_PLAN_OF(pl, prune_plan);
     pp->K = K;
@@ -137,61 +160,124 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     }
     pp->NC = NC;
     pp->JC = JC;
+    pp->G = 0;
+    if (a->mode == VTC_PRUNE_DIVPRUNE && K > 0 && N <= PRUNE_DMAT_MAX_N) {
+        uint64_t per = (uint64_t)(N * N + N * ((Dm + 3) / 4 * 4)) * 4;
+        /* each of the two slices a group binds must also fit the device's storage-buffer range */
+        uint64_t big = (uint64_t)(N > (Dm + 3) / 4 * 4 ? N : (Dm + 3) / 4 * 4) * (uint64_t)N * 4;
+        uint64_t range = vtc_caps_of(ctx)->max_range;
+        pp->G = per <= PRUNE_DMAT_MAX_BYTES ? (int64_t)(PRUNE_DMAT_MAX_BYTES / per) : 0;
+        if (big && (uint64_t)pp->G > range / big)
+            pp->G = (int64_t)(range / big);
+        if (pp->G > B)
+            pp->G = B;
+    }
+    if (pp->G) { /* no nn chunks */
+        pp->NC = NC = 1;
+        pp->JC = JC = N;
+    }
     pp->m = (vtc_merge_shape){B, N, D, Dm, N - K, c, c ? ((N - K) / c > 1 ? (N - K) / c : 1) : 1};
-    pp->layout = layout_of(&pp->m, K, P, NC);
+    pp->layout = layout_of(&pp->m, K, P, NC, pp->G);
     pl->scratch_bytes = run ? pp->layout.total : 0;
     return VTC_SUCCESS;
 }
 
-/* CPU path: the K sequential steps as prune_dist + prune_pick pairs. */
-static vtc_result record_steps(vtc_recorder *rec, int64_t B, int64_t N, int64_t Dm, int64_t K, int64_t P, uint32_t mode,
-                               int64_t NC, const vtc_bound *mt, const vtc_bound *inv, const vtc_bound *dist,
-                               const vtc_bound *part, const vtc_bound *kept, const vtc_bound *piv, const vtc_bound *pick)
+/* No-matrix DivPrune on CPU devices (K > 0): the K sequential steps as
+   prune_dist + prune_pick pairs. */
+static vtc_result record_steps(vtc_recorder *rec, int64_t B, int64_t N, int64_t Dm, int64_t K, int64_t NC,
+                               const vtc_bound *mt, const vtc_bound *inv, const vtc_bound *dist, const vtc_bound *part,
+                               const vtc_bound *kept, const vtc_bound *piv, const vtc_bound *pick)
 {
     vtc_context ctx = vtc_rec_ctx(rec);
     uint32_t px, py, dx, dy;
     vtc_grid_2d(ctx, (uint64_t)B, &px, &py);
     vtc_grid_for(ctx, (uint64_t)(B * N), &dx, &dy);
-    struct { uint32_t B, N, npiv, init, take, NC; } kp = {(uint32_t)B, (uint32_t)N, (uint32_t)P, 1u, 0u, (uint32_t)NC};
-    struct { uint32_t B, N, Dm, npiv, piv_slot, fold; } dp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
-                                                             (uint32_t)P, 0u};
+    /* init 1, take 1: clear kept, take the first pick from the nn partials */
+    struct { uint32_t B, N, npiv, init, take, NC; } kp = {(uint32_t)B, (uint32_t)N, 0u, 1u, 1u, (uint32_t)NC};
+    struct { uint32_t B, N, Dm, npiv, piv_slot, fold; } dp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, 0u, 0u, 0u};
     vtc_bound kb[5] = {*dist, *part, *kept, *piv, *pick};
     vtc_bound db[6] = {*mt, *inv, *dist, *kept, *piv, *pick};
     const uint32_t wg = 64u; /* a workgroup runs on one thread here: few lanes, few barrier rounds */
     vtc_result r;
-    if (K == 0) /* nothing to pick, but prune_out reads the (cleared) kept flags */
-        return vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1);
-    if (mode == VTC_PRUNE_DIVPRUNE) {
-        kp.take = 1u; /* clear kept, take the first pick from the nn partials */
-        if ((r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
-            return r;
-        kp.init = 0u;
-        for (int64_t s = 1; s < K; s++) {
-            dp.fold = s > 1 ? 1u : 0u;
-            if ((r = vtc_dispatch(rec, VTC_K_prune_dist, 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)) ||
-                (r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
-                return r;
-        }
-        return VTC_SUCCESS;
-    }
-    /* DART: clear kept and mark the pivots, then per pivot its distances and its quota of picks */
     if ((r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
         return r;
     kp.init = 0u;
-    kp.take = 1u;
-    int64_t extra = K - P;
-    for (int64_t i = 0; i < P; i++) {
-        int64_t q = extra / P + (i < extra % P ? 1 : 0);
-        if (q == 0)
-            continue;
-        dp.piv_slot = (uint32_t)i;
-        if ((r = vtc_dispatch(rec, VTC_K_prune_dist, 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)))
+    for (int64_t s = 1; s < K; s++) {
+        dp.fold = s > 1 ? 1u : 0u;
+        if ((r = vtc_dispatch(rec, VTC_K_prune_dist, 0, db, 6, &dp, sizeof(dp), VTC_WG, NULL, 0, dx, dy, 1)) ||
+            (r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
             return r;
-        for (int64_t j = 0; j < q; j++)
-            if ((r = vtc_dispatch(rec, VTC_K_prune_pick, VTC_DTYPE_F32, kb, 5, &kp, sizeof(kp), wg, NULL, 0, px, py, 1)))
-                return r;
     }
     return VTC_SUCCESS;
+}
+
+/* prune_greedy over steps [0, steps) in dispatches that each stay inside
+   llvmpipe's loop limiter (GPUs: one, at the sizes of real models). */
+static vtc_result record_greedy(vtc_recorder *rec, const prune_plan *pp, int64_t g0, int64_t G, int64_t steps,
+                                const vtc_bound *b8)
+{
+    vtc_context ctx = vtc_rec_ctx(rec);
+    const vtc_merge_shape *m = &pp->m;
+    int64_t N = m->N;
+    uint32_t wg = pp->cpu_steps ? 64u : VTC_WG; /* CPU: a workgroup runs on one thread, few barrier rounds */
+    int64_t per_lane = (N + wg - 1) / wg;
+    int64_t fixed = 4 * per_lane + pp->P + 64;  /* the clear, the scan */
+    int64_t S = ((int64_t)VTC_LOOP_BUDGET / 2 - fixed) / (per_lane + 24);
+    if (S < 1)
+        S = 1;
+    uint32_t gx, gy;
+    vtc_grid_2d(ctx, (uint64_t)G, &gx, &gy);
+    int64_t t0 = 0;
+    do {
+        int64_t t1 = steps - t0 > S ? t0 + S : steps;
+        struct { uint32_t G, N, K, mode, npiv, t0, t1, b0, first, last, write_keep, write_src, src_rows, write_rest; } gp = {
+            (uint32_t)G, (uint32_t)N, (uint32_t)pp->K, pp->mode, (uint32_t)pp->P, (uint32_t)t0, (uint32_t)t1,
+            (uint32_t)g0, t0 == 0, t1 == steps, pp->K > 0 ? 1u : 0u, b8[6].present ? 1u : 0u, (uint32_t)pp->rows,
+            m->c > 0 ? 1u : 0u};
+        vtc_result r = vtc_dispatch(rec, VTC_K_prune_greedy, VTC_DTYPE_F32, b8, 8, &gp, sizeof(gp), wg, NULL, 0, gx, gy, 1);
+        if (r)
+            return r;
+        t0 = t1;
+    } while (t0 < steps);
+    return VTC_SUCCESS;
+}
+
+/* DivPrune's distance-matrix path for images g0 .. g0+G-1 (see the top of the file). */
+static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g0, int64_t G, const vtc_bound *mt,
+                              const vtc_bound *inv, const vtc_bound *xn, const vtc_bound *dm, const vtc_bound *dist)
+{
+    vtc_context ctx = vtc_rec_ctx(rec);
+    int64_t N = pp->m.N, Dm = pp->m.Dm;
+    uint32_t gx, gy;
+    vtc_result r;
+    int64_t D4 = (Dm + 3) / 4;
+    struct { uint32_t G, N, Dm, b0, D4; } up = {(uint32_t)G, (uint32_t)N, (uint32_t)Dm, (uint32_t)g0, (uint32_t)D4};
+    vtc_bound ub[3] = {*mt, *inv, *xn};
+    vtc_grid_for(ctx, (uint64_t)(G * N * D4), &gx, &gy);
+    if ((r = vtc_dispatch(rec, VTC_K_prune_unit, 0, ub, 3, &up, sizeof(up), VTC_WG, NULL, 0, gx, gy, 1)))
+        return r;
+    vtc_bound db[3] = {*xn, *inv, *dm};
+    if (pp->cpu_steps) {
+        uint32_t S = vtc_caps_of(ctx)->subgroup_size, js = S < DMAT_CPU_TJ ? DMAT_CPU_TJ / S : 1u;
+        uint32_t spec[2] = {VTC_SPEC(prune_dmat_cpu, TI) = DMAT_CPU_TI, VTC_SPEC(prune_dmat_cpu, JS) = js};
+        int64_t NI = (N + S * DMAT_CPU_TI - 1) / (S * DMAT_CPU_TI), NJ = (N + S * js - 1) / (S * js);
+        struct { uint32_t G, N, D4, b0, NI, NJ; } dp = {(uint32_t)G, (uint32_t)N, (uint32_t)D4, (uint32_t)g0, (uint32_t)NI,
+                                                       (uint32_t)NJ};
+        vtc_grid_2d(ctx, (uint64_t)(G * NI * NJ), &gx, &gy);
+        if ((r = vtc_dispatch(rec, VTC_K_prune_dmat_cpu, VTC_DTYPE_F32, db, 3, &dp, sizeof(dp), S, spec, 2, gx, gy, 1)))
+            return r;
+    } else {
+        int64_t NT = (N + 31) / 32; /* 32 x 32 tiles, the upper triangle's NT (NT + 1) / 2 of them */
+        struct { uint32_t G, N, Dp, b0, NT; } dp = {(uint32_t)G, (uint32_t)N, (uint32_t)(4 * D4), (uint32_t)g0, (uint32_t)NT};
+        vtc_grid_2d(ctx, (uint64_t)(G * (NT * (NT + 1) / 2)), &gx, &gy);
+        if ((r = vtc_dispatch(rec, VTC_K_prune_dmat, VTC_DTYPE_F32, db, 3, &dp, sizeof(dp), 256u, NULL, 0, gx, gy, 1)))
+            return r;
+    }
+    struct { uint32_t G, N, b0; } np = {(uint32_t)G, (uint32_t)N, (uint32_t)g0};
+    vtc_bound nb[2] = {*dm, *dist};
+    uint32_t wg = pp->cpu_steps ? 64u : VTC_WG; /* as prune_norms */
+    vtc_grid_2d(ctx, (uint64_t)((G * N + wg - 1) / wg), &gx, &gy);
+    return vtc_dispatch(rec, VTC_K_prune_nnmin, VTC_DTYPE_F32, nb, 2, &np, sizeof(np), wg, NULL, 0, gx, gy, 1);
 }
 
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
@@ -199,7 +285,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     const prune_plan *pp = VTC_PLAN_OF_CONST(pl, prune_plan);
     const vtc_merge_shape *m = &pp->m;
     int64_t B = m->B, N = m->N, D = m->D, Dm = m->Dm, c = m->c;
-    int64_t K = pp->K, P = pp->P, rows = pp->rows;
+    int64_t K = pp->K, P = pp->P, rows = pp->rows, G = pp->G;
     uint32_t mode = pp->mode;
     if (rows == 0)
         return VTC_SUCCESS;
@@ -217,40 +303,84 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     const vtc_bound *mt = pp->has_metric ? &t[T_METRIC] : &t[T_HIDDEN];
     uint32_t gx, gy;
     vtc_result r;
+    /* CPU devices: 4-value loads of the compared rows where they allow them */
+    int vec4_rows = Dm % 4 == 0 && mt->offset % 16 == 0;
+    /* the no-matrix DivPrune path (see the top of the file) */
+    int old = mode == VTC_PRUNE_DIVPRUNE && K > 0 && !G;
     if (K > 0) {
         struct { uint32_t B, N, Dm; } np = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm};
-        struct { uint32_t B, N, Dm, JC, NC; } nnp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)JC, (uint32_t)NC};
         vtc_bound bb[3] = {*mt, inv, l1};
-        vtc_grid_for(ctx, (uint64_t)(B * N), &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), VTC_WG, NULL, 0, gx, gy, 1)))
+        /* CPU devices: workgroups of 64 rows, so that a few hundred rows still make work for every thread */
+        uint32_t wg = cpu ? 64u : VTC_WG;
+        vtc_grid_2d(ctx, (uint64_t)((B * N + wg - 1) / wg), &gx, &gy);
+        if (cpu && vec4_rows ? (r = vtc_dispatch(rec, VTC_K_prune_norms_cpu, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1))
+                             : (r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1)))
             return r;
-        if (mode == VTC_PRUNE_DIVPRUNE) {
-            uint32_t ti = pp->nn_rows;
-            vtc_bound nb[3] = {*mt, inv, part};
-            vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti) * (uint64_t)NC, &gx, &gy);
-            if ((r = vtc_dispatch(rec, VTC_K_prune_nn, 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
-                return r;
-        } else if ((r = vtc_select_record(rec, B, N, VTC_CLS_NONE, (uint32_t)P, &l1, &piv, (uint32_t)P, NULL))) {
-            return r;
-        }
     }
-    if (cpu) {
-        if ((r = record_steps(rec, B, N, Dm, K, P, mode, NC, mt, &inv, &dist, &part, &kept, &piv, &pick)))
+    if (old) {
+        struct { uint32_t B, N, Dm, JC, NC; } nnp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)JC, (uint32_t)NC};
+        uint32_t ti = pp->nn_rows;
+        vtc_bound nb[3] = {*mt, inv, part};
+        vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti) * (uint64_t)NC, &gx, &gy);
+        if ((r = vtc_dispatch(rec, VTC_K_prune_nn, 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
             return r;
-        struct { uint32_t B, N, K, write_keep, write_src, src_rows, write_rest; } op = {
-            (uint32_t)B, (uint32_t)N, (uint32_t)K, K > 0 ? 1u : 0u, t[T_SRC].present ? 1u : 0u, (uint32_t)rows,
-            c > 0 ? 1u : 0u};
-        vtc_bound ob[4] = {kept, keep, t[T_SRC], rest};
-        vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_out, 0, ob, 4, &op, sizeof(op), 64u, NULL, 0, gx, gy, 1)))
-            return r;
+        if (cpu) {
+            if ((r = record_steps(rec, B, N, Dm, K, NC, mt, &inv, &dist, &part, &kept, &piv, &pick)))
+                return r;
+            struct { uint32_t B, N, K, write_keep, write_src, src_rows, write_rest; } op = {
+                (uint32_t)B, (uint32_t)N, (uint32_t)K, K > 0 ? 1u : 0u, t[T_SRC].present ? 1u : 0u, (uint32_t)rows,
+                c > 0 ? 1u : 0u};
+            vtc_bound ob[4] = {kept, keep, t[T_SRC], rest};
+            vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
+            if ((r = vtc_dispatch(rec, VTC_K_prune_out, 0, ob, 4, &op, sizeof(op), 64u, NULL, 0, gx, gy, 1)))
+                return r;
+        } else {
+            struct { uint32_t B, N, Dm, K, mode, npiv, write_keep, write_src, src_rows, write_rest, NC; } sp = {
+                (uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)K, mode, (uint32_t)P, K > 0 ? 1u : 0u,
+                t[T_SRC].present ? 1u : 0u, (uint32_t)rows, c > 0 ? 1u : 0u, (uint32_t)NC};
+            vtc_bound sb[9] = {*mt, inv, dist, kept, piv, keep, t[T_SRC], rest, part};
+            vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
+            if ((r = vtc_dispatch(rec, VTC_K_prune_select, 0, sb, 9, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1)))
+                return r;
+        }
+    } else if (mode == VTC_PRUNE_DIVPRUNE && K > 0) {
+        vtc_bound xn = vtc_scratch_slice(rec, l.xn, (VkDeviceSize)(G * N * ((Dm + 3) / 4)) * 16);
+        vtc_bound dm = vtc_scratch_slice(rec, l.dm, (VkDeviceSize)(G * N * N) * 4);
+        vtc_bound gb[8] = {dm, dist, kept, piv, pick, keep, t[T_SRC], rest};
+        for (int64_t g0 = 0; g0 < B; g0 += G) {
+            int64_t g = B - g0 < G ? B - g0 : G;
+            if ((r = record_dmat(rec, pp, g0, g, mt, &inv, &xn, &dm, &dist)) ||
+                (r = record_greedy(rec, pp, g0, g, K, gb)))
+                return r;
+        }
     } else {
-        struct { uint32_t B, N, Dm, K, mode, npiv, write_keep, write_src, src_rows, write_rest, NC; } sp = {
-            (uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)K, mode, (uint32_t)P, K > 0 ? 1u : 0u,
-            t[T_SRC].present ? 1u : 0u, (uint32_t)rows, c > 0 ? 1u : 0u, (uint32_t)NC};
-        vtc_bound sb[9] = {*mt, inv, dist, kept, piv, keep, t[T_SRC], rest, part};
-        vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_select, 0, sb, 9, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1)))
+        /* DART (or K = 0: only the kept flags cleared and the rest written) */
+        vtc_bound tab = vtc_scratch_slice(rec, l.tab, (VkDeviceSize)(B * (P ? P : 1) * N) * 4);
+        if (K > 0) {
+            if ((r = vtc_select_record(rec, B, N, VTC_CLS_NONE, (uint32_t)P, &l1, &piv, (uint32_t)P, NULL)))
+                return r;
+            vtc_bound vb[4] = {*mt, inv, piv, tab};
+            if (cpu) {
+                uint32_t S = vtc_caps_of(ctx)->subgroup_size, spec[1] = {VTC_SPEC(prune_pivd_cpu, TI) = PIVD_CPU_TI};
+                int64_t NJ = (N + S * PIVD_CPU_TI - 1) / (S * PIVD_CPU_TI), NP = (P + S - 1) / S;
+                struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
+                                                                 (uint32_t)NJ, (uint32_t)NP};
+                vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
+                if (vec4_rows ? (r = vtc_dispatch(rec, VTC_K_prune_pivd4_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1))
+                              : (r = vtc_dispatch(rec, VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1)))
+                    return r;
+            } else {
+                int64_t wg = VTC_WG, NJ = (N + wg - 1) / wg, NP = (P + PIVD_PB - 1) / PIVD_PB;
+                uint32_t spec[1] = {VTC_SPEC(prune_pivd, PB) = PIVD_PB};
+                struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
+                                                                 (uint32_t)NJ, (uint32_t)NP};
+                vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
+                if ((r = vtc_dispatch(rec, VTC_K_prune_pivd, 0, vb, 4, &vp, sizeof(vp), (uint32_t)wg, spec, 1, gx, gy, 1)))
+                    return r;
+            }
+        }
+        vtc_bound gb[8] = {tab, dist, kept, piv, pick, keep, t[T_SRC], rest};
+        if ((r = record_greedy(rec, pp, 0, B, K - P, gb)))
             return r;
     }
     if (t[T_OUT].present && K > 0 &&
@@ -259,5 +389,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_merge_record(rec, m, &t[T_HIDDEN], mt, &rest, l.merge, &t[T_OUT], rows, K, &t[T_SRC], rows, K);
 }
 
-const vtc_op_def vtc_op_prune_def = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), plan, record,
-    .desc = &vtc_op_prune_desc};
+const vtc_op_def vtc_op_prune_def = {&vtc_op_prune_desc, .plan = plan, .record = record};

@@ -16,3 +16,12 @@ float half_sq_diff(float x, float ix, float y) {
 #define PRUNE_NN_MIN(part, row, NC, out_m) { \
     out_m = part[(row) * (NC)]; \
     for (uint c_ = 1u; c_ < (NC); c_++) { float x_ = part[(row) * (NC) + c_]; if (isnan(x_) || x_ < out_m) out_m = x_; } }
+
+// The same term on rows already normalised (prune_unit's xn = x * (1/||x||),
+// a rounded fp32 product, exactly what half_sq_diff rounds x * ix to):
+// (a - b)^2 with the difference rounded, so the kernels reading xn sum the
+// very same numbers in the very same order as the ones reading x.
+float sq_diff(float a, float b) {
+    precise float t = a - b;
+    return t * t;
+}

@@ -8,23 +8,36 @@
 
 VTC_OP_ENTRY_POINTS(vtc_scores, vtc_scores_query_scratch, vtc_scores_args, VTC_OP_SCORES)
 
-vtc_result vtc_scores_check(vtc_context ctx, const char *op, uint32_t mode, float scale, const vtc_tensor *attn,
-                            const vtc_tensor *q, const vtc_tensor *k, vtc_scores_shape *sh, uint32_t *dtype)
+void vtc_scores_uses(uint32_t mode, vtc_scores_inputs in, uint32_t *need, uint32_t *skip)
 {
+    uint32_t attn = 1u << in.attn, qk = (1u << in.q) | (1u << in.k);
+    if (mode == VTC_SCORE_ATTN_CLS) {
+        *need |= attn;
+        *skip |= qk;
+    } else if (mode == VTC_SCORE_QK_CLS || mode == VTC_SCORE_QK_MEAN) {
+        *need |= qk;
+        *skip |= attn;
+    } else {
+        *skip |= attn | qk;
+    }
+}
+
+vtc_result vtc_scores_check(vtc_context ctx, const vtc_plan *pl, uint32_t mode, float scale, vtc_scores_inputs in,
+                            vtc_scores_shape *sh, uint32_t *dtype)
+{
+    const char *op = pl->desc->name;
     memset(sh, 0, sizeof(*sh));
     sh->mode = mode;
     vtc_result r;
     if (mode == VTC_SCORE_ATTN_CLS) {
-        if ((r = vtc_tensor_check(ctx, op, "attn", attn, 0, VTC_DT_FLOAT, 3, NULL)))
-            return r;
+        const vtc_tensor *attn = vtc_plan_tensor(pl, in.attn);
         sh->B = attn->shape[0];
         sh->H = attn->shape[1];
         sh->N = attn->shape[2];
         *dtype = attn->dtype;
     } else if (mode == VTC_SCORE_QK_CLS || mode == VTC_SCORE_QK_MEAN) {
-        if ((r = vtc_tensor_check(ctx, op, "q", q, 0, VTC_DT_FLOAT, 4, NULL)))
-            return r;
-        if ((r = vtc_tensor_check(ctx, op, "k", k, 0, VTC_DT_BIT(q->dtype), 4, q->shape)))
+        const vtc_tensor *q = vtc_plan_tensor(pl, in.q);
+        if ((r = vtc_tensor_expect(ctx, pl, in.k, VTC_DTYPES(q->dtype), q->shape)))
             return r;
         sh->B = q->shape[0];
         sh->N = q->shape[1];
@@ -122,33 +135,33 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
 }
 
 /* ---- the op ---------------------------------------------------------- */
-enum { T_ATTN, T_Q, T_K, T_SCORE };
+enum { T_ATTN, T_Q, T_K, T_SCORE };   /* the table's order (scores_desc.c) */
+static const vtc_scores_inputs inputs = {T_ATTN, T_Q, T_K};
 
 /* What plan() hands record(): the validated shape, cls_index included. */
 typedef struct scores_plan {
     vtc_scores_shape sh;
 } scores_plan;
 
+static void uses(const void *vargs, uint32_t *need, uint32_t *skip)
+{
+    vtc_scores_uses(((const vtc_scores_args *)vargs)->mode, inputs, need, skip);
+}
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_scores_args *a = vargs;
     vtc_scores_shape sh;
     uint32_t dt = 0;
-    vtc_result r = vtc_scores_check(ctx, "scores", a->mode, a->scale, &a->attn, &a->q, &a->k, &sh, &dt);
+    vtc_result r = vtc_scores_check(ctx, pl, a->mode, a->scale, inputs, &sh, &dt);
     if (r)
         return r;
     int64_t want[2] = {sh.B, sh.N};
-    if ((r = vtc_tensor_check(ctx, "scores", "score", &a->score, 0, VTC_DT_BIT(VTC_DTYPE_F32), 2, want)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_SCORE, 0, want)))
         return r;
     if (a->cls_index && (a->mode != VTC_SCORE_QK_CLS || a->cls_index >= sh.N))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "scores: cls_index %u %s", a->cls_index,
                         a->mode != VTC_SCORE_QK_CLS ? "is only read by QK_CLS (must be 0)" : "is not a token");
-    int attn = a->mode == VTC_SCORE_ATTN_CLS;
-    pl->tensors[T_ATTN] = (vtc_op_tensor){attn ? &a->attn : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_Q] = (vtc_op_tensor){attn ? NULL : &a->q, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_K] = (vtc_op_tensor){attn ? NULL : &a->k, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_SCORE] = (vtc_op_tensor){&a->score, VTC_T_OUT};
-    pl->ntensors = 4;
     pl->float_dtype = dt;
     pl->scratch_bytes = vtc_scores_scratch(&sh);
     sh.cls = a->cls_index;
@@ -163,5 +176,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_scores_record(rec, &sp->sh, &t[T_ATTN], &t[T_Q], &t[T_K], &t[T_SCORE], 0);
 }
 
-const vtc_op_def vtc_op_scores_def = {VTC_OP_SCORES, "scores", sizeof(vtc_scores_args), plan, record,
-    .desc = &vtc_op_scores_desc};
+const vtc_op_def vtc_op_scores_def = {&vtc_op_scores_desc, uses, plan, record};

@@ -44,7 +44,7 @@ vtc_result vtc_gather_record(vtc_recorder *rec, int64_t B, int64_t N, int64_t D,
     return vtc_dispatch(rec, VTC_K_gather_rows, 0, b, 3, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
-enum { T_SCORE, T_HIDDEN, T_KEEP, T_REST, T_DOM };
+enum { T_SCORE, T_HIDDEN, T_KEEP, T_REST, T_DOM };   /* the table's order (select_desc.c) */
 
 /* What plan() hands record(). */
 typedef struct select_plan {
@@ -56,6 +56,14 @@ typedef struct select_plan {
     int gather;              /* dominant_out asked for: gather the kept rows of hidden */
 } select_plan;
 
+/* dominant_out is gathered from hidden */
+static void uses(const void *vargs, uint32_t *need, uint32_t *skip)
+{
+    (void)skip;
+    if (((const vtc_select_args *)vargs)->dominant_out.dtype != VTC_DTYPE_NONE)
+        *need |= 1u << T_HIDDEN;
+}
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_select_args *a = vargs;
@@ -65,8 +73,6 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (a->no_cls && a->cls_index)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "select: cls_index is %u but no_cls says there is no CLS",
                         a->cls_index);
-    if ((r = vtc_tensor_check(ctx, "select", "score", &a->score, 0, VTC_DT_BIT(VTC_DTYPE_F32), 2, NULL)))
-        return r;
     int64_t B = a->score.shape[0], N = a->score.shape[1];
     uint32_t keep_cls = a->no_cls ? 0u : 1u;
     if (B < 1 || N < 1)
@@ -80,28 +86,21 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                         (long long)(N - keep_cls), (long long)N, keep_cls);
     int64_t nkeep = keep_cls + a->dominant, nrest = N - nkeep;
     int64_t wk[2] = {B, nkeep}, wr[2] = {B, nrest};
-    if ((r = vtc_tensor_check(ctx, "select", "keep_idx", &a->keep_idx, 0, VTC_DT_BIT(VTC_DTYPE_I32), 2, wk)))
-        return r;
-    if ((r = vtc_tensor_check(ctx, "select", "rest_idx", &a->rest_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, wr)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_KEEP, 0, wk)) || (r = vtc_tensor_expect(ctx, pl, T_REST, 0, wr)))
         return r;
     int want_dom = vtc_tensor_present(&a->dominant_out);
     int64_t D = 0;
-    if (want_dom || vtc_tensor_present(&a->hidden)) {
+    if (vtc_tensor_present(&a->hidden)) {
         int64_t wh[3] = {B, N, -1};
-        if ((r = vtc_tensor_check(ctx, "select", "hidden", &a->hidden, 0, VTC_DT_FLOAT, 3, wh)))
-            return r;
         D = a->hidden.shape[2];
         int64_t wd[3] = {B, nkeep, D};
-        if ((r = vtc_tensor_check(ctx, "select", "dominant_out", &a->dominant_out, 1, VTC_DT_BIT(a->hidden.dtype), 3, wd)))
+        if ((r = vtc_tensor_expect(ctx, pl, T_HIDDEN, 0, wh)) ||
+            (r = vtc_tensor_expect(ctx, pl, T_DOM, VTC_DTYPES(a->hidden.dtype), wd)))
             return r;
         pl->float_dtype = a->hidden.dtype;
     }
-    pl->tensors[T_SCORE] = (vtc_op_tensor){&a->score, VTC_T_IN};
-    pl->tensors[T_HIDDEN] = (vtc_op_tensor){want_dom ? &a->hidden : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_KEEP] = (vtc_op_tensor){&a->keep_idx, VTC_T_OUT};
-    pl->tensors[T_REST] = (vtc_op_tensor){&a->rest_idx, VTC_T_OUT};
-    pl->tensors[T_DOM] = (vtc_op_tensor){&a->dominant_out, VTC_T_OUT | VTC_T_FLOAT};
-    pl->ntensors = 5;
+    if (!want_dom)
+        pl->unused |= 1u << T_HIDDEN;
     *VTC_PLAN_OF(pl, select_plan) = (select_plan){B, N, D, nkeep, keep_cls ? a->cls_index : VTC_CLS_NONE, a->dominant,
                                                    want_dom};
     return VTC_SUCCESS;
@@ -119,5 +118,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_gather_record(rec, sp->B, sp->N, sp->D, nkeep, nkeep, nkeep, 0, &t[T_HIDDEN], &t[T_KEEP], &t[T_DOM]);
 }
 
-const vtc_op_def vtc_op_select_def = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), plan, record,
-    .desc = &vtc_op_select_desc};
+const vtc_op_def vtc_op_select_def = {&vtc_op_select_desc, uses, plan, record};

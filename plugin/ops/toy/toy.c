@@ -1,12 +1,13 @@
 /* The template op (vtc_toy.h): what every op has, in the fewest lines.
-   plan() validates against the descriptor's tensors and the device's caps
-   and fills a typed plan; record() only records. */
+   The executor checks each tensor against the descriptor's table
+   (toy_desc.c); plan() states how they relate, checks the rest against the
+   device's caps and fills a typed plan; record() only records. */
 #include "op.h"
 #include "vtc_toy.h"
 
 #include <string.h>
 
-enum { T_X, T_Y };
+enum { T_X, T_Y };   /* the table's order (toy_desc.c) */
 
 typedef struct toy_plan {
     uint32_t n;
@@ -19,15 +20,11 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     vtc_result r;
     if (a->reserved0)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "toy: reserved0 must be 0");
-    if ((r = vtc_tensor_check(ctx, "toy", "x", &a->x, 0, VTC_DT_FLOAT, 2, NULL)) ||
-        (r = vtc_tensor_check(ctx, "toy", "y", &a->y, 0, VTC_DT_BIT(a->x.dtype), 2, a->x.shape)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_Y, VTC_DTYPES(a->x.dtype), a->x.shape)))
         return r;
     int64_t n = a->x.shape[0] * a->x.shape[1];
     if (n > UINT32_MAX)
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "toy: %lld elements, at most 2^32 - 1", (long long)n);
-    pl->tensors[T_X] = (vtc_op_tensor){&a->x, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_Y] = (vtc_op_tensor){&a->y, VTC_T_OUT | VTC_T_FLOAT};
-    pl->ntensors = 2;
     pl->float_dtype = a->x.dtype;
     *VTC_PLAN_OF(pl, toy_plan) = (toy_plan){(uint32_t)n, a->a, a->b};
     return VTC_SUCCESS;
@@ -43,5 +40,4 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     return vtc_dispatch(rec, VTC_K_toy_axpb, 0, b, 2, &pc, sizeof(pc), VTC_WG, NULL, 0, gx, gy, 1);
 }
 
-const vtc_op_def vtc_op_toy_def = {VTC_OP_TOY, "toy", sizeof(vtc_toy_args), plan, record,
-    .desc = &vtc_op_toy_desc};
+const vtc_op_def vtc_op_toy_def = {&vtc_op_toy_desc, .plan = plan, .record = record};

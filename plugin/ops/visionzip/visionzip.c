@@ -26,7 +26,8 @@ VTC_API void vtc_token_split(uint32_t tokens, uint32_t keep_cls, uint32_t *domin
         *contextual = c;
 }
 
-enum { T_HIDDEN, T_METRIC, T_ATTN, T_Q, T_K, T_OUT, T_SRC };
+enum { T_HIDDEN, T_METRIC, T_ATTN, T_Q, T_K, T_OUT, T_SRC };   /* the table's order (visionzip_desc.c) */
+static const vtc_scores_inputs inputs = {T_ATTN, T_Q, T_K};
 
 /* scratch layout: [scores scratch][score B*N f32][keep B*nkeep i32][rest B*R i32][merge assign]
    [metric B*N*dh in the float dtype, only when computed from k] */
@@ -64,6 +65,16 @@ typedef struct visionzip_plan {
     vz_layout layout;
 } visionzip_plan;
 
+/* attn or q, k by score_mode; metric may be left out only in the QK modes,
+   where it is k's head mean */
+static void uses(const void *vargs, uint32_t *need, uint32_t *skip)
+{
+    const vtc_visionzip_args *a = vargs;
+    vtc_scores_uses(a->score_mode, inputs, need, skip);
+    if (a->score_mode == VTC_SCORE_ATTN_CLS)
+        *need |= 1u << T_METRIC;
+}
+
 static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
 {
     const vtc_visionzip_args *a = vargs;
@@ -80,14 +91,13 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
                         cls_index);
     vtc_scores_shape sh;
     uint32_t sdt = 0;
-    if ((r = vtc_scores_check(ctx, "visionzip", a->score_mode, a->scale, &a->attn, &a->q, &a->k, &sh, &sdt)))
+    if ((r = vtc_scores_check(ctx, pl, a->score_mode, a->scale, inputs, &sh, &sdt)))
         return r;
     int64_t wh[3] = {sh.B, sh.N, -1};
-    if ((r = vtc_tensor_check(ctx, "visionzip", "hidden", &a->hidden, 0, VTC_DT_BIT(sdt), 3, wh)))
-        return r;
     /* QK modes may leave metric absent: VisionZip's metric is the head mean of k, computed here */
     int metric_from_k = a->score_mode != VTC_SCORE_ATTN_CLS && !vtc_tensor_present(&a->metric);
-    if (!metric_from_k && (r = vtc_tensor_check(ctx, "visionzip", "metric", &a->metric, 0, VTC_DT_BIT(sdt), 3, wh)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_HIDDEN, VTC_DTYPES(sdt), wh)) ||
+        (r = vtc_tensor_expect(ctx, pl, T_METRIC, VTC_DTYPES(sdt), wh)))
         return r;
     if (metric_from_k && !vtc_tensor_contiguous(&a->k))
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "visionzip: computing the metric from k needs a contiguous k");
@@ -107,19 +117,11 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     if (R > VTC_LOOP_BUDGET / 2) /* merge's limit on rest tokens (lavapipe's loop limiter, op.h) */
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "visionzip: at most %u rest tokens per image", VTC_LOOP_BUDGET / 2);
     int64_t wo[3] = {B, rows, D}, ws[2] = {B, rows};
-    if ((r = vtc_tensor_check(ctx, "visionzip", "out", &a->out, 0, VTC_DT_BIT(sdt), 3, wo)))
+    if ((r = vtc_tensor_expect(ctx, pl, T_OUT, VTC_DTYPES(sdt), wo)) ||
+        (r = vtc_tensor_expect(ctx, pl, T_SRC, 0, ws)))
         return r;
-    if ((r = vtc_tensor_check(ctx, "visionzip", "src_idx", &a->src_idx, 1, VTC_DT_BIT(VTC_DTYPE_I32), 2, ws)))
-        return r;
-    int attn = a->score_mode == VTC_SCORE_ATTN_CLS;
-    pl->tensors[T_HIDDEN] = (vtc_op_tensor){&a->hidden, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_METRIC] = (vtc_op_tensor){c && !metric_from_k ? &a->metric : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_ATTN] = (vtc_op_tensor){attn ? &a->attn : NULL, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_Q] = (vtc_op_tensor){attn ? NULL : &a->q, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_K] = (vtc_op_tensor){attn ? NULL : &a->k, VTC_T_IN | VTC_T_FLOAT};
-    pl->tensors[T_OUT] = (vtc_op_tensor){&a->out, VTC_T_OUT | VTC_T_FLOAT};
-    pl->tensors[T_SRC] = (vtc_op_tensor){&a->src_idx, VTC_T_OUT};
-    pl->ntensors = 7;
+    if (!c) /* nothing merged: the metric is not read */
+        pl->unused |= 1u << T_METRIC;
     pl->float_dtype = sdt;
     visionzip_plan *vp = VTC_PLAN_OF(pl, visionzip_plan);
     vp->sh = sh;
@@ -171,7 +173,6 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                             &t[T_SRC], rows, nkeep);
 }
 
-/* the smallest args a caller may pass is 1.0.0's (fields up to src_idx) */
+/* the smallest args a caller may pass is 1.0.0's (fields up to src_idx: the descriptor's args_size) */
 _Static_assert(VTC_VISIONZIP_ARGS_V1_SIZE == offsetof(vtc_visionzip_args, cls_index), "1.0.0 size");
-const vtc_op_def vtc_op_visionzip_def = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, plan, record,
-    .desc = &vtc_op_visionzip_desc};
+const vtc_op_def vtc_op_visionzip_def = {&vtc_op_visionzip_desc, uses, plan, record};

@@ -9,6 +9,7 @@
  */
 #include "op_desc.h"
 
+#include <float.h>
 #include <string.h>
 
 #define IN_OPT (VTC_ROLE_INPUT | VTC_ROLE_OPTIONAL)
@@ -21,6 +22,30 @@ static const vtc_op_tensor_desc tensors[] = {
     VTC_OP_TENSOR(vtc_visionzip_args, out, VTC_ROLE_OUTPUT, VTC_DTYPES_FLOAT, 3),
     VTC_OP_TENSOR(vtc_visionzip_args, src_idx, VTC_ROLE_OUTPUT | VTC_ROLE_OPTIONAL, VTC_DTYPES(VTC_DTYPE_I32), 2),
 };
+
+static const char *const score_modes[] = {"attn_cls", "qk_cls", "qk_mean"};
+static const vtc_op_param_desc params[] = {
+    VTC_OP_PARAM_ENUM(vtc_visionzip_args, score_mode, score_modes,
+                      "attn_cls: from attn; qk_cls: softmax of the CLS query (q, k); qk_mean: of every query"),
+    VTC_OP_PARAM(vtc_visionzip_args, dominant, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "k: dominant tokens kept besides CLS; k + c at most N - 1 (N without CLS)"),
+    VTC_OP_PARAM(vtc_visionzip_args, contextual, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "c: contextual tokens merged from the N - 1 - k rest (at most 30000 rest tokens)"),
+    VTC_OP_PARAM(vtc_visionzip_args, no_cls, VTC_PARAM_U32, 0, 1, "1: no CLS token, every token competes (SigLIP)"),
+    VTC_OP_PARAM(vtc_visionzip_args, scale, VTC_PARAM_F32, -FLT_MAX, FLT_MAX, "softmax scale (qk modes); 0: 1/sqrt(dh)"),
+    VTC_OP_PARAM(vtc_visionzip_args, cls_index, VTC_PARAM_U32, 0, VTC_PARAM_MAX_COUNT,
+                 "the CLS token's row, below N (0 with no_cls; N - 1 for llama.cpp's LLaVA graph)"),
+};
+
+/* out [B][keep_cls + k + c][D] as hidden, src_idx [B][keep_cls + k + c] I32 */
+static void shape_outputs(void *args)
+{
+    vtc_visionzip_args *a = args;
+    int64_t B = (int64_t)vtc_op_desc_dim(&a->hidden, 0), D = (int64_t)vtc_op_desc_dim(&a->hidden, 2);
+    int64_t rows = (a->no_cls ? 0 : 1) + (int64_t)a->dominant + a->contextual;
+    vtc_op_desc_shape_output(&a->out, a->hidden.dtype, 3, (int64_t[]){B, rows, D});
+    vtc_op_desc_shape_output(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, rows});
+}
 
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
@@ -73,5 +98,59 @@ static int example(uint32_t which, void *args)
 _Static_assert(offsetof(vtc_visionzip_args, src_idx) + sizeof(vtc_tensor) == VTC_VISIONZIP_ARGS_V1_SIZE,
                "visionzip's v1 args end with src_idx");
 
+/* ---- named workloads (vtc bench, vtc bench --predict, vtc pipelines) ----
+ * The tower outputs hosts hand over. 64 tokens kept: CLS + 53 dominant + 10
+ * contextual with a CLS token, 54 + 10 without (vtc_token_split(64)). */
+typedef struct vz_shape {
+    int64_t B, N, D, H, dh, Dm; /* Dm 0: no metric (QK modes average k over heads) */
+    uint32_t mode, no_cls;
+} vz_shape;
+
+static void vz_fill(void *args, const vz_shape *s)
+{
+    vtc_visionzip_args *a = args;
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->score_mode = s->mode;
+    a->no_cls = s->no_cls;
+    a->dominant = s->no_cls ? 54 : 53;
+    a->contextual = 10;
+    int64_t T = (s->no_cls ? 0 : 1) + a->dominant + a->contextual;
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){s->B, s->N, s->D});
+    if (s->Dm)
+        vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){s->B, s->N, s->Dm});
+    if (s->mode == VTC_SCORE_ATTN_CLS) {
+        vtc_op_desc_shape(&a->attn, VTC_DTYPE_F32, 3, (int64_t[]){s->B, s->H, s->N});
+    } else {
+        vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){s->B, s->N, s->H, s->dh});
+        vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){s->B, s->N, s->H, s->dh});
+    }
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){s->B, T, s->D});
+    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){s->B, T});
+}
+
+#define VZ_WORKLOAD(fn, ...)                                                                                         \
+    static void fn(void *args)                                                                                       \
+    {                                                                                                                \
+        static const vz_shape s = {__VA_ARGS__};                                                                     \
+        vz_fill(args, &s);                                                                                           \
+    }
+VZ_WORKLOAD(fill_llava15, 1, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0)
+VZ_WORKLOAD(fill_llava15_qk, 1, 577, 1024, 16, 64, 0, VTC_SCORE_QK_CLS, 0)
+VZ_WORKLOAD(fill_llavanext, 5, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0)
+VZ_WORKLOAD(fill_video, 64, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0)
+VZ_WORKLOAD(fill_siglip, 1, 729, 1152, 16, 72, 72, VTC_SCORE_QK_MEAN, 1)
+
+static const vtc_op_workload workloads[] = {
+    {"llava15", "LLaVA-1.5: B=1 N=577 D=1024 attn_cls H=16 Dm=64, keep 64", fill_llava15},
+    {"llava15-qk", "LLaVA-1.5 from layer -2's q/k (llama.cpp): B=1 N=577 D=1024 qk_cls H=16 dh=64, metric = "
+                   "mean k, keep 64", fill_llava15_qk},
+    {"llavanext", "LLaVA-NeXT: B=5 crops N=577 D=1024 attn_cls H=16 Dm=64, keep 64 each", fill_llavanext},
+    {"video", "video: B=64 frames N=577 D=1024 attn_cls H=16 Dm=64, keep 64 each", fill_video},
+    {"siglip", "SigLIP: B=1 N=729 (no CLS) D=1152 qk_mean H=16 dh=72 Dm=72, keep 64", fill_siglip},
+};
+
 const vtc_op_desc vtc_op_visionzip_desc = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, tensors,
-                                           sizeof(tensors) / sizeof(tensors[0]), cost, example};
+                                           sizeof(tensors) / sizeof(tensors[0]), cost, example,
+                                           params, sizeof(params) / sizeof(params[0]),
+                                           workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};

@@ -1,0 +1,83 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+// DivPrune, distance-matrix path, CPU devices: dm[g][i][j] = d(i, j) of the
+// normalised rows xn (rows of Dp floats, Dp a multiple of 4, zero padded:
+// (0 - 0)^2 adds exact zeros) of G images, each unordered pair computed
+// once (d(i, j) and d(j, i) are the same bits: (a - b)^2 == (b - a)^2) and
+// written to both halves; the diagonal is never written nor read.
+// On llvmpipe every load in a loop is a per-lane gather costing far more
+// than the arithmetic, so loads are shared as widely as possible: a
+// workgroup is one subgroup of S lanes; lane l holds TI rows i
+// (i0 + t S + l) and loads JS rows j (j0 + s S + l), 4 columns at a time,
+// and the S JS rows j reach every lane through subgroup shuffles (register
+// moves), so TI + JS loads feed 4 TI S JS multiply-adds per lane. Without subgroup
+// operations each lane loads its S rows j itself (same sums, slower).
+// Each distance is summed over the columns in ascending order, as every
+// prune kernel does. The loop runs Dp / 4 (<= 8192) times.
+#include "common.glsl"
+#include "prune.glsl"
+layout(constant_id = 2) const uint TI = 4;
+layout(constant_id = 3) const uint JS = 4;
+layout(std430, binding = 0) readonly buffer XN { vec4 xn[]; };
+layout(std430, binding = 1) readonly buffer INV { float inv_l2[]; };
+layout(std430, binding = 2) writeonly buffer DM { float dm[]; };
+// NI blocks of S*TI rows i, NJ blocks of S*JS rows j per image; D4 = Dp / 4
+layout(push_constant) uniform P { uint G; uint N; uint D4; uint b0; uint NI; uint NJ; } p;
+
+const uint S = SUBGROUP_SIZE; // the workgroup size, from the host
+const uint TJ = S * JS;
+
+void main() {
+    uint lid = gl_LocalInvocationID.x;
+    uint gid = group_linear(), nb = p.NI * p.NJ;
+    uint g = gid / nb;
+    if (g >= p.G) return; // uniform per workgroup
+    uint ib = (gid - g * nb) / p.NJ, jb = gid - g * nb - ib * p.NJ;
+    uint i0 = ib * S * TI, j0 = jb * TJ;
+    if (j0 + TJ <= i0 + 1u) return; // uniform: no pair i < j in this block
+    uint base = g * p.N;
+    uint ra[TI];
+    [[unroll]] for (uint t = 0u; t < TI; t++) ra[t] = (base + min(i0 + t * S + lid, p.N - 1u)) * p.D4;
+    float acc[TI][TJ];
+    [[unroll]] for (uint t = 0u; t < TI; t++)
+        [[unroll]] for (uint k = 0u; k < TJ; k++) acc[t][k] = 0.0;
+#ifdef USE_SUBGROUP
+    uint rb[JS];
+    [[unroll]] for (uint s = 0u; s < JS; s++) rb[s] = (base + min(j0 + s * S + lid, p.N - 1u)) * p.D4;
+#endif
+    for (uint d = 0u; d < p.D4; d++) {
+        vec4 a[TI];
+        [[unroll]] for (uint t = 0u; t < TI; t++) a[t] = xn[ra[t] + d];
+#ifdef USE_SUBGROUP
+        vec4 cj[JS];
+        [[unroll]] for (uint s = 0u; s < JS; s++) cj[s] = xn[rb[s] + d];
+#endif
+        [[unroll]] for (uint k = 0u; k < TJ; k++) {
+#ifdef USE_SUBGROUP
+            vec4 c = subgroupShuffle(cj[k / S], k % S);
+#else
+            vec4 c = xn[(base + min(j0 + k, p.N - 1u)) * p.D4 + d];
+#endif
+            [[unroll]] for (uint t = 0u; t < TI; t++) {
+                acc[t][k] += sq_diff(a[t].x, c.x);
+                acc[t][k] += sq_diff(a[t].y, c.y);
+                acc[t][k] += sq_diff(a[t].z, c.z);
+                acc[t][k] += sq_diff(a[t].w, c.w);
+            }
+        }
+    }
+    uint gb = (p.b0 + g) * p.N;
+    [[unroll]] for (uint t = 0u; t < TI; t++) {
+        uint i = i0 + t * S + lid;
+        if (i >= p.N) continue;
+        float inv_i = inv_l2[gb + i];
+        [[unroll]] for (uint k = 0u; k < TJ; k++) {
+            uint j = j0 + k;
+            if (j >= p.N || j <= i) continue;
+            float v = inv_i == 0.0 || inv_l2[gb + j] == 0.0 ? 1.0 : 0.5 * acc[t][k];
+            dm[(base + i) * p.N + j] = v;
+            dm[(base + j) * p.N + i] = v;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+// DART on CPU devices (docs/prune.md): tab[b][i][j] = d(pivot i, j), the
+// prune_pivd sums with llvmpipe's loads shared: a workgroup is one
+// subgroup of S lanes and covers S pivots (block pb) and TI S tokens; per
+// column lane l loads its TI tokens and pivot pb S + l (normalised by its
+// owner lane, the rounded product half_sq_diff takes), and the S pivot
+// values reach every lane through subgroup shuffles: TI + 1 loads feed
+// TI S multiply-adds per lane. Without subgroup operations every lane
+// loads the S pivot values itself (same sums, slower). Summed over the
+// columns in ascending order with half_sq_diff's terms: the bits of every
+// prune path. The column loop runs Dm (<= 32768) times.
+#include "common.glsl"
+#include "prune.glsl"
+layout(constant_id = 2) const uint TI = 4;
+layout(std430, binding = 0) readonly buffer M { ELEM metric[]; };
+layout(std430, binding = 1) readonly buffer INV { float inv_l2[]; };
+layout(std430, binding = 2) readonly buffer PIV { int piv[]; };
+layout(std430, binding = 3) writeonly buffer TAB { float tab[]; };
+// NJ blocks of S*TI tokens, NP blocks of S pivots per image
+layout(push_constant) uniform P { uint B; uint N; uint Dm; uint npiv; uint NJ; uint NP; } p;
+
+const uint S = SUBGROUP_SIZE; // the workgroup size, from the host
+
+uint pivot_row(uint b, uint i) { return min(uint(max(piv[b * p.npiv + min(i, p.npiv - 1u)], 0)), p.N - 1u); }
+
+void main() {
+    uint lid = gl_LocalInvocationID.x;
+    uint gid = group_linear(), per = p.NJ * p.NP;
+    uint b = gid / per;
+    if (b >= p.B) return; // uniform per workgroup
+    uint pb = (gid - b * per) / p.NJ, jb = gid - b * per - pb * p.NJ;
+    uint base = b * p.N, j0 = jb * S * TI;
+    uint rj[TI];
+    float ij[TI];
+    [[unroll]] for (uint t = 0u; t < TI; t++) {
+        uint j = min(j0 + t * S + lid, p.N - 1u);
+        rj[t] = (base + j) * p.Dm;
+        ij[t] = inv_l2[base + j];
+    }
+    float acc[TI][S];
+    [[unroll]] for (uint t = 0u; t < TI; t++)
+        [[unroll]] for (uint k = 0u; k < S; k++) acc[t][k] = 0.0;
+#ifdef USE_SUBGROUP
+    uint pv = pivot_row(b, pb * S + lid);
+    uint rp = (base + pv) * p.Dm;
+    float ip = inv_l2[base + pv];
+#else
+    uint rp[S];
+    float ip[S];
+    [[unroll]] for (uint k = 0u; k < S; k++) {
+        uint pv = pivot_row(b, pb * S + k);
+        rp[k] = (base + pv) * p.Dm;
+        ip[k] = inv_l2[base + pv];
+    }
+#endif
+    for (uint d = 0u; d < p.Dm; d++) {
+        float x[TI];
+        [[unroll]] for (uint t = 0u; t < TI; t++) x[t] = float(metric[rj[t] + d]);
+#ifdef USE_SUBGROUP
+        float ym = float(metric[rp + d]) * ip;
+#endif
+        [[unroll]] for (uint k = 0u; k < S; k++) {
+#ifdef USE_SUBGROUP
+            float y = subgroupShuffle(ym, k);
+#else
+            float y = float(metric[rp[k] + d]) * ip[k];
+#endif
+            [[unroll]] for (uint t = 0u; t < TI; t++) acc[t][k] += half_sq_diff(x[t], ij[t], y);
+        }
+    }
+    [[unroll]] for (uint k = 0u; k < S; k++) {
+        uint i = pb * S + k;
+        if (i >= p.npiv) continue;
+#ifdef USE_SUBGROUP
+        float ipk = subgroupShuffle(ip, k);
+#else
+        float ipk = ip[k];
+#endif
+        [[unroll]] for (uint t = 0u; t < TI; t++) {
+            uint j = j0 + t * S + lid;
+            if (j < p.N) tab[(b * p.npiv + i) * p.N + j] = ipk == 0.0 || ij[t] == 0.0 ? 1.0 : 0.5 * acc[t][k];
+        }
+    }
+}
