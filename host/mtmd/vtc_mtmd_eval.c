@@ -495,8 +495,12 @@ vtc_result vtc_mtmd_eval_visionzip(vtc_mtmd_eval *ev, const vtc_api_v1 *api, vtc
     d.k = ev->k;
     d.qk_dtype = VTC_DTYPE_F32;
     d.score_tokens = (uint32_t)ev->ne[2];
-    d.score_first = 0;
-    d.score_cls = (uint32_t)ev->ne[2] - 1; /* clip appends the class embedding after the patches */
+    /* clip appends the class embedding after the patches (row ne[2] - 1), then
+       hands the projector rows 1..ne[2] - 1 (clip.cpp's "patches" input,
+       patches[i] = i + 1, written for a leading CLS): embedding row e is score
+       row e + 1, and the last embedding row is the class embedding itself */
+    d.score_first = 1;
+    d.score_cls = (uint32_t)ev->ne[2] - 1;
     vtc_result r = vtc_mtmd_visionzip(api, ctx, &g, n_embd, embd, &d, out_embd, out_tok, capacity, n_out);
     if (r) {
         /* a layer warning not yet handed over stays in front of the error */

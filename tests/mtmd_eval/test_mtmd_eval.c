@@ -133,7 +133,9 @@ static void write_gguf(const char *path, int with_fl)
 #undef WSTR
 }
 
-/* CLS (row NP-1) -> key softmax per head of block l, summed over heads: the patch rows' scores. */
+/* CLS (row NP-1) -> key softmax per head of block l, summed over heads, for
+   each embedding row e: clip hands out rows 1..NP-1 (its "patches" get_rows
+   starts at 1), so embedding row e is score row e + 1. */
 static void ref_scores(int l, double *score)
 {
     for (int j = 0; j < NP - 1; j++)
@@ -150,7 +152,7 @@ static void ref_scores(int l, double *score)
         for (int j = 0; j < NP; j++)
             sum += exp(logit[j] - mx);
         for (int j = 0; j < NP - 1; j++)
-            score[j] += exp(logit[j] - mx) / sum;
+            score[j] += exp(logit[j + 1] - mx) / sum;
     }
 }
 
