@@ -40,7 +40,7 @@ int main(void)
     mha.kv_dim = 0;
     expect("kv_dim_0_is_mha", bench_llm_prefill_flops(&mha, 640), by_hand(28, 3584, 18944, 3584, 640), 1);
 
-    /* docs/llama.cpp.md section 5, GFLOP to 0.1: 64 text tokens, 576 (5 x 576) image tokens before */
+    /* docs/llama.cpp.md section 9, GFLOP to 0.1: 64 text tokens, 576 (5 x 576) image tokens before */
     static const struct { const char *name; const char *preset; int n; double gflop; } table[] = {
         {"llava15_before", "7b", 576 + 64, 8396.8},        {"llava15_64", "7b", 64 + 64, 1662.2},
         {"llava15_128", "7b", 128 + 64, 2496.5},           {"llava15_192", "7b", 192 + 64, 3333.0},
