@@ -142,6 +142,11 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
     uint32_t dt = desc->qk_dtype ? desc->qk_dtype : VTC_DTYPE_F32;
     int64_t Ns = desc->score_tokens ? desc->score_tokens : N;
     int64_t as = desc->attn_stride ? (int64_t)desc->attn_stride : Ns;
+    /* self scores: the scores kernels take heads up to 256 wide, so a wider
+       embedding (every LLM's) is read as heads of 64 */
+    int64_t self_dh = D <= 256 ? D : 64;
+    if (self && D % self_dh)
+        return VTC_ERROR_INVALID_ARGUMENT;
     if (!self) {
         if ((dt != VTC_DTYPE_F32 && dt != VTC_DTYPE_F16) || (int64_t)desc->score_first + N > Ns || as < Ns ||
             (desc->score_tokens && desc->score_mode == VTC_SCORE_QK_CLS && (int64_t)desc->score_cls >= Ns) ||
@@ -176,8 +181,9 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
         t_attn.stride[2] = 1;
     }
     if (self) {
-        /* the embeddings attend to themselves: one head as wide as the embedding */
-        int64_t sh_s[4] = {B, N, 1, D};
+        /* the embeddings attend to themselves: one head as wide as the
+           embedding, or n_embd / 64 heads of 64 past 256 */
+        int64_t sh_s[4] = {B, N, D / self_dh, self_dh};
         a.score_mode = cls ? VTC_SCORE_QK_CLS : VTC_SCORE_QK_MEAN;
         a.q = host_tensor(embd, VTC_DTYPE_F32, 4, sh_s);
         a.k = a.q;

@@ -25,7 +25,9 @@
  *                       tokens).
  * Fallback when the engine only has the final embeddings (flag
  * VTC_MTMD_SELF_SCORES): q = k = metric = the embeddings themselves, one
- * head (QK_CLS with a CLS token, QK_MEAN without). It costs
+ * head when n_embd <= 256, else n_embd / 64 heads of 64 (n_embd must then be
+ * a multiple of 64: INVALID_ARGUMENT otherwise; vtc's score kernels take
+ * heads up to 256 wide), QK_CLS with a CLS token, QK_MEAN without. It costs
  * n_frames·N·n_embd multiply-adds with a CLS token, n_frames·N²·n_embd
  * without, and ranks tokens by how much the
  * embeddings attend to each other, not by what the encoder attended to:

@@ -397,6 +397,25 @@ static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
     r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 16, &n);
     CHECK("budget_above_frame_keeps_every_token", vtc_mtmd_visionzip_count(&g, 100) == 17 &&
           vtc_mtmd_visionzip_count(&g, 8) == 8 && r == VTC_SUCCESS && n == 8, "%s n=%u", api->result_string(r), n);
+
+    /* self scores at an LLM's width: past 256 (the score kernels' widest
+       head) the embeddings are read as heads of 64, so a 2048-wide LLaVA
+       embedding runs; a width that is not a multiple of 64 is refused */
+    enum { WIDE = 320, ODD = 300 };
+    float *wide = malloc(sizeof(float) * 17 * WIDE), *wout = malloc(sizeof(float) * 8 * WIDE);
+    if (!wide || !wout)
+        exit(1);
+    for (int i = 0; i < 17 * WIDE; i++)
+        wide[i] = (float)((i * 37) % 101) / 101.0f - 0.5f;
+    memset(&d, 0, sizeof(d));
+    d.tokens = 8;
+    d.flags = VTC_MTMD_SELF_SCORES;
+    r = vtc_mtmd_visionzip(api, ctx, &g, WIDE, wide, &d, wout, tok, 16, &n);
+    vtc_result r_odd = vtc_mtmd_visionzip(api, ctx, &g, ODD, wide, &d, wout, tok, 16, &n);
+    CHECK("self_scores_past_256_wide_run_as_heads_of_64", r == VTC_SUCCESS && n == 8 && r_odd == VTC_ERROR_INVALID_ARGUMENT,
+          "%s, %s n=%u", api->result_string(r), api->result_string(r_odd), n);
+    free(wide);
+    free(wout);
 }
 
 /* LLaVA-Mini: CLIP embeddings with CLS -> C*C query tokens, against ref_compress. */
