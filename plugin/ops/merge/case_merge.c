@@ -99,6 +99,7 @@ MG(zero_metric_rows_stay_zero, 2, 150, 8, 64, 120, 9, 2)
 MG(similarity_ties_go_to_lowest_target, 2, 150, 8, 64, 120, 11, 3)
 MG(clustered_exact_ties_metric_width_72, 3, 300, 24, 72, 250, 13, 4)
 MG(metric_width_1024, 1, 200, 64, 1024, 150, 20, 0)
+MG(clustered_exact_ties_metric_width_260, 2, 300, 24, 260, 250, 37, 4)
 MG(hidden_width_4096, 1, 100, 4096, 64, 80, 5, 0)
 MG(hidden_width_not_multiple_of_4, 2, 90, 1027, 64, 70, 6, 0)
 MG(video_32_frames_differ, 32, 577, 16, 64, 523, 10, 0)
@@ -207,6 +208,7 @@ const conf_case conf_cases_merge[] = {
     {"merge", "similarity_ties_go_to_lowest_target", CONF_QUICK, similarity_ties_go_to_lowest_target},
     {"merge", "clustered_exact_ties_metric_width_72", 0, clustered_exact_ties_metric_width_72},
     {"merge", "metric_width_1024", 0, metric_width_1024},
+    {"merge", "clustered_exact_ties_metric_width_260", CONF_QUICK, clustered_exact_ties_metric_width_260},
     {"merge", "hidden_width_4096", 0, hidden_width_4096},
     {"merge", "hidden_width_not_multiple_of_4", 0, hidden_width_not_multiple_of_4},
     {"merge", "video_32_frames_differ", 0, video_32_frames_differ},
