@@ -27,29 +27,14 @@ enum { B = 2, GRID = 12, N = 1 + GRID * GRID, D = 64, H = 4, DM = 16, E = 48, TO
 
 static vtc_tensor dev(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int ndim, int64_t d0, int64_t d1, int64_t d2)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = dtype;
-    t.ndim = (uint32_t)ndim;
-    int64_t s[3] = {d0, d1, d2};
-    for (int i = 0; i < ndim; i++)
-        t.shape[i] = s[i];
-    t.buffer = buf;
-    t.offset = off;
-    return t;
+    return engine_tensor(buf, off, dtype, ndim, (const int64_t[3]){d0, d1, d2});
 }
 
 /* One VisionZip (CLS attention scores) over device tensors. */
 static vtc_visionzip_args vz_args(VkBuffer buf, VkDeviceSize hidden, VkDeviceSize attn, VkDeviceSize out,
                                   VkDeviceSize src, int n, int width, uint32_t dom, uint32_t ctxt)
 {
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.score_mode = VTC_SCORE_ATTN_CLS;
-    a.dominant = dom;
-    a.contextual = ctxt;
+    vtc_visionzip_args a = {.size = sizeof(a), .score_mode = VTC_SCORE_ATTN_CLS, .dominant = dom, .contextual = ctxt};
     int rows = 1 + (int)dom + (int)ctxt;
     a.hidden = dev(buf, hidden, VTC_DTYPE_F32, 3, B, n, width);
     a.metric = a.hidden; /* the hidden states are their own merge metric here */
@@ -149,11 +134,7 @@ int engine_chain(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, const char 
         printf("FAIL - %s: scratch\n", mode);
         goto done;
     }
-    vtc_exec ex;
-    memset(&ex, 0, sizeof(ex));
-    ex.size = sizeof(ex);
-    ex.scratch = scratch.buffer;
-    ex.scratch_size = s1 > s2 ? s1 : s2;
+    vtc_exec ex = {.size = sizeof(ex), .scratch = scratch.buffer, .scratch_size = s1 > s2 ? s1 : s2};
     VkCommandBuffer cmd[2];
     vtc_result r = VTC_SUCCESS;
     if (chain) {
