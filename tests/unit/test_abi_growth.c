@@ -91,15 +91,7 @@ static vtc_result handles_fn(vtc_context c, void *p) { return A->context_vulkan_
 
 static vtc_tensor host_tensor(uint32_t dtype, void *p, int64_t d0, int64_t d1, int64_t d2, uint32_t ndim)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = dtype;
-    t.ndim = ndim;
-    t.shape[0] = d0;
-    t.shape[1] = d1;
-    t.shape[2] = d2;
-    t.host = p;
+    vtc_tensor t = {.size = sizeof(t), .dtype = dtype, .ndim = ndim, .shape = {d0, d1, d2}, .host = p};
     return t;
 }
 
@@ -244,13 +236,7 @@ static void check_reserved_and_flags(vtc_context ctx)
 
 static vtc_result create(uint32_t flags, const vtc_allocator *al, const vtc_adopted_device *ad, vtc_context *out)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.log = on_log;
-    d.flags = flags;
-    d.allocator = al;
-    d.adopted = ad;
+    vtc_context_desc d = {.size = sizeof(d), .log = on_log, .flags = flags, .allocator = al, .adopted = ad};
     last_log[0] = 0;
     return A->context_create(&d, out);
 }
