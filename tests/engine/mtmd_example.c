@@ -82,18 +82,9 @@ static void run_visionzip(const vtc_api_v1 *api, vtc_context ctx, const mtmd_cas
     for (size_t i = 0; i < (size_t)B * c->H * N; i++)
         attn[i] = ref_rng_uniform(&st, 0, 1) < 0.1f ? ref_rng_uniform(&st, 0.05f, 0.2f) : ref_rng_uniform(&st, 0, 0.002f);
 
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.tokens = c->tokens;
-    d.score_mode = c->mode;
-    d.flags = c->self ? VTC_MTMD_SELF_SCORES : 0;
-    d.heads = c->H;
-    d.head_dim = c->dh;
-    d.metric_dim = c->Dm;
-    d.attn = attn;
-    d.q = q;
-    d.k = k;
-    d.metric = c->self ? NULL : metric;
+    vtc_mtmd_visionzip_desc d = {.tokens = c->tokens, .score_mode = c->mode, .flags = c->self ? VTC_MTMD_SELF_SCORES : 0,
+                                 .heads = c->H, .head_dim = c->dh, .metric_dim = c->Dm,
+                                 .attn = attn, .q = q, .k = k, .metric = c->self ? NULL : metric};
     uint32_t cap = vtc_mtmd_visionzip_count(g, c->tokens), n = 0;
     float *out = malloc(4 * (size_t)cap * D);
     vtc_mtmd_token *tok = malloc(sizeof(*tok) * cap);
@@ -205,19 +196,9 @@ static void check_clip_handoff(const vtc_api_v1 *api, vtc_context ctx)
                 k[at] = ref_rng_normal(&st);
             }
     vtc_mtmd_grid g = {1, G, G, 0, 0}; /* the embeddings as llama.cpp treats them: a 24x24 grid, no CLS of their own */
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.tokens = TOKENS;
-    d.score_mode = VTC_SCORE_QK_CLS;
-    d.flags = VTC_MTMD_KEY_METRIC;
-    d.heads = H;
-    d.head_dim = DH;
-    d.q = q;
-    d.k = k;
-    d.score_tokens = NS;
-    d.score_first = FIRST;
-    d.score_cls = CLS;
+    vtc_mtmd_visionzip_desc d = {.size = sizeof(d), .tokens = TOKENS, .score_mode = VTC_SCORE_QK_CLS,
+                                 .flags = VTC_MTMD_KEY_METRIC, .heads = H, .head_dim = DH, .q = q, .k = k,
+                                 .score_tokens = NS, .score_first = FIRST, .score_cls = CLS};
 
     float score[NS], att[NE];
     ref_scores_cls(1, 1, NS, H, DH, 0, CLS, NULL, q, k, score);
@@ -261,16 +242,9 @@ static void check_cls_last_f16(const vtc_api_v1 *api, vtc_context ctx)
         k[i] = from_half(kh[i]);
     }
     vtc_mtmd_grid g = {B, G, G, 1, 1};
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.tokens = TOKENS;
-    d.score_mode = VTC_SCORE_QK_CLS;
-    d.flags = VTC_MTMD_KEY_METRIC;
-    d.heads = H;
-    d.head_dim = DH;
-    d.q = (const float *)(const void *)qh;
-    d.k = (const float *)(const void *)kh;
-    d.qk_dtype = VTC_DTYPE_F16;
+    vtc_mtmd_visionzip_desc d = {.tokens = TOKENS, .score_mode = VTC_SCORE_QK_CLS, .flags = VTC_MTMD_KEY_METRIC,
+                                 .heads = H, .head_dim = DH, .qk_dtype = VTC_DTYPE_F16,
+                                 .q = (const float *)(const void *)qh, .k = (const float *)(const void *)kh};
     float *metric = head_mean(k, B, N, 0, N, H, DH), *want = malloc(4 * (size_t)B * TOKENS * D);
     int32_t want_src[B * TOKENS];
     int dom, ctxt;
@@ -311,16 +285,9 @@ static void check_strided_attention(const vtc_api_v1 *api, vtc_context ctx)
     for (size_t bh = 0; bh < (size_t)B * H; bh++)
         memcpy(row + bh * N, full + (bh * N + (N - 1)) * N, 4 * N);
     vtc_mtmd_grid g = {B, G, G, 1, 1};
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.tokens = TOKENS;
-    d.score_mode = VTC_SCORE_ATTN_CLS;
-    d.heads = H;
-    d.metric_dim = DM;
-    d.metric = metric;
-    d.attn = full + (size_t)(N - 1) * N;
-    d.attn_stride = (uint64_t)N * N;
+    vtc_mtmd_visionzip_desc d = {.size = sizeof(d), .tokens = TOKENS, .score_mode = VTC_SCORE_ATTN_CLS, .heads = H,
+                                 .metric_dim = DM, .metric = metric,
+                                 .attn = full + (size_t)(N - 1) * N, .attn_stride = (uint64_t)N * N};
     float *want = malloc(4 * (size_t)B * TOKENS * D);
     int32_t want_src[B * TOKENS];
     int dom, ctxt;
@@ -371,10 +338,7 @@ static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
     vtc_mtmd_token tok[16];
     memset(out, 0x5a, sizeof(out));
     memset(tok, 0x5a, sizeof(tok));
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.tokens = 8;
-    d.flags = VTC_MTMD_SELF_SCORES;
+    vtc_mtmd_visionzip_desc d = {.tokens = 8, .flags = VTC_MTMD_SELF_SCORES};
     uint32_t n = 12345;
     vtc_result r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 7, &n);
     int untouched = n == 12345;
@@ -407,9 +371,7 @@ static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
         exit(1);
     for (int i = 0; i < 17 * WIDE; i++)
         wide[i] = (float)((i * 37) % 101) / 101.0f - 0.5f;
-    memset(&d, 0, sizeof(d));
-    d.tokens = 8;
-    d.flags = VTC_MTMD_SELF_SCORES;
+    d = (vtc_mtmd_visionzip_desc){.tokens = 8, .flags = VTC_MTMD_SELF_SCORES};
     r = vtc_mtmd_visionzip(api, ctx, &g, WIDE, wide, &d, wout, tok, 16, &n);
     vtc_result r_odd = vtc_mtmd_visionzip(api, ctx, &g, ODD, wide, &d, wout, tok, 16, &n);
     CHECK("self_scores_past_256_wide_run_as_heads_of_64", r == VTC_SUCCESS && n == 8 && r_odd == VTC_ERROR_INVALID_ARGUMENT,
