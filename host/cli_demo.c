@@ -359,7 +359,8 @@ static int demo_visionzip(const demo_opts *o, const vtc_api_v1 *api, vtc_context
     printf("vtc demo: VisionZip on synthetic LLaVA-1.5 encoder output (%s storage)\n",
            o->dtype == VTC_DTYPE_F16 ? "fp16" : "fp32");
     print_device(api, ctx);
-    printf("images: %u, tokens in: %d per image (CLS + %dx%d), D = %d, %d heads, metric width %d\n", B, N, G, G, D, H, DM);
+    printf("images: %u, tokens in: %d per image (CLS + %dx%d), D = %d, %d heads, metric width %d\n", B, N, G, G, D, H,
+           DM);
     printf("tokens out: %d per image = 1 CLS + %u dominant + %u contextual (%.1fx fewer)\n", out_rows, k, c,
            (double)N / out_rows);
     vz_calls a;

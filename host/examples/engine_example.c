@@ -169,7 +169,8 @@ static int run(engine *g, const vtc_api_v1 *api)
     frame f;
     if (setup(g, api, &f))
         return -1;
-    vtc_visionzip_args a = {.size = sizeof(a), .score_mode = VTC_SCORE_ATTN_CLS, .dominant = f.dom, .contextual = f.ctxt};
+    vtc_visionzip_args a = {.size = sizeof(a), .score_mode = VTC_SCORE_ATTN_CLS, .dominant = f.dom,
+                            .contextual = f.ctxt};
     a.hidden = dev(g->in.buffer, 0, VTC_DTYPE_F32, 1, N, D);
     a.metric = a.hidden; /* the hidden states are their own merge metric here */
     a.attn = dev(g->in.buffer, f.o_attn, VTC_DTYPE_F32, 1, H, N);

@@ -200,12 +200,13 @@ static vtc_result record_frame(host_vk *e, const vtc_api_v1 *api, vtc_context ct
                                uint64_t scratch_bytes)
 {
     uint32_t n_out = (uint32_t)(c->B * a->out.shape[1]);
-    host_vk_range rx = {g->outputs.buffer, l->out, 4ull * n_out * c->D}, rw = {g->arena.buffer, l->w, 4ull * c->D * c->E};
-    host_vk_range rb = {g->arena.buffer, l->b, 4ull * c->E}, ry = {g->outputs.buffer, l->y, 4ull * n_out * c->E};
+    VkBuffer arena = g->arena.buffer, outs = g->outputs.buffer;
+    host_vk_range rx = {outs, l->out, 4ull * n_out * c->D}, rw = {arena, l->w, 4ull * c->D * c->E};
+    host_vk_range rb = {arena, l->b, 4ull * c->E}, ry = {outs, l->y, 4ull * n_out * c->E};
     engine_projector_bind(e, &g->proj, rx, rw, rb, ry);
     /* the "encoder" writes its outputs: here a transfer, so the engine owes vtc a transfer->compute barrier */
     VkBufferCopy up = {0, 0, l->in_total};
-    e->fn.vkCmdCopyBuffer(cmd, g->staging.buffer, g->arena.buffer, 1, &up);
+    e->fn.vkCmdCopyBuffer(cmd, g->staging.buffer, arena, 1, &up);
     host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                    VK_ACCESS_SHADER_READ_BIT);
     vtc_exec ex = {.size = sizeof(ex), .cmd = cmd, .scratch = g->scratch.buffer, .scratch_size = scratch_bytes};
@@ -217,7 +218,7 @@ static vtc_result record_frame(host_vk *e, const vtc_api_v1 *api, vtc_context ct
     host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
                    VK_ACCESS_TRANSFER_READ_BIT);
     VkBufferCopy down = {0, 0, l->out_total};
-    e->fn.vkCmdCopyBuffer(cmd, g->outputs.buffer, g->readback.buffer, 1, &down);
+    e->fn.vkCmdCopyBuffer(cmd, outs, g->readback.buffer, 1, &down);
     host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                    VK_ACCESS_HOST_READ_BIT);
     return r;

@@ -5,7 +5,7 @@
    is read. Seen from a host that dlopens the plugin, as a host built
    against the 1.0 header (v1 sizes) and one built against a later header
    (larger structs than this plugin knows) would call it. */
-#include "vtc_loader.h"
+#include "plugin_arg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,22 +338,16 @@ static void check_pipeline_info(vtc_context ctx)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_abi_growth /path/to/libvtc.so.1\n");
-        return 2;
-    }
     vtc_loader L;
-    vtc_result r = vtc_loader_open(&L, argv[1]);
-    if (r) {
-        printf("FAIL - loader: %s\n", L.error);
-        return 1;
-    }
+    int rc = plugin_arg_open(argc, argv, "test_abi_growth", &L);
+    if (rc)
+        return rc;
     A = L.api;
     CHECK("plugin_table_has_the_1_1_members", VTC_API_HAS(A, enumerate_devices) && VTC_API_HAS(A, composite_query_scratch),
           "table %u bytes", A->size);
 
     vtc_context ctx = NULL;
-    r = create(0x100u, NULL, NULL, &ctx);
+    vtc_result r = create(0x100u, NULL, NULL, &ctx);
     CHECK("unknown_context_flag_is_refused_with_a_log_line",
           r == VTC_ERROR_INVALID_ARGUMENT && !ctx && strstr(last_log, "flags"), "%d '%s'", r, last_log);
     vtc_allocator al = {sizeof(al), 1, NULL, my_alloc, my_free};

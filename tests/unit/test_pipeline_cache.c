@@ -3,7 +3,7 @@
    truncated or damaged, is ignored with one warning, never an error or a
    crash. A host built against the 1.0 header (desc.size = v1) never has the
    new fields read. */
-#include "vtc_loader.h"
+#include "plugin_arg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,15 +153,10 @@ static void check_foreign_blobs(const unsigned char *blob, size_t got)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_pipeline_cache /path/to/libvtc.so.1\n");
-        return 2;
-    }
     vtc_loader L;
-    if (vtc_loader_open(&L, argv[1])) {
-        printf("FAIL - loader: %s\n", L.error);
-        return 1;
-    }
+    int rc = plugin_arg_open(argc, argv, "test_pipeline_cache", &L);
+    if (rc)
+        return rc;
     A = L.api;
     CHECK("table_has_context_pipeline_cache", VTC_API_HAS(A, context_pipeline_cache), "table %u bytes", A->size);
 
