@@ -113,33 +113,25 @@ static void usage(FILE *f)
 /* Where the value of an option that takes a file or text goes; NULL for other options. */
 static const char **text_option(opts *o, const char *a)
 {
-    if (!strcmp(a, "-m"))
-        return &o->model;
-    if (!strcmp(a, "--mmproj"))
-        return &o->mmproj;
-    if (!strcmp(a, "--image"))
-        return &o->image;
-    if (!strcmp(a, "-p"))
-        return &o->prompt;
-    if (!strcmp(a, "--vtc-lib"))
-        return &o->vtc_lib;
+    static const char *const names[] = {"-m", "--mmproj", "--image", "-p", "--vtc-lib"};
+    const char **dest[] = {&o->model, &o->mmproj, &o->image, &o->prompt, &o->vtc_lib};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(a, names[i]))
+            return dest[i];
     return NULL;
 }
 
 /* Where the value of an integer option goes and its least value (*lo); NULL for other options. */
 static int *int_option(opts *o, const char *a, int *lo)
 {
-    *lo = !strcmp(a, "-n") || !strcmp(a, "--layer") ? 0 : 1;
-    if (!strcmp(a, "-n"))
-        return &o->n_predict;
-    if (!strcmp(a, "-t"))
-        return &o->threads;
-    if (!strcmp(a, "-c"))
-        return &o->n_ctx;
-    if (!strcmp(a, "--layer"))
-        return &o->layer;
-    if (!strcmp(a, "-r") || !strcmp(a, "--repeat"))
-        return &o->repeat;
+    static const char *const names[] = {"-n", "-t", "-c", "--layer", "-r", "--repeat"};
+    static const int least[] = {0, 1, 1, 0, 1, 1};
+    int *dest[] = {&o->n_predict, &o->threads, &o->n_ctx, &o->layer, &o->repeat, &o->repeat};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(a, names[i])) {
+            *lo = least[i];
+            return dest[i];
+        }
     return NULL;
 }
 

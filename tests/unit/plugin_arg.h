@@ -7,19 +7,20 @@
 #include "vtc_loader.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-/* 0 with *L open; else the exit status after saying why: 2 without a path
-   (usage: `name` /path/to/libvtc.so.1), 1 when the loader refuses it. */
-static inline int plugin_arg_open(int argc, char **argv, const char *name, vtc_loader *L)
+/* The plugin's table, with *L open; else the process exits after saying why: 2 without
+   a path (usage: `name` /path/to/libvtc.so.1), 1 when the loader refuses it. */
+static inline const vtc_api_v1 *plugin_arg_open(int argc, char **argv, const char *name, vtc_loader *L)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: %s /path/to/libvtc.so.1\n", name);
-        return 2;
+        exit(2);
     }
     if (vtc_loader_open(L, argv[1])) {
         printf("FAIL - loader: %s\n", L->error);
-        return 1;
+        exit(1);
     }
-    return 0;
+    return L->api;
 }
 #endif

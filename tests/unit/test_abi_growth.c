@@ -339,10 +339,7 @@ static void check_pipeline_info(vtc_context ctx)
 int main(int argc, char **argv)
 {
     vtc_loader L;
-    int rc = plugin_arg_open(argc, argv, "test_abi_growth", &L);
-    if (rc)
-        return rc;
-    A = L.api;
+    A = plugin_arg_open(argc, argv, "test_abi_growth", &L);
     CHECK("plugin_table_has_the_1_1_members", VTC_API_HAS(A, enumerate_devices) && VTC_API_HAS(A, composite_query_scratch),
           "table %u bytes", A->size);
 

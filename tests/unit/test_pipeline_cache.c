@@ -154,10 +154,7 @@ static void check_foreign_blobs(const unsigned char *blob, size_t got)
 int main(int argc, char **argv)
 {
     vtc_loader L;
-    int rc = plugin_arg_open(argc, argv, "test_pipeline_cache", &L);
-    if (rc)
-        return rc;
-    A = L.api;
+    A = plugin_arg_open(argc, argv, "test_pipeline_cache", &L);
     CHECK("table_has_context_pipeline_cache", VTC_API_HAS(A, context_pipeline_cache), "table %u bytes", A->size);
 
     vtc_context ctx;
