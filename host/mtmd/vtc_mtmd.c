@@ -139,6 +139,26 @@ static int desc_invalid(const vtc_mtmd_visionzip_desc *desc, int64_t N)
            (desc->metric && !desc->metric_dim);
 }
 
+/* The encoder's tensors as they lie (their rows are the embeddings'): VisionZip scores them itself. */
+static void encoder_scores(const vtc_mtmd_visionzip_desc *desc, int64_t B, int64_t N, const vtc_tensor *t_attn,
+                           const vtc_tensor *t_q, const vtc_tensor *t_k, vtc_visionzip_args *a)
+{
+    int attn_mode = desc->score_mode == VTC_SCORE_ATTN_CLS;
+    a->score_mode = desc->score_mode;
+    if (attn_mode) {
+        a->attn = *t_attn;
+    } else {
+        a->q = *t_q;
+        a->k = *t_k;
+    }
+    int64_t sh_m[3] = {B, N, desc->metric_dim};
+    if (desc->metric)
+        a->metric = host_tensor(desc->metric, VTC_DTYPE_F32, 3, sh_m);
+    else if (!(desc->flags & VTC_MTMD_KEY_METRIC) || attn_mode)
+        a->metric = a->hidden;
+    /* else left absent: vtc takes the head mean of k */
+}
+
 /* Score rows other than the embeddings' (or half q/k with float embeddings: one
    call's float tensors share one dtype): the scores first, into `*score`, then
    VisionZip reads them as one head of CLS attention over the embeddings' rows.
@@ -218,7 +238,7 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
     int32_t crow = cls_row(grid);
     api->token_split(rows, cls, &dom, &ctxt);
     int64_t B = grid->n_frames, N = tokens_per_frame(grid), D = n_embd;
-    int self = (desc->flags & VTC_MTMD_SELF_SCORES) != 0, attn_mode = desc->score_mode == VTC_SCORE_ATTN_CLS;
+    int self = (desc->flags & VTC_MTMD_SELF_SCORES) != 0;
     uint32_t dt = desc->qk_dtype ? desc->qk_dtype : VTC_DTYPE_F32;
     int64_t Ns = desc->score_tokens ? desc->score_tokens : N;
     int64_t as = desc->attn_stride ? (int64_t)desc->attn_stride : Ns;
@@ -250,19 +270,7 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
         a.k = a.q;
         a.metric = a.hidden;
     } else if (!mapped) {
-        a.score_mode = desc->score_mode;
-        if (attn_mode) {
-            a.attn = t_attn;
-        } else {
-            a.q = t_q;
-            a.k = t_k;
-        }
-        int64_t sh_m[3] = {B, N, desc->metric_dim};
-        if (desc->metric)
-            a.metric = host_tensor(desc->metric, VTC_DTYPE_F32, 3, sh_m);
-        else if (!(desc->flags & VTC_MTMD_KEY_METRIC) || attn_mode)
-            a.metric = a.hidden;
-        /* else left absent: vtc takes the head mean of k */
+        encoder_scores(desc, B, N, &t_attn, &t_q, &t_k, &a);
     } else if ((r = score_then_select(api, ctx, desc, B, N, Ns, &t_attn, &t_q, &t_k, &a, &score, &kmean))) {
         goto done;
     }
