@@ -76,26 +76,24 @@ VTC_OP_EXAMPLES(example_small)
  * N = 576 (24x24, CLIP-L/336) and 2304 (48x48, high resolution), each path.
  * The weight set (h = 8 heads) is the caller's: vtc bench makes a random one
  * (ref_compress_args.c), vtc pipelines a zero one. */
-#define CM_WORKLOAD(fn, C, N, path) \
-    static void fn(void *args) { cm_fill(args, C, N, 1024, path); }
-CM_WORKLOAD(fill_c1_n576_fast, 1, 576, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c1_n576_ref, 1, 576, VTC_COMPRESS_REFERENCE)
-CM_WORKLOAD(fill_c8_n576_fast, 8, 576, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c8_n576_ref, 8, 576, VTC_COMPRESS_REFERENCE)
-CM_WORKLOAD(fill_c1_n2304_fast, 1, 2304, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c1_n2304_ref, 1, 2304, VTC_COMPRESS_REFERENCE)
-CM_WORKLOAD(fill_c8_n2304_fast, 8, 2304, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c8_n2304_ref, 8, 2304, VTC_COMPRESS_REFERENCE)
+#define CM_PATHS(name, C, N)                                                                                         \
+    static void fill_##name##_fast(void *a) { cm_fill(a, C, N, 1024, VTC_COMPRESS_FAST); }                           \
+    static void fill_##name##_ref(void *a) { cm_fill(a, C, N, 1024, VTC_COMPRESS_REFERENCE); }
+CM_PATHS(c1_n576, 1, 576)
+CM_PATHS(c8_n576, 8, 576)
+CM_PATHS(c1_n2304, 1, 2304)
+CM_PATHS(c8_n2304, 8, 2304)
+
+/* each shape on the fast path, then on the reference path */
+#define CM_ENTRIES(name, fn, shape)                                                                                  \
+    {name "-fast", "LLaVA-Mini fast path: " shape, fill_##fn##_fast},                                                \
+    {name "-ref", "LLaVA-Mini reference path: " shape, fill_##fn##_ref}
 
 static const vtc_op_workload workloads[] = {
-    {"c1-n576-fast", "LLaVA-Mini fast path: B=1 N=576 (24x24) E=1024 h=8 -> Q=1", fill_c1_n576_fast},
-    {"c1-n576-ref", "LLaVA-Mini reference path: B=1 N=576 (24x24) E=1024 h=8 -> Q=1", fill_c1_n576_ref},
-    {"c8-n576-fast", "LLaVA-Mini fast path: B=1 N=576 (24x24) E=1024 h=8 -> Q=64", fill_c8_n576_fast},
-    {"c8-n576-ref", "LLaVA-Mini reference path: B=1 N=576 (24x24) E=1024 h=8 -> Q=64", fill_c8_n576_ref},
-    {"c1-n2304-fast", "LLaVA-Mini fast path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=1", fill_c1_n2304_fast},
-    {"c1-n2304-ref", "LLaVA-Mini reference path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=1", fill_c1_n2304_ref},
-    {"c8-n2304-fast", "LLaVA-Mini fast path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=64", fill_c8_n2304_fast},
-    {"c8-n2304-ref", "LLaVA-Mini reference path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=64", fill_c8_n2304_ref},
+    CM_ENTRIES("c1-n576", c1_n576, "B=1 N=576 (24x24) E=1024 h=8 -> Q=1"),
+    CM_ENTRIES("c8-n576", c8_n576, "B=1 N=576 (24x24) E=1024 h=8 -> Q=64"),
+    CM_ENTRIES("c1-n2304", c1_n2304, "B=1 N=2304 (48x48) E=1024 h=8 -> Q=1"),
+    CM_ENTRIES("c8-n2304", c8_n2304, "B=1 N=2304 (48x48) E=1024 h=8 -> Q=64"),
 };
 
 VTC_OP_DESC_DEFINE(compress, VTC_OP_COMPRESS, sizeof(vtc_compress_args));
