@@ -57,6 +57,10 @@ typedef struct conf_case {
     conf_fn fn;
 } conf_case;
 
+/* A table row whose property name is its function's name, so the two cannot
+   drift apart. The case file defines CONF_OP ("select") before its table. */
+#define CONF_CASE(fn, flags) {CONF_OP, #fn, flags, fn}
+
 /* Registry: each op's case_<op>.c defines conf_cases_<op>, a NULL-terminated
    array; conf_registry.c lists them from the op list. */
 extern const conf_case conf_cases_api[];
@@ -109,6 +113,14 @@ void conf_buf_free(conf_buf *b);
 /* Checks the guards of several buffers, failing the case if any was hit. */
 int conf_guards(conf_result *r, conf_buf *const *bufs, size_t n);
 
+/* One host-mode call of the op under test (env->api-><op>(env->ctx, args, NULL)). */
+typedef vtc_result (*conf_call)(conf_env *env, const void *args);
+/* Expects `call` to refuse `args` with VTC_ERROR_INVALID_ARGUMENT and to
+   leave every buffer in outs untouched. Returns 1 when it did; otherwise
+   fails the case with `what` in the detail and returns 0. */
+int conf_refuses(conf_env *env, conf_result *r, conf_call call, const void *args, const char *what,
+                 conf_buf *const *outs, size_t nouts);
+
 /* Float data in the case's dtype: store rounds through fp16 when dtype is
    F16 and, in that case, rewrites src with the rounded values so the CPU
    reference sees exactly what the GPU sees. */
@@ -141,6 +153,10 @@ vtc_tensor conf_devtensor(uint32_t dtype, const conf_devbuf *b, VkDeviceSize off
    callback's result, or a Vulkan failure as VTC_ERROR_VULKAN. */
 vtc_result conf_vk_run(conf_vk *vk, uint64_t scratch_bytes,
                        vtc_result (*record)(void *user, const vtc_exec *exec), void *user);
+
+/* conf_vk_get for a record-mode case: NULL, with the case skipped, when there
+   are no Vulkan handles or the variant keeps fp16 off device buffers. */
+conf_vk *conf_vk_for_record(conf_env *env, conf_result *r);
 
 /* Frees the helper made for ctx (the runner calls it before destroying ctx). */
 void conf_vk_release(vtc_context ctx);
