@@ -174,28 +174,75 @@ CASE(explicit_scale, 1, 30, 30, 2, 2, 96, PAT_MIDDLE, 1.0f, 0.37f, 0)
 CASE(strided_views_into_fused_qkv, 2, 36, 36, 4, 2, 64, PAT_RUNS, 1.0f, 0.0f, 1)
 CASE(strided_fused_qkv_dh72, 1, 29, 29, 2, 2, 72, PAT_PREFIX, 1.0f, 0.0f, 1)
 
+/* Host inputs of a square call (Nq = Nk = N, Hq = Hkv = H), n = B*N*H*dh
+   elements each: q, k, v drawn with std 1 from the case's seed, and guarded
+   buffers in the run dtype for them and out. */
+typedef struct sq_io {
+    int B, N, H, DH;
+    uint32_t dt;
+    size_t n;
+    float *q, *k, *v, *want;
+    conf_buf bq, bk, bv, bo;
+} sq_io;
+
+static void sq_init(sq_io *io, conf_env *env, conf_result *r, int B, int N, int H, int DH)
+{
+    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
+    uint64_t st = env->seed;
+    size_t n = (size_t)B * N * H * DH;
+    *io = (sq_io){.B = B, .N = N, .H = H, .DH = DH, .dt = env->dtype, .n = n};
+    io->q = malloc(4 * n);
+    io->k = malloc(4 * n);
+    io->v = malloc(4 * n);
+    io->want = malloc(4 * n);
+    conf_fill_normal(&st, io->q, n, 1.0f);
+    conf_fill_normal(&st, io->k, n, 1.0f);
+    conf_fill_normal(&st, io->v, n, 1.0f);
+    conf_buf *b[] = {&io->bq, &io->bk, &io->bv, &io->bo};
+    for (int i = 0; i < 4; i++)
+        conf_buf_alloc(b[i], conf_dsize(io->dt) * n);
+}
+
+/* Stores q, k, v in the run dtype (rounding the host copies the reference
+   reads) and returns the call on them, out included. */
+static vtc_composite_args sq_args(sq_io *io, uint8_t *kind)
+{
+    int B = io->B, N = io->N, H = io->H, DH = io->DH;
+    uint32_t dt = io->dt;
+    conf_store(dt, io->bq.data, io->q, io->n);
+    conf_store(dt, io->bk.data, io->k, io->n);
+    conf_store(dt, io->bv.data, io->v, io->n);
+    vtc_composite_args a;
+    memset(&a, 0, sizeof(a));
+    a.q = conf_tensor4(dt, io->bq.data, B, N, H, DH);
+    a.k = conf_tensor4(dt, io->bk.data, B, N, H, DH);
+    a.v = conf_tensor4(dt, io->bv.data, B, N, H, DH);
+    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
+    a.out = conf_tensor4(dt, io->bo.data, B, N, H, DH);
+    return a;
+}
+
+static void sq_done(conf_result *r, sq_io *io)
+{
+    conf_buf *g[] = {&io->bq, &io->bk, &io->bv, &io->bo};
+    conf_guards(r, g, 4);
+    free(io->q); free(io->k); free(io->v); free(io->want);
+    for (int i = 0; i < 4; i++)
+        conf_buf_free(g[i]);
+}
+
 /* Property: every kind text is plain causal attention. The expected values
    come from the textbook formulation (materialised causal softmax row), not
    from ref_composite. */
 static void all_text_equals_plain_causal_attention(conf_env *env, conf_result *r)
 {
     enum { B = 1, N = 29, H = 2, DH = 64 };
-    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
-    uint64_t st = env->seed;
-    uint32_t dt = env->dtype;
-    size_t n = (size_t)B * N * H * DH, es = conf_dsize(dt);
-    float *q = malloc(4 * n), *k = malloc(4 * n), *v = malloc(4 * n), *want = malloc(4 * n);
+    sq_io io;
+    sq_init(&io, env, r, B, N, H, DH);
     uint8_t kind[B * N];
     memset(kind, VTC_KIND_TEXT, sizeof(kind));
-    conf_fill_normal(&st, q, n, 1.0f);
-    conf_fill_normal(&st, k, n, 1.0f);
-    conf_fill_normal(&st, v, n, 1.0f);
-    conf_buf bq = {0}, bk = {0}, bv = {0}, bo = {0};
-    void *qd = conf_buf_alloc(&bq, es * n), *kd = conf_buf_alloc(&bk, es * n), *vd = conf_buf_alloc(&bv, es * n);
-    void *out = conf_buf_alloc(&bo, es * n);
-    conf_store(dt, qd, q, n);
-    conf_store(dt, kd, k, n);
-    conf_store(dt, vd, v, n);
+    vtc_composite_args a = sq_args(&io, kind);
+    const float *q = io.q, *k = io.k, *v = io.v;
     for (int i = 0; i < N; i++)
         for (int h = 0; h < H; h++) {
             double logits[N], mx = -INFINITY, sum = 0;
@@ -213,22 +260,12 @@ static void all_text_equals_plain_causal_attention(conf_env *env, conf_result *r
                 double o = 0;
                 for (int j = 0; j <= i; j++)
                     o += exp(logits[j] - mx) / sum * v[(j * H + h) * DH + x];
-                want[(i * H + h) * DH + x] = (float)o;
+                io.want[(i * H + h) * DH + x] = (float)o;
             }
         }
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.q = conf_tensor4(dt, qd, B, N, H, DH);
-    a.k = conf_tensor4(dt, kd, B, N, H, DH);
-    a.v = conf_tensor4(dt, vd, B, N, H, DH);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
-    a.out = conf_tensor4(dt, out, B, N, H, DH);
     if (conf_check_result(r, "composite", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS))
-        conf_check_nmse(r, "out", dt, out, want, n, conf_tol(dt));
-    conf_buf *g[] = {&bq, &bk, &bv, &bo};
-    conf_guards(r, g, 4);
-    free(q); free(k); free(v); free(want);
-    conf_buf_free(&bq); conf_buf_free(&bk); conf_buf_free(&bv); conf_buf_free(&bo);
+        conf_check_nmse(r, "out", io.dt, io.bo.data, io.want, io.n, conf_tol(io.dt));
+    sq_done(r, &io);
 }
 
 /* A visual row's q is never read (NaN there changes nothing) and its output
@@ -238,17 +275,14 @@ static void all_text_equals_plain_causal_attention(conf_env *env, conf_result *r
 static void visual_rows_copy_value_bits_and_ignore_q(conf_env *env, conf_result *r)
 {
     enum { B = 1, N = 24, H = 2, DH = 64 };
-    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
-    uint64_t st = env->seed;
-    uint32_t dt = env->dtype;
-    size_t n = (size_t)B * N * H * DH, es = conf_dsize(dt);
-    float *q = malloc(4 * n), *k = malloc(4 * n), *v = malloc(4 * n), *want = malloc(4 * n);
+    sq_io io;
+    sq_init(&io, env, r, B, N, H, DH);
+    uint32_t dt = io.dt;
+    size_t n = io.n;
     uint8_t kind[B * N];
     for (int j = 0; j < N; j++)
         kind[j] = (uint8_t)(j % 3 != 2 ? VTC_KIND_VISUAL : VTC_KIND_TEXT);
-    conf_fill_normal(&st, q, n, 1.0f);
-    conf_fill_normal(&st, k, n, 1.0f);
-    conf_fill_normal(&st, v, n, 1.0f);
+    float *q = io.q, *v = io.v;
     float special[6] = {-0.0f, dt == VTC_DTYPE_F16 ? 5.9604645e-08f : 1e-40f, dt == VTC_DTYPE_F16 ? -3.0e-6f : -3e-39f,
                         dt == VTC_DTYPE_F16 ? 65504.0f : 1e30f, 1.0f / 3.0f, -1e-3f};
     for (int j = 0; j < N; j++) {
@@ -257,28 +291,18 @@ static void visual_rows_copy_value_bits_and_ignore_q(conf_env *env, conf_result 
         for (int x = 0; x < H * DH; x += 5)
             v[(size_t)j * H * DH + x] = special[(x / 5 + j) % 6];
     }
-    conf_buf bq = {0}, bk = {0}, bv = {0}, bo = {0};
-    void *qd = conf_buf_alloc(&bq, es * n), *kd = conf_buf_alloc(&bk, es * n), *vd = conf_buf_alloc(&bv, es * n);
-    void *out = conf_buf_alloc(&bo, es * n);
-    conf_store(dt, kd, k, n);
-    conf_store(dt, vd, v, n);
     for (int j = 0; j < N; j++)
         if (kind[j])
             for (int x = 0; x < H * DH; x++)
                 q[(size_t)j * H * DH + x] = NAN;
-    conf_store(dt, qd, q, n);
-    ref_composite(B, N, N, H, H, DH, 0.0f, q, k, v, kind, want);
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.q = conf_tensor4(dt, qd, B, N, H, DH);
-    a.k = conf_tensor4(dt, kd, B, N, H, DH);
-    a.v = conf_tensor4(dt, vd, B, N, H, DH);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
-    a.out = conf_tensor4(dt, out, B, N, H, DH);
+    vtc_composite_args a = sq_args(&io, kind);
+    float *want = io.want;
+    void *out = io.bo.data;
+    ref_composite(B, N, N, H, H, DH, 0.0f, q, io.k, v, kind, want);
     comp_case c = {B, N, N, H, H, DH, 0, 1.0f, 0.0f, 0};
     int64_t vs[3] = {(int64_t)N * H * DH, H * DH, DH};
     if (conf_check_result(r, "composite", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS)) {
-        check_visual_exact(r, &c, dt, kind, out, vd, vs);
+        check_visual_exact(r, &c, dt, kind, out, io.bv.data, vs);
         /* text rows alone (the visual rows' huge values would hide their error) */
         float *got = malloc(4 * n), *gt = malloc(4 * n), *wt = malloc(4 * n);
         conf_load(dt, got, out, n);
@@ -292,10 +316,7 @@ static void visual_rows_copy_value_bits_and_ignore_q(conf_env *env, conf_result 
         conf_check_nmse(r, "text rows", VTC_DTYPE_F32, gt, wt, m, conf_tol(dt));
         free(got); free(gt); free(wt);
     }
-    conf_buf *g[] = {&bq, &bk, &bv, &bo};
-    conf_guards(r, g, 4);
-    free(q); free(k); free(v); free(want);
-    conf_buf_free(&bq); conf_buf_free(&bk); conf_buf_free(&bv); conf_buf_free(&bo);
+    sq_done(r, &io);
 }
 
 /* Same input twice -> same bits (fixed reduction order, split-KV merge included). */

@@ -63,6 +63,17 @@ static void free_weights(cmp_w *w)
         free(w->p[i]);
 }
 
+/* Plain inputs drawn from the case's seed: weights with wscale 1 and x
+   (nx values, std 1, the caller frees it). */
+static float *plain_inputs(conf_env *env, int C, int E, int H, size_t nx, cmp_w *w)
+{
+    uint64_t st = env->seed;
+    make_weights(&st, C, E, H, 1.0f, w);
+    float *x = malloc(4 * nx);
+    conf_fill_normal(&st, x, nx, 1.0f);
+    return x;
+}
+
 /* Positional tables as the reference sees them (vtc's own host helpers are
    checked against PyTorch's numbers in pos_tables_match_pytorch). */
 static void ref_tables(int C, int g, int E, float **pq, float **pk)
@@ -71,6 +82,23 @@ static void ref_tables(int C, int g, int E, float **pq, float **pk)
     *pk = malloc(4 * (size_t)g * g * E);
     ref_pos_embed_2d(C, E, *pq);
     ref_pos_resize_bicubic(C, g, E, *pq, *pk);
+}
+
+/* Host-pointer args in dtype dt: x [B][N][E] -> out [B][Q][E], and
+   attn_mean [B][Q][N] when am is not NULL. */
+static vtc_compress_args host_args(uint32_t dt, uint32_t path, vtc_weights wh, void *x, void *out, void *am, int64_t B,
+                                   int64_t N, int64_t Q, int64_t E)
+{
+    vtc_compress_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.path = path;
+    a.weights = wh;
+    a.x = conf_tensor3(dt, x, B, N, E);
+    a.out = conf_tensor3(dt, out, B, Q, E);
+    if (am)
+        a.attn_mean = conf_tensor3(dt, am, B, Q, N);
+    return a;
 }
 
 typedef struct cmp_case {
@@ -103,15 +131,7 @@ static void run_case(conf_env *env, conf_result *r, const cmp_case *c, uint32_t 
     if (!conf_check_result(r, "compress_weights_create", env->api->compress_weights_create(env->ctx, &w.desc, &wh),
                            VTC_SUCCESS))
         goto done;
-    vtc_compress_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.path = path;
-    a.weights = wh;
-    a.x = conf_tensor3(env->dtype, xd, B, N, E);
-    a.out = conf_tensor3(env->dtype, od, B, Q, E);
-    if (c->attn)
-        a.attn_mean = conf_tensor3(env->dtype, ad, B, Q, N);
+    vtc_compress_args a = host_args(env->dtype, path, wh, xd, od, c->attn ? ad : NULL, B, N, Q, E);
     if (conf_check_result(r, "compress", env->api->compress(env->ctx, &a, NULL), VTC_SUCCESS)) {
         double tol = env->dtype == VTC_DTYPE_F32 && c->tol32 > 0 ? c->tol32 : conf_tol(env->dtype);
         conf_check_nmse(r, "out", env->dtype, od, want, no, tol);
@@ -164,23 +184,15 @@ static void fast_and_reference_paths_agree(conf_env *env, conf_result *r)
 {
     enum { B = 2, G = 16, N = G * G, C = 2, Q = C * C, E = 128, H = 8 };
     conf_shape(r, "B=%d N=%d C=%d E=%d h=%d", B, N, C, E, H);
-    uint64_t st = env->seed;
-    cmp_w w;
-    make_weights(&st, C, E, H, 1.0f, &w);
     size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, ds = conf_dsize(env->dtype);
-    float *x = malloc(4 * nx), *fast = malloc(4 * no);
-    conf_fill_normal(&st, x, nx, 1.0f);
+    cmp_w w;
+    float *x = plain_inputs(env, C, E, H, nx, &w), *fast = malloc(4 * no);
     conf_buf bx = {0}, b1 = {0}, b2 = {0};
     void *xd = conf_buf_alloc(&bx, ds * nx), *o1 = conf_buf_alloc(&b1, ds * no), *o2 = conf_buf_alloc(&b2, ds * no);
     conf_store(env->dtype, xd, x, nx);
     vtc_weights wh = NULL;
     if (conf_check_result(r, "create", env->api->compress_weights_create(env->ctx, &w.desc, &wh), VTC_SUCCESS)) {
-        vtc_compress_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.weights = wh;
-        a.x = conf_tensor3(env->dtype, xd, B, N, E);
-        a.out = conf_tensor3(env->dtype, o1, B, Q, E);
+        vtc_compress_args a = host_args(env->dtype, VTC_COMPRESS_FAST, wh, xd, o1, NULL, B, N, Q, E);
         int ok = conf_check_result(r, "fast", env->api->compress(env->ctx, &a, NULL), VTC_SUCCESS);
         a.path = VTC_COMPRESS_REFERENCE;
         a.out = conf_tensor3(env->dtype, o2, B, Q, E);
@@ -202,12 +214,9 @@ static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
 {
     enum { B = 1, G = 24, N = G * G, C = 1, Q = C * C, E = 544, H = 8 };
     conf_shape(r, "B=%d N=%d C=%d E=%d h=%d", B, N, C, E, H);
-    uint64_t st = env->seed;
-    cmp_w w;
-    make_weights(&st, C, E, H, 1.0f, &w);
     size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, na = (size_t)B * Q * N, ds = conf_dsize(env->dtype);
-    float *x = malloc(4 * nx);
-    conf_fill_normal(&st, x, nx, 1.0f);
+    cmp_w w;
+    float *x = plain_inputs(env, C, E, H, nx, &w);
     void *xd = malloc(ds * nx), *o[2] = {malloc(ds * no), malloc(ds * no)}, *am[2] = {malloc(ds * na), malloc(ds * na)};
     conf_store(env->dtype, xd, x, nx);
     vtc_weights wh = NULL;
@@ -217,14 +226,7 @@ static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
             for (int k = 0; k < 2 && ok; k++) {
                 memset(o[k], k ? 0x55 : 0xaa, ds * no);
                 memset(am[k], k ? 0x55 : 0xaa, ds * na);
-                vtc_compress_args a;
-                memset(&a, 0, sizeof(a));
-                a.size = sizeof(a);
-                a.path = path;
-                a.weights = wh;
-                a.x = conf_tensor3(env->dtype, xd, B, N, E);
-                a.out = conf_tensor3(env->dtype, o[k], B, Q, E);
-                a.attn_mean = conf_tensor3(env->dtype, am[k], B, Q, N);
+                vtc_compress_args a = host_args(env->dtype, path, wh, xd, o[k], am[k], B, N, Q, E);
                 ok = conf_check_result(r, path ? "reference" : "fast", env->api->compress(env->ctx, &a, NULL),
                                        VTC_SUCCESS);
             }
@@ -272,14 +274,7 @@ static void golden(conf_env *env, conf_result *r, const char *dir, int heads)
     /* fp16 storage rounds x: the official fp32 numbers then differ by that rounding */
     double tol = env->dtype == VTC_DTYPE_F16 ? 1e-4 : 1e-9;
     for (uint32_t path_id = 0; path_id < 2; path_id++) {
-        vtc_compress_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.path = path_id;
-        a.weights = wh;
-        a.x = conf_tensor3(env->dtype, xd, B, N, E);
-        a.out = conf_tensor3(env->dtype, od, B, Q, E);
-        a.attn_mean = conf_tensor3(env->dtype, ad, B, Q, N);
+        vtc_compress_args a = host_args(env->dtype, path_id, wh, xd, od, ad, B, N, Q, E);
         if (conf_check_result(r, path_id ? "compress reference" : "compress fast",
                               env->api->compress(env->ctx, &a, NULL), VTC_SUCCESS)) {
             conf_check_nmse(r, path_id ? "out (reference)" : "out (fast)", env->dtype, od, want, no, tol);
@@ -380,13 +375,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     void *xd = conf_buf_alloc(&bx, ds * sizeof(x) / 4), *od = conf_buf_alloc(&bo, ds * B * Q * E);
     void *ad = conf_buf_alloc(&ba, ds * B * Q * N);
     conf_store(env->dtype, xd, x, sizeof(x) / 4);
-    vtc_compress_args good;
-    memset(&good, 0, sizeof(good));
-    good.size = sizeof(good);
-    good.weights = wh;
-    good.x = conf_tensor3(env->dtype, xd, B, N, E);
-    good.out = conf_tensor3(env->dtype, od, B, Q, E);
-    good.attn_mean = conf_tensor3(env->dtype, ad, B, Q, N);
+    vtc_compress_args good = host_args(env->dtype, VTC_COMPRESS_FAST, wh, xd, od, ad, B, N, Q, E);
     struct { const char *what; vtc_compress_args a; } bads[7];
     for (int i = 0; i < 7; i++)
         bads[i].a = good;
@@ -436,12 +425,9 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
         conf_skip(r, "no Vulkan helper for this context");
         return;
     }
-    uint64_t st = env->seed;
-    cmp_w w;
-    make_weights(&st, C, E, H, 1.0f, &w);
     size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, ds = conf_dsize(env->dtype);
-    float *x = malloc(4 * nx), *want = malloc(4 * no), *pq, *pk;
-    conf_fill_normal(&st, x, nx, 1.0f);
+    cmp_w w;
+    float *x = plain_inputs(env, C, E, H, nx, &w), *want = malloc(4 * no), *pq, *pk;
     conf_devbuf dx = {0}, dout = {0};
     vtc_weights wh = NULL;
     int ok = !conf_devbuf_create(vk, ds * nx, &dx) && !conf_devbuf_create(vk, ds * no + 256, &dout);

@@ -42,9 +42,8 @@ static void make_rows(uint64_t *st, int pattern, int B, int N, int W, float *x)
     }
 }
 
-/* Runs the op on host tensors; returns the call's result. */
-static vtc_result call_prune(conf_env *env, const pr_case *c, void *hd, void *md, int32_t *keep, void *od,
-                             int32_t *src)
+/* The call of `c` on host tensors, float ones in dtype dt. */
+static vtc_prune_args pr_args(const pr_case *c, uint32_t dt, void *hd, void *md, int32_t *keep, void *od, int32_t *src)
 {
     int rows = c->K + c->c;
     vtc_prune_args a;
@@ -54,15 +53,23 @@ static vtc_result call_prune(conf_env *env, const pr_case *c, void *hd, void *md
     a.keep = (uint32_t)c->K;
     a.contextual = (uint32_t)c->c;
     a.pivots = (uint32_t)c->P;
-    a.hidden = conf_tensor3(env->dtype, hd, c->B, c->N, c->D);
+    a.hidden = conf_tensor3(dt, hd, c->B, c->N, c->D);
     if (c->Dm)
-        a.metric = conf_tensor3(env->dtype, md, c->B, c->N, c->Dm);
+        a.metric = conf_tensor3(dt, md, c->B, c->N, c->Dm);
     if (c->K > 0)
         a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, c->B, c->K);
     if (rows > 0) {
-        a.out = conf_tensor3(env->dtype, od, c->B, rows, c->D);
+        a.out = conf_tensor3(dt, od, c->B, rows, c->D);
         a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, c->B, rows);
     }
+    return a;
+}
+
+/* Runs the op on host tensors; returns the call's result. */
+static vtc_result call_prune(conf_env *env, const pr_case *c, void *hd, void *md, int32_t *keep, void *od,
+                             int32_t *src)
+{
+    vtc_prune_args a = pr_args(c, env->dtype, hd, md, keep, od, src);
     return env->api->prune(env->ctx, &a, NULL);
 }
 
@@ -158,6 +165,30 @@ PR(dart_few_distinct_rows,                1, 2, 40,  12, 0,  13, 0, 3, 2)
 PR(dart_keep_every_token,                 1, 1, 30,  8,  0,  30, 0, 0, 0)
 PR(dart_llava_576_to_64,                  1, 1, 576, 48, 0,  64, 0, 0, 0)
 
+/* Selection only, on hand-made rows x [B][N][D] stored in the run dtype:
+   keep_idx must be `want` exactly. */
+static void check_hand_keep(conf_env *env, conf_result *r, uint32_t mode, uint32_t pivots, float *x, int B, int N,
+                            int D, uint32_t K, const int32_t *want)
+{
+    size_t n = (size_t)B * N * D, nk = (size_t)B * K;
+    void *hd = malloc(conf_dsize(env->dtype) * n);
+    int32_t *keep = malloc(4 * nk);
+    memset(keep, 0xff, 4 * nk); /* -1: no index */
+    conf_store(env->dtype, hd, x, n);
+    vtc_prune_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.mode = mode;
+    a.keep = K;
+    a.pivots = pivots;
+    a.hidden = conf_tensor3(env->dtype, hd, B, N, D);
+    a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, B, K);
+    if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
+        conf_check_idx(r, "keep_idx", keep, want, nk);
+    free(hd);
+    free(keep);
+}
+
 /* Known answers worked by hand (docs/prune.md), not by the reference. */
 static void divprune_hand_worked_answer(conf_env *env, conf_result *r)
 {
@@ -168,18 +199,8 @@ static void divprune_hand_worked_answer(conf_env *env, conf_result *r)
     float deg = 3.14159265358979f / 180.0f;
     float x[12] = {5.0f, 0.0f, cosf(10 * deg), sinf(10 * deg), cosf(20 * deg), sinf(20 * deg),
                    0.0f, 0.1f, -2.0f, 0.0f, 0.0f, 0.0f};
-    int32_t keep[4] = {-1, -1, -1, -1}, want[4] = {0, 3, 4, 5};
-    void *hd = malloc(conf_dsize(env->dtype) * 12);
-    conf_store(env->dtype, hd, x, 12);
-    vtc_prune_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.keep = 4;
-    a.hidden = conf_tensor3(env->dtype, hd, 1, 6, 2);
-    a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 1, 4);
-    if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
-        conf_check_idx(r, "keep_idx", keep, want, 4);
-    free(hd);
+    int32_t want[4] = {0, 3, 4, 5};
+    check_hand_keep(env, r, VTC_PRUNE_DIVPRUNE, 0, x, 1, 6, 2, 4, want);
 }
 
 /* 0, 10, 20 and 100 degrees: nn = 0.015 0.015 0.015 0.826, so K = 1 keeps {3}; K = 2 adds the
@@ -195,21 +216,9 @@ static void divprune_first_pick_is_the_loneliest(conf_env *env, conf_result *r)
             x[b * 8 + 2 * i + 1] = (1.0f + i) * sinf(ang[i] * deg);
         }
     }
-    void *hd = malloc(conf_dsize(env->dtype) * 16);
-    conf_store(env->dtype, hd, x, 16);
-    for (uint32_t K = 1; K <= 2; K++) {
-        int32_t keep[4] = {-1, -1, -1, -1};
-        int32_t want[2][4] = {{3, 3}, {0, 3, 0, 3}};
-        vtc_prune_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.keep = K;
-        a.hidden = conf_tensor3(env->dtype, hd, 2, 4, 2);
-        a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 2, K);
-        if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
-            conf_check_idx(r, "keep_idx", keep, want[K - 1], 2 * K);
-    }
-    free(hd);
+    int32_t want[2][4] = {{3, 3}, {0, 3, 0, 3}};
+    for (uint32_t K = 1; K <= 2; K++)
+        check_hand_keep(env, r, VTC_PRUNE_DIVPRUNE, 0, x, 2, 4, 2, K, want[K - 1]);
 }
 
 static void dart_hand_worked_answer(conf_env *env, conf_result *r)
@@ -219,20 +228,8 @@ static void dart_hand_worked_answer(conf_env *env, conf_result *r)
        pivot 1 = (0,2.1,0): among 4, 5: cos 0.55 and 0 -> 5. Kept {0, 1, 2, 3, 5}. */
     conf_shape(r, "B=1 N=6 D=3 K=5 P=2");
     float x[18] = {3, 0, 0, 0, 2.1f, 0, 0, 0, 1, -1, 0, 0, 0.3f, 0.2f, 0, 0, 0, 0.5f};
-    int32_t keep[5] = {-1, -1, -1, -1, -1}, want[5] = {0, 1, 2, 3, 5};
-    void *hd = malloc(conf_dsize(env->dtype) * 18);
-    conf_store(env->dtype, hd, x, 18);
-    vtc_prune_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.mode = VTC_PRUNE_DART;
-    a.keep = 5;
-    a.pivots = 2;
-    a.hidden = conf_tensor3(env->dtype, hd, 1, 6, 3);
-    a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 1, 5);
-    if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
-        conf_check_idx(r, "keep_idx", keep, want, 5);
-    free(hd);
+    int32_t want[5] = {0, 1, 2, 3, 5};
+    check_hand_keep(env, r, VTC_PRUNE_DART, 2, x, 1, 6, 3, 5, want);
 }
 
 typedef struct rec_pr { conf_env *env; vtc_prune_args a; } rec_pr;
@@ -308,16 +305,8 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     int32_t *keep = conf_buf_alloc(&bk, 4 * B * K);
     float *out = conf_buf_alloc(&bo, 4 * B * (K + C) * D);
     int32_t *src = conf_buf_alloc(&bs, 4 * B * (K + C));
-    vtc_prune_args good;
-    memset(&good, 0, sizeof(good));
-    good.size = sizeof(good);
-    good.keep = K;
-    good.contextual = C;
-    good.hidden = conf_tensor3(VTC_DTYPE_F32, hid, B, N, D);
-    good.metric = conf_tensor3(VTC_DTYPE_F32, met, B, N, DM);
-    good.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, B, K);
-    good.out = conf_tensor3(VTC_DTYPE_F32, out, B, K + C, D);
-    good.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, K + C);
+    pr_case c = {VTC_PRUNE_DIVPRUNE, B, N, D, DM, K, C, 0, 0};
+    vtc_prune_args good = pr_args(&c, VTC_DTYPE_F32, hid, met, keep, out, src);
     enum { NBAD = 11 };
     vtc_prune_args bad[NBAD];
     const char *what[NBAD] = {"mode 2", "reserved0 set", "pivots with divprune", "keep + contextual > N",

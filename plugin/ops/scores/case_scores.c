@@ -38,6 +38,19 @@ static void attn_cls_sum_is_exact(conf_env *env, conf_result *r)
     conf_buf_free(&bs);
 }
 
+/* A q/k mode's call: q and k [B][N][H][dh] in dtype dt -> score [B][N] (fp32). */
+static vtc_scores_args qk_args(uint32_t mode, uint32_t dt, void *q, void *k, float *score, int B, int N, int H,
+                               int dh)
+{
+    vtc_scores_args a;
+    memset(&a, 0, sizeof(a));
+    a.mode = mode;
+    a.q = conf_tensor4(dt, q, B, N, H, dh);
+    a.k = conf_tensor4(dt, k, B, N, H, dh);
+    a.score = conf_tensor2(VTC_DTYPE_F32, score, B, N);
+    return a;
+}
+
 typedef struct qk_case { uint32_t mode; int B, N, H, dh; float qscale, scale; int cls; } qk_case;
 
 static void run_qk(conf_env *env, conf_result *r, const qk_case *c)
@@ -56,14 +69,9 @@ static void run_qk(conf_env *env, conf_result *r, const qk_case *c)
     conf_store(env->dtype, qd, q, nq);
     conf_store(env->dtype, kd, k, nq);
     ref_scores_cls((int)c->mode, B, N, H, dh, c->scale, cls, NULL, q, k, want);
-    vtc_scores_args a;
-    memset(&a, 0, sizeof(a));
-    a.mode = c->mode;
+    vtc_scores_args a = qk_args(c->mode, env->dtype, qd, kd, score, B, N, H, dh);
     a.cls_index = (uint32_t)cls;
     a.scale = c->scale;
-    a.q = conf_tensor4(env->dtype, qd, B, N, H, dh);
-    a.k = conf_tensor4(env->dtype, kd, B, N, H, dh);
-    a.score = conf_tensor2(VTC_DTYPE_F32, score, B, N);
     if (conf_check_result(r, "scores", env->api->scores(env->ctx, &a, NULL), VTC_SUCCESS))
         conf_check_nmse(r, "score", VTC_DTYPE_F32, score, want, (size_t)B * N, 1e-9);
     conf_buf *g[] = {&bq, &bk, &bs};
@@ -112,12 +120,7 @@ static void qk_cls_equals_attn_cls_of_same_softmax(conf_env *env, conf_result *r
         for (int j = 0; j < N; j++)
             attn[h * N + j] = (float)(exp(lg[j] - m) / sum);
     }
-    vtc_scores_args a;
-    memset(&a, 0, sizeof(a));
-    a.mode = VTC_SCORE_QK_CLS;
-    a.q = conf_tensor4(VTC_DTYPE_F32, q, B, N, H, DH);
-    a.k = conf_tensor4(VTC_DTYPE_F32, k, B, N, H, DH);
-    a.score = conf_tensor2(VTC_DTYPE_F32, s1, B, N);
+    vtc_scores_args a = qk_args(VTC_SCORE_QK_CLS, VTC_DTYPE_F32, q, k, s1, B, N, H, DH);
     vtc_scores_args b;
     memset(&b, 0, sizeof(b));
     b.mode = VTC_SCORE_ATTN_CLS;
@@ -140,12 +143,7 @@ static void rejects_bad_score_input(conf_env *env, conf_result *r)
     float q[B * N * H * DH] = {0}, k[B * N * H * DH] = {0};
     conf_buf bs = {0};
     float *score = conf_buf_alloc(&bs, 4 * B * N);
-    vtc_scores_args good;
-    memset(&good, 0, sizeof(good));
-    good.mode = VTC_SCORE_QK_MEAN;
-    good.q = conf_tensor4(VTC_DTYPE_F32, q, B, N, H, DH);
-    good.k = conf_tensor4(VTC_DTYPE_F32, k, B, N, H, DH);
-    good.score = conf_tensor2(VTC_DTYPE_F32, score, B, N);
+    vtc_scores_args good = qk_args(VTC_SCORE_QK_MEAN, VTC_DTYPE_F32, q, k, score, B, N, H, DH);
     vtc_scores_args bad[6];
     const char *what[6] = {"mode 3", "k shape differs", "k dtype differs", "score f16", "missing q", "nan scale"};
     for (int i = 0; i < 6; i++)
