@@ -69,6 +69,21 @@ static int check_visual_exact(conf_result *r, const comp_case *c, uint32_t dtype
     return 1;
 }
 
+/* Host-pointer args of `c`'s shape: q and out [B][Nq][Hq][dh], k and v
+   [B][Nk][Hkv][dh] in dtype dt, kind [B][Nk]; dense, the v1 layout. */
+static vtc_composite_args host_args(const comp_case *c, uint32_t dt, void *q, void *k, void *v, uint8_t *kind,
+                                    void *out)
+{
+    vtc_composite_args a;
+    memset(&a, 0, sizeof(a));
+    a.q = conf_tensor4(dt, q, c->B, c->Nq, c->Hq, c->dh);
+    a.k = conf_tensor4(dt, k, c->B, c->Nk, c->Hkv, c->dh);
+    a.v = conf_tensor4(dt, v, c->B, c->Nk, c->Hkv, c->dh);
+    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, c->B, c->Nk);
+    a.out = conf_tensor4(dt, out, c->B, c->Nq, c->Hq, c->dh);
+    return a;
+}
+
 /* Builds inputs for `c`, runs the op on host tensors and checks against
    ref_composite (NMSE) and the visual rows exactly. */
 static void run_case(conf_env *env, conf_result *r, const comp_case *c)
@@ -88,10 +103,7 @@ static void run_case(conf_env *env, conf_result *r, const comp_case *c)
 
     conf_buf bq = {0}, bk = {0}, bv = {0}, bo = {0}, bqkv = {0};
     void *qd, *kd, *vd;
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.scale = c->scale;
+    int64_t s[4] = {0}; /* fused: the strides of q, k and v, views into one buffer */
     int64_t vstride[3] = {(int64_t)Nk * Hkv * dh, (int64_t)Hkv * dh, dh};
     if (c->fused) {
         /* one row holds [q heads | k heads | v heads], like a fused QKV projection's output */
@@ -114,15 +126,10 @@ static void run_case(conf_env *env, conf_result *r, const comp_case *c)
         qd = f;
         kd = f + (size_t)Hq * dh * es;
         vd = f + (size_t)(Hq + Hkv) * dh * es;
-        a.q = conf_tensor4(dt, qd, B, Nq, Hq, dh);
-        a.k = conf_tensor4(dt, kd, B, Nk, Hkv, dh);
-        a.v = conf_tensor4(dt, vd, B, Nk, Hkv, dh);
-        int64_t s[4] = {(int64_t)N * W * dh, (int64_t)W * dh, dh, 1};
-        memcpy(a.q.stride, s, sizeof(s));
-        memcpy(a.k.stride, s, sizeof(s));
-        memcpy(a.v.stride, s, sizeof(s));
-        vstride[0] = s[0];
-        vstride[1] = s[1];
+        s[0] = vstride[0] = (int64_t)N * W * dh;
+        s[1] = vstride[1] = (int64_t)W * dh;
+        s[2] = dh;
+        s[3] = 1;
     } else {
         qd = conf_buf_alloc(&bq, es * nq);
         kd = conf_buf_alloc(&bk, es * nk);
@@ -130,13 +137,16 @@ static void run_case(conf_env *env, conf_result *r, const comp_case *c)
         conf_store(dt, qd, q, nq);
         conf_store(dt, kd, k, nk);
         conf_store(dt, vd, v, nk);
-        a.q = conf_tensor4(dt, qd, B, Nq, Hq, dh);
-        a.k = conf_tensor4(dt, kd, B, Nk, Hkv, dh);
-        a.v = conf_tensor4(dt, vd, B, Nk, Hkv, dh);
     }
     void *out = conf_buf_alloc(&bo, es * nq);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, Nk);
-    a.out = conf_tensor4(dt, out, B, Nq, Hq, dh);
+    vtc_composite_args a = host_args(c, dt, qd, kd, vd, kind, out);
+    a.size = sizeof(a);
+    a.scale = c->scale;
+    if (c->fused) {
+        memcpy(a.q.stride, s, sizeof(s));
+        memcpy(a.k.stride, s, sizeof(s));
+        memcpy(a.v.stride, s, sizeof(s));
+    }
     ref_composite(B, Nq, Nk, Hq, Hkv, dh, c->scale, q, k, v, kind, want);
     if (conf_check_result(r, "composite", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS)) {
         conf_check_nmse(r, "out", dt, out, want, nq, conf_tol(dt));
@@ -207,19 +217,11 @@ static void sq_init(sq_io *io, conf_env *env, conf_result *r, int B, int N, int 
    reads) and returns the call on them, out included. */
 static vtc_composite_args sq_args(sq_io *io, uint8_t *kind)
 {
-    int B = io->B, N = io->N, H = io->H, DH = io->DH;
-    uint32_t dt = io->dt;
-    conf_store(dt, io->bq.data, io->q, io->n);
-    conf_store(dt, io->bk.data, io->k, io->n);
-    conf_store(dt, io->bv.data, io->v, io->n);
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.q = conf_tensor4(dt, io->bq.data, B, N, H, DH);
-    a.k = conf_tensor4(dt, io->bk.data, B, N, H, DH);
-    a.v = conf_tensor4(dt, io->bv.data, B, N, H, DH);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
-    a.out = conf_tensor4(dt, io->bo.data, B, N, H, DH);
-    return a;
+    conf_store(io->dt, io->bq.data, io->q, io->n);
+    conf_store(io->dt, io->bk.data, io->k, io->n);
+    conf_store(io->dt, io->bv.data, io->v, io->n);
+    comp_case c = {io->B, io->N, io->N, io->H, io->H, io->DH, 0, 1.0f, 0.0f, 0};
+    return host_args(&c, io->dt, io->bq.data, io->bk.data, io->bv.data, kind, io->bo.data);
 }
 
 static void sq_done(conf_result *r, sq_io *io)
@@ -339,13 +341,8 @@ static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
     conf_store(dt, qd, q, nq);
     conf_store(dt, kd, k, nk);
     conf_store(dt, vd, v, nk);
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.q = conf_tensor4(dt, qd, B, NQ, HQ, DH);
-    a.k = conf_tensor4(dt, kd, B, NK, HKV, DH);
-    a.v = conf_tensor4(dt, vd, B, NK, HKV, DH);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, NK);
-    a.out = conf_tensor4(dt, o1, B, NQ, HQ, DH);
+    comp_case c = {B, NQ, NK, HQ, HKV, DH, 0, 1.0f, 0.0f, 0};
+    vtc_composite_args a = host_args(&c, dt, qd, kd, vd, kind, o1);
     vtc_composite_args a2 = a;
     a2.out = conf_tensor4(dt, o2, B, NQ, HQ, DH);
     if (conf_check_result(r, "first", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS) &&
@@ -369,13 +366,8 @@ static void rejects_bad_arguments_and_writes_nothing(conf_env *env, conf_result 
     static float kind_f[B * N];
     conf_buf bo = {0};
     float *out = conf_buf_alloc(&bo, 4 * B * N * H * DH);
-    vtc_composite_args good;
-    memset(&good, 0, sizeof(good));
-    good.q = conf_tensor4(VTC_DTYPE_F32, q, B, N, H, DH);
-    good.k = conf_tensor4(VTC_DTYPE_F32, k, B, N, H, DH);
-    good.v = conf_tensor4(VTC_DTYPE_F32, v, B, N, H, DH);
-    good.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
-    good.out = conf_tensor4(VTC_DTYPE_F32, out, B, N, H, DH);
+    comp_case c = {B, N, N, H, H, DH, 0, 1.0f, 0.0f, 0};
+    vtc_composite_args good = host_args(&c, VTC_DTYPE_F32, q, k, v, kind, out);
     enum { NBAD = 14 };
     vtc_composite_args bad[NBAD];
     const char *what[NBAD] = {"Hq % Hkv != 0", "Nq > Nk", "v shape differs from k", "out shape differs from q",

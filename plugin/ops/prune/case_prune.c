@@ -42,7 +42,8 @@ static void make_rows(uint64_t *st, int pattern, int B, int N, int W, float *x)
     }
 }
 
-/* The call of `c` on host tensors, float ones in dtype dt. */
+/* The call of `c` on host tensors, float ones in dtype dt (out and src_idx
+   only when od is given). */
 static vtc_prune_args pr_args(const pr_case *c, uint32_t dt, void *hd, void *md, int32_t *keep, void *od, int32_t *src)
 {
     int rows = c->K + c->c;
@@ -58,7 +59,7 @@ static vtc_prune_args pr_args(const pr_case *c, uint32_t dt, void *hd, void *md,
         a.metric = conf_tensor3(dt, md, c->B, c->N, c->Dm);
     if (c->K > 0)
         a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, c->B, c->K);
-    if (rows > 0) {
+    if (rows > 0 && od) {
         a.out = conf_tensor3(dt, od, c->B, rows, c->D);
         a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, c->B, rows);
     }
@@ -175,14 +176,8 @@ static void check_hand_keep(conf_env *env, conf_result *r, uint32_t mode, uint32
     int32_t *keep = malloc(4 * nk);
     memset(keep, 0xff, 4 * nk); /* -1: no index */
     conf_store(env->dtype, hd, x, n);
-    vtc_prune_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.mode = mode;
-    a.keep = K;
-    a.pivots = pivots;
-    a.hidden = conf_tensor3(env->dtype, hd, B, N, D);
-    a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, B, K);
+    pr_case c = {mode, B, N, D, 0, (int)K, 0, (int)pivots, 0};
+    vtc_prune_args a = pr_args(&c, env->dtype, hd, NULL, keep, NULL, NULL);
     if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
         conf_check_idx(r, "keep_idx", keep, want, nk);
     free(hd);

@@ -15,6 +15,49 @@ typedef struct vz_case {
     int metric_from_k;  /* QK modes: pass no metric, vtc averages k over heads */
 } vz_case;
 
+/* The call of `c` on host tensors, float ones in dtype dt: the CLS row
+   cls_row (-1: none), then `dominant` and `contextual` rows; the q/k modes
+   read q from ad, the attention mode attn; no metric when md is NULL. */
+static vtc_visionzip_args vz_args(const vz_case *c, uint32_t dt, uint32_t dominant, uint32_t contextual, int cls_row,
+                                  void *hd, void *md, void *ad, void *kd, void *od, int32_t *src)
+{
+    int B = c->B, N = c->N, H = c->H, rows = (cls_row >= 0) + (int)dominant + (int)contextual;
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a); /* cls_index is read only when size covers it */
+    a.score_mode = c->mode;
+    a.dominant = dominant;
+    a.contextual = contextual;
+    a.no_cls = cls_row < 0;
+    a.cls_index = cls_row < 0 ? 0u : (uint32_t)cls_row;
+    a.hidden = conf_tensor3(dt, hd, B, N, c->D);
+    if (md)
+        a.metric = conf_tensor3(dt, md, B, N, c->Dm);
+    if (c->mode == VTC_SCORE_ATTN_CLS) {
+        a.attn = conf_tensor3(dt, ad, B, H, N);
+    } else {
+        a.q = conf_tensor4(dt, ad, B, N, H, c->dh);
+        a.k = conf_tensor4(dt, kd, B, N, H, c->dh);
+    }
+    a.out = conf_tensor3(dt, od, B, rows, c->D);
+    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    return a;
+}
+
+/* The metric the op derives when given none: the head mean of the keys
+   k [rows][H][dh], in fp32 over ascending heads. */
+static void head_mean(const float *k, size_t rows, int H, int dh, float *met)
+{
+    float inv_h = 1.0f / (float)H;
+    for (size_t row = 0; row < rows; row++)
+        for (int d = 0; d < dh; d++) {
+            float s = 0.0f;
+            for (int h = 0; h < H; h++)
+                s += k[(row * H + h) * dh + d];
+            met[row * dh + d] = s * inv_h;
+        }
+}
+
 static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
 {
     int B = c->B, N = c->N, D = c->D, H = c->H, dh = c->dh, Dm = c->Dm, cls = c->keep_cls;
@@ -50,20 +93,12 @@ static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
     if (c->mode)
         conf_store(env->dtype, kd, kk, na);
     if (c->metric_from_k) {
-        /* what the op computes: the head mean of the keys the device sees, in fp32, ascending heads,
-           then stored in the run dtype */
+        /* from the keys the device sees, then stored in the run dtype */
         if (Dm != dh) {
             conf_fail(r, "case error: Dm must be dh");
             goto done;
         }
-        float inv_h = 1.0f / (float)H;
-        for (size_t row = 0; row < (size_t)B * N; row++)
-            for (int d = 0; d < dh; d++) {
-                float s = 0.0f;
-                for (int h = 0; h < H; h++)
-                    s += kk[(row * H + h) * dh + d];
-                met[row * dh + d] = s * inv_h;
-            }
+        head_mean(kk, (size_t)B * N, H, dh, met);
         conf_store(env->dtype, md, met, nm);
     }
     if (ref_visionzip_cls((int)c->mode, B, N, D, H, dh, Dm, (int)k, (int)C, cls_row, 0.0f, att, att, kk, hid, met, want,
@@ -71,25 +106,7 @@ static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
         conf_fail(r, "reference rejected the case");
         goto done;
     }
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a); /* cls_index is read only when size covers it */
-    a.score_mode = c->mode;
-    a.dominant = k;
-    a.contextual = C;
-    a.no_cls = cls ? 0 : 1;
-    a.cls_index = cls ? (uint32_t)cls_row : 0u;
-    a.hidden = conf_tensor3(env->dtype, hd, B, N, D);
-    if (!c->metric_from_k)
-        a.metric = conf_tensor3(env->dtype, md, B, N, Dm);
-    if (c->mode == 0) {
-        a.attn = conf_tensor3(env->dtype, ad, B, H, N);
-    } else {
-        a.q = conf_tensor4(env->dtype, ad, B, N, H, dh);
-        a.k = conf_tensor4(env->dtype, kd, B, N, H, dh);
-    }
-    a.out = conf_tensor3(env->dtype, od, B, rows, D);
-    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    vtc_visionzip_args a = vz_args(c, env->dtype, k, C, cls_row, hd, c->metric_from_k ? NULL : md, ad, kd, od, src);
     if (conf_check_result(r, "visionzip", env->api->visionzip(env->ctx, &a, NULL), VTC_SUCCESS)) {
         conf_check_idx(r, "src_idx", src, want_src, (size_t)B * rows);
         conf_check_nmse(r, "out", env->dtype, od, want, no, conf_tol(env->dtype));
@@ -138,16 +155,10 @@ static void golden_matches_official_code(conf_env *env, conf_result *r)
     conf_shape(r, "B=%d N=%d D=%d official %d+%d", B, N, D, nkeep, rows - nkeep);
     float *out = malloc(4 * no);
     int32_t *src = malloc(4 * (size_t)B * rows);
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.score_mode = VTC_SCORE_ATTN_CLS;
-    a.dominant = (uint32_t)nkeep - 1;
-    a.contextual = (uint32_t)(rows - nkeep);
-    a.attn = conf_tensor3(VTC_DTYPE_F32, attn, B, H, N);
-    a.hidden = conf_tensor3(VTC_DTYPE_F32, hid, B, N, D);
-    a.metric = conf_tensor3(VTC_DTYPE_F32, met, B, N, Dm);
-    a.out = conf_tensor3(VTC_DTYPE_F32, out, B, rows, D);
-    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    vz_case c = {.mode = VTC_SCORE_ATTN_CLS, .B = B, .N = N, .D = D, .H = H, .Dm = Dm, .keep_cls = 1};
+    vtc_visionzip_args a =
+        vz_args(&c, VTC_DTYPE_F32, (uint32_t)nkeep - 1, (uint32_t)(rows - nkeep), 0, hid, met, attn, NULL, out, src);
+    a.size = 0; /* a 1.0.0 host's call: CLS first */
     if (conf_check_result(r, "visionzip", env->api->visionzip(env->ctx, &a, NULL), VTC_SUCCESS)) {
         int32_t *got_keep = malloc(4 * (size_t)B * nkeep), *want_keep = malloc(4 * (size_t)B * nkeep);
         for (int b = 0; b < B; b++)
