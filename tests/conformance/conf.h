@@ -146,6 +146,11 @@ typedef struct conf_vk conf_vk; /* per-context Vulkan helper (opaque) */
 conf_vk *conf_vk_get(conf_env *env); /* NULL when unavailable (then skip) */
 int conf_devbuf_create(conf_vk *vk, size_t bytes, conf_devbuf *out);
 void conf_devbuf_destroy(conf_vk *vk, conf_devbuf *b);
+/* Creates bufs[i] with bytes[i] for each of n buffers. On a failure it
+   destroys them all, fails the case and returns 0; every buffer is left
+   destroyable either way (conf_devbufs_destroy). */
+int conf_devbufs_create(conf_vk *vk, conf_result *r, size_t n, conf_devbuf *const *bufs, const size_t *bytes);
+void conf_devbufs_destroy(conf_vk *vk, size_t n, conf_devbuf *const *bufs);
 vtc_tensor conf_devtensor(uint32_t dtype, const conf_devbuf *b, VkDeviceSize offset, uint32_t ndim,
                           const int64_t *shape);
 /* Records via `record(user, cmd, &exec)` into a fresh command buffer with a

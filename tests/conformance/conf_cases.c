@@ -4,6 +4,8 @@
  */
 #include "conf.h"
 
+#include <string.h>
+
 int conf_refuses(conf_env *env, conf_result *r, conf_call call, const void *args, const char *what,
                  conf_buf *const *outs, size_t nouts)
 {
@@ -29,4 +31,22 @@ conf_vk *conf_vk_for_record(conf_env *env, conf_result *r)
         return NULL;
     }
     return vk;
+}
+
+int conf_devbufs_create(conf_vk *vk, conf_result *r, size_t n, conf_devbuf *const *bufs, const size_t *bytes)
+{
+    for (size_t i = 0; i < n; i++)
+        memset(bufs[i], 0, sizeof(*bufs[i]));
+    for (size_t i = 0; i < n; i++)
+        if (conf_devbuf_create(vk, bytes[i], bufs[i])) {
+            conf_devbufs_destroy(vk, n, bufs);
+            return conf_fail(r, "device buffer %zu of %zu (%zu bytes) could not be created", i + 1, n, bytes[i]);
+        }
+    return 1;
+}
+
+void conf_devbufs_destroy(conf_vk *vk, size_t n, conf_devbuf *const *bufs)
+{
+    for (size_t i = 0; i < n; i++)
+        conf_devbuf_destroy(vk, bufs[i]);
 }

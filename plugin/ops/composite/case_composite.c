@@ -188,7 +188,7 @@ CASE(strided_fused_qkv_dh72, 1, 29, 29, 2, 2, 72, PAT_PREFIX, 1.0f, 0.0f, 1)
    elements each: q, k, v drawn with std 1 from the case's seed, and guarded
    buffers in the run dtype for them and out. */
 typedef struct sq_io {
-    int B, N, H, DH;
+    comp_case c;
     uint32_t dt;
     size_t n;
     float *q, *k, *v, *want;
@@ -200,7 +200,7 @@ static void sq_init(sq_io *io, conf_env *env, conf_result *r, int B, int N, int 
     conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
     uint64_t st = env->seed;
     size_t n = (size_t)B * N * H * DH;
-    *io = (sq_io){.B = B, .N = N, .H = H, .DH = DH, .dt = env->dtype, .n = n};
+    *io = (sq_io){.c = {B, N, N, H, H, DH, 0, 1.0f, 0.0f, 0}, .dt = env->dtype, .n = n};
     io->q = malloc(4 * n);
     io->k = malloc(4 * n);
     io->v = malloc(4 * n);
@@ -220,8 +220,7 @@ static vtc_composite_args sq_args(sq_io *io, uint8_t *kind)
     conf_store(io->dt, io->bq.data, io->q, io->n);
     conf_store(io->dt, io->bk.data, io->k, io->n);
     conf_store(io->dt, io->bv.data, io->v, io->n);
-    comp_case c = {io->B, io->N, io->N, io->H, io->H, io->DH, 0, 1.0f, 0.0f, 0};
-    return host_args(&c, io->dt, io->bq.data, io->bk.data, io->bv.data, kind, io->bo.data);
+    return host_args(&io->c, io->dt, io->bq.data, io->bk.data, io->bv.data, kind, io->bo.data);
 }
 
 static void sq_done(conf_result *r, sq_io *io)
@@ -301,10 +300,9 @@ static void visual_rows_copy_value_bits_and_ignore_q(conf_env *env, conf_result 
     float *want = io.want;
     void *out = io.bo.data;
     ref_composite(B, N, N, H, H, DH, 0.0f, q, io.k, v, kind, want);
-    comp_case c = {B, N, N, H, H, DH, 0, 1.0f, 0.0f, 0};
     int64_t vs[3] = {(int64_t)N * H * DH, H * DH, DH};
     if (conf_check_result(r, "composite", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS)) {
-        check_visual_exact(r, &c, dt, kind, out, io.bv.data, vs);
+        check_visual_exact(r, &io.c, dt, kind, out, io.bv.data, vs);
         /* text rows alone (the visual rows' huge values would hide their error) */
         float *got = malloc(4 * n), *gt = malloc(4 * n), *wt = malloc(4 * n);
         conf_load(dt, got, out, n);
@@ -434,13 +432,10 @@ static void record_one(conf_env *env, conf_result *r, conf_vk *vk, int B, int Nq
     for (int b = 0; b < B; b++)
         for (int j = 0; j < Nk; j++)
             kind[(size_t)b * Nk + j] = (uint8_t)((j >= Nk / 8 && j < Nk / 2) || j == Nk - 2 ? 1 : 0);
-    conf_devbuf df, dk, dout;
-    int ok = !conf_devbuf_create(vk, es * nf, &df) && !conf_devbuf_create(vk, (size_t)B * Nk, &dk) &&
-             !conf_devbuf_create(vk, es * nq, &dout);
-    if (!ok) {
-        conf_fail(r, "device buffer creation failed");
+    conf_devbuf df, dk, dout, *dev[] = {&df, &dk, &dout};
+    size_t bytes[] = {es * nf, (size_t)B * Nk, es * nq};
+    if (!conf_devbufs_create(vk, r, 3, dev, bytes))
         goto done;
-    }
     conf_store(dt, df.map, f, nf); /* rounds f for the reference */
     memcpy(dk.map, kind, (size_t)B * Nk);
     for (int b = 0; b < B; b++) {
@@ -480,9 +475,7 @@ static void record_one(conf_env *env, conf_result *r, conf_vk *vk, int B, int Nq
     if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_composite, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
         conf_fail(r, "record mode accepted a scratch buffer below the query");
 done:
-    conf_devbuf_destroy(vk, &df);
-    conf_devbuf_destroy(vk, &dk);
-    conf_devbuf_destroy(vk, &dout);
+    conf_devbufs_destroy(vk, 3, dev);
     free(f); free(q); free(k); free(v); free(want); free(kind);
 }
 

@@ -428,13 +428,11 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
     size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, ds = conf_dsize(env->dtype);
     cmp_w w;
     float *x = plain_inputs(env, C, E, H, nx, &w), *want = malloc(4 * no), *pq, *pk;
-    conf_devbuf dx = {0}, dout = {0};
+    conf_devbuf dx, dout, *dev[] = {&dx, &dout};
+    size_t bytes[] = {ds * nx, ds * no + 256};
     vtc_weights wh = NULL;
-    int ok = !conf_devbuf_create(vk, ds * nx, &dx) && !conf_devbuf_create(vk, ds * no + 256, &dout);
-    if (!ok) {
-        conf_fail(r, "device buffers");
+    if (!conf_devbufs_create(vk, r, 2, dev, bytes))
         goto done;
-    }
     conf_store(env->dtype, dx.map, x, nx);
     ref_tables(C, G, E, &pq, &pk);
     ref_compress(&w.ref, B, N, pq, pk, x, want, NULL);
@@ -477,8 +475,7 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
 done:
     if (wh)
         env->api->compress_weights_destroy(env->ctx, wh);
-    conf_devbuf_destroy(vk, &dx);
-    conf_devbuf_destroy(vk, &dout);
+    conf_devbufs_destroy(vk, 2, dev);
     free_weights(&w);
     free(x); free(want);
 }

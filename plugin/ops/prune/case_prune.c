@@ -247,11 +247,10 @@ static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
     float *hid = malloc(4 * B * N * D), *want = malloc(4 * B * ROWS * D);
     int32_t want_keep[B * K], want_src[B * ROWS];
     make_rows(&st, 0, B, N, D, hid);
-    conf_devbuf dh, dk, dout, dsrc;
-    conf_devbuf_create(vk, ds * B * N * D, &dh);
-    conf_devbuf_create(vk, 4 * B * K, &dk);
-    conf_devbuf_create(vk, ds * B * ROWS * D + 256, &dout);
-    conf_devbuf_create(vk, 4 * B * ROWS, &dsrc);
+    conf_devbuf dh, dk, dout, dsrc, *dev[] = {&dh, &dk, &dout, &dsrc};
+    size_t bytes[] = {ds * B * N * D, 4 * B * K, ds * B * ROWS * D + 256, 4 * B * ROWS};
+    if (!conf_devbufs_create(vk, r, 4, dev, bytes))
+        goto done;
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
     rec_pr s;
     memset(&s, 0, sizeof(s));
@@ -279,8 +278,8 @@ static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
         if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_prune, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
             conf_fail(r, "scratch one byte short was accepted");
     }
-    conf_devbuf_destroy(vk, &dh); conf_devbuf_destroy(vk, &dk); conf_devbuf_destroy(vk, &dout);
-    conf_devbuf_destroy(vk, &dsrc);
+    conf_devbufs_destroy(vk, 4, dev);
+done:
     free(hid); free(want);
 }
 static void record_mode_divprune(conf_env *env, conf_result *r) { record_mode(env, r, VTC_PRUNE_DIVPRUNE); }

@@ -200,11 +200,10 @@ static void record_mode_matches_reference(conf_env *env, conf_result *r)
     sel_case c = {B, N, D, K, 1, 0};
     make_scores(&st, &c, score);
     conf_fill_normal(&st, hid, (size_t)B * N * D, 1.0f);
-    conf_devbuf ds_, dh, dk, dd;
-    conf_devbuf_create(vk, 4 * B * N, &ds_);
-    conf_devbuf_create(vk, ds * B * N * D, &dh);
-    conf_devbuf_create(vk, 4 * B * (K + 1), &dk);
-    conf_devbuf_create(vk, ds * B * (K + 1) * D, &dd);
+    conf_devbuf ds_, dh, dk, dd, *dev[] = {&ds_, &dh, &dk, &dd};
+    size_t bytes[] = {4 * B * N, ds * B * N * D, 4 * B * (K + 1), ds * B * (K + 1) * D};
+    if (!conf_devbufs_create(vk, r, 4, dev, bytes))
+        goto done;
     memcpy(ds_.map, score, 4 * B * N);
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
     ref_select(B, N, D, K, 1, score, hid, want_keep, NULL, want_dom);
@@ -229,7 +228,8 @@ static void record_mode_matches_reference(conf_env *env, conf_result *r)
     bad.keep_idx = conf_tensor2(VTC_DTYPE_I32, host_keep, B, K + 1);
     if (conf_vk_run(vk, scratch, rec_select, &(rec_sel){env, bad}) != VTC_ERROR_INVALID_ARGUMENT)
         conf_fail(r, "record mode accepted a host pointer");
-    conf_devbuf_destroy(vk, &ds_); conf_devbuf_destroy(vk, &dh); conf_devbuf_destroy(vk, &dk); conf_devbuf_destroy(vk, &dd);
+    conf_devbufs_destroy(vk, 4, dev);
+done:
     free(score); free(hid); free(want_dom); free(want_keep);
 }
 

@@ -223,13 +223,10 @@ static void record_mode_one_recording(conf_env *env, conf_result *r)
     conf_fill_normal(&st, hid, (size_t)B * N * D, 1.0f);
     conf_fill_normal(&st, met, (size_t)B * N * DM, 1.0f);
     conf_fill_uniform(&st, att, (size_t)B * H * N, 0.0f, 1.0f);
-    conf_devbuf dh, dm, da, dout, dsrc;
-    /* all inputs in one buffer at aligned offsets, like an engine's arena */
-    conf_devbuf_create(vk, ds * B * N * D, &dh);
-    conf_devbuf_create(vk, ds * B * N * DM, &dm);
-    conf_devbuf_create(vk, ds * B * H * N, &da);
-    conf_devbuf_create(vk, ds * B * ROWS * D + 256, &dout);
-    conf_devbuf_create(vk, 4 * B * ROWS, &dsrc);
+    conf_devbuf dh, dm, da, dout, dsrc, *dev[] = {&dh, &dm, &da, &dout, &dsrc};
+    size_t bytes[] = {ds * B * N * D, ds * B * N * DM, ds * B * H * N, ds * B * ROWS * D + 256, 4 * B * ROWS};
+    if (!conf_devbufs_create(vk, r, 5, dev, bytes))
+        goto done;
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
     conf_store(env->dtype, dm.map, met, (size_t)B * N * DM);
     conf_store(env->dtype, da.map, att, (size_t)B * H * N);
@@ -253,8 +250,8 @@ static void record_mode_one_recording(conf_env *env, conf_result *r)
         if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_visionzip, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
             conf_fail(r, "scratch one byte short was accepted");
     }
-    conf_devbuf_destroy(vk, &dh); conf_devbuf_destroy(vk, &dm); conf_devbuf_destroy(vk, &da);
-    conf_devbuf_destroy(vk, &dout); conf_devbuf_destroy(vk, &dsrc);
+    conf_devbufs_destroy(vk, 5, dev);
+done:
     free(hid); free(met); free(att); free(want);
 }
 
