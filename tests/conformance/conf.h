@@ -113,11 +113,12 @@ void conf_buf_free(conf_buf *b);
 /* Checks the guards of several buffers, failing the case if any was hit. */
 int conf_guards(conf_result *r, conf_buf *const *bufs, size_t n);
 
-/* One host-mode call of the op under test (env->api-><op>(env->ctx, args, NULL)). */
-typedef vtc_result (*conf_call)(conf_env *env, const void *args);
-/* Expects `call` to refuse `args` with VTC_ERROR_INVALID_ARGUMENT and to
-   leave every buffer in outs untouched. Returns 1 when it did; otherwise
-   fails the case with `what` in the detail and returns 0. */
+/* One call of the op under test, env->api-><op>(env->ctx, args, exec): in
+   host mode when exec is NULL, else recorded into exec's command buffer. */
+typedef vtc_result (*conf_call)(conf_env *env, const void *args, const vtc_exec *exec);
+/* Expects the host-mode call to refuse `args` with VTC_ERROR_INVALID_ARGUMENT
+   and to leave every buffer in outs untouched. Returns 1 when it did;
+   otherwise fails the case with `what` in the detail and returns 0. */
 int conf_refuses(conf_env *env, conf_result *r, conf_call call, const void *args, const char *what,
                  conf_buf *const *outs, size_t nouts);
 
@@ -162,6 +163,18 @@ vtc_result conf_vk_run(conf_vk *vk, uint64_t scratch_bytes,
 /* conf_vk_get for a record-mode case: NULL, with the case skipped, when there
    are no Vulkan handles or the variant keeps fp16 off device buffers. */
 conf_vk *conf_vk_for_record(conf_env *env, conf_result *r);
+
+/* Record mode of the op `op` (VTC_OP_*): queries the scratch `args` need
+   into *scratch, then records `call` with that much (conf_vk_run). Returns 1
+   when both succeeded, else fails the case and returns 0. */
+int conf_record(conf_env *env, conf_result *r, conf_vk *vk, uint32_t op, conf_call call, const void *args,
+                uint64_t *scratch);
+/* Records `call` with `scratch` bytes of scratch; the recording's result. */
+vtc_result conf_record_with(conf_env *env, conf_vk *vk, conf_call call, const void *args, uint64_t scratch);
+/* Fails the case unless recording with one byte less than the queried
+   `scratch` is refused with VTC_ERROR_SCRATCH_TOO_SMALL. */
+int conf_short_scratch_refused(conf_env *env, conf_result *r, conf_vk *vk, conf_call call, const void *args,
+                               uint64_t scratch);
 
 /* Frees the helper made for ctx (the runner calls it before destroying ctx). */
 void conf_vk_release(vtc_context ctx);

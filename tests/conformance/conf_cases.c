@@ -9,7 +9,7 @@
 int conf_refuses(conf_env *env, conf_result *r, conf_call call, const void *args, const char *what,
                  conf_buf *const *outs, size_t nouts)
 {
-    vtc_result res = call(env, args);
+    vtc_result res = call(env, args, NULL);
     if (res != VTC_ERROR_INVALID_ARGUMENT)
         return conf_fail(r, "%s: returned %d, expected INVALID_ARGUMENT", what, (int)res);
     for (size_t i = 0; i < nouts; i++)
@@ -49,4 +49,39 @@ void conf_devbufs_destroy(conf_vk *vk, size_t n, conf_devbuf *const *bufs)
 {
     for (size_t i = 0; i < n; i++)
         conf_devbuf_destroy(vk, bufs[i]);
+}
+
+typedef struct recording {
+    conf_env *env;
+    conf_call call;
+    const void *args;
+} recording;
+
+static vtc_result record_call(void *user, const vtc_exec *exec)
+{
+    const recording *c = user;
+    return c->call(c->env, c->args, exec);
+}
+
+vtc_result conf_record_with(conf_env *env, conf_vk *vk, conf_call call, const void *args, uint64_t scratch)
+{
+    recording c = {env, call, args};
+    return conf_vk_run(vk, scratch, record_call, &c);
+}
+
+int conf_record(conf_env *env, conf_result *r, conf_vk *vk, uint32_t op, conf_call call, const void *args,
+                uint64_t *scratch)
+{
+    return conf_check_result(r, "query_scratch", env->api->query_scratch(env->ctx, op, args, scratch), VTC_SUCCESS) &&
+           conf_check_result(r, "record", conf_record_with(env, vk, call, args, *scratch), VTC_SUCCESS);
+}
+
+int conf_short_scratch_refused(conf_env *env, conf_result *r, conf_vk *vk, conf_call call, const void *args,
+                               uint64_t scratch)
+{
+    /* refused before anything is recorded */
+    if (scratch > 0 && conf_record_with(env, vk, call, args, scratch - 1) != VTC_ERROR_SCRATCH_TOO_SMALL)
+        return conf_fail(r, "scratch one byte short of the query (%llu) was not refused",
+                         (unsigned long long)scratch);
+    return 1;
 }

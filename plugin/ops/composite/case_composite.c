@@ -7,6 +7,11 @@
 
 #define CONF_OP "composite"
 
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->composite_attention(env->ctx, args, exec);
+}
+
 /* Where the visual tokens sit in kind[b][.] (per image, image b shifts runs by b). */
 enum {
     PAT_PREFIX,    /* image first, then the prompt: the EE-MLLM layout */
@@ -350,11 +355,6 @@ static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
     free(q); free(k); free(v); free(kind); free(qd); free(kd); free(vd); free(o1); free(o2);
 }
 
-static vtc_result host_call(conf_env *env, const void *a)
-{
-    return env->api->composite_attention(env->ctx, a, NULL);
-}
-
 static void rejects_bad_arguments_and_writes_nothing(conf_env *env, conf_result *r)
 {
     enum { B = 1, N = 8, H = 4, DH = 64 };
@@ -401,7 +401,7 @@ static void rejects_bad_arguments_and_writes_nothing(conf_env *env, conf_result 
     bad[13].out = conf_tensor4(VTC_DTYPE_F32, out, B + 1, N / 2, H, DH);
     conf_buf *outs[] = {&bo};
     for (int i = 0; i < NBAD; i++)
-        if (!conf_refuses(env, r, host_call, &bad[i], what[i], outs, 1))
+        if (!conf_refuses(env, r, op_call, &bad[i], what[i], outs, 1))
             break;
     conf_guards(r, outs, 1);
     conf_buf_free(&bo);
@@ -411,13 +411,6 @@ static void rejects_bad_arguments_and_writes_nothing(conf_env *env, conf_result 
    device buffer, scratch from vtc_query_scratch; same numbers as the
    reference, visual rows exact. Also a decode call that takes the split-KV
    path, recorded the same way. */
-typedef struct rec_comp { conf_env *env; vtc_composite_args a; } rec_comp;
-static vtc_result rec_composite(void *u, const vtc_exec *ex)
-{
-    rec_comp *s = u;
-    return s->env->api->composite_attention(s->env->ctx, &s->a, ex);
-}
-
 static void record_one(conf_env *env, conf_result *r, conf_vk *vk, int B, int Nq, int Nk, int Hq, int Hkv, int DH)
 {
     uint32_t dt = env->dtype;
@@ -449,31 +442,27 @@ static void record_one(conf_env *env, conf_result *r, conf_vk *vk, int B, int Nq
                    4 * (size_t)Hq * DH);
     }
     ref_composite(B, Nq, Nk, Hq, Hkv, DH, 0.0f, q, k, v, kind, want);
-    rec_comp s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
+    vtc_composite_args a;
+    memset(&a, 0, sizeof(a));
     int64_t sq[4] = {B, Nq, Hq, DH}, sk[4] = {B, Nk, Hkv, DH}, skind[2] = {B, Nk};
     int64_t stride[4] = {(int64_t)Nk * W * DH, (int64_t)W * DH, DH, 1};
-    s.a.q = conf_devtensor(dt, &df, (VkDeviceSize)(Nk - Nq) * W * DH * es, 4, sq);
-    s.a.k = conf_devtensor(dt, &df, (VkDeviceSize)Hq * DH * es, 4, sk);
-    s.a.v = conf_devtensor(dt, &df, (VkDeviceSize)(Hq + Hkv) * DH * es, 4, sk);
-    memcpy(s.a.q.stride, stride, sizeof(stride));
-    memcpy(s.a.k.stride, stride, sizeof(stride));
-    memcpy(s.a.v.stride, stride, sizeof(stride));
-    s.a.kind = conf_devtensor(VTC_DTYPE_U8, &dk, 0, 2, skind);
-    s.a.out = conf_devtensor(dt, &dout, 0, 4, sq);
+    a.q = conf_devtensor(dt, &df, (VkDeviceSize)(Nk - Nq) * W * DH * es, 4, sq);
+    a.k = conf_devtensor(dt, &df, (VkDeviceSize)Hq * DH * es, 4, sk);
+    a.v = conf_devtensor(dt, &df, (VkDeviceSize)(Hq + Hkv) * DH * es, 4, sk);
+    memcpy(a.q.stride, stride, sizeof(stride));
+    memcpy(a.k.stride, stride, sizeof(stride));
+    memcpy(a.v.stride, stride, sizeof(stride));
+    a.kind = conf_devtensor(VTC_DTYPE_U8, &dk, 0, 2, skind);
+    a.out = conf_devtensor(dt, &dout, 0, 4, sq);
     uint64_t scratch = 0;
-    if (conf_check_result(r, "query_scratch",
-                          env->api->query_scratch(env->ctx, VTC_OP_COMPOSITE, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_composite, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_COMPOSITE, op_call, &a, &scratch)) {
         conf_check_nmse(r, "out", dt, dout.map, want, nq, conf_tol(dt));
         comp_case c = {B, Nq, Nk, Hq, Hkv, DH, 0, 1.0f, 0.0f, 1};
         int64_t vs[3] = {stride[0], stride[1], stride[2]};
         check_visual_exact(r, &c, dt, kind, dout.map, (uint8_t *)df.map + (size_t)(Hq + Hkv) * DH * es, vs);
     }
     /* too little scratch is refused before anything is recorded */
-    if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_composite, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-        conf_fail(r, "record mode accepted a scratch buffer below the query");
+    conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
 done:
     conf_devbufs_destroy(vk, 3, dev);
     free(f); free(q); free(k); free(v); free(want); free(kind);

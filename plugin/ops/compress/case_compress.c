@@ -11,6 +11,11 @@
 
 #define CONF_OP "compress"
 
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->compress(env->ctx, args, exec);
+}
+
 /* Random resampler parameters (fp32 host arrays) and the matching desc. */
 typedef struct cmp_w {
     ref_resampler ref;
@@ -331,11 +336,6 @@ static void pos_tables_match_pytorch(conf_env *env, conf_result *r)
     free(k);
 }
 
-static vtc_result host_call(conf_env *env, const void *a)
-{
-    return env->api->compress(env->ctx, a, NULL);
-}
-
 /* Bad input: an error, and nothing written. */
 static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 {
@@ -398,7 +398,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     bads[6].a.out.dtype = env->dtype == VTC_DTYPE_F32 ? VTC_DTYPE_F16 : VTC_DTYPE_F32;
     conf_buf *outs[] = {&bo, &ba};
     for (int i = 0; i < 7; i++)
-        if (!conf_refuses(env, r, host_call, &bads[i].a, bads[i].what, outs, 2))
+        if (!conf_refuses(env, r, op_call, &bads[i].a, bads[i].what, outs, 2))
             break;
     env->api->compress_weights_destroy(env->ctx, wh);
     env->api->compress_weights_destroy(env->ctx, NULL); /* no-op */
@@ -409,13 +409,6 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 
 /* Record mode with device tensors: the weight set prepared up front, the
    scratch size from vtc_query_scratch, same numbers as the reference. */
-typedef struct rec_cmp { conf_env *env; vtc_compress_args a; } rec_cmp;
-static vtc_result rec_compress(void *u, const vtc_exec *ex)
-{
-    rec_cmp *s = u;
-    return s->env->api->compress(s->env->ctx, &s->a, ex);
-}
-
 static void record_mode_device_tensors(conf_env *env, conf_result *r)
 {
     enum { B = 3, G = 12, N = G * G, C = 2, Q = C * C, E = 64, H = 4 };
@@ -442,25 +435,24 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
         !conf_check_result(r, "prepare", env->api->compress_weights_prepare(env->ctx, wh, N), VTC_SUCCESS))
         goto done;
     for (uint32_t path = 0; path < 2; path++) {
-        rec_cmp s = {env, {0}};
-        s.a.size = sizeof(s.a);
-        s.a.path = path;
-        s.a.weights = wh;
+        vtc_compress_args a;
+        memset(&a, 0, sizeof(a));
+        a.size = sizeof(a);
+        a.path = path;
+        a.weights = wh;
         int64_t sx[3] = {B, N, E}, so[3] = {B, Q, E};
-        s.a.x = conf_devtensor(env->dtype, &dx, 0, 3, sx);
-        s.a.out = conf_devtensor(env->dtype, &dout, 256, 3, so); /* not at the buffer's start */
+        a.x = conf_devtensor(env->dtype, &dx, 0, 3, sx);
+        a.out = conf_devtensor(env->dtype, &dout, 256, 3, so); /* not at the buffer's start */
         memset(dout.map, 0x7f, ds * no + 256);
         uint64_t scratch = 0;
         if ((env->ctx_flags & VTC_CONTEXT_DISABLE_F16) && env->dtype == VTC_DTYPE_F16) {
             /* fp16 device buffers without fp16 storage: a clear refusal, nothing written */
-            env->api->query_scratch(env->ctx, VTC_OP_COMPRESS, &s.a, &scratch);
-            conf_check_result(r, "record fp16 tensors without fp16 storage", conf_vk_run(vk, scratch + 256, rec_compress, &s),
-                              VTC_ERROR_UNSUPPORTED);
+            env->api->query_scratch(env->ctx, VTC_OP_COMPRESS, &a, &scratch);
+            conf_check_result(r, "record fp16 tensors without fp16 storage",
+                              conf_record_with(env, vk, op_call, &a, scratch + 256), VTC_ERROR_UNSUPPORTED);
             continue;
         }
-        if (conf_check_result(r, "query_scratch",
-                              env->api->query_scratch(env->ctx, VTC_OP_COMPRESS, &s.a, &scratch), VTC_SUCCESS) &&
-            conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_compress, &s), VTC_SUCCESS)) {
+        if (conf_record(env, r, vk, VTC_OP_COMPRESS, op_call, &a, &scratch)) {
             conf_check_nmse(r, path ? "out (reference)" : "out (fast)", env->dtype, (char *)dout.map + 256, want, no,
                             conf_tol(env->dtype));
             for (int i = 0; i < 256; i++)
@@ -469,8 +461,7 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
                     break;
                 }
         }
-        if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_compress, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-            conf_fail(r, "scratch one byte short was not refused");
+        conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
     }
 done:
     if (wh)

@@ -7,6 +7,11 @@
 
 #define CONF_OP "merge"
 
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->merge(env->ctx, args, exec);
+}
+
 typedef struct mg_case {
     int B, N, D, Dm, R, c;
     int pattern; /* 0 random, 1 all sources near target 0, 2 zero metric rows, 3 duplicate rows (ties), 4 clustered */
@@ -148,11 +153,6 @@ static void bit_identical_over_ten_runs(conf_env *env, conf_result *r)
     free(hid); free(met); free(hd); free(md); free(o0); free(o1);
 }
 
-static vtc_result host_call(conf_env *env, const void *a)
-{
-    return env->api->merge(env->ctx, a, NULL);
-}
-
 static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 {
     enum { B = 2, N = 30, D = 8, DM = 4, R = 20, C = 4 };
@@ -187,7 +187,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     bad[6].out.dtype = VTC_DTYPE_NONE;
     conf_buf *outs[] = {&bo};
     for (int i = 0; i < 7; i++)
-        if (!conf_refuses(env, r, host_call, &bad[i], what[i], outs, 1))
+        if (!conf_refuses(env, r, op_call, &bad[i], what[i], outs, 1))
             break;
     /* c = 0 is valid and writes nothing */
     vtc_merge_args zero = good;

@@ -9,6 +9,11 @@
 
 #define CONF_OP "prune"
 
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->prune(env->ctx, args, exec);
+}
+
 #define NEAR_TIE_TOL 1e-5
 #define MAX_NEAR_TIES 1   /* 0 seen on lavapipe; one allowed for other fp32 orders */
 
@@ -227,13 +232,6 @@ static void dart_hand_worked_answer(conf_env *env, conf_result *r)
     check_hand_keep(env, r, VTC_PRUNE_DART, 2, x, 1, 6, 3, 5, want);
 }
 
-typedef struct rec_pr { conf_env *env; vtc_prune_args a; } rec_pr;
-static vtc_result rec_prune(void *u, const vtc_exec *ex)
-{
-    rec_pr *s = u;
-    return s->env->api->prune(s->env->ctx, &s->a, ex);
-}
-
 /* Record mode: selection, gather and merge in the host's command buffer, scratch from the query. */
 static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
 {
@@ -252,21 +250,19 @@ static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
     if (!conf_devbufs_create(vk, r, 4, dev, bytes))
         goto done;
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
-    rec_pr s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
-    s.a.size = sizeof(s.a);
-    s.a.mode = mode;
-    s.a.keep = K;
-    s.a.contextual = C;
+    vtc_prune_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.mode = mode;
+    a.keep = K;
+    a.contextual = C;
     int64_t sh_h[3] = {B, N, D}, sh_k[2] = {B, K}, sh_o[3] = {B, ROWS, D}, sh_s[2] = {B, ROWS};
-    s.a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
-    s.a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
-    s.a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o);
-    s.a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
+    a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
+    a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
+    a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o);
+    a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
     uint64_t scratch = 0;
-    if (conf_check_result(r, "query", env->api->query_scratch(env->ctx, VTC_OP_PRUNE, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_prune, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_PRUNE, op_call, &a, &scratch)) {
         int near = 0;
         int rc = ref_prune((int)mode, B, N, D, 0, K, C, 0, hid, NULL, dk.map, NEAR_TIE_TOL, &near, want_keep, want,
                            want_src);
@@ -275,8 +271,7 @@ static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
         conf_check_idx(r, "keep_idx", dk.map, want_keep, B * K);
         conf_check_idx(r, "src_idx", dsrc.map, want_src, B * ROWS);
         conf_check_nmse(r, "out", env->dtype, (char *)dout.map + 256, want, (size_t)B * ROWS * D, conf_tol(env->dtype));
-        if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_prune, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-            conf_fail(r, "scratch one byte short was accepted");
+        conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
     }
     conf_devbufs_destroy(vk, 4, dev);
 done:
@@ -284,11 +279,6 @@ done:
 }
 static void record_mode_divprune(conf_env *env, conf_result *r) { record_mode(env, r, VTC_PRUNE_DIVPRUNE); }
 static void record_mode_dart(conf_env *env, conf_result *r) { record_mode(env, r, VTC_PRUNE_DART); }
-
-static vtc_result host_call(conf_env *env, const void *a)
-{
-    return env->api->prune(env->ctx, a, NULL);
-}
 
 static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 {
@@ -324,7 +314,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     memset(&bad[10].src_idx, 0, sizeof(bad[10].src_idx));
     conf_buf *outs[] = {&bk, &bo, &bs};
     for (int i = 0; i < NBAD; i++)
-        if (!conf_refuses(env, r, host_call, &bad[i], what[i], outs, 3))
+        if (!conf_refuses(env, r, op_call, &bad[i], what[i], outs, 3))
             break;
     if (env->api->prune(env->ctx, &good, NULL) != VTC_SUCCESS)
         conf_fail(r, "the valid call failed");

@@ -7,6 +7,11 @@
 
 #define CONF_OP "select"
 
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->select(env->ctx, args, exec);
+}
+
 typedef struct sel_case {
     int B, N, D, k, keep_cls;
     int pattern;   /* 0 random with planted, 1 all equal, 2 NaN/inf mix, 3 +-0 ties */
@@ -102,11 +107,6 @@ SEL(cls_mid_row_with_ties, 2, 300, 8, 40, 1, 1, 150)
 SEL(cls_last_row_workgroup_edge_n_257, 2, 257, 3, 255, 1, 0, -1)
 SEL(cls_last_row_k_zero, 2, 65, 8, 0, 1, 0, -1)
 
-static vtc_result host_call(conf_env *env, const void *a)
-{
-    return env->api->select(env->ctx, a, NULL);
-}
-
 /* Bad inputs: an error, a message, and not one byte written. */
 static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 {
@@ -145,7 +145,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     bad[n].what = "host and buffer both set"; bad[n].a = good; bad[n].a.keep_idx.buffer = (VkBuffer)(uintptr_t)0x1234; n++;
     conf_buf *outs[] = {&bk, &br, &bd};
     for (int i = 0; i < n; i++)
-        if (!conf_refuses(env, r, host_call, &bad[i].a, bad[i].what, outs, 3))
+        if (!conf_refuses(env, r, op_call, &bad[i].a, bad[i].what, outs, 3))
             break;
     if (env->api->select(NULL, &good, NULL) != VTC_ERROR_INVALID_ARGUMENT)
         conf_fail(r, "NULL context accepted");
@@ -178,13 +178,6 @@ static void strided_host_score_view(conf_env *env, conf_result *r)
         conf_check_idx(r, "keep_idx", got, want, B * (K + 1));
 }
 
-typedef struct rec_sel { conf_env *env; vtc_select_args a; } rec_sel;
-static vtc_result rec_select(void *u, const vtc_exec *ex)
-{
-    rec_sel *s = u;
-    return s->env->api->select(s->env->ctx, &s->a, ex);
-}
-
 /* Record mode into a host command buffer gives the same indices as the synchronous call. */
 static void record_mode_matches_reference(conf_env *env, conf_result *r)
 {
@@ -207,26 +200,24 @@ static void record_mode_matches_reference(conf_env *env, conf_result *r)
     memcpy(ds_.map, score, 4 * B * N);
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
     ref_select(B, N, D, K, 1, score, hid, want_keep, NULL, want_dom);
-    rec_sel s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
-    s.a.dominant = K;
+    vtc_select_args a;
+    memset(&a, 0, sizeof(a));
+    a.dominant = K;
     int64_t sh_s[2] = {B, N}, sh_h[3] = {B, N, D}, sh_k[2] = {B, K + 1}, sh_d[3] = {B, K + 1, D};
-    s.a.score = conf_devtensor(VTC_DTYPE_F32, &ds_, 0, 2, sh_s);
-    s.a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
-    s.a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
-    s.a.dominant_out = conf_devtensor(env->dtype, &dd, 0, 3, sh_d);
+    a.score = conf_devtensor(VTC_DTYPE_F32, &ds_, 0, 2, sh_s);
+    a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
+    a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
+    a.dominant_out = conf_devtensor(env->dtype, &dd, 0, 3, sh_d);
     uint64_t scratch = 1;
-    if (conf_check_result(r, "query_scratch", env->api->query_scratch(env->ctx, VTC_OP_SELECT, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_select, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_SELECT, op_call, &a, &scratch)) {
         conf_check_idx(r, "keep_idx", dk.map, want_keep, B * (K + 1));
         conf_check_nmse(r, "dominant", env->dtype, dd.map, want_dom, (size_t)B * (K + 1) * D, 0.0);
     }
     /* a host pointer in record mode is refused */
-    vtc_select_args bad = s.a;
+    vtc_select_args bad = a;
     int32_t host_keep[B * (K + 1)];
     bad.keep_idx = conf_tensor2(VTC_DTYPE_I32, host_keep, B, K + 1);
-    if (conf_vk_run(vk, scratch, rec_select, &(rec_sel){env, bad}) != VTC_ERROR_INVALID_ARGUMENT)
+    if (conf_record_with(env, vk, op_call, &bad, scratch) != VTC_ERROR_INVALID_ARGUMENT)
         conf_fail(r, "record mode accepted a host pointer");
     conf_devbufs_destroy(vk, 4, dev);
 done:

@@ -9,11 +9,11 @@
 
 #define CONF_OP "toy"
 
-static vtc_result run(conf_env *env, const void *a)
+static vtc_result run(conf_env *env, const void *a, const vtc_exec *exec)
 {
     if (!VTC_API_HAS(env->api, run))
         return VTC_ERROR_UNSUPPORTED;
-    return env->api->run(env->ctx, VTC_OP_TOY, a, NULL);
+    return env->api->run(env->ctx, VTC_OP_TOY, a, exec);
 }
 
 static void check_shape(conf_env *env, conf_result *r, int rows, int cols)
@@ -34,7 +34,7 @@ static void check_shape(conf_env *env, conf_result *r, int rows, int cols)
     a.b = -0.5f;
     a.x = conf_tensor2(env->dtype, xd, rows, cols);
     a.y = conf_tensor2(env->dtype, yd, rows, cols);
-    if (conf_check_result(r, "toy", run(env, &a), VTC_SUCCESS))
+    if (conf_check_result(r, "toy", run(env, &a, NULL), VTC_SUCCESS))
         conf_check_nmse(r, "y", env->dtype, yd, want, n, conf_tol(env->dtype));
     conf_buf *g[] = {&bx, &by};
     conf_guards(r, g, 2);

@@ -7,6 +7,11 @@
 
 #define CONF_OP "visionzip"
 
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->visionzip(env->ctx, args, exec);
+}
+
 typedef struct vz_case {
     uint32_t mode;
     int B, N, D, H, dh, Dm, tokens, keep_cls;
@@ -201,13 +206,6 @@ static void reference_matches_official_code(conf_env *env, conf_result *r)
     free(attn); free(hid); free(met); free(want);
 }
 
-typedef struct rec_vz { conf_env *env; vtc_visionzip_args a; } rec_vz;
-static vtc_result rec_visionzip(void *u, const vtc_exec *ex)
-{
-    rec_vz *s = u;
-    return s->env->api->visionzip(s->env->ctx, &s->a, ex);
-}
-
 /* Record mode: the whole fused op in the host's command buffer, scratch sized by the query. */
 static void record_mode_one_recording(conf_env *env, conf_result *r)
 {
@@ -231,33 +229,25 @@ static void record_mode_one_recording(conf_env *env, conf_result *r)
     conf_store(env->dtype, dm.map, met, (size_t)B * N * DM);
     conf_store(env->dtype, da.map, att, (size_t)B * H * N);
     ref_visionzip(0, B, N, D, H, 0, DM, K, C, 1, 0, att, NULL, NULL, hid, met, want, want_src);
-    rec_vz s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
-    s.a.dominant = K;
-    s.a.contextual = C;
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.dominant = K;
+    a.contextual = C;
     int64_t sh_h[3] = {B, N, D}, sh_m[3] = {B, N, DM}, sh_a[3] = {B, H, N}, sh_o[3] = {B, ROWS, D}, sh_s[2] = {B, ROWS};
-    s.a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
-    s.a.metric = conf_devtensor(env->dtype, &dm, 0, 3, sh_m);
-    s.a.attn = conf_devtensor(env->dtype, &da, 0, 3, sh_a);
-    s.a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o); /* an offset into the host's buffer */
-    s.a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
+    a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
+    a.metric = conf_devtensor(env->dtype, &dm, 0, 3, sh_m);
+    a.attn = conf_devtensor(env->dtype, &da, 0, 3, sh_a);
+    a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o); /* an offset into the host's buffer */
+    a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
     uint64_t scratch = 0;
-    if (conf_check_result(r, "query", env->api->query_scratch(env->ctx, VTC_OP_VISIONZIP, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_visionzip, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_VISIONZIP, op_call, &a, &scratch)) {
         conf_check_idx(r, "src_idx", dsrc.map, want_src, B * ROWS);
         conf_check_nmse(r, "out", env->dtype, (char *)dout.map + 256, want, (size_t)B * ROWS * D, conf_tol(env->dtype));
-        if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_visionzip, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-            conf_fail(r, "scratch one byte short was accepted");
+        conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
     }
     conf_devbufs_destroy(vk, 5, dev);
 done:
     free(hid); free(met); free(att); free(want);
-}
-
-static vtc_result host_call(conf_env *env, const void *a)
-{
-    return env->api->visionzip(env->ctx, a, NULL);
 }
 
 static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
@@ -316,7 +306,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     bad[9].size = VTC_VISIONZIP_ARGS_V1_SIZE - 8;
     conf_buf *outs[] = {&bo, &bs};
     for (int i = 0; i < NBAD; i++)
-        if (!conf_refuses(env, r, host_call, &bad[i], what[i], outs, 2))
+        if (!conf_refuses(env, r, op_call, &bad[i], what[i], outs, 2))
             break;
     conf_buf_free(&bo);
     conf_buf_free(&bs);
