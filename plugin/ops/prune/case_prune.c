@@ -47,11 +47,9 @@ static void make_rows(uint64_t *st, int pattern, int B, int N, int W, float *x)
     }
 }
 
-/* The call of `c` on host tensors, float ones in dtype dt (out and src_idx
-   only when od is given). */
-static vtc_prune_args pr_args(const pr_case *c, uint32_t dt, void *hd, void *md, int32_t *keep, void *od, int32_t *src)
+/* The call of `c` without its tensors. */
+static vtc_prune_args pr_budget(const pr_case *c)
 {
-    int rows = c->K + c->c;
     vtc_prune_args a;
     memset(&a, 0, sizeof(a));
     a.size = sizeof(a);
@@ -59,6 +57,15 @@ static vtc_prune_args pr_args(const pr_case *c, uint32_t dt, void *hd, void *md,
     a.keep = (uint32_t)c->K;
     a.contextual = (uint32_t)c->c;
     a.pivots = (uint32_t)c->P;
+    return a;
+}
+
+/* The call of `c` on host tensors, float ones in dtype dt (out and src_idx
+   only when od is given). */
+static vtc_prune_args pr_args(const pr_case *c, uint32_t dt, void *hd, void *md, int32_t *keep, void *od, int32_t *src)
+{
+    int rows = c->K + c->c;
+    vtc_prune_args a = pr_budget(c);
     a.hidden = conf_tensor3(dt, hd, c->B, c->N, c->D);
     if (c->Dm)
         a.metric = conf_tensor3(dt, md, c->B, c->N, c->Dm);
@@ -250,12 +257,8 @@ static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
     if (!conf_devbufs_create(vk, r, 4, dev, bytes))
         goto done;
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
-    vtc_prune_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.mode = mode;
-    a.keep = K;
-    a.contextual = C;
+    pr_case c = {mode, B, N, D, 0, K, C, 0, 0};
+    vtc_prune_args a = pr_budget(&c);
     int64_t sh_h[3] = {B, N, D}, sh_k[2] = {B, K}, sh_o[3] = {B, ROWS, D}, sh_s[2] = {B, ROWS};
     a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
     a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
