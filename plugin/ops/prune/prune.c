@@ -221,7 +221,12 @@ static vtc_result record_greedy(vtc_recorder *rec, const prune_plan *pp, int64_t
     vtc_context ctx = vtc_rec_ctx(rec);
     const vtc_merge_shape *m = &pp->m;
     int64_t N = m->N;
-    uint32_t wg = pp->cpu_steps ? 64u : VTC_WG; /* CPU: a workgroup runs on one thread, few barrier rounds */
+    /* CPU devices: a workgroup runs on one thread and each barrier switches between
+       its SIMD rows, so as few as the loop limiter allows (a row of 8 up to N = 1024) */
+    uint32_t wg = VTC_WG;
+    if (pp->cpu_steps)
+        for (wg = 8u; wg < 64u && N > 128 * (int64_t)wg;)
+            wg *= 2u;
     int64_t per_lane = (N + wg - 1) / wg;
     int64_t fixed = 4 * per_lane + pp->P + 64;  /* the clear, the scan */
     int64_t S = ((int64_t)VTC_LOOP_BUDGET / 2 - fixed) / (per_lane + 24);
@@ -285,7 +290,7 @@ static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g
     }
     struct { uint32_t G, N, b0; } np = {(uint32_t)G, (uint32_t)N, (uint32_t)g0};
     vtc_bound nb[2] = {*dm, *dist};
-    uint32_t wg = pp->cpu_steps ? 64u : VTC_WG; /* as prune_norms */
+    uint32_t wg = pp->cpu_steps ? 32u : VTC_WG; /* as prune_norms */
     vtc_grid_2d(ctx, (uint64_t)((G * N + wg - 1) / wg), &gx, &gy);
     return vtc_dispatch(rec, VTC_K_prune_nnmin, VTC_DTYPE_F32, nb, 2, &np, sizeof(np), wg, NULL, 0, gx, gy, 1);
 }
@@ -320,8 +325,8 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     if (K > 0) {
         struct { uint32_t B, N, Dm; } np = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm};
         vtc_bound bb[3] = {*mt, inv, l1};
-        /* CPU devices: workgroups of 64 rows, so that a few hundred rows still make work for every thread */
-        uint32_t wg = cpu ? 64u : VTC_WG;
+        /* CPU devices: workgroups of 32 rows, so that a few hundred rows still make even work for every thread */
+        uint32_t wg = cpu ? 32u : VTC_WG;
         vtc_grid_2d(ctx, (uint64_t)((B * N + wg - 1) / wg), &gx, &gy);
         if (cpu && vec4_rows ? (r = vtc_dispatch(rec, VTC_K_prune_norms_cpu, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1))
                              : (r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1)))
