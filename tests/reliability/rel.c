@@ -296,20 +296,6 @@ typedef struct cweights {
     float x[CN * CE];
 } cweights;
 
-static vtc_tensor ht(void *p, uint32_t ndim, int64_t d0, int64_t d1, int64_t d2)
-{
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = VTC_DTYPE_F32;
-    t.ndim = ndim;
-    t.shape[0] = d0;
-    t.shape[1] = d1;
-    t.shape[2] = d2;
-    t.host = p;
-    return t;
-}
-
 vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash)
 {
     static cweights weights;
@@ -321,20 +307,10 @@ vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash)
             weights.lnq_w[i] = weights.lnkv_w[i] = 1.0f;
         ready = 1;
     }
-    const cweights *cw = &weights;
-    vtc_compress_weights_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.heads = 2;
-    d.query = ht((void *)cw->query, 2, CQ, CE, 0);
-    d.ln_q_weight = ht((void *)cw->lnq_w, 1, CE, 0, 0);
-    d.ln_q_bias = ht((void *)cw->lnq_b, 1, CE, 0, 0);
-    d.ln_kv_weight = ht((void *)cw->lnkv_w, 1, CE, 0, 0);
-    d.ln_kv_bias = ht((void *)cw->lnkv_b, 1, CE, 0, 0);
-    d.in_proj_weight = ht((void *)cw->in_w, 2, 3 * CE, CE, 0);
-    d.in_proj_bias = ht((void *)cw->in_b, 1, 3 * CE, 0, 0);
-    d.out_proj_weight = ht((void *)cw->out_w, 2, CE, CE, 0);
-    d.out_proj_bias = ht((void *)cw->out_b, 1, CE, 0, 0);
+    cweights *cw = &weights;
+    test_compress_arrays arrays = {cw->query, cw->lnq_w, cw->lnq_b, cw->lnkv_w, cw->lnkv_b,
+                                   cw->in_w,  cw->in_b,  cw->out_w, cw->out_b};
+    vtc_compress_weights_desc d = test_compress_desc(2, CQ, CE, &arrays);
     vtc_weights w = NULL;
     vtc_result r = vtc_compress_weights_create(ctx, &d, &w);
     if (r)
@@ -346,8 +322,8 @@ vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash)
         memset(&a, 0, sizeof(a));
         a.size = sizeof(a);
         a.weights = w;
-        a.x = ht((void *)cw->x, 3, 1, CN, CE);
-        a.out = ht(out, 3, 1, CQ, CE);
+        a.x = test_host_tensor(VTC_DTYPE_F32, cw->x, 3, 1, CN, CE);
+        a.out = test_host_tensor(VTC_DTYPE_F32, out, 3, 1, CQ, CE);
         r = vtc_compress(ctx, &a, NULL);
     }
     vtc_compress_weights_destroy(ctx, w);

@@ -8,6 +8,7 @@
  */
 #ifndef VTC_REL_H
 #define VTC_REL_H
+#include "../common/test_tensors.h"
 #include "opcall.h"
 #include <vtc.h>
 

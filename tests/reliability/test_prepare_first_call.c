@@ -25,40 +25,10 @@
 enum { MODE_HOST, MODE_RECORD, MODE_RECORD_SETS, MODES };
 static const char *const mode_name[MODES] = {"host", "record", "record-sets"};
 
-/* compress's examples need a weight set: E = 8, Q = 1, 2 heads, zero but the
-   layer norms' weights (as the table-driven conformance case makes it) */
-typedef struct tiny_weights {
-    float query[8], ones[8], zeros[24], in_w[24 * 8], out_w[8 * 8];
-} tiny_weights;
-
-static vtc_tensor host_f32(float *p, uint32_t ndim, int64_t a, int64_t b)
+/* compress's examples need a weight set (tests/common/test_tensors.h) */
+static vtc_weights weights_create(vtc_context ctx, test_tiny_weights *t)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = VTC_DTYPE_F32;
-    t.ndim = ndim;
-    t.shape[0] = a;
-    t.shape[1] = b;
-    t.host = p;
-    return t;
-}
-
-static vtc_weights weights_create(vtc_context ctx, tiny_weights *t)
-{
-    memset(t, 0, sizeof(*t));
-    for (int i = 0; i < 8; i++)
-        t->ones[i] = 1.0f;
-    vtc_compress_weights_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.heads = 2;
-    d.query = host_f32(t->query, 2, 1, 8);
-    d.ln_q_weight = d.ln_kv_weight = host_f32(t->ones, 1, 8, 0);
-    d.ln_q_bias = d.ln_kv_bias = d.out_proj_bias = host_f32(t->zeros, 1, 8, 0);
-    d.in_proj_weight = host_f32(t->in_w, 2, 24, 8);
-    d.in_proj_bias = host_f32(t->zeros, 1, 24, 0);
-    d.out_proj_weight = host_f32(t->out_w, 2, 8, 8);
+    vtc_compress_weights_desc d = test_tiny_weights_desc(t);
     vtc_weights w = NULL;
     vtc_result r = vtc_compress_weights_create(ctx, &d, &w);
     CHECK(r == VTC_SUCCESS, "compress weights: %s", vtc_result_string(r));
@@ -97,7 +67,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
     CHECK(d->args_size <= sizeof(args), "%s: args of %zu bytes", d->name, d->args_size);
     memset(args, 0, sizeof(args));
     d->example(which, args);
-    tiny_weights tw;
+    test_tiny_weights tw;
     vtc_weights w = NULL;
     if (d->op == VTC_OP_COMPRESS)
         ((vtc_compress_args *)(void *)args)->weights = w = weights_create(ctx, &tw);

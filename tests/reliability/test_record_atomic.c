@@ -262,30 +262,8 @@ static vtc_weights make_weights(vtc_context ctx)
     rel_fill_f32(&st, wout, CE * CE);
     for (int i = 0; i < CE; i++)
         ones[i] = 1.0f;
-    vtc_compress_weights_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.heads = 2;
-#define HT(t, p, n0, n1)                                                                                     \
-    do {                                                                                                   \
-        memset(&(t), 0, sizeof(t));                                                                        \
-        (t).size = sizeof(t);                                                                              \
-        (t).dtype = VTC_DTYPE_F32;                                                                         \
-        (t).ndim = (n1) ? 2 : 1;                                                                           \
-        (t).shape[0] = (n0);                                                                               \
-        (t).shape[1] = (n1);                                                                               \
-        (t).host = (p);                                                                                    \
-    } while (0)
-    HT(d.query, query, CQ, CE);
-    HT(d.ln_q_weight, ones, CE, 0);
-    HT(d.ln_q_bias, zeros, CE, 0);
-    HT(d.ln_kv_weight, ones, CE, 0);
-    HT(d.ln_kv_bias, zeros, CE, 0);
-    HT(d.in_proj_weight, win, 3 * CE, CE);
-    HT(d.in_proj_bias, zeros, 3 * CE, 0);
-    HT(d.out_proj_weight, wout, CE, CE);
-    HT(d.out_proj_bias, zeros, CE, 0);
-#undef HT
+    test_compress_arrays a = {query, ones, zeros, ones, zeros, win, zeros, wout, zeros};
+    vtc_compress_weights_desc d = test_compress_desc(2, CQ, CE, &a);
     vtc_weights w = NULL;
     vtc_result r = vtc_compress_weights_create(ctx, &d, &w);
     CHECK(r == VTC_SUCCESS, "weights create: %s", vtc_result_string(r));
