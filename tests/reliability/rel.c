@@ -65,6 +65,22 @@ vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc
     return ctx;
 }
 
+vtc_context_stats rel_stats(vtc_context ctx)
+{
+    vtc_context_stats s;
+    memset(&s, 0, sizeof(s));
+    s.size = sizeof(s);
+    vtc_result r = vtc_context_stats_get(ctx, &s);
+    CHECK(r == VTC_SUCCESS && s.size == sizeof(s), "stats: %s, size %u", vtc_result_string(r), s.size);
+    return s;
+}
+
+void rel_check_validation(vtc_context ctx, const char *what)
+{
+    vtc_context_stats st = rel_stats(ctx);
+    CHECK(st.validation_messages == 0, "%s: %llu validation messages", what, (unsigned long long)st.validation_messages);
+}
+
 /* ---- device arena -------------------------------------------------------- */
 /* One mapped buffer on vtc's device and the test's own command pool on vtc's
    queue (host/common/host_vk.h on vtc_context_vulkan_handles). */
@@ -96,6 +112,18 @@ int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adop
     ad->get_instance_proc_addr = gipa ? gipa : h->get_instance_proc_addr;
     ad->enabled = info.features; /* what the owning context enabled */
     ad->api_version = VK_API_VERSION_1_1;
+    return 0;
+}
+
+int rel_adopt_wrapped(vtc_context owner, PFN_vkGetInstanceProcAddr wrapper, vtc_adopted_device *ad,
+                      PFN_vkGetInstanceProcAddr *real_gipa, PFN_vkGetDeviceProcAddr *real_gdpa, VkDevice *device)
+{
+    vtc_vulkan_handles h;
+    if (rel_adopted_like(owner, wrapper, ad, &h))
+        return -1;
+    *real_gipa = h.get_instance_proc_addr;
+    *real_gdpa = (PFN_vkGetDeviceProcAddr)h.get_instance_proc_addr(h.instance, "vkGetDeviceProcAddr");
+    *device = h.device;
     return 0;
 }
 

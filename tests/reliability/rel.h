@@ -45,6 +45,16 @@ vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc
 int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adopted_device *ad,
                      vtc_vulkan_handles *h);
 
+/* rel_adopted_like with `wrapper` (the test's failure-injecting or watching
+   get_instance_proc_addr), returning what the wrapper forwards to: the
+   loader's entry points and the owner's device. 0, or -1 (with a message). */
+int rel_adopt_wrapped(vtc_context owner, PFN_vkGetInstanceProcAddr wrapper, vtc_adopted_device *ad,
+                      PFN_vkGetInstanceProcAddr *real_gipa, PFN_vkGetDeviceProcAddr *real_gdpa, VkDevice *device);
+/* The context's statistics (a failed query is a CHECK failure). */
+vtc_context_stats rel_stats(vtc_context ctx);
+/* CHECKs that the context's validation layer (VTC_VALIDATION=1) said nothing. */
+void rel_check_validation(vtc_context ctx, const char *what);
+
 /* ---- device arena -------------------------------------------------------- */
 typedef struct rel_arena rel_arena;
 rel_arena *rel_arena_create(vtc_context ctx, size_t bytes);

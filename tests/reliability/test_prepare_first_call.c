@@ -35,16 +35,6 @@ static vtc_weights weights_create(vtc_context ctx, test_tiny_weights *t)
     return w;
 }
 
-static vtc_context_stats stats(vtc_context ctx)
-{
-    vtc_context_stats s;
-    memset(&s, 0, sizeof(s));
-    s.size = sizeof(s);
-    vtc_result r = vtc_context_stats_get(ctx, &s);
-    CHECK(r == VTC_SUCCESS && s.size == sizeof(s), "stats: %s, size %u", vtc_result_string(r), s.size);
-    return s;
-}
-
 typedef struct rec_call {
     vtc_context ctx;
     uint32_t op;
@@ -55,6 +45,42 @@ static vtc_result rec_cb(void *user, const vtc_exec *exec)
 {
     const rec_call *c = user;
     return vtc_run(c->ctx, c->op, c->args, exec);
+}
+
+/* zeroed tensors: index inputs 0, kinds all text, scores tied; all valid */
+static void on_host(const vtc_op_desc *d, void *args, void *mem[VTC_OP_DESC_MAX_TENSORS])
+{
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
+        if (t->dtype != VTC_DTYPE_NONE)
+            t->host = mem[i] = calloc((size_t)vtc_op_desc_count(t) + 1, 8);
+    }
+}
+
+/* The same, each tensor a zeroed region of a device arena, and a region
+   for the call's scratch (*scratch_off, *scratch bytes). NULL: no arena. */
+static rel_arena *in_device_arena(vtc_context ctx, const vtc_op_desc *d, uint32_t which, void *args,
+                                  size_t *scratch_off, uint64_t *scratch)
+{
+    rel_arena *ar = rel_arena_create(ctx, 8u << 20);
+    CHECK(ar != NULL, "%s: no device arena", d->name);
+    if (!ar)
+        return NULL;
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
+        if (t->dtype == VTC_DTYPE_NONE)
+            continue;
+        size_t bytes = (size_t)vtc_op_desc_bytes(t) + 4;
+        size_t off = rel_arena_region(ar, bytes);
+        CHECK(off != (size_t)-1, "%s: arena full", d->name);
+        memset(rel_arena_map(ar) + off, 0, bytes);
+        t->buffer = rel_arena_buffer(ar);
+        t->offset = off;
+    }
+    vtc_result q = vtc_query_scratch(ctx, d->op, args, scratch);
+    CHECK(q == VTC_SUCCESS, "%s example %u: query_scratch %s", d->name, which, vtc_result_string(q));
+    *scratch_off = rel_arena_region(ar, (size_t)*scratch + 256);
+    return ar;
 }
 
 /* One example in one mode on a fresh context; 0 when every check held. */
@@ -72,41 +98,21 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
     if (d->op == VTC_OP_COMPRESS)
         ((vtc_compress_args *)(void *)args)->weights = w = weights_create(ctx, &tw);
 
-    /* zeroed tensors: index inputs 0, kinds all text, scores tied; all valid */
     void *mem[VTC_OP_DESC_MAX_TENSORS] = {0};
     rel_arena *ar = NULL;
     size_t scratch_off = 0;
     uint64_t scratch = 0;
     if (mode == MODE_HOST) {
-        for (uint32_t i = 0; i < d->ntensors; i++) {
-            vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
-            if (t->dtype != VTC_DTYPE_NONE)
-                t->host = mem[i] = calloc((size_t)vtc_op_desc_count(t) + 1, 8);
-        }
+        on_host(d, args, mem);
     } else {
-        ar = rel_arena_create(ctx, 8u << 20);
-        CHECK(ar != NULL, "%s: no device arena", d->name);
+        ar = in_device_arena(ctx, d, which, args, &scratch_off, &scratch);
         if (!ar)
             goto out;
-        for (uint32_t i = 0; i < d->ntensors; i++) {
-            vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
-            if (t->dtype == VTC_DTYPE_NONE)
-                continue;
-            size_t bytes = (size_t)vtc_op_desc_bytes(t) + 4;
-            size_t off = rel_arena_region(ar, bytes);
-            CHECK(off != (size_t)-1, "%s: arena full", d->name);
-            memset(rel_arena_map(ar) + off, 0, bytes);
-            t->buffer = rel_arena_buffer(ar);
-            t->offset = off;
-        }
-        vtc_result q = vtc_query_scratch(ctx, d->op, args, &scratch);
-        CHECK(q == VTC_SUCCESS, "%s example %u: query_scratch %s", d->name, which, vtc_result_string(q));
-        scratch_off = rel_arena_region(ar, (size_t)scratch + 256);
     }
 
-    vtc_context_stats s0 = stats(ctx);
+    vtc_context_stats s0 = rel_stats(ctx);
     vtc_result r = vtc_prepare(ctx, d->op, args);
-    vtc_context_stats s1 = stats(ctx);
+    vtc_context_stats s1 = rel_stats(ctx);
     CHECK(r == VTC_SUCCESS, "%s example %u %s: prepare %s (%s)", d->name, which, mode_name[mode], vtc_result_string(r),
           log.last);
     CHECK(s1.pipelines > s0.pipelines, "%s example %u %s: prepare on a fresh context created no pipeline", d->name,
@@ -122,7 +128,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
         rec_call c = {ctx, d->op, args};
         r = rel_arena_record(ar, scratch_off, (size_t)scratch, rec_cb, &c);
     }
-    vtc_context_stats s2 = stats(ctx);
+    vtc_context_stats s2 = rel_stats(ctx);
     CHECK(r == VTC_SUCCESS, "%s example %u %s: call %s (%s)", d->name, which, mode_name[mode], vtc_result_string(r),
           log.last);
     CHECK(s2.calls == s1.calls + 1, "%s example %u %s: the call did not count", d->name, which, mode_name[mode]);
