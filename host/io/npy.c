@@ -48,14 +48,25 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
+/* The value of `key` in the header dict, past its blanks; NULL (with a
+   message) when the dict has no such key. */
+static const char *key_value(const char *name, const char *h, size_t len, const char *key, char *err, size_t errlen)
+{
+    const char *p = find_key(h, len, key);
+    if (!p) {
+        io_fail(err, errlen, name, "malformed header: no '%s'", key);
+        return NULL;
+    }
+    return skip_ws(p, h + len);
+}
+
 /* 'descr': a quoted dtype string vtc reads. */
 static int parse_descr(const char *name, const char *h, size_t len, npy_array *out, char *err, size_t errlen)
 {
     const char *end = h + len;
-    const char *p = find_key(h, len, "descr");
+    const char *p = key_value(name, h, len, "descr", err, errlen);
     if (!p)
-        return io_fail(err, errlen, name, "malformed header: no 'descr'");
-    p = skip_ws(p, end);
+        return -1;
     if (p >= end || (*p != '\'' && *p != '"'))
         return io_fail(err, errlen, name, "malformed header: 'descr' is not a string");
     char q = *p++;
@@ -86,10 +97,9 @@ static int parse_descr(const char *name, const char *h, size_t len, npy_array *o
 static int parse_fortran_order(const char *name, const char *h, size_t len, char *err, size_t errlen)
 {
     const char *end = h + len;
-    const char *p = find_key(h, len, "fortran_order");
+    const char *p = key_value(name, h, len, "fortran_order", err, errlen);
     if (!p)
-        return io_fail(err, errlen, name, "malformed header: no 'fortran_order'");
-    p = skip_ws(p, end);
+        return -1;
     if ((size_t)(end - p) >= 4 && !memcmp(p, "True", 4))
         return io_fail(err, errlen, name, "fortran_order=True is not supported: save the array in C order");
     if ((size_t)(end - p) < 5 || memcmp(p, "False", 5))
@@ -102,10 +112,9 @@ static int parse_fortran_order(const char *name, const char *h, size_t len, char
 static int parse_shape(const char *name, const char *h, size_t len, npy_array *out, char *err, size_t errlen)
 {
     const char *end = h + len;
-    const char *p = find_key(h, len, "shape");
+    const char *p = key_value(name, h, len, "shape", err, errlen);
     if (!p)
-        return io_fail(err, errlen, name, "malformed header: no 'shape'");
-    p = skip_ws(p, end);
+        return -1;
     if (p >= end || *p != '(')
         return io_fail(err, errlen, name, "malformed header: 'shape' is not a tuple");
     p++;

@@ -115,6 +115,20 @@ int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adop
     return 0;
 }
 
+vtc_result rel_adopted_context(const vtc_adopted_device *ad, rel_log *log, vtc_context *out)
+{
+    vtc_context_desc d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.adopted = ad;
+    d.log = rel_log_fn;
+    d.log_user = log;
+    d.log_level = VTC_LOG_ERROR;
+    memset(log, 0, sizeof(*log));
+    *out = NULL;
+    return vtc_context_create(&d, out);
+}
+
 int rel_adopt_wrapped(vtc_context owner, PFN_vkGetInstanceProcAddr wrapper, vtc_adopted_device *ad,
                       PFN_vkGetInstanceProcAddr *real_gipa, PFN_vkGetDeviceProcAddr *real_gdpa, VkDevice *device)
 {

@@ -50,6 +50,9 @@ int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adop
    loader's entry points and the owner's device. 0, or -1 (with a message). */
 int rel_adopt_wrapped(vtc_context owner, PFN_vkGetInstanceProcAddr wrapper, vtc_adopted_device *ad,
                       PFN_vkGetInstanceProcAddr *real_gipa, PFN_vkGetDeviceProcAddr *real_gdpa, VkDevice *device);
+/* A context on the adopted device `ad`, its errors logged into `log` (reset
+   first); vtc_context_create's result. */
+vtc_result rel_adopted_context(const vtc_adopted_device *ad, rel_log *log, vtc_context *out);
 /* The context's statistics (a failed query is a CHECK failure). */
 vtc_context_stats rel_stats(vtc_context ctx);
 /* CHECKs that the context's validation layer (VTC_VALIDATION=1) said nothing. */

@@ -172,16 +172,8 @@ static vtc_adopted_device g_adopted;
 
 static vtc_context adopted(rel_log *log)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.adopted = &g_adopted;
-    d.log = rel_log_fn;
-    d.log_user = log;
-    d.log_level = VTC_LOG_ERROR;
-    memset(log, 0, sizeof(*log));
-    vtc_context ctx = NULL;
-    vtc_result r = vtc_context_create(&d, &ctx);
+    vtc_context ctx;
+    vtc_result r = rel_adopted_context(&g_adopted, log, &ctx);
     CHECK(r == VTC_SUCCESS, "adopted create: %s", vtc_result_string(r));
     return ctx;
 }

@@ -171,16 +171,7 @@ static vtc_adopted_device g_adopted;
 
 static vtc_result create_adopted(rel_log *log, vtc_context *out)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.adopted = &g_adopted;
-    d.log = rel_log_fn;
-    d.log_user = log;
-    d.log_level = VTC_LOG_ERROR;
-    memset(log, 0, sizeof(*log));
-    *out = NULL;
-    return vtc_context_create(&d, out);
+    return rel_adopted_context(&g_adopted, log, out);
 }
 
 static long sweep_create(void)
