@@ -1,13 +1,11 @@
 /* The .npy reader treats files as hostile: every malformed input is a clear error. */
 #include "npy.h"
+#include "../common/test_check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-#define CHECK(name, cond, ...) do { if (cond) printf("ok - %s\n", name); else { printf("FAIL - %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
 
 /* builds a v1 .npy in memory from a header dict and payload */
 static size_t make(uint8_t *buf, const char *dict, const void *data, size_t n)
