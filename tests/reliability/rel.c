@@ -43,19 +43,27 @@ void rel_log_fn(void *user, int32_t level, const char *msg)
     }
 }
 
-vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc)
+/* A context description logging `level` and above into `log` (reset
+   first; NULL: vtc's default, stderr). */
+static vtc_context_desc desc_logging_into(rel_log *log, int32_t level)
 {
     vtc_context_desc d;
     memset(&d, 0, sizeof(d));
     d.size = sizeof(d);
-    d.flags = flags;
-    d.allocator = alloc;
     if (log) {
         memset(log, 0, sizeof(*log));
         d.log = rel_log_fn;
         d.log_user = log;
-        d.log_level = VTC_LOG_WARN;
+        d.log_level = level;
     }
+    return d;
+}
+
+vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc)
+{
+    vtc_context_desc d = desc_logging_into(log, VTC_LOG_WARN);
+    d.flags = flags;
+    d.allocator = alloc;
     vtc_context ctx = NULL;
     vtc_result r = vtc_context_create(&d, &ctx);
     if (r != VTC_SUCCESS) {
@@ -117,14 +125,8 @@ int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adop
 
 vtc_result rel_adopted_context(const vtc_adopted_device *ad, rel_log *log, vtc_context *out)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
+    vtc_context_desc d = desc_logging_into(log, VTC_LOG_ERROR);
     d.adopted = ad;
-    d.log = rel_log_fn;
-    d.log_user = log;
-    d.log_level = VTC_LOG_ERROR;
-    memset(log, 0, sizeof(*log));
     *out = NULL;
     return vtc_context_create(&d, out);
 }
