@@ -98,7 +98,7 @@ static int parse_entry(const char *path, const char *key, struct json_object *va
     snprintf(t->dtype_str, sizeof(t->dtype_str), "%s", ds);
     t->dtype = !strcmp(ds, "F32") ? ST_F32 : !strcmp(ds, "F16") ? ST_F16 : !strcmp(ds, "BF16") ? ST_BF16
              : !strcmp(ds, "I32") ? ST_I32 : !strcmp(ds, "U8") ? ST_U8 : ST_OTHER;
-    uint64_t count;
+    uint64_t count = 0;
     if (parse_shape(path, key, sh, t, &count, err, errlen))
         return -1;
     struct json_object *b0 = json_object_array_get_idx(off, 0), *b1 = json_object_array_get_idx(off, 1);
@@ -168,9 +168,9 @@ int st_open(const char *path, st_file *f, char *err, size_t errlen)
         return io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
     uint8_t *buf;
     size_t len;
-    io_read_all(fp, (size_t)1 << 34, &buf, &len);
+    int rd = io_read_all(fp, (size_t)1 << 34, &buf, &len);
     fclose(fp);
-    if (!buf)
+    if (rd)
         return io_fail(err, errlen, path, "out of memory or file too large");
     f->buf = buf;
     f->len = len;
