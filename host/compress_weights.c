@@ -22,14 +22,8 @@ void cw_free(cw_host *w)
 
 static vtc_tensor host_tensor(float *p, int ndim, const int64_t *shape)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = VTC_DTYPE_F32;
-    t.ndim = (uint32_t)ndim;
-    for (int i = 0; i < ndim; i++)
-        t.shape[i] = shape[i];
-    t.host = p;
+    vtc_tensor t = {.size = sizeof(t), .dtype = VTC_DTYPE_F32, .ndim = (uint32_t)ndim, .host = p};
+    memcpy(t.shape, shape, sizeof(int64_t) * (size_t)ndim);
     return t;
 }
 

@@ -28,16 +28,8 @@ typedef struct projector_push {
 /* vtc sees the engine's memory as (buffer, offset, shape): nothing is copied. */
 static vtc_tensor dev(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int64_t d0, int64_t d1, int64_t d2)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = dtype;
-    t.ndim = d2 ? 3 : 2;
-    t.shape[0] = d0;
-    t.shape[1] = d1;
-    t.shape[2] = d2;
-    t.buffer = buf;
-    t.offset = off;
+    vtc_tensor t = {.size = sizeof(t), .dtype = dtype, .ndim = d2 ? 3 : 2, .shape = {d0, d1, d2}, .buffer = buf,
+                    .offset = off};
     return t;
 }
 
@@ -58,84 +50,71 @@ typedef struct engine {
 /* 1. vtc adopts the engine's device: its instance, device, queue and loader entry point. */
 static vtc_result adopt(engine *g, const vtc_api_v1 *api)
 {
-    vtc_adopted_device ad;
-    memset(&ad, 0, sizeof(ad));
-    ad.size = sizeof(ad);
-    ad.queue_family = g->vk.queue_family;
-    ad.instance = g->vk.instance;
-    ad.physical_device = g->vk.phys;
-    ad.device = g->vk.device;
-    ad.queue = g->vk.queue;
-    ad.get_instance_proc_addr = g->vk.gipa;
-    ad.enabled = g->vk.vtc_features; /* vtc uses only what the engine enabled */
-    ad.api_version = g->vk.api_version;
+    vtc_adopted_device ad = {.size = sizeof(ad),
+                             .instance = g->vk.instance,
+                             .physical_device = g->vk.phys,
+                             .device = g->vk.device,
+                             .queue = g->vk.queue,
+                             .queue_family = g->vk.queue_family,
+                             .get_instance_proc_addr = g->vk.gipa,
+                             .enabled = g->vk.vtc_features, /* vtc uses only what the engine enabled */
+                             .api_version = g->vk.api_version};
     /* no queue_lock: in record mode vtc never submits. An engine that also makes
        synchronous calls while its own threads submit passes one. */
-    vtc_context_desc desc;
-    memset(&desc, 0, sizeof(desc));
-    desc.size = sizeof(desc);
-    desc.adopted = &ad;
+    vtc_context_desc desc = {.size = sizeof(desc), .adopted = &ad};
     return api->context_create(&desc, &g->ctx);
 }
 
-static int run(engine *g, const vtc_api_v1 *api)
+/* Where one image's tensors live: the encoder's outputs and the projector's
+   weights in `in`; vtc's rows, their source tokens and the projector's output in `out`. */
+typedef struct frame {
+    uint32_t dom, ctxt, rows; /* vtc's rows: CLS, dominant, contextual */
+    VkDeviceSize o_attn, o_w, o_b, in_bytes, o_src, o_y, out_bytes;
+} frame;
+
+static int setup(engine *g, const vtc_api_v1 *api, frame *f)
 {
     host_vk *vk = &g->vk;
-    uint32_t dom = 0, ctxt = 0;
-    api->token_split(TOKENS, 1, &dom, &ctxt);
-    const uint32_t rows = 1 + dom + ctxt; /* CLS, dominant, contextual */
-    /* the encoder's outputs and the projector's weights; vtc's rows and the projector's output */
-    VkDeviceSize o_attn = host_vk_align(vk, 4 * N * D), o_w = host_vk_align(vk, o_attn + 4 * H * N);
-    VkDeviceSize o_b = host_vk_align(vk, o_w + 4 * D * E), in_bytes = o_b + 4 * E;
-    VkDeviceSize o_src = host_vk_align(vk, 4ull * rows * D), o_y = host_vk_align(vk, o_src + 4ull * rows);
-    VkDeviceSize out_bytes = o_y + 4ull * rows * E;
-    if (host_vk_buffer_create(vk, in_bytes, HOST_VK_MAPPED, &g->in) ||
-        host_vk_buffer_create(vk, out_bytes, HOST_VK_DEVICE_LOCAL, &g->out) ||
-        host_vk_buffer_create(vk, out_bytes, HOST_VK_MAPPED, &g->readback) ||
+    api->token_split(TOKENS, 1, &f->dom, &f->ctxt);
+    f->rows = 1 + f->dom + f->ctxt;
+    f->o_attn = host_vk_align(vk, 4 * N * D);
+    f->o_w = host_vk_align(vk, f->o_attn + 4 * H * N);
+    f->o_b = host_vk_align(vk, f->o_w + 4 * D * E);
+    f->in_bytes = f->o_b + 4 * E;
+    f->o_src = host_vk_align(vk, 4ull * f->rows * D);
+    f->o_y = host_vk_align(vk, f->o_src + 4ull * f->rows);
+    f->out_bytes = f->o_y + 4ull * f->rows * E;
+    if (host_vk_buffer_create(vk, f->in_bytes, HOST_VK_MAPPED, &g->in) ||
+        host_vk_buffer_create(vk, f->out_bytes, HOST_VK_DEVICE_LOCAL, &g->out) ||
+        host_vk_buffer_create(vk, f->out_bytes, HOST_VK_MAPPED, &g->readback) ||
         host_vk_pipeline_create(vk, engine_projector_spv, sizeof(engine_projector_spv), 4, sizeof(projector_push),
                                 &g->projector))
         return fprintf(stderr, "engine: buffers or projector pipeline\n"), -1;
     /* here the host plays the encoder; in an engine these buffers already hold its outputs */
     uint32_t seed = 7;
     float *in = g->in.map;
-    for (size_t i = 0; i < in_bytes / 4; i++)
+    for (size_t i = 0; i < f->in_bytes / 4; i++)
         in[i] = rnd(&seed);
     for (size_t i = 0; i < H * N; i++) /* CLS attention: positive, a few tokens strong */
-        in[o_attn / 4 + i] = in[o_attn / 4 + i] * in[o_attn / 4 + i] * (i % 7 ? 0.01f : 1.0f);
-
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.score_mode = VTC_SCORE_ATTN_CLS;
-    a.dominant = dom;
-    a.contextual = ctxt;
-    a.hidden = dev(g->in.buffer, 0, VTC_DTYPE_F32, 1, N, D);
-    a.metric = a.hidden; /* the hidden states are their own merge metric here */
-    a.attn = dev(g->in.buffer, o_attn, VTC_DTYPE_F32, 1, H, N);
-    a.out = dev(g->out.buffer, 0, VTC_DTYPE_F32, 1, rows, D);
-    a.src_idx = dev(g->out.buffer, o_src, VTC_DTYPE_I32, 1, rows, 0);
-    /* 2. record mode allocates nothing: the engine gives it scratch of the size it asks */
-    uint64_t scratch_bytes = 0;
-    vtc_result r = api->query_scratch(g->ctx, VTC_OP_VISIONZIP, &a, &scratch_bytes);
-    if (r || (scratch_bytes && host_vk_buffer_create(vk, scratch_bytes, HOST_VK_DEVICE_LOCAL, &g->scratch)))
-        return fprintf(stderr, "scratch: %s\n", api->result_string(r)), -1;
-    host_vk_range bind[4] = {{g->out.buffer, 0, 4ull * rows * D}, {g->in.buffer, o_w, 4 * D * E},
-                             {g->in.buffer, o_b, 4 * E}, {g->out.buffer, o_y, 4ull * rows * E}};
+        in[f->o_attn / 4 + i] = in[f->o_attn / 4 + i] * in[f->o_attn / 4 + i] * (i % 7 ? 0.01f : 1.0f);
+    host_vk_range bind[4] = {{g->out.buffer, 0, 4ull * f->rows * D}, {g->in.buffer, f->o_w, 4 * D * E},
+                             {g->in.buffer, f->o_b, 4 * E}, {g->out.buffer, f->o_y, 4ull * f->rows * E}};
     host_vk_pipeline_bind(vk, &g->projector, bind);
+    return 0;
+}
 
-    /* 3. one command buffer: the encoder's writes -> vtc -> the projector -> read-back */
+/* 3. one command buffer: the encoder's writes -> vtc -> the projector -> read-back */
+static int record_and_submit(engine *g, const vtc_api_v1 *api, const frame *f, const vtc_visionzip_args *a,
+                             uint64_t scratch_bytes)
+{
+    host_vk *vk = &g->vk;
     VkCommandBuffer cmd;
     if (host_vk_cmd_begin(vk, &cmd))
         return -1;
     const VkPipelineStageFlags cs = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
     host_vk_barrier(vk, cmd, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_WRITE_BIT, cs, VK_ACCESS_SHADER_READ_BIT);
-    vtc_exec ex;
-    memset(&ex, 0, sizeof(ex));
-    ex.size = sizeof(ex);
-    ex.cmd = cmd;
-    ex.scratch = g->scratch.buffer;
-    ex.scratch_size = scratch_bytes;
-    r = api->visionzip(g->ctx, &a, &ex);
+    vtc_exec ex = {.size = sizeof(ex), .cmd = cmd, .scratch = g->scratch.buffer, .scratch_size = scratch_bytes};
+    vtc_result r = api->visionzip(g->ctx, a, &ex);
     if (r) {
         host_vk_cmd_free(vk, &cmd, 1);
         return fprintf(stderr, "vtc_visionzip: %s\n", api->result_string(r)), -1;
@@ -143,10 +122,10 @@ static int run(engine *g, const vtc_api_v1 *api)
     /* vtc's outputs are compute-shader writes: one barrier, then the projector reads them in place.
        vtc leaves its own pipeline bound, so the engine binds its own again. */
     host_vk_barrier(vk, cmd, cs, VK_ACCESS_SHADER_WRITE_BIT, cs, VK_ACCESS_SHADER_READ_BIT);
-    projector_push pc = {rows, D, E};
-    host_vk_pipeline_record(vk, &g->projector, cmd, &pc, (rows * E + 63) / 64, 1, 1);
+    projector_push pc = {f->rows, D, E};
+    host_vk_pipeline_record(vk, &g->projector, cmd, &pc, (f->rows * E + 63) / 64, 1, 1);
     host_vk_barrier(vk, cmd, cs, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-    VkBufferCopy down = {0, 0, out_bytes};
+    VkBufferCopy down = {0, 0, f->out_bytes};
     vk->fn.vkCmdCopyBuffer(cmd, g->out.buffer, g->readback.buffer, 1, &down);
     host_vk_barrier(vk, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                     VK_ACCESS_HOST_READ_BIT);
@@ -155,16 +134,21 @@ static int run(engine *g, const vtc_api_v1 *api)
     /* the frame is over: descriptor sets vtc bound (devices without push descriptors) may be reused */
     if (VTC_API_HAS(api, context_recycle))
         api->context_recycle(g->ctx);
+    return 0;
+}
 
-    /* 4. read back: the kept tokens' sources, and the projector applied to vtc's rows */
+/* 4. read back: the kept tokens' sources, and the projector applied to vtc's rows */
+static int check(const engine *g, const frame *f, uint64_t scratch_bytes)
+{
     const char *rb = g->readback.map;
-    const float *x = (const float *)rb, *y = (const float *)(rb + o_y), *w = in + o_w / 4, *b = in + o_b / 4;
-    const int32_t *src = (const int32_t *)(rb + o_src);
+    const float *in = g->in.map, *x = (const float *)rb, *y = (const float *)(rb + f->o_y);
+    const float *w = in + f->o_w / 4, *b = in + f->o_b / 4;
+    const int32_t *src = (const int32_t *)(rb + f->o_src);
     int bad_src = src[0] != 0; /* CLS first */
-    for (uint32_t i = 1; i <= dom; i++)
+    for (uint32_t i = 1; i <= f->dom; i++)
         bad_src += src[i] <= 0 || src[i] >= N;
     double err = 0, ref = 0;
-    for (uint32_t i = 0; i < rows; i++)
+    for (uint32_t i = 0; i < f->rows; i++)
         for (int j = 0; j < E; j++) {
             double acc = b[j];
             for (int d = 0; d < D; d++)
@@ -175,8 +159,31 @@ static int run(engine *g, const vtc_api_v1 *api)
     int ok = !bad_src && err <= 1e-9 * ref;
     printf("%s - example_engine_visionzip_then_projector_one_submit: %d -> %u rows (%u dominant + %u contextual + CLS), "
            "projector NMSE %.2e, %d bad src_idx, scratch %llu B\n",
-           ok ? "ok" : "FAIL", N, rows, dom, ctxt, ref ? err / ref : 1.0, bad_src, (unsigned long long)scratch_bytes);
+           ok ? "ok" : "FAIL", N, f->rows, f->dom, f->ctxt, ref ? err / ref : 1.0, bad_src,
+           (unsigned long long)scratch_bytes);
     return ok ? 0 : -1;
+}
+
+static int run(engine *g, const vtc_api_v1 *api)
+{
+    frame f;
+    if (setup(g, api, &f))
+        return -1;
+    vtc_visionzip_args a = {.size = sizeof(a), .score_mode = VTC_SCORE_ATTN_CLS, .dominant = f.dom,
+                            .contextual = f.ctxt};
+    a.hidden = dev(g->in.buffer, 0, VTC_DTYPE_F32, 1, N, D);
+    a.metric = a.hidden; /* the hidden states are their own merge metric here */
+    a.attn = dev(g->in.buffer, f.o_attn, VTC_DTYPE_F32, 1, H, N);
+    a.out = dev(g->out.buffer, 0, VTC_DTYPE_F32, 1, f.rows, D);
+    a.src_idx = dev(g->out.buffer, f.o_src, VTC_DTYPE_I32, 1, f.rows, 0);
+    /* 2. record mode allocates nothing: the engine gives it scratch of the size it asks */
+    uint64_t scratch_bytes = 0;
+    vtc_result r = api->query_scratch(g->ctx, VTC_OP_VISIONZIP, &a, &scratch_bytes);
+    if (r || (scratch_bytes && host_vk_buffer_create(&g->vk, scratch_bytes, HOST_VK_DEVICE_LOCAL, &g->scratch)))
+        return fprintf(stderr, "scratch: %s\n", api->result_string(r)), -1;
+    if (record_and_submit(g, api, &f, &a, scratch_bytes))
+        return -1;
+    return check(g, &f, scratch_bytes);
 }
 
 int main(int argc, char **argv)

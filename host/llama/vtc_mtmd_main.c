@@ -110,6 +110,64 @@ static void usage(FILE *f)
         mtmd_default_marker());
 }
 
+/* Where the value of an option that takes a file or text goes; NULL for other options. */
+static const char **text_option(opts *o, const char *a)
+{
+    static const char *const names[] = {"-m", "--mmproj", "--image", "-p", "--vtc-lib"};
+    const char **dest[] = {&o->model, &o->mmproj, &o->image, &o->prompt, &o->vtc_lib};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(a, names[i]))
+            return dest[i];
+    return NULL;
+}
+
+/* Where the value of an integer option goes and its least value (*lo); NULL for other options. */
+static int *int_option(opts *o, const char *a, int *lo)
+{
+    static const char *const names[] = {"-n", "-t", "-c", "--layer", "-r", "--repeat"};
+    static const int least[] = {0, 1, 1, 0, 1, 1};
+    int *dest[] = {&o->n_predict, &o->threads, &o->n_ctx, &o->layer, &o->repeat, &o->repeat};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(a, names[i])) {
+            *lo = least[i];
+            return dest[i];
+        }
+    return NULL;
+}
+
+/* The value of option `a`: an integer lo..1000000, a mode name, or --keep's rows or share. 0, or 1 after saying why. */
+static int parse_value(opts *o, const char *a, const char *v)
+{
+    char *end = NULL;
+    int lo, *n = int_option(o, a, &lo);
+    if (n) {
+        long x = strtol(v, &end, 10);
+        if (!*v || *end || x < lo || x > 1000000) {
+            fprintf(stderr, "vtc-mtmd: %s wants an integer >= %d, got '%s'\n", a, lo, v);
+            return 1;
+        }
+        *n = (int)x;
+    } else if (!strcmp(a, "--vtc")) {
+        int m = -1;
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(v, mode_names[k]))
+                m = k;
+        if (m < 0) {
+            fprintf(stderr, "vtc-mtmd: --vtc wants none, visionzip, divprune or dart, got '%s'\n", v);
+            return 1;
+        }
+        o->mode = m;
+    } else {
+        double k = strtod(v, &end);
+        if (!*v || *end || !(k > 0) || (k >= 1 && k != floor(k)) || k > 1e6) {
+            fprintf(stderr, "vtc-mtmd: --keep wants an integer >= 1 or a share in (0, 1), got '%s'\n", v);
+            return 1;
+        }
+        o->keep = k;
+    }
+    return 0;
+}
+
 static int parse(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -122,81 +180,31 @@ static int parse(int argc, char **argv, opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                    \
-    do {                                                           \
-        if (!v) {                                                  \
-            fprintf(stderr, "vtc-mtmd: %s needs a value\n", a);   \
-            return 1;                                              \
-        }                                                          \
-        i++;                                                       \
-    } while (0)
-        char *end = NULL;
+        int lo;
+        const char **text = text_option(o, a);
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             exit(0);
-        } else if (!strcmp(a, "-m")) {
-            NEEDV();
-            o->model = v;
-        } else if (!strcmp(a, "--mmproj")) {
-            NEEDV();
-            o->mmproj = v;
-        } else if (!strcmp(a, "--image")) {
-            NEEDV();
-            o->image = v;
-        } else if (!strcmp(a, "-p")) {
-            NEEDV();
-            o->prompt = v;
-        } else if (!strcmp(a, "--vtc-lib")) {
-            NEEDV();
-            o->vtc_lib = v;
-        } else if (!strcmp(a, "-n") || !strcmp(a, "-t") || !strcmp(a, "-c") || !strcmp(a, "--layer") ||
-                   !strcmp(a, "-r") || !strcmp(a, "--repeat")) {
-            NEEDV();
-            long n = strtol(v, &end, 10);
-            int lo = !strcmp(a, "-n") || !strcmp(a, "--layer") ? 0 : 1;
-            if (!*v || *end || n < lo || n > 1000000) {
-                fprintf(stderr, "vtc-mtmd: %s wants an integer >= %d, got '%s'\n", a, lo, v);
-                return 1;
-            }
-            if (!strcmp(a, "-n"))
-                o->n_predict = (int)n;
-            else if (!strcmp(a, "-t"))
-                o->threads = (int)n;
-            else if (!strcmp(a, "-c"))
-                o->n_ctx = (int)n;
-            else if (!strcmp(a, "-r") || !strcmp(a, "--repeat"))
-                o->repeat = n > 1000 ? 1000 : (int)n;
-            else
-                o->layer = (int)n;
-        } else if (!strcmp(a, "--vtc")) {
-            NEEDV();
-            int m = -1;
-            for (int k = 0; k < 4; k++)
-                if (!strcmp(v, mode_names[k]))
-                    m = k;
-            if (m < 0) {
-                fprintf(stderr, "vtc-mtmd: --vtc wants none, visionzip, divprune or dart, got '%s'\n", v);
-                return 1;
-            }
-            o->mode = m;
-        } else if (!strcmp(a, "--keep")) {
-            NEEDV();
-            double k = strtod(v, &end);
-            if (!*v || *end || !(k > 0) || (k >= 1 && k != floor(k)) || k > 1e6) {
-                fprintf(stderr, "vtc-mtmd: --keep wants an integer >= 1 or a share in (0, 1), got '%s'\n", v);
-                return 1;
-            }
-            o->keep = k;
         } else if (!strcmp(a, "--compare")) {
             o->compare = 1;
         } else if (!strcmp(a, "-v")) {
             o->verbose = 1;
-        } else {
+        } else if (!text && !int_option(o, a, &lo) && strcmp(a, "--vtc") && strcmp(a, "--keep")) {
             fprintf(stderr, "vtc-mtmd: unknown option '%s' (see --help)\n", a);
             return 1;
+        } else if (!v) {
+            fprintf(stderr, "vtc-mtmd: %s needs a value\n", a);
+            return 1;
+        } else {
+            i++;
+            if (text)
+                *text = v;
+            else if (parse_value(o, a, v))
+                return 1;
         }
-#undef NEEDV
     }
+    if (o->repeat > 1000)
+        o->repeat = 1000;
     if (!o->model || !o->mmproj || !o->image || !o->prompt) {
         fprintf(stderr, "vtc-mtmd: -m, --mmproj, --image and -p are required (see --help)\n");
         return 1;
@@ -287,6 +295,166 @@ static llama_token argmax(app *A)
     return best;
 }
 
+/* The grid of the chunk's rows: mtmd's decoder positions of the last row (M-RoPE), a square otherwise. */
+static vtc_mtmd_grid chunk_grid(const app *A, const mtmd_image_tokens *img, size_t n_tok)
+{
+    vtc_mtmd_grid g;
+    memset(&g, 0, sizeof(g));
+    g.n_frames = 1;
+    if (A->mrope) {
+        struct mtmd_decoder_pos last = mtmd_image_tokens_get_decoder_pos(img, 0, n_tok - 1);
+        g.grid_h = last.y + 1;
+        g.grid_w = last.x + 1;
+    } else {
+        uint32_t s = (uint32_t)llround(sqrt((double)n_tok));
+        g.grid_h = g.grid_w = s;
+    }
+    return g;
+}
+
+/* VisionZip without the encoder's scores: the embeddings attend to themselves. 0 with *r
+   vtc's result, or -1 after saying why the model's rows cannot be read that way. */
+static int self_visionzip(app *A, const vtc_mtmd_grid *g, const float *embd, uint32_t keep, uint32_t *n_out,
+                          vtc_result *r)
+{
+    /* no CLS and no per-row encoder scores here: the embeddings attend to themselves, split into
+       64-wide heads (vtc's head width limit is 256), mean over every query (QK_MEAN) */
+    if (!A->said_self) {
+        A->said_self = 1;
+        fprintf(stderr, "vtc-mtmd: visionzip without the encoder's scores: scores from the embeddings "
+                        "(q = k = the rows, %d heads of 64, mean over queries), not the encoder's attention\n",
+                A->n_embd / 64);
+    }
+    if (A->n_embd % 64) {
+        fprintf(stderr, "vtc-mtmd: n_embd_inp %d is not a multiple of 64: use --vtc divprune or dart\n", A->n_embd);
+        return -1;
+    }
+    vtc_mtmd_visionzip_desc d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.tokens = keep;
+    d.score_mode = VTC_SCORE_QK_MEAN;
+    d.heads = (uint32_t)A->n_embd / 64;
+    d.head_dim = 64;
+    d.q = embd;
+    d.k = embd;
+    *r = vtc_mtmd_visionzip(A->loader.api, A->vctx, g, (uint32_t)A->n_embd, embd, &d, A->out_embd, A->tok,
+                            (uint32_t)A->cap_rows, n_out);
+    return 0;
+}
+
+/* vtc keeps --keep of the chunk's n_tok rows into A->out_embd and A->tok. 0, or -1 after saying why. */
+static int keep_rows(app *A, int mode, int use_eval, const vtc_mtmd_grid *g, const float *embd, size_t n_tok,
+                     uint32_t *n_out)
+{
+    uint32_t keep = A->o.keep >= 1 ? (uint32_t)A->o.keep : (uint32_t)lround(A->o.keep * (double)n_tok);
+    if (keep < 1)
+        keep = 1;
+    vtc_result r;
+    if (mode == M_VISIONZIP && use_eval) {
+        r = vtc_mtmd_eval_visionzip(A->ev, A->loader.api, A->vctx, (uint32_t)A->n_embd, embd, (uint32_t)n_tok, keep,
+                                    A->out_embd, A->tok, (uint32_t)A->cap_rows, n_out);
+        const char *m = vtc_mtmd_eval_message(A->ev);
+        if (m)
+            fprintf(stderr, "%s\n", m);
+    } else if (mode == M_VISIONZIP) {
+        if (self_visionzip(A, g, embd, keep, n_out, &r))
+            return -1;
+    } else {
+        vtc_mtmd_prune_desc d;
+        memset(&d, 0, sizeof(d));
+        d.size = sizeof(d);
+        d.mode = mode == M_DART ? VTC_PRUNE_DART : VTC_PRUNE_DIVPRUNE;
+        d.tokens = keep;
+        r = vtc_mtmd_prune(A->loader.api, A->vctx, g, (uint32_t)A->n_embd, embd, &d, A->out_embd, A->tok,
+                           (uint32_t)A->cap_rows, n_out);
+    }
+    if (r) {
+        fprintf(stderr, "vtc-mtmd: vtc %s failed: %s\n", mode_names[mode], A->loader.api->result_string(r));
+        return -1;
+    }
+    return 0;
+}
+
+/* The stock positions of all n_tok rows: what mtmd_helper_decode_image_chunk sets. */
+static void stock_positions(app *A, const mtmd_image_tokens *img, size_t n_tok, llama_pos n_past)
+{
+    for (size_t i = 0; i < n_tok; i++) {
+        struct mtmd_decoder_pos p = mtmd_image_tokens_get_decoder_pos(img, n_past, i);
+        if (A->mrope) {
+            A->pos[i] = (int32_t)p.t;
+            A->pos[n_tok + i] = (int32_t)p.y;
+            A->pos[2 * n_tok + i] = (int32_t)p.x;
+            A->pos[3 * n_tok + i] = (int32_t)p.z;
+        } else {
+            A->pos[i] = n_past + (int32_t)i;
+        }
+    }
+}
+
+/* The kept rows' positions (ORIGINAL for M-RoPE, COMPACT otherwise) and *advance, n_past's step.
+   0, or -1 when the M-RoPE positions disagree with mtmd's for the full chunk. */
+static int kept_positions(app *A, const mtmd_image_tokens *img, const vtc_mtmd_grid *g, uint32_t n_out,
+                          llama_pos chunk_n_pos, llama_pos n_past, llama_pos *advance)
+{
+    *advance = (llama_pos)vtc_mtmd_positions(A->tok, n_out, g, A->mrope ? VTC_MTMD_POS_ORIGINAL : VTC_MTMD_POS_COMPACT,
+                                             (uint32_t)A->mrope, n_past, A->pos);
+    if (!A->mrope)
+        return 0;
+    /* the kept rows must sit where mtmd puts them in the full chunk */
+    int bad = *advance != chunk_n_pos;
+    for (uint32_t i = 0; i < n_out && !bad; i++) {
+        if (A->tok[i].index < 0)
+            continue;
+        struct mtmd_decoder_pos p = mtmd_image_tokens_get_decoder_pos(img, n_past, (size_t)A->tok[i].index);
+        bad = A->pos[i] != (int32_t)p.t || A->pos[n_out + i] != (int32_t)p.y || A->pos[2 * n_out + i] != (int32_t)p.x;
+    }
+    if (bad) {
+        fprintf(stderr, "vtc-mtmd: internal error: vtc_mtmd_positions disagrees with mtmd's decoder positions\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The encoded chunk's n_tok rows in embd: vtc keeps some (unless mode is M_NONE), then llama_decode. */
+static int keep_and_decode(app *A, const mtmd_input_chunk *chunk, float *embd, size_t n_tok, int mode, int use_eval,
+                           stats *st, llama_pos *n_past)
+{
+    const mtmd_image_tokens *img = mtmd_input_chunk_get_tokens_image(chunk);
+    vtc_mtmd_grid g = chunk_grid(A, img, n_tok);
+    llama_pos chunk_n_pos = mtmd_input_chunk_get_n_pos(chunk);
+    float *rows = embd;
+    uint32_t n_out = (uint32_t)n_tok;
+    llama_pos advance = chunk_n_pos;
+    if (mode != M_NONE) {
+        if ((size_t)g.grid_h * g.grid_w != n_tok) {
+            fprintf(stderr, "vtc-mtmd: %zu image rows are not a %ux%u grid; cannot prune this model's chunks\n", n_tok,
+                    g.grid_h, g.grid_w);
+            return -1;
+        }
+        double t = now_ms();
+        int r = keep_rows(A, mode, use_eval, &g, embd, n_tok, &n_out);
+        st->vtc += now_ms() - t;
+        if (r || kept_positions(A, img, &g, n_out, chunk_n_pos, *n_past, &advance))
+            return -1;
+        rows = A->out_embd;
+    } else {
+        stock_positions(A, img, n_tok, *n_past);
+    }
+    bool non_causal = mtmd_decode_use_non_causal(A->mctx, chunk);
+    double t = now_ms();
+    if (non_causal)
+        llama_set_causal_attn(A->lctx, false);
+    int rc = decode_rows(A, rows, (int)n_out, A->pos, A->mrope ? 4 : 1);
+    if (non_causal)
+        llama_set_causal_attn(A->lctx, true);
+    st->img_prefill += now_ms() - t;
+    st->rows_in += (int)n_tok;
+    st->rows_out += (int)n_out;
+    *n_past += advance;
+    return rc;
+}
+
 /* The image chunk: encode, prune, decode. Adds the stage times to st and advances *n_past. */
 static int image_chunk(app *A, const mtmd_input_chunk *chunk, int mode, stats *st, llama_pos *n_past)
 {
@@ -299,221 +467,75 @@ static int image_chunk(app *A, const mtmd_input_chunk *chunk, int mode, stats *s
     int use_eval = mode == M_VISIONZIP && A->ev && !A->mrope;
     if (use_eval)
         vtc_mtmd_eval_begin(A->ev);
-
     double t = now_ms();
     mtmd_batch *mb = mtmd_batch_init(A->mctx);
-    if (!mb || mtmd_batch_add_chunk(mb, chunk) != 0 || mtmd_batch_encode(mb) != 0) {
-        fprintf(stderr, "vtc-mtmd: mtmd_batch_encode failed\n");
-        mtmd_batch_free(mb);
-        return -1;
-    }
-    float *embd = mtmd_batch_get_output_embd(mb, chunk);
+    int encoded = mb && mtmd_batch_add_chunk(mb, chunk) == 0 && mtmd_batch_encode(mb) == 0;
+    float *embd = encoded ? mtmd_batch_get_output_embd(mb, chunk) : NULL;
     st->encode += now_ms() - t;
-    if (!embd) {
+    int rc = -1;
+    if (!encoded)
+        fprintf(stderr, "vtc-mtmd: mtmd_batch_encode failed\n");
+    else if (!embd)
         fprintf(stderr, "vtc-mtmd: mtmd_batch_get_output_embd returned NULL\n");
-        mtmd_batch_free(mb);
-        return -1;
-    }
-    if (grow(A, n_tok)) {
+    else if (grow(A, n_tok))
         fprintf(stderr, "vtc-mtmd: out of memory\n");
-        mtmd_batch_free(mb);
-        return -1;
-    }
-
-    /* the grid of the chunk's rows: mtmd's decoder positions of the last row (M-RoPE), a square otherwise */
-    vtc_mtmd_grid g;
-    memset(&g, 0, sizeof(g));
-    g.n_frames = 1;
-    if (A->mrope) {
-        struct mtmd_decoder_pos last = mtmd_image_tokens_get_decoder_pos(img, 0, n_tok - 1);
-        g.grid_h = last.y + 1;
-        g.grid_w = last.x + 1;
-    } else {
-        uint32_t s = (uint32_t)llround(sqrt((double)n_tok));
-        g.grid_h = g.grid_w = s;
-    }
-    int grid_ok = (size_t)g.grid_h * g.grid_w == n_tok;
-    llama_pos chunk_n_pos = mtmd_input_chunk_get_n_pos(chunk);
-    uint32_t keep = A->o.keep >= 1 ? (uint32_t)A->o.keep : (uint32_t)lround(A->o.keep * (double)n_tok);
-    if (keep < 1)
-        keep = 1;
-
-    float *rows = embd;
-    uint32_t n_out = (uint32_t)n_tok;
-    int rc = 0;
-    if (mode != M_NONE) {
-        if (!grid_ok) {
-            fprintf(stderr, "vtc-mtmd: %zu image rows are not a %ux%u grid; cannot prune this model's chunks\n", n_tok,
-                    g.grid_h, g.grid_w);
-            mtmd_batch_free(mb);
-            return -1;
-        }
-        vtc_result r;
-        t = now_ms();
-        if (mode == M_VISIONZIP && use_eval) {
-            r = vtc_mtmd_eval_visionzip(A->ev, A->loader.api, A->vctx, (uint32_t)A->n_embd, embd, (uint32_t)n_tok, keep,
-                                        A->out_embd, A->tok, (uint32_t)A->cap_rows, &n_out);
-            const char *m = vtc_mtmd_eval_message(A->ev);
-            if (m)
-                fprintf(stderr, "%s\n", m);
-        } else if (mode == M_VISIONZIP) {
-            /* no CLS and no per-row encoder scores here: the embeddings attend to themselves, split into
-               64-wide heads (vtc's head width limit is 256), mean over every query (QK_MEAN) */
-            if (!A->said_self) {
-                A->said_self = 1;
-                fprintf(stderr, "vtc-mtmd: visionzip without the encoder's scores: scores from the embeddings "
-                                "(q = k = the rows, %d heads of 64, mean over queries), not the encoder's attention\n",
-                        A->n_embd / 64);
-            }
-            if (A->n_embd % 64) {
-                fprintf(stderr, "vtc-mtmd: n_embd_inp %d is not a multiple of 64: use --vtc divprune or dart\n",
-                        A->n_embd);
-                mtmd_batch_free(mb);
-                return -1;
-            }
-            vtc_mtmd_visionzip_desc d;
-            memset(&d, 0, sizeof(d));
-            d.size = sizeof(d);
-            d.tokens = keep;
-            d.score_mode = VTC_SCORE_QK_MEAN;
-            d.heads = (uint32_t)A->n_embd / 64;
-            d.head_dim = 64;
-            d.q = embd;
-            d.k = embd;
-            r = vtc_mtmd_visionzip(A->loader.api, A->vctx, &g, (uint32_t)A->n_embd, embd, &d, A->out_embd, A->tok,
-                                   (uint32_t)A->cap_rows, &n_out);
-        } else {
-            vtc_mtmd_prune_desc d;
-            memset(&d, 0, sizeof(d));
-            d.size = sizeof(d);
-            d.mode = mode == M_DART ? VTC_PRUNE_DART : VTC_PRUNE_DIVPRUNE;
-            d.tokens = keep;
-            r = vtc_mtmd_prune(A->loader.api, A->vctx, &g, (uint32_t)A->n_embd, embd, &d, A->out_embd, A->tok,
-                               (uint32_t)A->cap_rows, &n_out);
-        }
-        st->vtc += now_ms() - t;
-        if (r) {
-            fprintf(stderr, "vtc-mtmd: vtc %s failed: %s\n", mode_names[mode], A->loader.api->result_string(r));
-            mtmd_batch_free(mb);
-            return -1;
-        }
-        rows = A->out_embd;
-    }
-
-    int npp = A->mrope ? 4 : 1;
-    llama_pos advance;
-    if (mode == M_NONE) {
-        /* the stock positions: what mtmd_helper_decode_image_chunk sets */
-        for (size_t i = 0; i < n_tok; i++) {
-            struct mtmd_decoder_pos p = mtmd_image_tokens_get_decoder_pos(img, *n_past, i);
-            if (A->mrope) {
-                A->pos[i] = (int32_t)p.t;
-                A->pos[n_tok + i] = (int32_t)p.y;
-                A->pos[2 * n_tok + i] = (int32_t)p.x;
-                A->pos[3 * n_tok + i] = (int32_t)p.z;
-            } else {
-                A->pos[i] = *n_past + (int32_t)i;
-            }
-        }
-        advance = chunk_n_pos;
-    } else {
-        advance = (llama_pos)vtc_mtmd_positions(A->tok, n_out, &g, A->mrope ? VTC_MTMD_POS_ORIGINAL : VTC_MTMD_POS_COMPACT,
-                                                (uint32_t)A->mrope, *n_past, A->pos);
-        if (A->mrope) {
-            /* the kept rows must sit where mtmd puts them in the full chunk */
-            int bad = advance != chunk_n_pos;
-            for (uint32_t i = 0; i < n_out && !bad; i++) {
-                if (A->tok[i].index < 0)
-                    continue;
-                struct mtmd_decoder_pos p = mtmd_image_tokens_get_decoder_pos(img, *n_past, (size_t)A->tok[i].index);
-                bad = A->pos[i] != (int32_t)p.t || A->pos[n_out + i] != (int32_t)p.y || A->pos[2 * n_out + i] != (int32_t)p.x;
-            }
-            if (bad) {
-                fprintf(stderr, "vtc-mtmd: internal error: vtc_mtmd_positions disagrees with mtmd's decoder positions\n");
-                mtmd_batch_free(mb);
-                return -1;
-            }
-        }
-    }
-
-    bool non_causal = mtmd_decode_use_non_causal(A->mctx, chunk);
-    t = now_ms();
-    if (non_causal)
-        llama_set_causal_attn(A->lctx, false);
-    rc = decode_rows(A, rows, (int)n_out, A->pos, npp);
-    if (non_causal)
-        llama_set_causal_attn(A->lctx, true);
-    st->img_prefill += now_ms() - t;
-    st->rows_in += (int)n_tok;
-    st->rows_out += (int)n_out;
-    *n_past += advance;
+    else
+        rc = keep_and_decode(A, chunk, embd, n_tok, mode, use_eval, st, n_past);
     mtmd_batch_free(mb);
     return rc;
 }
 
-static int run(app *A, int mode, stats *st, int print_text)
+/* The prompt with mtmd's image marker: where the user put it, else before the text (malloc'd). */
+static char *prompt_text(const app *A)
 {
-    memset(st, 0, sizeof(*st));
-    llama_memory_clear(llama_get_memory(A->lctx), true);
-
     const char *marker = mtmd_default_marker();
     size_t len = strlen(A->o.prompt) + strlen(marker) + 2;
     char *text = (char *)malloc(len);
     if (!text)
-        return -1;
+        return NULL;
     if (strstr(A->o.prompt, marker))
         snprintf(text, len, "%s", A->o.prompt);
     else
         snprintf(text, len, "%s\n%s", marker, A->o.prompt);
+    return text;
+}
 
-    double t0 = now_ms();
-    mtmd_input_text in;
-    in.text = text;
-    in.text_len = strlen(text);
-    in.add_special = true;
-    in.parse_special = true;
-    mtmd_input_chunks *chunks = mtmd_input_chunks_init();
-    const mtmd_bitmap *bm[1];
-    bm[0] = A->bitmap;
-    int rc = -1;
-    size_t n_chunks = 0;
-    llama_pos n_past = 0;
-    llama_token tok = 0;
-    double tg = 0;
-    if (!chunks || mtmd_tokenize(A->mctx, chunks, &in, bm, 1) != 0) {
-        fprintf(stderr, "vtc-mtmd: mtmd_tokenize failed\n");
-        goto done;
-    }
-    n_chunks = mtmd_input_chunks_size(chunks);
+/* Decodes every chunk: text through mtmd's helper, images through image_chunk. */
+static int eval_chunks(app *A, const mtmd_input_chunks *chunks, int mode, stats *st, llama_pos *n_past)
+{
+    size_t n_chunks = mtmd_input_chunks_size(chunks);
     if (!n_chunks ||
         mtmd_input_chunk_get_type(mtmd_input_chunks_get(chunks, n_chunks - 1)) != MTMD_INPUT_CHUNK_TYPE_TEXT) {
         fprintf(stderr, "vtc-mtmd: the prompt must have text after the image\n");
-        goto done;
+        return -1;
     }
     for (size_t i = 0; i < n_chunks; i++) {
         const mtmd_input_chunk *c = mtmd_input_chunks_get(chunks, i);
         enum mtmd_input_chunk_type ty = mtmd_input_chunk_get_type(c);
         if (ty == MTMD_INPUT_CHUNK_TYPE_TEXT) {
             double t = now_ms();
-            llama_pos np = n_past;
-            if (mtmd_helper_eval_chunk_single(A->mctx, A->lctx, c, n_past, 0, A->n_batch, i == n_chunks - 1, &np)) {
+            llama_pos np = *n_past;
+            if (mtmd_helper_eval_chunk_single(A->mctx, A->lctx, c, *n_past, 0, A->n_batch, i == n_chunks - 1, &np)) {
                 fprintf(stderr, "vtc-mtmd: text chunk %zu failed to decode\n", i);
-                goto done;
+                return -1;
             }
-            n_past = np;
+            *n_past = np;
             st->txt_prefill += now_ms() - t;
         } else if (ty == MTMD_INPUT_CHUNK_TYPE_IMAGE) {
-            if (image_chunk(A, c, mode, st, &n_past))
-                goto done;
+            if (image_chunk(A, c, mode, st, n_past))
+                return -1;
         } else {
             fprintf(stderr, "vtc-mtmd: chunk %zu is neither text nor image\n", i);
-            goto done;
+            return -1;
         }
     }
+    return 0;
+}
 
-    tok = argmax(A);
-    st->ttft = now_ms() - t0;
-    tg = now_ms();
+/* Greedy generation from the first token `tok` until end of generation or n_predict more. */
+static int generate(app *A, llama_token tok, llama_pos n_past, stats *st, int print_text)
+{
+    double tg = now_ms();
     for (int i = 0;; i++) {
         if (llama_vocab_is_eog(A->vocab, tok))
             break;
@@ -532,7 +554,7 @@ static int run(app *A, int mode, stats *st, int print_text)
         b.pos = &p;
         if (llama_decode(A->lctx, b)) {
             fprintf(stderr, "vtc-mtmd: llama_decode of a generated token failed\n");
-            goto done;
+            return -1;
         }
         tok = argmax(A);
         st->n_gen++;
@@ -543,8 +565,34 @@ static int run(app *A, int mode, stats *st, int print_text)
         fputc('\n', stdout);
         fflush(stdout);
     }
-    rc = 0;
-done:
+    return 0;
+}
+
+static int run(app *A, int mode, stats *st, int print_text)
+{
+    memset(st, 0, sizeof(*st));
+    llama_memory_clear(llama_get_memory(A->lctx), true);
+    char *text = prompt_text(A);
+    if (!text)
+        return -1;
+    double t0 = now_ms();
+    mtmd_input_text in;
+    in.text = text;
+    in.text_len = strlen(text);
+    in.add_special = true;
+    in.parse_special = true;
+    mtmd_input_chunks *chunks = mtmd_input_chunks_init();
+    const mtmd_bitmap *bm[1];
+    bm[0] = A->bitmap;
+    llama_pos n_past = 0;
+    int rc = -1;
+    if (!chunks || mtmd_tokenize(A->mctx, chunks, &in, bm, 1) != 0) {
+        fprintf(stderr, "vtc-mtmd: mtmd_tokenize failed\n");
+    } else if (!eval_chunks(A, chunks, mode, st, &n_past)) {
+        llama_token tok = argmax(A);
+        st->ttft = now_ms() - t0;
+        rc = generate(A, tok, n_past, st, print_text);
+    }
     mtmd_input_chunks_free(chunks);
     free(text);
     return rc;
@@ -587,19 +635,184 @@ static void median_stats(const stats *runs, int n, stats *out)
 
 static double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
+/* The language model and its context. 0, or -1 after saying why. */
+static int load_llama(app *A)
+{
+    struct llama_model_params mp = llama_model_default_params();
+    struct llama_context_params cp = llama_context_default_params();
+    A->model = llama_model_load_from_file(A->o.model, mp);
+    if (!A->model) {
+        fprintf(stderr, "vtc-mtmd: cannot load the model %s\n", A->o.model);
+        return -1;
+    }
+    A->vocab = llama_model_get_vocab(A->model);
+    A->n_embd = llama_model_n_embd_inp(A->model);
+    A->n_batch = 2048;
+    cp.n_ctx = (uint32_t)A->o.n_ctx;
+    cp.n_batch = (uint32_t)A->n_batch;
+    cp.n_ubatch = 512;
+    cp.n_threads = A->o.threads;
+    cp.n_threads_batch = A->o.threads;
+    A->lctx = llama_init_from_model(A->model, cp);
+    if (!A->lctx) {
+        fprintf(stderr, "vtc-mtmd: cannot create a llama context\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* For visionzip: vtc_mtmd_eval on mtmd's eval callback, chained to whatever was there. */
+static void attach_eval(app *A, struct mtmd_context_params *mcp)
+{
+    vtc_mtmd_eval_params ep;
+    memset(&ep, 0, sizeof(ep));
+    ep.size = sizeof(ep);
+    ep.layer = A->o.layer >= 0 ? A->o.layer : VTC_MTMD_EVAL_LAYER_AUTO;
+    ep.mmproj_path = A->o.mmproj;
+    ep.chain = mcp->cb_eval;
+    ep.chain_user_data = mcp->cb_eval_user_data;
+    vtc_result r = vtc_mtmd_eval_create(&ep, &A->ev);
+    if (r) {
+        /* not a CLIP mmproj the helper understands: visionzip falls back to the embeddings */
+        fprintf(stderr, "vtc-mtmd: no encoder scores for visionzip (vtc_mtmd_eval_create: %d)\n", (int)r);
+        A->ev = NULL;
+    } else {
+        mcp->cb_eval = vtc_mtmd_eval_callback;
+        mcp->cb_eval_user_data = A->ev;
+    }
+}
+
+/* The projector (libmtmd), the image, and for a vtc mode the plugin and a context. 0, or -1 after saying why. */
+static int load_mtmd_and_vtc(app *A)
+{
+    struct mtmd_context_params mcp = mtmd_context_params_default();
+    mcp.n_threads = A->o.threads;
+    mcp.print_timings = A->o.verbose != 0;
+    if (A->o.mode == M_VISIONZIP)
+        attach_eval(A, &mcp);
+    A->mctx = mtmd_init_from_file(A->o.mmproj, A->model, mcp);
+    if (!A->mctx) {
+        fprintf(stderr, "vtc-mtmd: cannot load the projector %s\n", A->o.mmproj);
+        return -1;
+    }
+    if (!mtmd_support_vision(A->mctx)) {
+        fprintf(stderr, "vtc-mtmd: %s has no vision encoder\n", A->o.mmproj);
+        return -1;
+    }
+    A->mrope = mtmd_decode_use_mrope(A->mctx) ? 1 : 0;
+    struct mtmd_helper_bitmap_wrapper bw = mtmd_helper_bitmap_init_from_file(A->mctx, A->o.image, false);
+    A->bitmap = bw.bitmap;
+    if (!A->bitmap) {
+        fprintf(stderr, "vtc-mtmd: cannot read the image %s\n", A->o.image);
+        return -1;
+    }
+    if (A->o.mode == M_NONE)
+        return 0;
+    vtc_result r = vtc_loader_open(&A->loader, A->o.vtc_lib);
+    if (r) {
+        fprintf(stderr, "vtc-mtmd: cannot load vtc: %s\n", A->loader.error);
+        return -1;
+    }
+    A->have_loader = 1;
+    if ((r = A->loader.api->context_create(NULL, &A->vctx))) {
+        fprintf(stderr, "vtc-mtmd: vtc context: %s\n", A->loader.api->result_string(r));
+        return -1;
+    }
+    return 0;
+}
+
+/* --repeat runs of each mode, interleaved (none first with --compare), the first printing its
+   text; *base and *mine the medians of each stage. 0, or -1 when a run failed. */
+static int run_all(app *A, stats *base, stats *mine)
+{
+    int n = A->o.repeat, rc = -1;
+    stats *runs_base = (stats *)calloc((size_t)n, sizeof(stats)), *runs_mine = (stats *)calloc((size_t)n, sizeof(stats));
+    for (int r = 0; runs_base && runs_mine && r < n; r++) {
+        if (A->o.compare) {
+            if (!r)
+                printf("--- none\n");
+            fflush(stdout);
+            if (run(A, M_NONE, &runs_base[r], !r))
+                goto done;
+        }
+        if (!r) {
+            printf("--- %s", mode_names[A->o.mode]);
+            if (A->o.mode != M_NONE)
+                printf(" (keep %g)", A->o.keep);
+            printf("\n");
+        }
+        fflush(stdout);
+        if (run(A, A->o.mode, &runs_mine[r], !r))
+            goto done;
+        if (r == n - 1)
+            rc = 0;
+    }
+    if (!rc) {
+        median_stats(runs_base, n, base);
+        median_stats(runs_mine, n, mine);
+    }
+done:
+    free(runs_base);
+    free(runs_mine);
+    return rc;
+}
+
+static void report(const app *A, const stats *base, const stats *mine)
+{
+    if (A->o.repeat > 1)
+        printf("medians of %d runs%s:\n", A->o.repeat, A->o.compare ? " each, interleaved" : "");
+    if (A->ev) {
+        vtc_mtmd_eval_info inf;
+        memset(&inf, 0, sizeof(inf));
+        inf.size = sizeof(inf);
+        if (!vtc_mtmd_eval_get_info(A->ev, &inf) && inf.layer_used >= 0)
+            printf("visionzip scores: Kcur-%d (layer -2 is block %d; last block run %d), %u heads x %u, %u rows, "
+                   "copy %.2f ms\n",
+                   inf.layer_used, inf.layer_target, inf.layer_last_run, inf.heads, inf.head_dim, inf.n_pos, inf.copy_ms);
+    }
+    if (A->o.compare)
+        print_stats("none", base);
+    print_stats(mode_names[A->o.mode], mine);
+    if (!A->o.compare)
+        return;
+    double tb = base->gen_ms > 0 && base->n_gen ? base->n_gen / base->gen_ms : 0;
+    double tm = mine->gen_ms > 0 && mine->n_gen ? mine->n_gen / mine->gen_ms : 0;
+    double removed = base->img_prefill - mine->img_prefill;
+    printf("ratio none/%s: rows x%.2f | image prefill x%.2f | text prefill x%.2f | TTFT x%.2f | tokens/s x%.2f "
+           "(%s/none) | vtc = %.1f%% of the image prefill it removed\n",
+           mode_names[A->o.mode], ratio(base->rows_out, mine->rows_out), ratio(base->img_prefill, mine->img_prefill),
+           ratio(base->txt_prefill, mine->txt_prefill), ratio(base->ttft, mine->ttft), ratio(tm, tb),
+           mode_names[A->o.mode], removed > 0 ? 100.0 * mine->vtc / removed : 0.0);
+}
+
+static void app_free(app *A)
+{
+    if (A->vctx)
+        A->loader.api->context_destroy(A->vctx);
+    if (A->have_loader)
+        vtc_loader_close(&A->loader);
+    if (A->bitmap)
+        mtmd_bitmap_free(A->bitmap);
+    if (A->mctx)
+        mtmd_free(A->mctx);
+    vtc_mtmd_eval_destroy(A->ev);
+    if (A->lctx)
+        llama_free(A->lctx);
+    if (A->model)
+        llama_model_free(A->model);
+    free(A->out_embd);
+    free(A->tok);
+    free(A->pos);
+    free(A->pos_view);
+}
+
 int main(int argc, char **argv)
 {
     app A;
     memset(&A, 0, sizeof(A));
     if (parse(argc, argv, &A.o))
         return 1;
-    int ret = 2;
-    struct llama_model_params mp = llama_model_default_params();
-    struct llama_context_params cp = llama_context_default_params();
-    struct mtmd_context_params mcp = mtmd_context_params_default();
-    struct mtmd_helper_bitmap_wrapper bw;
-    stats base, mine, *runs_base = NULL, *runs_mine = NULL;
-    int want_vz = A.o.mode == M_VISIONZIP;
+    stats base, mine;
     memset(&base, 0, sizeof(base));
     memset(&mine, 0, sizeof(mine));
     if (!A.o.verbose) {
@@ -607,143 +820,16 @@ int main(int argc, char **argv)
         mtmd_helper_log_set(log_quiet, NULL);
     }
     llama_backend_init();
-
-    A.model = llama_model_load_from_file(A.o.model, mp);
-    if (!A.model) {
-        fprintf(stderr, "vtc-mtmd: cannot load the model %s\n", A.o.model);
-        goto out;
-    }
-    A.vocab = llama_model_get_vocab(A.model);
-    A.n_embd = llama_model_n_embd_inp(A.model);
-    A.n_batch = 2048;
-    cp.n_ctx = (uint32_t)A.o.n_ctx;
-    cp.n_batch = (uint32_t)A.n_batch;
-    cp.n_ubatch = 512;
-    cp.n_threads = A.o.threads;
-    cp.n_threads_batch = A.o.threads;
-    A.lctx = llama_init_from_model(A.model, cp);
-    if (!A.lctx) {
-        fprintf(stderr, "vtc-mtmd: cannot create a llama context\n");
-        goto out;
-    }
-
-    mcp.n_threads = A.o.threads;
-    mcp.print_timings = A.o.verbose != 0;
-    if (want_vz) {
-        vtc_mtmd_eval_params ep;
-        memset(&ep, 0, sizeof(ep));
-        ep.size = sizeof(ep);
-        ep.layer = A.o.layer >= 0 ? A.o.layer : VTC_MTMD_EVAL_LAYER_AUTO;
-        ep.mmproj_path = A.o.mmproj;
-        ep.chain = mcp.cb_eval;
-        ep.chain_user_data = mcp.cb_eval_user_data;
-        vtc_result r = vtc_mtmd_eval_create(&ep, &A.ev);
-        if (r) {
-            /* not a CLIP mmproj the helper understands: visionzip falls back to the embeddings */
-            fprintf(stderr, "vtc-mtmd: no encoder scores for visionzip (vtc_mtmd_eval_create: %d)\n", (int)r);
-            A.ev = NULL;
-        } else {
-            mcp.cb_eval = vtc_mtmd_eval_callback;
-            mcp.cb_eval_user_data = A.ev;
+    int ret = 2;
+    if (!load_llama(&A) && !load_mtmd_and_vtc(&A)) {
+        printf("vtc-mtmd: n_embd_inp %d, %s positions, %d threads\n", A.n_embd, A.mrope ? "M-RoPE" : "1-D",
+               A.o.threads);
+        if (!run_all(&A, &base, &mine)) {
+            report(&A, &base, &mine);
+            ret = 0;
         }
     }
-    A.mctx = mtmd_init_from_file(A.o.mmproj, A.model, mcp);
-    if (!A.mctx) {
-        fprintf(stderr, "vtc-mtmd: cannot load the projector %s\n", A.o.mmproj);
-        goto out;
-    }
-    if (!mtmd_support_vision(A.mctx)) {
-        fprintf(stderr, "vtc-mtmd: %s has no vision encoder\n", A.o.mmproj);
-        goto out;
-    }
-    A.mrope = mtmd_decode_use_mrope(A.mctx) ? 1 : 0;
-    bw = mtmd_helper_bitmap_init_from_file(A.mctx, A.o.image, false);
-    A.bitmap = bw.bitmap;
-    if (!A.bitmap) {
-        fprintf(stderr, "vtc-mtmd: cannot read the image %s\n", A.o.image);
-        goto out;
-    }
-    if (A.o.mode != M_NONE) {
-        vtc_result r = vtc_loader_open(&A.loader, A.o.vtc_lib);
-        if (r) {
-            fprintf(stderr, "vtc-mtmd: cannot load vtc: %s\n", A.loader.error);
-            goto out;
-        }
-        A.have_loader = 1;
-        if ((r = A.loader.api->context_create(NULL, &A.vctx))) {
-            fprintf(stderr, "vtc-mtmd: vtc context: %s\n", A.loader.api->result_string(r));
-            goto out;
-        }
-    }
-    printf("vtc-mtmd: n_embd_inp %d, %s positions, %d threads\n", A.n_embd, A.mrope ? "M-RoPE" : "1-D", A.o.threads);
-
-    runs_base = (stats *)calloc((size_t)A.o.repeat, sizeof(stats));
-    runs_mine = (stats *)calloc((size_t)A.o.repeat, sizeof(stats));
-    if (!runs_base || !runs_mine)
-        goto out;
-    for (int r = 0; r < A.o.repeat; r++) {
-        if (A.o.compare) {
-            if (!r)
-                printf("--- none\n");
-            fflush(stdout);
-            if (run(&A, M_NONE, &runs_base[r], !r))
-                goto out;
-        }
-        if (!r) {
-            printf("--- %s", mode_names[A.o.mode]);
-            if (A.o.mode != M_NONE)
-                printf(" (keep %g)", A.o.keep);
-            printf("\n");
-        }
-        fflush(stdout);
-        if (run(&A, A.o.mode, &runs_mine[r], !r))
-            goto out;
-    }
-    median_stats(runs_base, A.o.repeat, &base);
-    median_stats(runs_mine, A.o.repeat, &mine);
-    if (A.o.repeat > 1)
-        printf("medians of %d runs%s:\n", A.o.repeat, A.o.compare ? " each, interleaved" : "");
-    if (A.ev) {
-        vtc_mtmd_eval_info inf;
-        memset(&inf, 0, sizeof(inf));
-        inf.size = sizeof(inf);
-        if (!vtc_mtmd_eval_get_info(A.ev, &inf) && inf.layer_used >= 0)
-            printf("visionzip scores: Kcur-%d (layer -2 is block %d; last block run %d), %u heads x %u, %u rows, "
-                   "copy %.2f ms\n",
-                   inf.layer_used, inf.layer_target, inf.layer_last_run, inf.heads, inf.head_dim, inf.n_pos, inf.copy_ms);
-    }
-    if (A.o.compare)
-        print_stats("none", &base);
-    print_stats(mode_names[A.o.mode], &mine);
-    if (A.o.compare) {
-        double tb = base.gen_ms > 0 && base.n_gen ? base.n_gen / base.gen_ms : 0, tm = mine.gen_ms > 0 && mine.n_gen ? mine.n_gen / mine.gen_ms : 0;
-        printf("ratio none/%s: rows x%.2f | image prefill x%.2f | text prefill x%.2f | TTFT x%.2f | tokens/s x%.2f "
-               "(%s/none) | vtc = %.1f%% of the image prefill it removed\n",
-               mode_names[A.o.mode], ratio(base.rows_out, mine.rows_out), ratio(base.img_prefill, mine.img_prefill),
-               ratio(base.txt_prefill, mine.txt_prefill), ratio(base.ttft, mine.ttft), ratio(tm, tb), mode_names[A.o.mode],
-               base.img_prefill - mine.img_prefill > 0 ? 100.0 * mine.vtc / (base.img_prefill - mine.img_prefill) : 0.0);
-    }
-    ret = 0;
-out:
-    if (A.vctx)
-        A.loader.api->context_destroy(A.vctx);
-    if (A.have_loader)
-        vtc_loader_close(&A.loader);
-    if (A.bitmap)
-        mtmd_bitmap_free(A.bitmap);
-    if (A.mctx)
-        mtmd_free(A.mctx);
-    vtc_mtmd_eval_destroy(A.ev);
-    if (A.lctx)
-        llama_free(A.lctx);
-    if (A.model)
-        llama_model_free(A.model);
+    app_free(&A);
     llama_backend_free();
-    free(runs_base);
-    free(runs_mine);
-    free(A.out_embd);
-    free(A.tok);
-    free(A.pos);
-    free(A.pos_view);
     return ret;
 }

@@ -6,15 +6,18 @@
 
 static vtc_tensor host_tensor(const float *p, uint32_t dtype, uint32_t ndim, const int64_t *shape)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = dtype;
-    t.ndim = ndim;
-    for (uint32_t i = 0; i < ndim; i++)
-        t.shape[i] = shape[i];
-    t.host = (void *)p; /* vtc only reads input tensors */
+    vtc_tensor t = {.size = sizeof(t), .dtype = dtype, .ndim = ndim, .host = (void *)p}; /* vtc only reads inputs */
+    memcpy(t.shape, shape, sizeof(int64_t) * ndim);
     return t;
+}
+
+/* A [B][rows][width] view into larger frames: `frame` elements from one frame to
+   the next, `row` from one row to the next, each row dense. */
+static void strided_rows(vtc_tensor *t, int64_t frame, int64_t row)
+{
+    t->stride[0] = frame;
+    t->stride[1] = row;
+    t->stride[2] = 1;
 }
 
 static uint32_t tokens_per_frame(const vtc_mtmd_grid *g)
@@ -122,6 +125,103 @@ static float *key_mean(const vtc_mtmd_visionzip_desc *d, int64_t B, int64_t N, i
     return m;
 }
 
+/* A desc that cannot describe the encoder's tensors for N embedding rows per frame. */
+static int desc_invalid(const vtc_mtmd_visionzip_desc *desc, int64_t N)
+{
+    uint32_t dt = desc->qk_dtype ? desc->qk_dtype : VTC_DTYPE_F32;
+    int64_t Ns = desc->score_tokens ? desc->score_tokens : N;
+    int64_t as = desc->attn_stride ? (int64_t)desc->attn_stride : Ns;
+    int attn_mode = desc->score_mode == VTC_SCORE_ATTN_CLS;
+    return (dt != VTC_DTYPE_F32 && dt != VTC_DTYPE_F16) || (int64_t)desc->score_first + N > Ns || as < Ns ||
+           (desc->score_tokens && desc->score_mode == VTC_SCORE_QK_CLS && (int64_t)desc->score_cls >= Ns) ||
+           (desc->score_mode > VTC_SCORE_QK_MEAN) || (attn_mode && !desc->attn) ||
+           (!attn_mode && (!desc->q || !desc->k)) || !desc->heads || (!attn_mode && !desc->head_dim) ||
+           (desc->metric && !desc->metric_dim);
+}
+
+/* The encoder's tensors as they lie (their rows are the embeddings'): VisionZip scores them itself. */
+static void encoder_scores(const vtc_mtmd_visionzip_desc *desc, int64_t B, int64_t N, const vtc_tensor *t_attn,
+                           const vtc_tensor *t_q, const vtc_tensor *t_k, vtc_visionzip_args *a)
+{
+    int attn_mode = desc->score_mode == VTC_SCORE_ATTN_CLS;
+    a->score_mode = desc->score_mode;
+    if (attn_mode) {
+        a->attn = *t_attn;
+    } else {
+        a->q = *t_q;
+        a->k = *t_k;
+    }
+    int64_t sh_m[3] = {B, N, desc->metric_dim};
+    if (desc->metric)
+        a->metric = host_tensor(desc->metric, VTC_DTYPE_F32, 3, sh_m);
+    else if (!(desc->flags & VTC_MTMD_KEY_METRIC) || attn_mode)
+        a->metric = a->hidden;
+    /* else left absent: vtc takes the head mean of k */
+}
+
+/* Score rows other than the embeddings' (or half q/k with float embeddings: one
+   call's float tensors share one dtype): the scores first, into `*score`, then
+   VisionZip reads them as one head of CLS attention over the embeddings' rows.
+   Sets a's scores and metric; `*score` and `*kmean` are the caller's to free. */
+static vtc_result score_then_select(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd_visionzip_desc *desc,
+                                    int64_t B, int64_t N, int64_t Ns, const vtc_tensor *t_attn, const vtc_tensor *t_q,
+                                    const vtc_tensor *t_k, vtc_visionzip_args *a, float **score, float **kmean)
+{
+    int attn_mode = desc->score_mode == VTC_SCORE_ATTN_CLS;
+    vtc_scores_args s = {.size = sizeof(s), .mode = desc->score_mode, .scale = desc->scale};
+    if (desc->score_mode == VTC_SCORE_QK_CLS)
+        s.cls_index = desc->score_tokens ? desc->score_cls : a->cls_index;
+    if (attn_mode)
+        s.attn = *t_attn;
+    else {
+        s.q = *t_q;
+        s.k = *t_k;
+    }
+    int64_t sh_sc[2] = {B, Ns};
+    if (!(*score = malloc(sizeof(float) * (size_t)(B * Ns))))
+        return VTC_ERROR_OUT_OF_MEMORY;
+    s.score = host_tensor(*score, VTC_DTYPE_F32, 2, sh_sc);
+    vtc_result r = api->scores(ctx, &s, NULL);
+    if (r)
+        return r;
+    /* one head holding the scores: ATTN_CLS sums heads, so the sum is the score itself;
+       a strided view picks each frame's rows that have an embedding */
+    int64_t sh_1[3] = {B, 1, N};
+    a->score_mode = VTC_SCORE_ATTN_CLS;
+    a->attn = host_tensor(*score + desc->score_first, VTC_DTYPE_F32, 3, sh_1);
+    strided_rows(&a->attn, Ns, N);
+    if (desc->metric) {
+        int64_t Dm = desc->metric_dim, sh_m[3] = {B, N, Dm};
+        a->metric = host_tensor(desc->metric + (size_t)desc->score_first * (size_t)Dm, VTC_DTYPE_F32, 3, sh_m);
+        strided_rows(&a->metric, Ns * Dm, Dm);
+    } else if ((desc->flags & VTC_MTMD_KEY_METRIC) && !attn_mode) {
+        int64_t sh_m[3] = {B, N, desc->head_dim};
+        if (!(*kmean = key_mean(desc, B, N, Ns)))
+            return VTC_ERROR_OUT_OF_MEMORY;
+        a->metric = host_tensor(*kmean, VTC_DTYPE_F32, 3, sh_m);
+    } else {
+        a->metric = a->hidden;
+    }
+    return VTC_SUCCESS;
+}
+
+/* The token records of `count` kept rows, `rows` a frame, from their source rows. */
+static void write_tokens(const vtc_mtmd_grid *grid, const int32_t *src, uint32_t count, uint32_t rows, uint32_t dom,
+                         vtc_mtmd_token *out_tok)
+{
+    uint32_t cls = grid->has_cls;
+    int32_t crow = cls_row(grid);
+    for (uint32_t i = 0; out_tok && i < count; i++) {
+        uint32_t slot = i % rows;
+        place(grid, src[i], &out_tok[i]);
+        out_tok[i].frame = (int32_t)(i / rows);
+        /* kept rows are ascending, so CLS is wherever its row falls among them */
+        out_tok[i].kind = slot >= cls + dom ? VTC_MTMD_CONTEXTUAL
+                          : src[i] == crow  ? VTC_MTMD_CLS
+                                            : VTC_MTMD_DOMINANT;
+    }
+}
+
 vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd_grid *grid, uint32_t n_embd,
                               const float *embd, const vtc_mtmd_visionzip_desc *desc_in, float *out_embd,
                               vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out)
@@ -138,35 +238,19 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
     int32_t crow = cls_row(grid);
     api->token_split(rows, cls, &dom, &ctxt);
     int64_t B = grid->n_frames, N = tokens_per_frame(grid), D = n_embd;
-    int self = (desc->flags & VTC_MTMD_SELF_SCORES) != 0, attn_mode = desc->score_mode == VTC_SCORE_ATTN_CLS;
+    int self = (desc->flags & VTC_MTMD_SELF_SCORES) != 0;
     uint32_t dt = desc->qk_dtype ? desc->qk_dtype : VTC_DTYPE_F32;
     int64_t Ns = desc->score_tokens ? desc->score_tokens : N;
     int64_t as = desc->attn_stride ? (int64_t)desc->attn_stride : Ns;
     /* self scores: the scores kernels take heads up to 256 wide, so a wider
        embedding (every LLM's) is read as heads of 64 */
     int64_t self_dh = D <= 256 ? D : 64;
-    if (self && D % self_dh)
+    if ((self && D % self_dh) || (!self && desc_invalid(desc, N)))
         return VTC_ERROR_INVALID_ARGUMENT;
-    if (!self) {
-        if ((dt != VTC_DTYPE_F32 && dt != VTC_DTYPE_F16) || (int64_t)desc->score_first + N > Ns || as < Ns ||
-            (desc->score_tokens && desc->score_mode == VTC_SCORE_QK_CLS && (int64_t)desc->score_cls >= Ns) ||
-            (desc->score_mode > VTC_SCORE_QK_MEAN) || (attn_mode && !desc->attn) ||
-            (!attn_mode && (!desc->q || !desc->k)) || !desc->heads || (!attn_mode && !desc->head_dim) ||
-            (desc->metric && !desc->metric_dim))
-            return VTC_ERROR_INVALID_ARGUMENT;
-    }
-    /* rows differ or q/k are half while the embeddings are float (one call's
-       float tensors share one dtype): score first, then select on the embeddings */
     int mapped = !self && (Ns != N || desc->score_first || dt == VTC_DTYPE_F16);
 
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.dominant = dom;
-    a.contextual = ctxt;
-    a.no_cls = cls ? 0 : 1;
-    a.cls_index = crow < 0 ? 0 : (uint32_t)crow;
-    a.scale = desc->scale;
+    vtc_visionzip_args a = {.size = sizeof(a), .dominant = dom, .contextual = ctxt, .no_cls = cls ? 0 : 1,
+                            .cls_index = crow < 0 ? 0 : (uint32_t)crow, .scale = desc->scale};
     int64_t sh_h[3] = {B, N, D};
     a.hidden = host_tensor(embd, VTC_DTYPE_F32, 3, sh_h);
     float *score = NULL, *kmean = NULL;
@@ -175,11 +259,8 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
     int64_t sh_a[3] = {B, desc->heads, Ns}, sh_q[4] = {B, Ns, desc->heads, desc->head_dim};
     vtc_tensor t_attn = host_tensor(desc->attn, dt, 3, sh_a), t_q = host_tensor(desc->q, dt, 4, sh_q),
                t_k = host_tensor(desc->k, dt, 4, sh_q);
-    if (as != Ns) {
-        t_attn.stride[0] = (int64_t)desc->heads * as;
-        t_attn.stride[1] = as;
-        t_attn.stride[2] = 1;
-    }
+    if (as != Ns)
+        strided_rows(&t_attn, (int64_t)desc->heads * as, as);
     if (self) {
         /* the embeddings attend to themselves: one head as wide as the
            embedding, or n_embd / 64 heads of 64 past 256 */
@@ -189,64 +270,9 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
         a.k = a.q;
         a.metric = a.hidden;
     } else if (!mapped) {
-        a.score_mode = desc->score_mode;
-        if (attn_mode) {
-            a.attn = t_attn;
-        } else {
-            a.q = t_q;
-            a.k = t_k;
-        }
-        int64_t sh_m[3] = {B, N, desc->metric_dim};
-        if (desc->metric)
-            a.metric = host_tensor(desc->metric, VTC_DTYPE_F32, 3, sh_m);
-        else if (!(desc->flags & VTC_MTMD_KEY_METRIC) || attn_mode)
-            a.metric = a.hidden;
-        /* else left absent: vtc takes the head mean of k */
-    } else {
-        vtc_scores_args s;
-        memset(&s, 0, sizeof(s));
-        s.size = sizeof(s);
-        s.mode = desc->score_mode;
-        s.scale = desc->scale;
-        if (desc->score_mode == VTC_SCORE_QK_CLS)
-            s.cls_index = desc->score_tokens ? desc->score_cls : a.cls_index;
-        if (attn_mode)
-            s.attn = t_attn;
-        else {
-            s.q = t_q;
-            s.k = t_k;
-        }
-        int64_t sh_sc[2] = {B, Ns};
-        score = malloc(sizeof(float) * (size_t)(B * Ns));
-        if (!score)
-            return VTC_ERROR_OUT_OF_MEMORY;
-        s.score = host_tensor(score, VTC_DTYPE_F32, 2, sh_sc);
-        if ((r = api->scores(ctx, &s, NULL)))
-            goto done;
-        /* one head holding the scores: ATTN_CLS sums heads, so the sum is the score itself;
-           a strided view picks each frame's rows that have an embedding */
-        int64_t sh_1[3] = {B, 1, N};
-        a.score_mode = VTC_SCORE_ATTN_CLS;
-        a.attn = host_tensor(score + desc->score_first, VTC_DTYPE_F32, 3, sh_1);
-        a.attn.stride[0] = Ns;
-        a.attn.stride[1] = N;
-        a.attn.stride[2] = 1;
-        if (desc->metric) {
-            int64_t Dm = desc->metric_dim, sh_m[3] = {B, N, Dm};
-            a.metric = host_tensor(desc->metric + (size_t)desc->score_first * (size_t)Dm, VTC_DTYPE_F32, 3, sh_m);
-            a.metric.stride[0] = Ns * Dm;
-            a.metric.stride[1] = Dm;
-            a.metric.stride[2] = 1;
-        } else if ((desc->flags & VTC_MTMD_KEY_METRIC) && !attn_mode) {
-            int64_t sh_m[3] = {B, N, desc->head_dim};
-            if (!(kmean = key_mean(desc, B, N, Ns))) {
-                r = VTC_ERROR_OUT_OF_MEMORY;
-                goto done;
-            }
-            a.metric = host_tensor(kmean, VTC_DTYPE_F32, 3, sh_m);
-        } else {
-            a.metric = a.hidden;
-        }
+        encoder_scores(desc, B, N, &t_attn, &t_q, &t_k, &a);
+    } else if ((r = score_then_select(api, ctx, desc, B, N, Ns, &t_attn, &t_q, &t_k, &a, &score, &kmean))) {
+        goto done;
     }
     if (!(src = malloc(sizeof(int32_t) * (size_t)count))) {
         r = VTC_ERROR_OUT_OF_MEMORY;
@@ -258,15 +284,7 @@ vtc_result vtc_mtmd_visionzip(const vtc_api_v1 *api, vtc_context ctx, const vtc_
     a.src_idx.host = src;
     r = api->visionzip(ctx, &a, NULL);
     if (r == VTC_SUCCESS) {
-        for (uint32_t i = 0; out_tok && i < count; i++) {
-            uint32_t slot = i % rows;
-            place(grid, src[i], &out_tok[i]);
-            out_tok[i].frame = (int32_t)(i / rows);
-            /* kept rows are ascending, so CLS is wherever its row falls among them */
-            out_tok[i].kind = slot >= cls + dom ? VTC_MTMD_CONTEXTUAL
-                              : src[i] == crow  ? VTC_MTMD_CLS
-                                                : VTC_MTMD_DOMINANT;
-        }
+        write_tokens(grid, src, count, rows, dom, out_tok);
         *n_out = count;
     }
 done:
@@ -286,17 +304,11 @@ vtc_result vtc_mtmd_compress(const vtc_api_v1 *api, vtc_context ctx, vtc_weights
     if (count > capacity)
         return VTC_ERROR_INVALID_ARGUMENT;
     int64_t B = grid->n_frames, N = tokens_per_frame(grid), P = (int64_t)grid->grid_h * grid->grid_w, E = n_embd;
-    vtc_compress_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.path = VTC_COMPRESS_FAST;
-    a.weights = w;
+    vtc_compress_args a = {.size = sizeof(a), .path = VTC_COMPRESS_FAST, .weights = w};
     /* the patch tokens only: a strided view that skips each frame's CLS row, no copy */
     int64_t sh_x[3] = {B, P, E}, sh_o[3] = {B, (int64_t)Q, E};
     a.x = host_tensor(embd + patch_base(grid) * E, VTC_DTYPE_F32, 3, sh_x);
-    a.x.stride[0] = N * E;
-    a.x.stride[1] = E;
-    a.x.stride[2] = 1;
+    strided_rows(&a.x, N * E, E);
     a.out = host_tensor(out_embd, VTC_DTYPE_F32, 3, sh_o);
     vtc_result r = api->compress(ctx, &a, NULL);
     if (r == VTC_SUCCESS) {
@@ -383,21 +395,12 @@ vtc_result vtc_mtmd_prune(const vtc_api_v1 *api, vtc_context ctx, const vtc_mtmd
     }
     vtc_result r = VTC_SUCCESS;
     if (sel > 0) {
-        vtc_prune_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.mode = desc->mode;
-        a.keep = K;
-        a.contextual = C;
-        a.pivots = desc->pivots;
+        vtc_prune_args a = {.size = sizeof(a), .mode = desc->mode, .keep = K, .contextual = C, .pivots = desc->pivots};
         /* the patch rows only: a strided view that skips each frame's CLS row (staging packs it) */
         int64_t sh_h[3] = {B, P, D}, sh_o[3] = {B, sel, D}, sh_s[2] = {B, sel};
         a.hidden = host_tensor(embd + patch_base(grid) * D, VTC_DTYPE_F32, 3, sh_h);
-        if (cls) {
-            a.hidden.stride[0] = N * D;
-            a.hidden.stride[1] = D;
-            a.hidden.stride[2] = 1;
-        }
+        if (cls)
+            strided_rows(&a.hidden, N * D, D);
         a.out = host_tensor(tmp, VTC_DTYPE_F32, 3, sh_o);
         a.src_idx = host_tensor(NULL, VTC_DTYPE_I32, 2, sh_s);
         a.src_idx.host = src;

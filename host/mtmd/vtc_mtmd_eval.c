@@ -448,6 +448,31 @@ vtc_result vtc_mtmd_eval_grid(const vtc_mtmd_eval *ev, vtc_mtmd_grid *grid)
     return VTC_SUCCESS;
 }
 
+/* VisionZip over the captured Qcur/Kcur (ggml ne = [head_dim, heads, rows], F32) as they lie.
+   (Written without designated initializers: this file is also compiled as C++.) */
+static vtc_mtmd_visionzip_desc capture_desc(const vtc_mtmd_eval *ev, uint32_t tokens)
+{
+    vtc_mtmd_visionzip_desc d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.tokens = tokens;
+    d.score_mode = VTC_SCORE_QK_CLS;
+    d.flags = VTC_MTMD_KEY_METRIC;
+    d.head_dim = (uint32_t)ev->ne[0];
+    d.heads = (uint32_t)ev->ne[1];
+    d.q = ev->q;
+    d.k = ev->k;
+    d.qk_dtype = VTC_DTYPE_F32;
+    d.score_tokens = (uint32_t)ev->ne[2];
+    /* clip appends the class embedding after the patches (row ne[2] - 1), then
+       hands the projector rows 1..ne[2] - 1 (clip.cpp's "patches" input,
+       patches[i] = i + 1, written for a leading CLS): embedding row e is score
+       row e + 1, and the last embedding row is the class embedding itself */
+    d.score_first = 1;
+    d.score_cls = (uint32_t)ev->ne[2] - 1;
+    return d;
+}
+
 vtc_result vtc_mtmd_eval_visionzip(vtc_mtmd_eval *ev, const vtc_api_v1 *api, vtc_context ctx, uint32_t n_embd,
                                    const float *embd, uint32_t n_rows, uint32_t tokens, float *out_embd,
                                    vtc_mtmd_token *out_tok, uint32_t capacity, uint32_t *n_out)
@@ -483,24 +508,7 @@ vtc_result vtc_mtmd_eval_visionzip(vtc_mtmd_eval *ev, const vtc_api_v1 *api, vtc
         if (ev->p.flags & VTC_MTMD_EVAL_STRICT)
             return VTC_ERROR_UNSUPPORTED;
     }
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.tokens = tokens;
-    d.score_mode = VTC_SCORE_QK_CLS;
-    d.flags = VTC_MTMD_KEY_METRIC;
-    d.head_dim = (uint32_t)ev->ne[0];
-    d.heads = (uint32_t)ev->ne[1];
-    d.q = ev->q;
-    d.k = ev->k;
-    d.qk_dtype = VTC_DTYPE_F32;
-    d.score_tokens = (uint32_t)ev->ne[2];
-    /* clip appends the class embedding after the patches (row ne[2] - 1), then
-       hands the projector rows 1..ne[2] - 1 (clip.cpp's "patches" input,
-       patches[i] = i + 1, written for a leading CLS): embedding row e is score
-       row e + 1, and the last embedding row is the class embedding itself */
-    d.score_first = 1;
-    d.score_cls = (uint32_t)ev->ne[2] - 1;
+    vtc_mtmd_visionzip_desc d = capture_desc(ev, tokens);
     vtc_result r = vtc_mtmd_visionzip(api, ctx, &g, n_embd, embd, &d, out_embd, out_tok, capacity, n_out);
     if (r) {
         /* a layer warning not yet handed over stays in front of the error */

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A tensor's role: read or written by the call, and whether it may be
    absent (dtype NONE). Whether an optional tensor is read can depend on
@@ -158,6 +159,57 @@ double vtc_op_desc_dim(const vtc_tensor *t, uint32_t i);
 void vtc_op_desc_shape(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64_t *shape);
 /* The same for an output, keeping its host pointer and buffer. */
 void vtc_op_desc_shape_output(vtc_tensor *t, uint32_t dtype, uint32_t ndim, const int64_t *shape);
+
+/* shape_outputs() of an op whose one output takes an input's dtype and shape. */
+#define VTC_OP_OUTPUT_AS_INPUT(args_type, out, in)                                                                   \
+    static void shape_outputs(void *args)                                                                            \
+    {                                                                                                                \
+        args_type *a = args;                                                                                         \
+        vtc_op_desc_shape_output(&a->out, a->in.dtype, a->in.ndim <= VTC_MAX_DIMS ? a->in.ndim : 0, a->in.shape);    \
+    }
+
+/* Zeroes an args struct and sets its size: where every example and workload fill starts. */
+#define VTC_OP_ARGS_INIT(a) (memset((a), 0, sizeof(*(a))), (a)->size = sizeof(*(a)))
+
+/* example() from fill functions, one a call (each starts with VTC_OP_ARGS_INIT). */
+#define VTC_OP_EXAMPLES(...)                                                                                         \
+    static int example(uint32_t which, void *args)                                                                   \
+    {                                                                                                                \
+        static void (*const fills[])(void *) = {__VA_ARGS__};                                                        \
+        if (which >= sizeof(fills) / sizeof(fills[0]))                                                               \
+            return -1;                                                                                               \
+        fills[which](args);                                                                                          \
+        return 0;                                                                                                    \
+    }
+
+/* An <op>_desc.c's descriptor, from its parts as each file names them:
+   static tensors[], params[], workloads[], cost(), example() and shape_outputs(). */
+#define VTC_OP_DESC_DEFINE(op_name, op_id, v1_args_size)                                                             \
+    const vtc_op_desc vtc_op_##op_name##_desc = {                                                                    \
+        (op_id), #op_name, (v1_args_size), tensors, sizeof(tensors) / sizeof(tensors[0]), cost, example,              \
+        params, sizeof(params) / sizeof(params[0]), workloads, sizeof(workloads) / sizeof(workloads[0]),              \
+        shape_outputs}
+
+/* Costs that ops built from the shared kernels also count: */
+/* the scores step (scores_desc.c): its input's bytes and its FLOPs for `mode` over N tokens */
+static inline void vtc_op_cost_scores(uint32_t mode, const vtc_tensor *attn, const vtc_tensor *q, const vtc_tensor *k,
+                                      double N, double *bytes_read, double *flops)
+{
+    if (mode == VTC_SCORE_ATTN_CLS) {
+        *bytes_read = vtc_op_desc_bytes(attn);
+        *flops = vtc_op_desc_count(attn);
+    } else {
+        *bytes_read = vtc_op_desc_bytes(q) + vtc_op_desc_bytes(k);
+        double qk = vtc_op_desc_count(q); /* B*N*H*dh */
+        *flops = mode == VTC_SCORE_QK_MEAN ? 4 * qk * N : 2 * qk;
+    }
+}
+/* the merge step's FLOPs per image (merge_desc.c): R rest tokens into c,
+   compared at width Dm, averaged at width D */
+static inline double vtc_op_cost_merge_flops(double R, double c, double Dm, double D)
+{
+    return 3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D;
+}
 /* The table's entry for parameter `name`, or NULL; a parameter's value as a double, and set from one. */
 const vtc_op_param_desc *vtc_op_desc_param(const vtc_op_desc *d, const char *name);
 double vtc_op_param_get(const vtc_op_param_desc *p, const void *args);

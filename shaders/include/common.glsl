@@ -12,6 +12,20 @@
 #endif
 
 layout(constant_id = 0) const uint SUBGROUP_SIZE = 32;
+
+// The CPU-tuned kernels share loaded rows across lanes by subgroupShuffle
+// (register moves where llvmpipe's loads are per-lane gathers). llvmpipe
+// (Mesa 22.3) returns wrong shuffles at 32 and 64 lanes
+// (LP_NATIVE_VECTOR_WIDTH=1024, 2048; the conformance cases catch it), so
+// there, and without subgroup operations, those kernels take their per-lane
+// load path instead: the same sums in the same order, the same bits.
+#ifdef USE_SUBGROUP
+#define SHARE_BY_SHUFFLE (SUBGROUP_SIZE <= 16u)
+#define SHUFFLE(v, i) subgroupShuffle(v, i)
+#else
+#define SHARE_BY_SHUFFLE false
+#define SHUFFLE(v, i) (v)
+#endif
 layout(local_size_x_id = 1, local_size_y = 1, local_size_z = 1) in;
 
 #ifdef STORAGE_F16

@@ -57,6 +57,10 @@ typedef struct conf_case {
     conf_fn fn;
 } conf_case;
 
+/* A table row whose property name is its function's name, so the two cannot
+   drift apart. The case file defines CONF_OP ("select") before its table. */
+#define CONF_CASE(fn, flags) {CONF_OP, #fn, flags, fn}
+
 /* Registry: each op's case_<op>.c defines conf_cases_<op>, a NULL-terminated
    array; conf_registry.c lists them from the op list. */
 extern const conf_case conf_cases_api[];
@@ -109,6 +113,15 @@ void conf_buf_free(conf_buf *b);
 /* Checks the guards of several buffers, failing the case if any was hit. */
 int conf_guards(conf_result *r, conf_buf *const *bufs, size_t n);
 
+/* One call of the op under test, env->api-><op>(env->ctx, args, exec): in
+   host mode when exec is NULL, else recorded into exec's command buffer. */
+typedef vtc_result (*conf_call)(conf_env *env, const void *args, const vtc_exec *exec);
+/* Expects the host-mode call to refuse `args` with VTC_ERROR_INVALID_ARGUMENT
+   and to leave every buffer in outs untouched. Returns 1 when it did;
+   otherwise fails the case with `what` in the detail and returns 0. */
+int conf_refuses(conf_env *env, conf_result *r, conf_call call, const void *args, const char *what,
+                 conf_buf *const *outs, size_t nouts);
+
 /* Float data in the case's dtype: store rounds through fp16 when dtype is
    F16 and, in that case, rewrites src with the rounded values so the CPU
    reference sees exactly what the GPU sees. */
@@ -134,6 +147,11 @@ typedef struct conf_vk conf_vk; /* per-context Vulkan helper (opaque) */
 conf_vk *conf_vk_get(conf_env *env); /* NULL when unavailable (then skip) */
 int conf_devbuf_create(conf_vk *vk, size_t bytes, conf_devbuf *out);
 void conf_devbuf_destroy(conf_vk *vk, conf_devbuf *b);
+/* Creates bufs[i] with bytes[i] for each of n buffers. On a failure it
+   destroys them all, fails the case and returns 0; every buffer is left
+   destroyable either way (conf_devbufs_destroy). */
+int conf_devbufs_create(conf_vk *vk, conf_result *r, size_t n, conf_devbuf *const *bufs, const size_t *bytes);
+void conf_devbufs_destroy(conf_vk *vk, size_t n, conf_devbuf *const *bufs);
 vtc_tensor conf_devtensor(uint32_t dtype, const conf_devbuf *b, VkDeviceSize offset, uint32_t ndim,
                           const int64_t *shape);
 /* Records via `record(user, cmd, &exec)` into a fresh command buffer with a
@@ -141,6 +159,22 @@ vtc_tensor conf_devtensor(uint32_t dtype, const conf_devbuf *b, VkDeviceSize off
    callback's result, or a Vulkan failure as VTC_ERROR_VULKAN. */
 vtc_result conf_vk_run(conf_vk *vk, uint64_t scratch_bytes,
                        vtc_result (*record)(void *user, const vtc_exec *exec), void *user);
+
+/* conf_vk_get for a record-mode case: NULL, with the case skipped, when there
+   are no Vulkan handles or the variant keeps fp16 off device buffers. */
+conf_vk *conf_vk_for_record(conf_env *env, conf_result *r);
+
+/* Record mode of the op `op` (VTC_OP_*): queries the scratch `args` need
+   into *scratch, then records `call` with that much (conf_vk_run). Returns 1
+   when both succeeded, else fails the case and returns 0. */
+int conf_record(conf_env *env, conf_result *r, conf_vk *vk, uint32_t op, conf_call call, const void *args,
+                uint64_t *scratch);
+/* Records `call` with `scratch` bytes of scratch; the recording's result. */
+vtc_result conf_record_with(conf_env *env, conf_vk *vk, conf_call call, const void *args, uint64_t scratch);
+/* Fails the case unless recording with one byte less than the queried
+   `scratch` is refused with VTC_ERROR_SCRATCH_TOO_SMALL. */
+int conf_short_scratch_refused(conf_env *env, conf_result *r, conf_vk *vk, conf_call call, const void *args,
+                               uint64_t scratch);
 
 /* Frees the helper made for ctx (the runner calls it before destroying ctx). */
 void conf_vk_release(vtc_context ctx);

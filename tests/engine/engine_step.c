@@ -21,16 +21,10 @@ engine_case engine_case_small(uint32_t mode, uint64_t seed)
 
 void engine_adopted_device(const host_vk *e, vtc_adopted_device *ad)
 {
-    memset(ad, 0, sizeof(*ad));
-    ad->size = sizeof(*ad);
-    ad->queue_family = e->queue_family;
-    ad->instance = e->instance;
-    ad->physical_device = e->phys;
-    ad->device = e->device;
-    ad->queue = e->queue;
-    ad->get_instance_proc_addr = e->gipa;
-    ad->enabled = e->vtc_features;
-    ad->api_version = e->api_version;
+    *ad = (vtc_adopted_device){.size = sizeof(*ad), .instance = e->instance, .physical_device = e->phys,
+                               .device = e->device, .queue = e->queue, .queue_family = e->queue_family,
+                               .get_instance_proc_addr = e->gipa, .enabled = e->vtc_features,
+                               .api_version = e->api_version};
 }
 
 vtc_result engine_vtc_context(host_vk *e, const vtc_api_v1 *api, vtc_context *out)
@@ -39,18 +33,13 @@ vtc_result engine_vtc_context(host_vk *e, const vtc_api_v1 *api, vtc_context *ou
     engine_adopted_device(e, &ad);
     /* no queue_lock: this engine records only, and vtc submits to the queue
        only for synchronous calls, which this engine never makes */
-    vtc_context_desc desc;
-    memset(&desc, 0, sizeof(desc));
-    desc.size = sizeof(desc);
-    desc.adopted = &ad;
+    vtc_context_desc desc = {.size = sizeof(desc), .adopted = &ad};
     vtc_result r = api->context_create(&desc, out);
     if (r)
         return r;
     /* vtc must not push descriptors on a device whose engine did not enable them
        (it may bind its own sets where it could push: GPU-assisted validation does) */
-    vtc_device_info info;
-    memset(&info, 0, sizeof(info));
-    info.size = sizeof(info);
+    vtc_device_info info = {.size = sizeof(info)};
     api->context_info(*out, &info);
     if (e->no_push_descriptors && (info.features & VTC_FEATURE_PUSH_DESCRIPTOR)) {
         fprintf(stderr, "vtc uses push descriptors on a device that lacks them\n");
@@ -89,17 +78,10 @@ static step_layout layout_of(const host_vk *e, const engine_case *c, int rows)
     return l;
 }
 
-static vtc_tensor dev_tensor(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int ndim, const int64_t *shape)
+vtc_tensor engine_tensor(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int ndim, const int64_t *shape)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = dtype;
-    t.ndim = (uint32_t)ndim;
-    for (int i = 0; i < ndim; i++)
-        t.shape[i] = shape[i];
-    t.buffer = buf;
-    t.offset = off;
+    vtc_tensor t = {.size = sizeof(t), .dtype = dtype, .ndim = (uint32_t)ndim, .buffer = buf, .offset = off};
+    memcpy(t.shape, shape, sizeof(int64_t) * (size_t)ndim);
     return t;
 }
 
@@ -173,11 +155,98 @@ static void step_gpu_free(host_vk *e, step_gpu *g)
     host_vk_buffer_destroy(e, &g->readback);
 }
 
+/* The "encoder" has run: its outputs and the projector's weights in the staging buffer. */
+static void stage_inputs(char *st, const step_layout *l, const engine_case *c, const step_data *d)
+{
+    int B = c->B, N = 1 + c->grid * c->grid;
+    memcpy(st + l->hidden, d->hidden, 4 * (size_t)B * N * c->D);
+    memcpy(st + l->metric, d->metric, 4 * (size_t)B * N * c->Dm);
+    if (c->score_mode == VTC_SCORE_ATTN_CLS) {
+        memcpy(st + l->attn, d->attn, 4 * (size_t)B * c->H * N);
+    } else {
+        memcpy(st + l->q, d->q, 4 * (size_t)B * N * c->H * c->dh);
+        memcpy(st + l->k, d->k, 4 * (size_t)B * N * c->H * c->dh);
+    }
+    memcpy(st + l->w, d->w, 4 * (size_t)c->D * c->E);
+    memcpy(st + l->b, d->b, 4 * (size_t)c->E);
+}
+
+/* vtc's view of the engine's buffers: no copies, just (buffer, offset, shape) */
+static vtc_visionzip_args step_args(const engine_case *c, const step_layout *l, const step_gpu *g, uint32_t dom,
+                                    uint32_t ctxt)
+{
+    int B = c->B, N = 1 + c->grid * c->grid, rows = 1 + (int)dom + (int)ctxt;
+    VkBuffer arena = g->arena.buffer, outs = g->outputs.buffer;
+    int64_t sh_h[3] = {B, N, c->D}, sh_m[3] = {B, N, c->Dm}, sh_a[3] = {B, c->H, N};
+    int64_t sh_q[4] = {B, N, c->H, c->dh}, sh_o[3] = {B, rows, c->D}, sh_s[2] = {B, rows};
+    vtc_visionzip_args a = {.size = sizeof(a), .score_mode = c->score_mode, .dominant = dom, .contextual = ctxt};
+    a.hidden = engine_tensor(arena, l->hidden, VTC_DTYPE_F32, 3, sh_h);
+    a.metric = engine_tensor(arena, l->metric, VTC_DTYPE_F32, 3, sh_m);
+    if (c->score_mode == VTC_SCORE_ATTN_CLS) {
+        a.attn = engine_tensor(arena, l->attn, VTC_DTYPE_F32, 3, sh_a);
+    } else {
+        a.q = engine_tensor(arena, l->q, VTC_DTYPE_F32, 4, sh_q);
+        a.k = engine_tensor(arena, l->k, VTC_DTYPE_F32, 4, sh_q);
+    }
+    a.out = engine_tensor(outs, l->out, VTC_DTYPE_F32, 3, sh_o);
+    a.src_idx = engine_tensor(outs, l->src, VTC_DTYPE_I32, 2, sh_s);
+    return a;
+}
+
+/* One frame into `cmd`: upload -> vtc -> the projector on vtc's rows -> read-back. The
+   engine's commands are recorded whatever vtc returns; the caller decides on its result. */
+static vtc_result record_frame(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, VkCommandBuffer cmd,
+                               const engine_case *c, const step_layout *l, step_gpu *g, const vtc_visionzip_args *a,
+                               uint64_t scratch_bytes)
+{
+    uint32_t n_out = (uint32_t)(c->B * a->out.shape[1]);
+    VkBuffer arena = g->arena.buffer, outs = g->outputs.buffer;
+    host_vk_range rx = {outs, l->out, 4ull * n_out * c->D}, rw = {arena, l->w, 4ull * c->D * c->E};
+    host_vk_range rb = {arena, l->b, 4ull * c->E}, ry = {outs, l->y, 4ull * n_out * c->E};
+    engine_projector_bind(e, &g->proj, rx, rw, rb, ry);
+    /* the "encoder" writes its outputs: here a transfer, so the engine owes vtc a transfer->compute barrier */
+    VkBufferCopy up = {0, 0, l->in_total};
+    e->fn.vkCmdCopyBuffer(cmd, g->staging.buffer, arena, 1, &up);
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT);
+    vtc_exec ex = {.size = sizeof(ex), .cmd = cmd, .scratch = g->scratch.buffer, .scratch_size = scratch_bytes};
+    vtc_result r = api->visionzip(ctx, a, &ex);
+    /* vtc's outputs are compute-shader writes: one barrier, then the consumer reads them in place */
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+    engine_projector_record(e, &g->proj, cmd, n_out, (uint32_t)c->D, (uint32_t)c->E);
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                   VK_ACCESS_TRANSFER_READ_BIT);
+    VkBufferCopy down = {0, 0, l->out_total};
+    e->fn.vkCmdCopyBuffer(cmd, outs, g->readback.buffer, 1, &down);
+    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                   VK_ACCESS_HOST_READ_BIT);
+    return r;
+}
+
+/* The read-back against the CPU; prints the case's line. */
+static int check_frame(const char *tag, const engine_case *c, const step_layout *l, const step_gpu *g, const step_data *d,
+                       const vtc_visionzip_args *a, uint64_t scratch_bytes, uint64_t allocations)
+{
+    int rows = (int)a->out.shape[1], N = 1 + c->grid * c->grid;
+    size_t n_out = (size_t)c->B * rows;
+    const char *rb_map = g->readback.map;
+    double nmse_y = ref_nmse((const float *)(rb_map + l->y), d->want_y, n_out * c->E);
+    double nmse_out = ref_nmse((const float *)(rb_map + l->out), d->want_out, n_out * c->D);
+    size_t bad_src = ref_index_mismatches((const int32_t *)(rb_map + l->src), d->want_src, n_out);
+    int ok = nmse_y <= 1e-9 && nmse_out <= 1e-9 && bad_src == 0 && allocations == 0;
+    printf("%s - %s: B=%d N=%d D=%d mode %u -> %d rows/image (%u+%u+1), projector NMSE %.2e, vtc out NMSE %.2e, "
+           "%zu src_idx mismatches, scratch %llu B, vtc device allocations while recording %llu\n",
+           ok ? "ok" : "FAIL", tag, c->B, N, c->D, c->score_mode, rows, a->dominant, a->contextual, nmse_y, nmse_out,
+           bad_src, (unsigned long long)scratch_bytes, (unsigned long long)allocations);
+    return ok;
+}
+
 int engine_step_visionzip(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, const engine_case *c, const char *tag)
 {
     uint32_t dom = 0, ctxt = 0;
     api->token_split((uint32_t)c->tokens, 1, &dom, &ctxt);
-    int B = c->B, N = 1 + c->grid * c->grid, rows = 1 + (int)dom + (int)ctxt;
+    int rows = 1 + (int)dom + (int)ctxt;
     step_layout l = layout_of(e, c, rows);
     step_data d;
     step_gpu g;
@@ -192,78 +261,21 @@ int engine_step_visionzip(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, co
         host_vk_buffer_create(e, l.out_total, HOST_VK_DEVICE_LOCAL, &g.outputs) || host_vk_buffer_create(e, l.out_total, HOST_VK_MAPPED, &g.readback) ||
         engine_projector_create(e, &g.proj))
         goto done;
-    char *st = g.staging.map;
-    memcpy(st + l.hidden, d.hidden, 4 * (size_t)B * N * c->D);
-    memcpy(st + l.metric, d.metric, 4 * (size_t)B * N * c->Dm);
-    if (c->score_mode == VTC_SCORE_ATTN_CLS) {
-        memcpy(st + l.attn, d.attn, 4 * (size_t)B * c->H * N);
-    } else {
-        memcpy(st + l.q, d.q, 4 * (size_t)B * N * c->H * c->dh);
-        memcpy(st + l.k, d.k, 4 * (size_t)B * N * c->H * c->dh);
-    }
-    memcpy(st + l.w, d.w, 4 * (size_t)c->D * c->E);
-    memcpy(st + l.b, d.b, 4 * (size_t)c->E);
-
-    /* vtc's view of the engine's buffers: no copies, just (buffer, offset, shape) */
-    VkBuffer arena = g.arena.buffer, outs = g.outputs.buffer;
-    int64_t sh_h[3] = {B, N, c->D}, sh_m[3] = {B, N, c->Dm}, sh_a[3] = {B, c->H, N};
-    int64_t sh_q[4] = {B, N, c->H, c->dh}, sh_o[3] = {B, rows, c->D}, sh_s[2] = {B, rows};
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.score_mode = c->score_mode;
-    a.dominant = dom;
-    a.contextual = ctxt;
-    a.hidden = dev_tensor(arena, l.hidden, VTC_DTYPE_F32, 3, sh_h);
-    a.metric = dev_tensor(arena, l.metric, VTC_DTYPE_F32, 3, sh_m);
-    if (c->score_mode == VTC_SCORE_ATTN_CLS) {
-        a.attn = dev_tensor(arena, l.attn, VTC_DTYPE_F32, 3, sh_a);
-    } else {
-        a.q = dev_tensor(arena, l.q, VTC_DTYPE_F32, 4, sh_q);
-        a.k = dev_tensor(arena, l.k, VTC_DTYPE_F32, 4, sh_q);
-    }
-    a.out = dev_tensor(outs, l.out, VTC_DTYPE_F32, 3, sh_o);
-    a.src_idx = dev_tensor(outs, l.src, VTC_DTYPE_I32, 2, sh_s);
+    stage_inputs(g.staging.map, &l, c, &d);
+    vtc_visionzip_args a = step_args(c, &l, &g, dom, ctxt);
     uint64_t scratch_bytes = 0;
     r = api->query_scratch(ctx, VTC_OP_VISIONZIP, &a, &scratch_bytes);
     why = "vtc_query_scratch";
     if (r || (scratch_bytes && host_vk_buffer_create(e, scratch_bytes, HOST_VK_DEVICE_LOCAL, &g.scratch)))
         goto done;
-    size_t n_out = (size_t)B * rows;
-    host_vk_range rx = {outs, l.out, 4 * n_out * c->D}, rw = {arena, l.w, 4 * (size_t)c->D * c->E};
-    host_vk_range rb = {arena, l.b, 4 * (size_t)c->E}, ry = {outs, l.y, 4 * n_out * c->E};
-    engine_projector_bind(e, &g.proj, rx, rw, rb, ry);
-
+    /* (the sizes must survive: a zeroed size makes both queries fail and the allocation check vacuous) */
     vtc_context_stats before = {sizeof(before)}, after = {sizeof(after)};
-    memset(&before, 0, sizeof(before));
-    memset(&after, 0, sizeof(after));
     api->context_stats_get(ctx, &before);
     VkCommandBuffer cmd;
     why = "command buffer";
     if (host_vk_cmd_begin(e, &cmd))
         goto done;
-    /* the "encoder" writes its outputs: here a transfer, so the engine owes vtc a transfer->compute barrier */
-    VkBufferCopy up = {0, 0, l.in_total};
-    e->fn.vkCmdCopyBuffer(cmd, g.staging.buffer, arena, 1, &up);
-    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                   VK_ACCESS_SHADER_READ_BIT);
-    vtc_exec ex;
-    memset(&ex, 0, sizeof(ex));
-    ex.size = sizeof(ex);
-    ex.cmd = cmd;
-    ex.scratch = g.scratch.buffer;
-    ex.scratch_size = scratch_bytes;
-    r = api->visionzip(ctx, &a, &ex);
-    /* vtc's outputs are compute-shader writes: one barrier, then the consumer reads them in place */
-    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-    engine_projector_record(e, &g.proj, cmd, (uint32_t)n_out, (uint32_t)c->D, (uint32_t)c->E);
-    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                   VK_ACCESS_TRANSFER_READ_BIT);
-    VkBufferCopy down = {0, 0, l.out_total};
-    e->fn.vkCmdCopyBuffer(cmd, outs, g.readback.buffer, 1, &down);
-    host_vk_barrier(e, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-                   VK_ACCESS_HOST_READ_BIT);
+    r = record_frame(e, api, ctx, cmd, c, &l, &g, &a, scratch_bytes);
     api->context_stats_get(ctx, &after);
     why = "vtc_visionzip (record)";
     if (r) {
@@ -276,17 +288,7 @@ int engine_step_visionzip(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, co
     /* the engine's frame is over: descriptor sets vtc bound (no push descriptors) may be reused */
     if (VTC_API_HAS(api, context_recycle))
         api->context_recycle(ctx);
-
-    const char *rb_map = g.readback.map;
-    double nmse_y = ref_nmse((const float *)(rb_map + l.y), d.want_y, n_out * c->E);
-    double nmse_out = ref_nmse((const float *)(rb_map + l.out), d.want_out, n_out * c->D);
-    size_t bad_src = ref_index_mismatches((const int32_t *)(rb_map + l.src), d.want_src, n_out);
-    ok = nmse_y <= 1e-9 && nmse_out <= 1e-9 && bad_src == 0 && after.device_allocations == before.device_allocations;
-    printf("%s - %s: B=%d N=%d D=%d mode %u -> %d rows/image (%u+%u+1), projector NMSE %.2e, vtc out NMSE %.2e, "
-           "%zu src_idx mismatches, scratch %llu B, vtc device allocations while recording %llu\n",
-           ok ? "ok" : "FAIL", tag, B, N, c->D, c->score_mode, rows, dom, ctxt, nmse_y, nmse_out, bad_src,
-           (unsigned long long)scratch_bytes,
-           (unsigned long long)(after.device_allocations - before.device_allocations));
+    ok = check_frame(tag, c, &l, &g, &d, &a, scratch_bytes, after.device_allocations - before.device_allocations);
     why = NULL;
 done:
     if (why)

@@ -33,6 +33,9 @@ void engine_adopted_device(const host_vk *e, vtc_adopted_device *ad);
 /** vtc context on the engine's device (adopted mode). */
 vtc_result engine_vtc_context(host_vk *e, const vtc_api_v1 *api, vtc_context *out);
 
+/** vtc's view of `ndim` dims of `shape` at `off` in one of the engine's buffers: nothing is copied. */
+vtc_tensor engine_tensor(VkBuffer buf, VkDeviceSize off, uint32_t dtype, int ndim, const int64_t *shape);
+
 /** Runs and checks one chunk; prints "ok - tag: ..." or "FAIL - tag: ..."; 0 when it passed. */
 int engine_step_visionzip(host_vk *e, const vtc_api_v1 *api, vtc_context ctx, const engine_case *c, const char *tag);
 

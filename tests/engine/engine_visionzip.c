@@ -36,14 +36,21 @@ static int check_validation(host_vk *e, const char *tag)
     return n ? -1 : 0;
 }
 
+/* The engine's device, or a reason on stderr (the caller skips: no Vulkan device). */
+static int open_engine(host_vk *e)
+{
+    char err[256];
+    if (!engine_open(e, err, sizeof(err)))
+        return 0;
+    fprintf(stderr, "engine: %s\n", err);
+    return -1;
+}
+
 static int run_modes(const vtc_api_v1 *api, const uint32_t *modes, int nmodes)
 {
     host_vk e;
-    char err[256];
-    if (engine_open(&e, err, sizeof(err))) {
-        fprintf(stderr, "engine: %s\n", err);
+    if (open_engine(&e))
         return 77;
-    }
     vtc_context ctx = NULL;
     int fails = 0;
     vtc_result r = engine_vtc_context(&e, api, &ctx);
@@ -123,12 +130,9 @@ static int run_threads(const vtc_api_v1 *api)
 static int run_coexist(const char *plugin)
 {
     host_vk e;
-    char err[256];
     /* the engine's Vulkan exists before vtc is loaded at all */
-    if (engine_open(&e, err, sizeof(err))) {
-        fprintf(stderr, "engine: %s\n", err);
+    if (open_engine(&e))
         return 77;
-    }
     int rc = engine_coexist(&e, plugin);
     host_vk_destroy(&e);
     if (check_validation(&e, "coexist"))
@@ -139,11 +143,8 @@ static int run_coexist(const char *plugin)
 static int run_chain(const vtc_api_v1 *api, const char *mode)
 {
     host_vk e;
-    char err[256];
-    if (engine_open(&e, err, sizeof(err))) {
-        fprintf(stderr, "engine: %s\n", err);
+    if (open_engine(&e))
         return 77;
-    }
     vtc_context ctx = NULL;
     int fails = engine_vtc_context(&e, api, &ctx) != VTC_SUCCESS;
     if (!fails)

@@ -82,18 +82,10 @@ static void run_visionzip(const vtc_api_v1 *api, vtc_context ctx, const mtmd_cas
     for (size_t i = 0; i < (size_t)B * c->H * N; i++)
         attn[i] = ref_rng_uniform(&st, 0, 1) < 0.1f ? ref_rng_uniform(&st, 0.05f, 0.2f) : ref_rng_uniform(&st, 0, 0.002f);
 
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.tokens = c->tokens;
-    d.score_mode = c->mode;
-    d.flags = c->self ? VTC_MTMD_SELF_SCORES : 0;
-    d.heads = c->H;
-    d.head_dim = c->dh;
-    d.metric_dim = c->Dm;
-    d.attn = attn;
-    d.q = q;
-    d.k = k;
-    d.metric = c->self ? NULL : metric;
+    vtc_mtmd_visionzip_desc d = {.tokens = c->tokens, .score_mode = c->mode,
+                                 .flags = c->self ? VTC_MTMD_SELF_SCORES : 0,
+                                 .heads = c->H, .head_dim = c->dh, .metric_dim = c->Dm,
+                                 .attn = attn, .q = q, .k = k, .metric = c->self ? NULL : metric};
     uint32_t cap = vtc_mtmd_visionzip_count(g, c->tokens), n = 0;
     float *out = malloc(4 * (size_t)cap * D);
     vtc_mtmd_token *tok = malloc(sizeof(*tok) * cap);
@@ -151,6 +143,17 @@ static float from_half(uint16_t h)
     return (h & 0x8000) ? -v : v;
 }
 
+/* x rounded to half precision in place; returns its halves (malloc'd), what an F16 engine would hand over. */
+static uint16_t *round_to_half(float *x, size_t n)
+{
+    uint16_t *h = malloc(2 * (n ? n : 1));
+    for (size_t i = 0; h && i < n; i++) {
+        h[i] = to_half(x[i]);
+        x[i] = from_half(h[i]);
+    }
+    return h;
+}
+
 /* VisionZip's metric: k[b][first+e][:][:] averaged over heads, heads summed in ascending order. */
 static float *head_mean(const float *k, uint32_t B, uint32_t Ns, uint32_t first, uint32_t N, uint32_t H, uint32_t dh)
 {
@@ -166,11 +169,16 @@ static float *head_mean(const float *k, uint32_t B, uint32_t Ns, uint32_t first,
     return m;
 }
 
-/* Runs the helper and compares rows (NMSE) and source indices (exactly) with a reference result. */
-static void check_against(const vtc_api_v1 *api, vtc_context ctx, const char *name, const vtc_mtmd_grid *g, uint32_t D,
-                          const float *embd, const vtc_mtmd_visionzip_desc *d, const float *want,
+/* Runs the helper and compares rows (NMSE) and source indices (exactly) with a reference
+   result (ref_rc: the reference's status; it fails the check when not 0). */
+static void check_against(const vtc_api_v1 *api, vtc_context ctx, const char *name, int ref_rc, const vtc_mtmd_grid *g,
+                          uint32_t D, const float *embd, const vtc_mtmd_visionzip_desc *d, const float *want,
                           const int32_t *want_src, uint32_t dom)
 {
+    if (ref_rc) {
+        CHECK(name, 0, "reference failed");
+        return;
+    }
     uint32_t cap = vtc_mtmd_visionzip_count(g, d->tokens), n = 0, rows = cap / g->n_frames;
     float *out = malloc(4 * (size_t)cap * D);
     vtc_mtmd_token *tok = malloc(sizeof(*tok) * cap);
@@ -205,19 +213,9 @@ static void check_clip_handoff(const vtc_api_v1 *api, vtc_context ctx)
                 k[at] = ref_rng_normal(&st);
             }
     vtc_mtmd_grid g = {1, G, G, 0, 0}; /* the embeddings as llama.cpp treats them: a 24x24 grid, no CLS of their own */
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.tokens = TOKENS;
-    d.score_mode = VTC_SCORE_QK_CLS;
-    d.flags = VTC_MTMD_KEY_METRIC;
-    d.heads = H;
-    d.head_dim = DH;
-    d.q = q;
-    d.k = k;
-    d.score_tokens = NS;
-    d.score_first = FIRST;
-    d.score_cls = CLS;
+    vtc_mtmd_visionzip_desc d = {.size = sizeof(d), .tokens = TOKENS, .score_mode = VTC_SCORE_QK_CLS,
+                                 .flags = VTC_MTMD_KEY_METRIC, .heads = H, .head_dim = DH, .q = q, .k = k,
+                                 .score_tokens = NS, .score_first = FIRST, .score_cls = CLS};
 
     float score[NS], att[NE];
     ref_scores_cls(1, 1, NS, H, DH, 0, CLS, NULL, q, k, score);
@@ -228,11 +226,8 @@ static void check_clip_handoff(const vtc_api_v1 *api, vtc_context ctx)
     float *want = malloc(4 * (size_t)TOKENS * D);
     int32_t want_src[TOKENS];
     int rc = ref_visionzip_cls(0, 1, NE, D, 1, 1, DH, dom, ctxt, -1, 0, att, NULL, NULL, embd, metric, want, want_src);
-    if (rc)
-        CHECK("clip_handoff_577_qk_rows_for_576_embeddings", 0, "reference failed");
-    else
-        check_against(api, ctx, "clip_handoff_577_qk_rows_for_576_embeddings", &g, D, embd, &d, want, want_src,
-                      (uint32_t)dom);
+    check_against(api, ctx, "clip_handoff_577_qk_rows_for_576_embeddings", rc, &g, D, embd, &d, want, want_src,
+                  (uint32_t)dom);
     /* the same tensors read as if rows matched one to one give another answer: the mapping matters */
     int32_t naive_src[TOKENS];
     ref_visionzip_cls(0, 1, NE, D, 1, 1, DH, dom, ctxt, -1, 0, score, NULL, NULL, embd, metric, want, naive_src);
@@ -253,40 +248,24 @@ static void check_cls_last_f16(const vtc_api_v1 *api, vtc_context ctx)
     uint64_t st = 1616;
     float *embd = normal(&st, (size_t)B * N * D, 1.0f), *q = normal(&st, (size_t)B * N * H * DH, 1.0f),
           *k = normal(&st, (size_t)B * N * H * DH, 1.0f);
-    uint16_t *qh = malloc(2 * (size_t)B * N * H * DH), *kh = malloc(2 * (size_t)B * N * H * DH);
-    for (size_t i = 0; i < (size_t)B * N * H * DH; i++) { /* the reference sees exactly the half values */
-        qh[i] = to_half(q[i]);
-        kh[i] = to_half(k[i]);
-        q[i] = from_half(qh[i]);
-        k[i] = from_half(kh[i]);
-    }
+    /* the reference sees exactly the half values */
+    uint16_t *qh = round_to_half(q, (size_t)B * N * H * DH), *kh = round_to_half(k, (size_t)B * N * H * DH);
     vtc_mtmd_grid g = {B, G, G, 1, 1};
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.tokens = TOKENS;
-    d.score_mode = VTC_SCORE_QK_CLS;
-    d.flags = VTC_MTMD_KEY_METRIC;
-    d.heads = H;
-    d.head_dim = DH;
-    d.q = (const float *)(const void *)qh;
-    d.k = (const float *)(const void *)kh;
-    d.qk_dtype = VTC_DTYPE_F16;
+    vtc_mtmd_visionzip_desc d = {.tokens = TOKENS, .score_mode = VTC_SCORE_QK_CLS, .flags = VTC_MTMD_KEY_METRIC,
+                                 .heads = H, .head_dim = DH, .qk_dtype = VTC_DTYPE_F16,
+                                 .q = (const float *)(const void *)qh, .k = (const float *)(const void *)kh};
     float *metric = head_mean(k, B, N, 0, N, H, DH), *want = malloc(4 * (size_t)B * TOKENS * D);
     int32_t want_src[B * TOKENS];
     int dom, ctxt;
     ref_token_split(TOKENS, 1, &dom, &ctxt);
     int rc = ref_visionzip_cls(1, B, N, D, H, DH, DH, dom, ctxt, N - 1, 0, NULL, q, k, embd, metric, want, want_src);
-    if (rc)
-        CHECK("cls_last_f16_qk_keeps_cls_at_its_place", 0, "reference failed");
-    else
-        check_against(api, ctx, "cls_last_f16_qk_keeps_cls_at_its_place", &g, D, embd, &d, want, want_src,
-                      (uint32_t)dom);
+    check_against(api, ctx, "cls_last_f16_qk_keeps_cls_at_its_place", rc, &g, D, embd, &d, want, want_src,
+                  (uint32_t)dom);
     /* the same values as float: no mapping, so vtc_visionzip itself takes the head mean of k */
     d.qk_dtype = VTC_DTYPE_F32;
     d.q = q;
     d.k = k;
-    if (!rc)
-        check_against(api, ctx, "cls_last_f32_qk_metric_from_vtc", &g, D, embd, &d, want, want_src, (uint32_t)dom);
+    check_against(api, ctx, "cls_last_f32_qk_metric_from_vtc", rc, &g, D, embd, &d, want, want_src, (uint32_t)dom);
     d.qk_dtype = VTC_DTYPE_I32;
     uint32_t n = 0;
     CHECK("unknown_qk_dtype_is_refused",
@@ -303,40 +282,27 @@ static void check_strided_attention(const vtc_api_v1 *api, vtc_context ctx)
     uint64_t st = 4242;
     float *embd = normal(&st, (size_t)B * N * D, 1.0f), *metric = normal(&st, (size_t)B * N * DM, 1.0f);
     float *full = malloc(4 * (size_t)B * H * N * N), *row = malloc(4 * (size_t)B * H * N);
-    uint16_t *full_h = malloc(2 * (size_t)B * H * N * N);
-    for (size_t i = 0; i < (size_t)B * H * N * N; i++) { /* half-exact values: the F16 run sees the same */
-        full_h[i] = to_half(ref_rng_uniform(&st, 0, 1));
-        full[i] = from_half(full_h[i]);
-    }
+    for (size_t i = 0; i < (size_t)B * H * N * N; i++)
+        full[i] = ref_rng_uniform(&st, 0, 1);
+    uint16_t *full_h = round_to_half(full, (size_t)B * H * N * N); /* half-exact values: the F16 run sees the same */
     for (size_t bh = 0; bh < (size_t)B * H; bh++)
         memcpy(row + bh * N, full + (bh * N + (N - 1)) * N, 4 * N);
     vtc_mtmd_grid g = {B, G, G, 1, 1};
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.tokens = TOKENS;
-    d.score_mode = VTC_SCORE_ATTN_CLS;
-    d.heads = H;
-    d.metric_dim = DM;
-    d.metric = metric;
-    d.attn = full + (size_t)(N - 1) * N;
-    d.attn_stride = (uint64_t)N * N;
+    vtc_mtmd_visionzip_desc d = {.size = sizeof(d), .tokens = TOKENS, .score_mode = VTC_SCORE_ATTN_CLS, .heads = H,
+                                 .metric_dim = DM, .metric = metric,
+                                 .attn = full + (size_t)(N - 1) * N, .attn_stride = (uint64_t)N * N};
     float *want = malloc(4 * (size_t)B * TOKENS * D);
     int32_t want_src[B * TOKENS];
     int dom, ctxt;
     ref_token_split(TOKENS, 1, &dom, &ctxt);
     int rc = ref_visionzip_cls(0, B, N, D, H, 1, DM, dom, ctxt, N - 1, 0, row, NULL, NULL, embd, metric, want, want_src);
-    if (rc)
-        CHECK("attention_row_sliced_from_full_weights", 0, "reference failed");
-    else
-        check_against(api, ctx, "attention_row_sliced_from_full_weights", &g, D, embd, &d, want, want_src,
-                      (uint32_t)dom);
+    check_against(api, ctx, "attention_row_sliced_from_full_weights", rc, &g, D, embd, &d, want, want_src,
+                  (uint32_t)dom);
     /* F16 weights: scored by vtc_scores on the strided half tensor, then selected on the float embeddings */
     d.qk_dtype = VTC_DTYPE_F16;
     d.attn = (const float *)(const void *)(full_h + (size_t)(N - 1) * N);
-    if (!rc)
-        check_against(api, ctx, "attention_row_sliced_from_f16_weights", &g, D, embd, &d, want, want_src,
-                      (uint32_t)dom);
+    check_against(api, ctx, "attention_row_sliced_from_f16_weights", rc, &g, D, embd, &d, want, want_src,
+                  (uint32_t)dom);
     d.attn_stride = N - 1; /* shorter than a row */
     uint32_t n = 0;
     CHECK("attn_stride_below_the_row_is_refused",
@@ -371,10 +337,7 @@ static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
     vtc_mtmd_token tok[16];
     memset(out, 0x5a, sizeof(out));
     memset(tok, 0x5a, sizeof(tok));
-    vtc_mtmd_visionzip_desc d;
-    memset(&d, 0, sizeof(d));
-    d.tokens = 8;
-    d.flags = VTC_MTMD_SELF_SCORES;
+    vtc_mtmd_visionzip_desc d = {.tokens = 8, .flags = VTC_MTMD_SELF_SCORES};
     uint32_t n = 12345;
     vtc_result r = vtc_mtmd_visionzip(api, ctx, &g, 8, embd, &d, out, tok, 7, &n);
     int untouched = n == 12345;
@@ -407,9 +370,7 @@ static void check_capacity(const vtc_api_v1 *api, vtc_context ctx)
         exit(1);
     for (int i = 0; i < 17 * WIDE; i++)
         wide[i] = (float)((i * 37) % 101) / 101.0f - 0.5f;
-    memset(&d, 0, sizeof(d));
-    d.tokens = 8;
-    d.flags = VTC_MTMD_SELF_SCORES;
+    d = (vtc_mtmd_visionzip_desc){.tokens = 8, .flags = VTC_MTMD_SELF_SCORES};
     r = vtc_mtmd_visionzip(api, ctx, &g, WIDE, wide, &d, wout, tok, 16, &n);
     vtc_result r_odd = vtc_mtmd_visionzip(api, ctx, &g, ODD, wide, &d, wout, tok, 16, &n);
     CHECK("self_scores_past_256_wide_run_as_heads_of_64", r == VTC_SUCCESS && n == 8 && r_odd == VTC_ERROR_INVALID_ARGUMENT,

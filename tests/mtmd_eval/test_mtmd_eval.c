@@ -156,99 +156,32 @@ static void ref_scores(int l, double *score)
     }
 }
 
-int main(int argc, char **argv)
+/* The plugin and the embeddings every check compresses: NP - 1 rows of E (clip's output). */
+static const vtc_api_v1 *api;
+static vtc_context ctx;
+static float embd[(NP - 1) * E], out[(NP - 1) * E];
+static vtc_mtmd_token tok[NP];
+static uint32_t n_out;
+
+/* The helper's VisionZip of `rows` embedding rows to 20 tokens. */
+static vtc_result zip(vtc_mtmd_eval *ev, uint32_t rows)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_mtmd_eval LIBVTC\n");
-        return 2;
-    }
-    srand(7);
-    for (int l = 0; l < LAYERS; l++)
-        for (int i = 0; i < NP * H * DH; i++) {
-            qd[l][i] = (float)rand() / RAND_MAX - 0.5f;
-            kd[l][i] = (float)rand() / RAND_MAX - 0.5f;
-        }
-    static float embd[(NP - 1) * E], out[(NP - 1) * E];
-    for (int i = 0; i < (NP - 1) * E; i++)
-        embd[i] = (float)rand() / RAND_MAX - 0.5f;
+    return vtc_mtmd_eval_visionzip(ev, api, ctx, E, embd, rows, 20, out, tok, NP, &n_out);
+}
 
-    vtc_loader L;
-    if (vtc_loader_open(&L, argv[1])) {
-        fprintf(stderr, "%s\n", L.error);
-        return 1;
-    }
-    vtc_context ctx;
-    if (L.api->context_create(NULL, &ctx)) {
-        fprintf(stderr, "no vtc context\n");
-        return 1;
-    }
-
-    /* bad parameters */
-    vtc_mtmd_eval *ev = NULL;
-    vtc_mtmd_eval_params p;
-    memset(&p, 0, sizeof(p));
-    p.size = sizeof(p);
-    p.layer = VTC_MTMD_EVAL_LAYER_AUTO;
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev); /* no keys, no file */
-    p.mmproj_path = "/nonexistent.gguf";
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
-    p.mmproj_path = argv[1]; /* not a GGUF */
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
-    p.size = 4;
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
-    p.size = sizeof(p);
-    p.layer = -5;
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
-
-    /* the conversion trap: 23 blocks, no feature_layer, clip runs 22 */
-    char path[256];
-    snprintf(path, sizeof(path), "/tmp/vtc_test_mtmd_eval_%d.gguf", (int)getpid());
-    write_gguf(path, 0);
-    host_cb hc;
-    memset(&hc, 0, sizeof(hc));
-    p.layer = VTC_MTMD_EVAL_LAYER_AUTO;
-    p.mmproj_path = path;
-    p.chain = host_fn;
-    p.chain_user_data = &hc;
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_SUCCESS && ev);
-    if (!ev)
-        return 1;
-    /* not armed (mtmd's warmup, other encodes): nothing of the helper's, the host's callback as before */
-    int nodes = run_graph(vtc_mtmd_eval_callback, ev, 22);
-    CHECK(nodes == 22 * 7 && hc.asked == 22 * 7 && hc.handed == 1 && hc.handed_other == 0);
-    vtc_mtmd_eval_info inf;
-    memset(&inf, 0, sizeof(inf));
-    inf.size = sizeof(inf);
-    CHECK(!vtc_mtmd_eval_get_info(ev, &inf) && inf.status == VTC_MTMD_EVAL_NOT_CAPTURED && !inf.q);
-    uint32_t n_out = 0;
-    vtc_mtmd_token tok[NP];
-    CHECK(vtc_mtmd_eval_visionzip(ev, L.api, ctx, E, embd, NP - 1, 20, out, tok, NP, &n_out) == VTC_ERROR_UNSUPPORTED);
-    const char *m = vtc_mtmd_eval_message(ev);
-    CHECK(m && strstr(m, "vtc_mtmd_eval_begin"));
-
-    memset(&hc, 0, sizeof(hc));
+/* One armed encode of n_run blocks. */
+static void encode(vtc_mtmd_eval *ev, int n_run)
+{
     vtc_mtmd_eval_begin(ev);
-    run_graph(vtc_mtmd_eval_callback, ev, 22);
-    CHECK(hc.handed == 1 && hc.handed_other == 0); /* the helper's claims are not handed to the host */
-    CHECK(!vtc_mtmd_eval_get_info(ev, &inf));
-    CHECK(inf.status == VTC_MTMD_EVAL_LAYER_MISMATCH && inf.layer_target == 22 && inf.layer_used == 21 &&
-          inf.layer_last_run == 21 && inf.heads == H && inf.head_dim == DH && inf.n_pos == NP && inf.frames == 1);
-    CHECK(inf.q && !memcmp(inf.q, qd[21], sizeof(qd[21])) && inf.k && !memcmp(inf.k, kd[21], sizeof(kd[21])));
-    CHECK(!inf.layer_out);
-    CHECK(vtc_mtmd_eval_visionzip(ev, L.api, ctx, E, embd, NP - 2, 20, out, tok, NP, &n_out) == VTC_ERROR_INVALID_ARGUMENT);
-    (void)vtc_mtmd_eval_message(ev);
-    vtc_mtmd_eval_begin(ev);
-    run_graph(vtc_mtmd_eval_callback, ev, 22);
-    CHECK(vtc_mtmd_eval_visionzip(ev, L.api, ctx, E, embd, NP - 1, 20, out, tok, NP, &n_out) == VTC_SUCCESS);
-    m = vtc_mtmd_eval_message(ev);
-    CHECK(m && strstr(m, "clip.vision.feature_layer = [23]") && strstr(m, "Kcur-21"));
-    CHECK(vtc_mtmd_eval_message(ev) == NULL);
-    /* VisionZip's dominant rows are the top CLS->key scores of block 21 */
-    uint32_t dom = 0, ctxt = 0;
-    L.api->token_split(20, 0, &dom, &ctxt);
-    CHECK(n_out == 20 && dom + ctxt == 20 && dom > 0);
+    run_graph(vtc_mtmd_eval_callback, ev, n_run);
+}
+
+/* The kept dominant rows are the top `dom` CLS->key scores of block l, copied
+   from the embeddings, at their grid places; `dom` of them. */
+static void check_dominant_rows(int l, uint32_t dom)
+{
     double sc[NP - 1];
-    ref_scores(21, sc);
+    ref_scores(l, sc);
     int n_dom = 0;
     for (uint32_t i = 0; i < n_out; i++) {
         if (tok[i].kind != VTC_MTMD_DOMINANT)
@@ -262,10 +195,68 @@ int main(int argc, char **argv)
         CHECK(tok[i].row == idx / S && tok[i].col == idx % S);
     }
     CHECK(n_dom == (int)dom);
+}
+
+static void check_bad_params(const char *not_a_gguf)
+{
+    vtc_mtmd_eval *ev = NULL;
+    vtc_mtmd_eval_params p = {.size = sizeof(p), .layer = VTC_MTMD_EVAL_LAYER_AUTO};
+    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev); /* no keys, no file */
+    p.mmproj_path = "/nonexistent.gguf";
+    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
+    p.mmproj_path = not_a_gguf;
+    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
+    p.size = 4;
+    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
+    p.size = sizeof(p);
+    p.layer = -5;
+    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_ERROR_INVALID_ARGUMENT && !ev);
+}
+
+/* The conversion trap: 23 blocks, no feature_layer, clip runs 22; chained to the host's callback. */
+static int check_conversion_trap(const char *path)
+{
+    write_gguf(path, 0);
+    host_cb hc;
+    memset(&hc, 0, sizeof(hc));
+    vtc_mtmd_eval *ev = NULL;
+    vtc_mtmd_eval_params p = {.size = sizeof(p), .layer = VTC_MTMD_EVAL_LAYER_AUTO, .mmproj_path = path,
+                              .chain = host_fn, .chain_user_data = &hc};
+    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_SUCCESS && ev);
+    if (!ev)
+        return -1;
+    /* not armed (mtmd's warmup, other encodes): nothing of the helper's, the host's callback as before */
+    int nodes = run_graph(vtc_mtmd_eval_callback, ev, 22);
+    CHECK(nodes == 22 * 7 && hc.asked == 22 * 7 && hc.handed == 1 && hc.handed_other == 0);
+    vtc_mtmd_eval_info inf = {.size = sizeof(inf)};
+    CHECK(!vtc_mtmd_eval_get_info(ev, &inf) && inf.status == VTC_MTMD_EVAL_NOT_CAPTURED && !inf.q);
+    CHECK(zip(ev, NP - 1) == VTC_ERROR_UNSUPPORTED);
+    const char *m = vtc_mtmd_eval_message(ev);
+    CHECK(m && strstr(m, "vtc_mtmd_eval_begin"));
+
+    memset(&hc, 0, sizeof(hc));
+    encode(ev, 22);
+    CHECK(hc.handed == 1 && hc.handed_other == 0); /* the helper's claims are not handed to the host */
+    CHECK(!vtc_mtmd_eval_get_info(ev, &inf));
+    CHECK(inf.status == VTC_MTMD_EVAL_LAYER_MISMATCH && inf.layer_target == 22 && inf.layer_used == 21 &&
+          inf.layer_last_run == 21 && inf.heads == H && inf.head_dim == DH && inf.n_pos == NP && inf.frames == 1);
+    CHECK(inf.q && !memcmp(inf.q, qd[21], sizeof(qd[21])) && inf.k && !memcmp(inf.k, kd[21], sizeof(kd[21])));
+    CHECK(!inf.layer_out);
+    CHECK(zip(ev, NP - 2) == VTC_ERROR_INVALID_ARGUMENT);
+    (void)vtc_mtmd_eval_message(ev);
+    encode(ev, 22);
+    CHECK(zip(ev, NP - 1) == VTC_SUCCESS);
+    m = vtc_mtmd_eval_message(ev);
+    CHECK(m && strstr(m, "clip.vision.feature_layer = [23]") && strstr(m, "Kcur-21"));
+    CHECK(vtc_mtmd_eval_message(ev) == NULL);
+    /* VisionZip's dominant rows are the top CLS->key scores of block 21 */
+    uint32_t dom = 0, ctxt = 0;
+    api->token_split(20, 0, &dom, &ctxt);
+    CHECK(n_out == 20 && dom + ctxt == 20 && dom > 0);
+    check_dominant_rows(21, dom);
     /* a second mismatch is not said again */
-    vtc_mtmd_eval_begin(ev);
-    run_graph(vtc_mtmd_eval_callback, ev, 22);
-    CHECK(vtc_mtmd_eval_visionzip(ev, L.api, ctx, E, embd, NP - 1, 20, out, tok, NP, &n_out) == VTC_SUCCESS);
+    encode(ev, 22);
+    CHECK(zip(ev, NP - 1) == VTC_SUCCESS);
     CHECK(vtc_mtmd_eval_message(ev) == NULL);
     /* the host cancels: the encode stops there, the helper passes the false on */
     memset(&hc, 0, sizeof(hc));
@@ -274,59 +265,86 @@ int main(int argc, char **argv)
     nodes = run_graph(vtc_mtmd_eval_callback, ev, 22);
     CHECK(nodes == 5 * 7 + 7 && hc.handed == 2);
     vtc_mtmd_eval_destroy(ev);
+    return 0;
+}
 
-    /* feature_layer = [7, 23]: clip runs 23 blocks, block 22 is layer -2, no message; layer_out copied */
+/* feature_layer = [7, 23]: clip runs 23 blocks, block 22 is layer -2, no message; layer_out copied */
+static void check_feature_layer(const char *path)
+{
     write_gguf(path, 1);
-    memset(&p, 0, sizeof(p));
-    p.layer = VTC_MTMD_EVAL_LAYER_AUTO;
-    p.mmproj_path = path;
-    p.flags = VTC_MTMD_EVAL_LAYER_OUT;
+    vtc_mtmd_eval *ev = NULL;
+    vtc_mtmd_eval_params p = {.layer = VTC_MTMD_EVAL_LAYER_AUTO, .mmproj_path = path,
+                              .flags = VTC_MTMD_EVAL_LAYER_OUT};
     CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_SUCCESS && ev);
-    vtc_mtmd_eval_begin(ev);
-    run_graph(vtc_mtmd_eval_callback, ev, 23);
+    encode(ev, 23);
+    vtc_mtmd_eval_info inf = {.size = sizeof(inf)};
     CHECK(!vtc_mtmd_eval_get_info(ev, &inf) && inf.status == VTC_MTMD_EVAL_OK && inf.layer_used == 22 &&
           inf.layer_target == 22 && inf.layer_last_run == 22 && inf.layer_out && inf.n_embd_v == DH);
-    CHECK(vtc_mtmd_eval_visionzip(ev, L.api, ctx, E, embd, NP - 1, 20, out, tok, NP, &n_out) == VTC_SUCCESS);
+    CHECK(zip(ev, NP - 1) == VTC_SUCCESS);
     CHECK(vtc_mtmd_eval_message(ev) == NULL);
-    ref_scores(22, sc);
-    for (uint32_t i = 0; i < n_out; i++)
-        if (tok[i].kind == VTC_MTMD_DOMINANT) {
-            int better = 0;
-            for (int j = 0; j < NP - 1; j++)
-                better += sc[j] > sc[tok[i].index];
-            CHECK(better < (int)dom);
-        }
+    uint32_t dom = 0, ctxt = 0;
+    api->token_split(20, 0, &dom, &ctxt);
+    check_dominant_rows(22, dom);
     vtc_mtmd_grid g;
     CHECK(!vtc_mtmd_eval_grid(ev, &g) && g.grid_h == S && g.grid_w == S && !g.has_cls && g.n_frames == 1);
     vtc_mtmd_eval_destroy(ev);
     remove(path);
+}
 
+/* A helper made from `p` captures nothing usable in a 22-block encode: its VisionZip
+   is refused, and its message names `said`. */
+static void check_refused(const vtc_mtmd_eval_params *p, const char *said)
+{
+    vtc_mtmd_eval *ev = NULL;
+    CHECK(vtc_mtmd_eval_create(p, &ev) == VTC_SUCCESS && ev);
+    encode(ev, 22);
+    CHECK(zip(ev, NP - 1) == VTC_ERROR_UNSUPPORTED);
+    const char *m = vtc_mtmd_eval_message(ev);
+    CHECK(m && strstr(m, said));
+    vtc_mtmd_eval_destroy(ev);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_mtmd_eval LIBVTC\n");
+        return 2;
+    }
+    srand(7);
+    for (int l = 0; l < LAYERS; l++)
+        for (int i = 0; i < NP * H * DH; i++) {
+            qd[l][i] = (float)rand() / RAND_MAX - 0.5f;
+            kd[l][i] = (float)rand() / RAND_MAX - 0.5f;
+        }
+    for (int i = 0; i < (NP - 1) * E; i++)
+        embd[i] = (float)rand() / RAND_MAX - 0.5f;
+
+    vtc_loader L;
+    if (vtc_loader_open(&L, argv[1])) {
+        fprintf(stderr, "%s\n", L.error);
+        return 1;
+    }
+    api = L.api;
+    if (api->context_create(NULL, &ctx)) {
+        fprintf(stderr, "no vtc context\n");
+        return 1;
+    }
+    check_bad_params(argv[1]);
+    char path[256];
+    snprintf(path, sizeof(path), "/tmp/vtc_test_mtmd_eval_%d.gguf", (int)getpid());
+    if (check_conversion_trap(path))
+        return 1;
+    check_feature_layer(path);
     /* keys given directly, strict: the mismatch is an error */
-    memset(&p, 0, sizeof(p));
-    p.layer = VTC_MTMD_EVAL_LAYER_AUTO;
-    p.block_count = LAYERS;
-    p.feature_layer = -1;
-    p.flags = VTC_MTMD_EVAL_STRICT;
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_SUCCESS && ev);
-    vtc_mtmd_eval_begin(ev);
-    run_graph(vtc_mtmd_eval_callback, ev, 22);
-    CHECK(vtc_mtmd_eval_visionzip(ev, L.api, ctx, E, embd, NP - 1, 20, out, tok, NP, &n_out) == VTC_ERROR_UNSUPPORTED);
-    m = vtc_mtmd_eval_message(ev);
-    CHECK(m && strstr(m, "feature_layer"));
-    vtc_mtmd_eval_destroy(ev);
+    vtc_mtmd_eval_params strict = {.layer = VTC_MTMD_EVAL_LAYER_AUTO, .block_count = LAYERS, .feature_layer = -1,
+                                   .flags = VTC_MTMD_EVAL_STRICT};
+    check_refused(&strict, "feature_layer");
     /* an explicit layer the graph never reaches */
-    memset(&p, 0, sizeof(p));
-    p.layer = 30;
-    CHECK(vtc_mtmd_eval_create(&p, &ev) == VTC_SUCCESS && ev);
-    vtc_mtmd_eval_begin(ev);
-    run_graph(vtc_mtmd_eval_callback, ev, 22);
-    CHECK(vtc_mtmd_eval_visionzip(ev, L.api, ctx, E, embd, NP - 1, 20, out, tok, NP, &n_out) == VTC_ERROR_UNSUPPORTED);
-    m = vtc_mtmd_eval_message(ev);
-    CHECK(m && strstr(m, "Qcur-30"));
-    vtc_mtmd_eval_destroy(ev);
+    vtc_mtmd_eval_params unreached = {.layer = 30};
+    check_refused(&unreached, "Qcur-30");
     vtc_mtmd_eval_destroy(NULL);
 
-    L.api->context_destroy(ctx);
+    api->context_destroy(ctx);
     vtc_loader_close(&L);
     if (fails)
         fprintf(stderr, "%d check(s) failed\n", fails);

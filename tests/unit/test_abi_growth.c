@@ -5,7 +5,7 @@
    is read. Seen from a host that dlopens the plugin, as a host built
    against the 1.0 header (v1 sizes) and one built against a later header
    (larger structs than this plugin knows) would call it. */
-#include "vtc_loader.h"
+#include "plugin_arg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,15 +91,7 @@ static vtc_result handles_fn(vtc_context c, void *p) { return A->context_vulkan_
 
 static vtc_tensor host_tensor(uint32_t dtype, void *p, int64_t d0, int64_t d1, int64_t d2, uint32_t ndim)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = dtype;
-    t.ndim = ndim;
-    t.shape[0] = d0;
-    t.shape[1] = d1;
-    t.shape[2] = d2;
-    t.host = p;
+    vtc_tensor t = {.size = sizeof(t), .dtype = dtype, .ndim = ndim, .shape = {d0, d1, d2}, .host = p};
     return t;
 }
 
@@ -244,13 +236,7 @@ static void check_reserved_and_flags(vtc_context ctx)
 
 static vtc_result create(uint32_t flags, const vtc_allocator *al, const vtc_adopted_device *ad, vtc_context *out)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.log = on_log;
-    d.flags = flags;
-    d.allocator = al;
-    d.adopted = ad;
+    vtc_context_desc d = {.size = sizeof(d), .log = on_log, .flags = flags, .allocator = al, .adopted = ad};
     last_log[0] = 0;
     return A->context_create(&d, out);
 }
@@ -352,22 +338,13 @@ static void check_pipeline_info(vtc_context ctx)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_abi_growth /path/to/libvtc.so.1\n");
-        return 2;
-    }
     vtc_loader L;
-    vtc_result r = vtc_loader_open(&L, argv[1]);
-    if (r) {
-        printf("FAIL - loader: %s\n", L.error);
-        return 1;
-    }
-    A = L.api;
+    A = plugin_arg_open(argc, argv, "test_abi_growth", &L);
     CHECK("plugin_table_has_the_1_1_members", VTC_API_HAS(A, enumerate_devices) && VTC_API_HAS(A, composite_query_scratch),
           "table %u bytes", A->size);
 
     vtc_context ctx = NULL;
-    r = create(0x100u, NULL, NULL, &ctx);
+    vtc_result r = create(0x100u, NULL, NULL, &ctx);
     CHECK("unknown_context_flag_is_refused_with_a_log_line",
           r == VTC_ERROR_INVALID_ARGUMENT && !ctx && strstr(last_log, "flags"), "%d '%s'", r, last_log);
     vtc_allocator al = {sizeof(al), 1, NULL, my_alloc, my_free};

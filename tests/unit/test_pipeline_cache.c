@@ -3,7 +3,7 @@
    truncated or damaged, is ignored with one warning, never an error or a
    crash. A host built against the 1.0 header (desc.size = v1) never has the
    new fields read. */
-#include "vtc_loader.h"
+#include "plugin_arg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +29,7 @@ static void on_log(void *user, int32_t level, const char *msg)
 
 static vtc_result create(uint32_t size, const void *data, size_t bytes, vtc_context *out)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = size;
-    d.log = on_log;
-    d.pipeline_cache_data = data;
-    d.pipeline_cache_size = bytes;
+    vtc_context_desc d = {.size = size, .log = on_log, .pipeline_cache_data = data, .pipeline_cache_size = bytes};
     warnings = errors = 0;
     last_warning[0] = 0;
     *out = NULL;
@@ -75,63 +70,46 @@ static void check_blob_is_ignored(const char *name, const void *blob, size_t byt
     A->context_destroy(c);
 }
 
-int main(int argc, char **argv)
+/* A fresh context's cache: the query, the copy out and its bounds. Returns the blob
+   (`*got` bytes; `*need` the size reported after compiling), to seed the next context. */
+static unsigned char *check_cache_data(vtc_context ctx, size_t *got, size_t *need)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_pipeline_cache /path/to/libvtc.so.1\n");
-        return 2;
-    }
-    vtc_loader L;
-    if (vtc_loader_open(&L, argv[1])) {
-        printf("FAIL - loader: %s\n", L.error);
-        return 1;
-    }
-    A = L.api;
-    CHECK("table_has_context_pipeline_cache", VTC_API_HAS(A, context_pipeline_cache), "table %u bytes", A->size);
-
-    vtc_context ctx;
-    vtc_result r = create(sizeof(vtc_context_desc), NULL, 0, &ctx);
-    if (r == VTC_ERROR_NO_DEVICE) {
-        printf("skip - no Vulkan device\n");
-        vtc_loader_close(&L);
-        return 77;
-    }
-    CHECK("context_without_cache_data", r == VTC_SUCCESS && warnings == 0, "r %d, %d warnings", r, warnings);
-    if (r) {
-        vtc_loader_close(&L);
-        return 1;
-    }
     size_t empty = 0;
-    r = A->context_pipeline_cache(ctx, NULL, &empty);
+    vtc_result r = A->context_pipeline_cache(ctx, NULL, &empty);
     CHECK("fresh_cache_has_at_least_a_header", r == VTC_SUCCESS && empty >= 32, "r %d size %zu", r, empty);
     r = run_scores(ctx);
     CHECK("op_call_compiles_a_pipeline", r == VTC_SUCCESS, "%s", A->result_string(r));
-    size_t need = 0;
-    r = A->context_pipeline_cache(ctx, NULL, &need);
+    *need = 0;
+    r = A->context_pipeline_cache(ctx, NULL, need);
     /* Mesa 22's lavapipe keeps nothing but the header; GPU drivers keep the pipelines */
-    CHECK("cache_size_is_reported_after_compiling", r == VTC_SUCCESS && need >= empty, "r %d %zu -> %zu", r, empty,
-          need);
-    if (need == empty)
-        printf("note - this driver stores no pipeline in its cache (%zu header bytes only)\n", need);
-    unsigned char *blob = malloc(need + 64);
-    memset(blob, 0xAB, need + 64);
-    size_t got = need;
-    r = A->context_pipeline_cache(ctx, blob, &got);
-    CHECK("cache_data_is_handed_back", r == VTC_SUCCESS && got == need && got >= 32, "r %d %zu of %zu", r, got, need);
+    CHECK("cache_size_is_reported_after_compiling", r == VTC_SUCCESS && *need >= empty, "r %d %zu -> %zu", r, empty,
+          *need);
+    if (*need == empty)
+        printf("note - this driver stores no pipeline in its cache (%zu header bytes only)\n", *need);
+    unsigned char *blob = malloc(*need + 64);
+    memset(blob, 0xAB, *need + 64);
+    *got = *need;
+    r = A->context_pipeline_cache(ctx, blob, got);
+    CHECK("cache_data_is_handed_back", r == VTC_SUCCESS && *got == *need && *got >= 32, "r %d %zu of %zu", r, *got,
+          *need);
     int guard = 1;
-    for (size_t i = got; i < need + 64; i++)
+    for (size_t i = *got; i < *need + 64; i++)
         guard &= blob[i] == 0xAB;
-    CHECK("cache_data_stays_inside_the_buffer", guard, "wrote past %zu bytes", got);
+    CHECK("cache_data_stays_inside_the_buffer", guard, "wrote past %zu bytes", *got);
     unsigned char small[8];
     size_t cap = sizeof(small);
     r = A->context_pipeline_cache(ctx, small, &cap);
     CHECK("short_buffer_is_incomplete_not_an_error", r == VTC_INCOMPLETE && cap <= sizeof(small), "r %d cap %zu", r, cap);
     r = A->context_pipeline_cache(ctx, NULL, NULL);
     CHECK("null_size_is_invalid", r == VTC_ERROR_INVALID_ARGUMENT, "r %d", r);
-    A->context_destroy(ctx);
+    return blob;
+}
 
-    /* the next run starts from it */
-    r = create(sizeof(vtc_context_desc), blob, got, &ctx);
+/* The next run starts from the blob; a v1 host's desc ends before the cache fields. */
+static void check_reuse(const unsigned char *blob, size_t got, size_t need)
+{
+    vtc_context ctx;
+    vtc_result r = create(sizeof(vtc_context_desc), blob, got, &ctx);
     CHECK("matching_cache_data_is_accepted_silently", r == VTC_SUCCESS && warnings == 0 && errors == 0,
           "r %d, %d warnings ('%s')", r, warnings, last_warning);
     if (r == VTC_SUCCESS) {
@@ -141,15 +119,17 @@ int main(int argc, char **argv)
         CHECK("seeded_context_runs", run_scores(ctx) == VTC_SUCCESS, "op failed");
         A->context_destroy(ctx);
     }
-
-    /* a v1 host's desc ends before the cache fields: they are never read */
+    /* a v1 host's desc: the cache fields are never read */
     r = create(VTC_CONTEXT_DESC_SIZE_V1, "garbage that is not a cache", 27, &ctx);
     CHECK("v1_desc_never_reads_the_cache_fields", r == VTC_SUCCESS && warnings == 0, "r %d, %d warnings", r, warnings);
     A->context_destroy(ctx);
     r = create(VTC_CONTEXT_DESC_SIZE_V1 - 8, NULL, 0, &ctx);
     CHECK("desc_below_v1_is_invalid", r == VTC_ERROR_INVALID_ARGUMENT && !ctx, "r %d", r);
+}
 
-    /* blobs that are not this device's: one warning, a working context */
+/* Blobs that are not this device's: one warning, a working context. */
+static void check_foreign_blobs(const unsigned char *blob, size_t got)
+{
     unsigned char *bad = malloc(got);
     memcpy(bad, blob, got);
     bad[8] ^= 0xff; /* vendorID */
@@ -169,6 +149,31 @@ int main(int argc, char **argv)
     check_blob_is_ignored("header_size_past_the_end_is_ignored", bad, got);
     check_blob_is_ignored("null_data_with_a_size_is_ignored", NULL, 100);
     free(bad);
+}
+
+int main(int argc, char **argv)
+{
+    vtc_loader L;
+    A = plugin_arg_open(argc, argv, "test_pipeline_cache", &L);
+    CHECK("table_has_context_pipeline_cache", VTC_API_HAS(A, context_pipeline_cache), "table %u bytes", A->size);
+
+    vtc_context ctx;
+    vtc_result r = create(sizeof(vtc_context_desc), NULL, 0, &ctx);
+    if (r == VTC_ERROR_NO_DEVICE) {
+        printf("skip - no Vulkan device\n");
+        vtc_loader_close(&L);
+        return 77;
+    }
+    CHECK("context_without_cache_data", r == VTC_SUCCESS && warnings == 0, "r %d, %d warnings", r, warnings);
+    if (r) {
+        vtc_loader_close(&L);
+        return 1;
+    }
+    size_t got = 0, need = 0;
+    unsigned char *blob = check_cache_data(ctx, &got, &need);
+    A->context_destroy(ctx);
+    check_reuse(blob, got, need);
+    check_foreign_blobs(blob, got);
     free(blob);
 
     vtc_loader_close(&L);

@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CONF_OP "composite"
+
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->composite_attention(env->ctx, args, exec);
+}
+
 /* Where the visual tokens sit in kind[b][.] (per image, image b shifts runs by b). */
 enum {
     PAT_PREFIX,    /* image first, then the prompt: the EE-MLLM layout */
@@ -67,6 +74,21 @@ static int check_visual_exact(conf_result *r, const comp_case *c, uint32_t dtype
     return 1;
 }
 
+/* Host-pointer args of `c`'s shape: q and out [B][Nq][Hq][dh], k and v
+   [B][Nk][Hkv][dh] in dtype dt, kind [B][Nk]; dense, the v1 layout. */
+static vtc_composite_args host_args(const comp_case *c, uint32_t dt, void *q, void *k, void *v, uint8_t *kind,
+                                    void *out)
+{
+    vtc_composite_args a;
+    memset(&a, 0, sizeof(a));
+    a.q = conf_tensor4(dt, q, c->B, c->Nq, c->Hq, c->dh);
+    a.k = conf_tensor4(dt, k, c->B, c->Nk, c->Hkv, c->dh);
+    a.v = conf_tensor4(dt, v, c->B, c->Nk, c->Hkv, c->dh);
+    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, c->B, c->Nk);
+    a.out = conf_tensor4(dt, out, c->B, c->Nq, c->Hq, c->dh);
+    return a;
+}
+
 /* Builds inputs for `c`, runs the op on host tensors and checks against
    ref_composite (NMSE) and the visual rows exactly. */
 static void run_case(conf_env *env, conf_result *r, const comp_case *c)
@@ -86,10 +108,7 @@ static void run_case(conf_env *env, conf_result *r, const comp_case *c)
 
     conf_buf bq = {0}, bk = {0}, bv = {0}, bo = {0}, bqkv = {0};
     void *qd, *kd, *vd;
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.scale = c->scale;
+    int64_t s[4] = {0}; /* fused: the strides of q, k and v, views into one buffer */
     int64_t vstride[3] = {(int64_t)Nk * Hkv * dh, (int64_t)Hkv * dh, dh};
     if (c->fused) {
         /* one row holds [q heads | k heads | v heads], like a fused QKV projection's output */
@@ -112,15 +131,10 @@ static void run_case(conf_env *env, conf_result *r, const comp_case *c)
         qd = f;
         kd = f + (size_t)Hq * dh * es;
         vd = f + (size_t)(Hq + Hkv) * dh * es;
-        a.q = conf_tensor4(dt, qd, B, Nq, Hq, dh);
-        a.k = conf_tensor4(dt, kd, B, Nk, Hkv, dh);
-        a.v = conf_tensor4(dt, vd, B, Nk, Hkv, dh);
-        int64_t s[4] = {(int64_t)N * W * dh, (int64_t)W * dh, dh, 1};
-        memcpy(a.q.stride, s, sizeof(s));
-        memcpy(a.k.stride, s, sizeof(s));
-        memcpy(a.v.stride, s, sizeof(s));
-        vstride[0] = s[0];
-        vstride[1] = s[1];
+        s[0] = vstride[0] = (int64_t)N * W * dh;
+        s[1] = vstride[1] = (int64_t)W * dh;
+        s[2] = dh;
+        s[3] = 1;
     } else {
         qd = conf_buf_alloc(&bq, es * nq);
         kd = conf_buf_alloc(&bk, es * nk);
@@ -128,13 +142,16 @@ static void run_case(conf_env *env, conf_result *r, const comp_case *c)
         conf_store(dt, qd, q, nq);
         conf_store(dt, kd, k, nk);
         conf_store(dt, vd, v, nk);
-        a.q = conf_tensor4(dt, qd, B, Nq, Hq, dh);
-        a.k = conf_tensor4(dt, kd, B, Nk, Hkv, dh);
-        a.v = conf_tensor4(dt, vd, B, Nk, Hkv, dh);
     }
     void *out = conf_buf_alloc(&bo, es * nq);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, Nk);
-    a.out = conf_tensor4(dt, out, B, Nq, Hq, dh);
+    vtc_composite_args a = host_args(c, dt, qd, kd, vd, kind, out);
+    a.size = sizeof(a);
+    a.scale = c->scale;
+    if (c->fused) {
+        memcpy(a.q.stride, s, sizeof(s));
+        memcpy(a.k.stride, s, sizeof(s));
+        memcpy(a.v.stride, s, sizeof(s));
+    }
     ref_composite(B, Nq, Nk, Hq, Hkv, dh, c->scale, q, k, v, kind, want);
     if (conf_check_result(r, "composite", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS)) {
         conf_check_nmse(r, "out", dt, out, want, nq, conf_tol(dt));
@@ -172,28 +189,66 @@ CASE(explicit_scale, 1, 30, 30, 2, 2, 96, PAT_MIDDLE, 1.0f, 0.37f, 0)
 CASE(strided_views_into_fused_qkv, 2, 36, 36, 4, 2, 64, PAT_RUNS, 1.0f, 0.0f, 1)
 CASE(strided_fused_qkv_dh72, 1, 29, 29, 2, 2, 72, PAT_PREFIX, 1.0f, 0.0f, 1)
 
+/* Host inputs of a square call (Nq = Nk = N, Hq = Hkv = H), n = B*N*H*dh
+   elements each: q, k, v drawn with std 1 from the case's seed, and guarded
+   buffers in the run dtype for them and out. */
+typedef struct sq_io {
+    comp_case c;
+    uint32_t dt;
+    size_t n;
+    float *q, *k, *v, *want;
+    conf_buf bq, bk, bv, bo;
+} sq_io;
+
+static void sq_init(sq_io *io, conf_env *env, conf_result *r, int B, int N, int H, int DH)
+{
+    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
+    uint64_t st = env->seed;
+    size_t n = (size_t)B * N * H * DH;
+    *io = (sq_io){.c = {B, N, N, H, H, DH, 0, 1.0f, 0.0f, 0}, .dt = env->dtype, .n = n};
+    io->q = malloc(4 * n);
+    io->k = malloc(4 * n);
+    io->v = malloc(4 * n);
+    io->want = malloc(4 * n);
+    conf_fill_normal(&st, io->q, n, 1.0f);
+    conf_fill_normal(&st, io->k, n, 1.0f);
+    conf_fill_normal(&st, io->v, n, 1.0f);
+    conf_buf *b[] = {&io->bq, &io->bk, &io->bv, &io->bo};
+    for (int i = 0; i < 4; i++)
+        conf_buf_alloc(b[i], conf_dsize(io->dt) * n);
+}
+
+/* Stores q, k, v in the run dtype (rounding the host copies the reference
+   reads) and returns the call on them, out included. */
+static vtc_composite_args sq_args(sq_io *io, uint8_t *kind)
+{
+    conf_store(io->dt, io->bq.data, io->q, io->n);
+    conf_store(io->dt, io->bk.data, io->k, io->n);
+    conf_store(io->dt, io->bv.data, io->v, io->n);
+    return host_args(&io->c, io->dt, io->bq.data, io->bk.data, io->bv.data, kind, io->bo.data);
+}
+
+static void sq_done(conf_result *r, sq_io *io)
+{
+    conf_buf *g[] = {&io->bq, &io->bk, &io->bv, &io->bo};
+    conf_guards(r, g, 4);
+    free(io->q); free(io->k); free(io->v); free(io->want);
+    for (int i = 0; i < 4; i++)
+        conf_buf_free(g[i]);
+}
+
 /* Property: every kind text is plain causal attention. The expected values
    come from the textbook formulation (materialised causal softmax row), not
    from ref_composite. */
 static void all_text_equals_plain_causal_attention(conf_env *env, conf_result *r)
 {
     enum { B = 1, N = 29, H = 2, DH = 64 };
-    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
-    uint64_t st = env->seed;
-    uint32_t dt = env->dtype;
-    size_t n = (size_t)B * N * H * DH, es = conf_dsize(dt);
-    float *q = malloc(4 * n), *k = malloc(4 * n), *v = malloc(4 * n), *want = malloc(4 * n);
+    sq_io io;
+    sq_init(&io, env, r, B, N, H, DH);
     uint8_t kind[B * N];
     memset(kind, VTC_KIND_TEXT, sizeof(kind));
-    conf_fill_normal(&st, q, n, 1.0f);
-    conf_fill_normal(&st, k, n, 1.0f);
-    conf_fill_normal(&st, v, n, 1.0f);
-    conf_buf bq = {0}, bk = {0}, bv = {0}, bo = {0};
-    void *qd = conf_buf_alloc(&bq, es * n), *kd = conf_buf_alloc(&bk, es * n), *vd = conf_buf_alloc(&bv, es * n);
-    void *out = conf_buf_alloc(&bo, es * n);
-    conf_store(dt, qd, q, n);
-    conf_store(dt, kd, k, n);
-    conf_store(dt, vd, v, n);
+    vtc_composite_args a = sq_args(&io, kind);
+    const float *q = io.q, *k = io.k, *v = io.v;
     for (int i = 0; i < N; i++)
         for (int h = 0; h < H; h++) {
             double logits[N], mx = -INFINITY, sum = 0;
@@ -211,22 +266,12 @@ static void all_text_equals_plain_causal_attention(conf_env *env, conf_result *r
                 double o = 0;
                 for (int j = 0; j <= i; j++)
                     o += exp(logits[j] - mx) / sum * v[(j * H + h) * DH + x];
-                want[(i * H + h) * DH + x] = (float)o;
+                io.want[(i * H + h) * DH + x] = (float)o;
             }
         }
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.q = conf_tensor4(dt, qd, B, N, H, DH);
-    a.k = conf_tensor4(dt, kd, B, N, H, DH);
-    a.v = conf_tensor4(dt, vd, B, N, H, DH);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
-    a.out = conf_tensor4(dt, out, B, N, H, DH);
     if (conf_check_result(r, "composite", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS))
-        conf_check_nmse(r, "out", dt, out, want, n, conf_tol(dt));
-    conf_buf *g[] = {&bq, &bk, &bv, &bo};
-    conf_guards(r, g, 4);
-    free(q); free(k); free(v); free(want);
-    conf_buf_free(&bq); conf_buf_free(&bk); conf_buf_free(&bv); conf_buf_free(&bo);
+        conf_check_nmse(r, "out", io.dt, io.bo.data, io.want, io.n, conf_tol(io.dt));
+    sq_done(r, &io);
 }
 
 /* A visual row's q is never read (NaN there changes nothing) and its output
@@ -236,17 +281,14 @@ static void all_text_equals_plain_causal_attention(conf_env *env, conf_result *r
 static void visual_rows_copy_value_bits_and_ignore_q(conf_env *env, conf_result *r)
 {
     enum { B = 1, N = 24, H = 2, DH = 64 };
-    conf_shape(r, "B=%d N=%d H=%d dh=%d", B, N, H, DH);
-    uint64_t st = env->seed;
-    uint32_t dt = env->dtype;
-    size_t n = (size_t)B * N * H * DH, es = conf_dsize(dt);
-    float *q = malloc(4 * n), *k = malloc(4 * n), *v = malloc(4 * n), *want = malloc(4 * n);
+    sq_io io;
+    sq_init(&io, env, r, B, N, H, DH);
+    uint32_t dt = io.dt;
+    size_t n = io.n;
     uint8_t kind[B * N];
     for (int j = 0; j < N; j++)
         kind[j] = (uint8_t)(j % 3 != 2 ? VTC_KIND_VISUAL : VTC_KIND_TEXT);
-    conf_fill_normal(&st, q, n, 1.0f);
-    conf_fill_normal(&st, k, n, 1.0f);
-    conf_fill_normal(&st, v, n, 1.0f);
+    float *q = io.q, *v = io.v;
     float special[6] = {-0.0f, dt == VTC_DTYPE_F16 ? 5.9604645e-08f : 1e-40f, dt == VTC_DTYPE_F16 ? -3.0e-6f : -3e-39f,
                         dt == VTC_DTYPE_F16 ? 65504.0f : 1e30f, 1.0f / 3.0f, -1e-3f};
     for (int j = 0; j < N; j++) {
@@ -255,28 +297,17 @@ static void visual_rows_copy_value_bits_and_ignore_q(conf_env *env, conf_result 
         for (int x = 0; x < H * DH; x += 5)
             v[(size_t)j * H * DH + x] = special[(x / 5 + j) % 6];
     }
-    conf_buf bq = {0}, bk = {0}, bv = {0}, bo = {0};
-    void *qd = conf_buf_alloc(&bq, es * n), *kd = conf_buf_alloc(&bk, es * n), *vd = conf_buf_alloc(&bv, es * n);
-    void *out = conf_buf_alloc(&bo, es * n);
-    conf_store(dt, kd, k, n);
-    conf_store(dt, vd, v, n);
     for (int j = 0; j < N; j++)
         if (kind[j])
             for (int x = 0; x < H * DH; x++)
                 q[(size_t)j * H * DH + x] = NAN;
-    conf_store(dt, qd, q, n);
-    ref_composite(B, N, N, H, H, DH, 0.0f, q, k, v, kind, want);
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.q = conf_tensor4(dt, qd, B, N, H, DH);
-    a.k = conf_tensor4(dt, kd, B, N, H, DH);
-    a.v = conf_tensor4(dt, vd, B, N, H, DH);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
-    a.out = conf_tensor4(dt, out, B, N, H, DH);
-    comp_case c = {B, N, N, H, H, DH, 0, 1.0f, 0.0f, 0};
+    vtc_composite_args a = sq_args(&io, kind);
+    float *want = io.want;
+    void *out = io.bo.data;
+    ref_composite(B, N, N, H, H, DH, 0.0f, q, io.k, v, kind, want);
     int64_t vs[3] = {(int64_t)N * H * DH, H * DH, DH};
     if (conf_check_result(r, "composite", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS)) {
-        check_visual_exact(r, &c, dt, kind, out, vd, vs);
+        check_visual_exact(r, &io.c, dt, kind, out, io.bv.data, vs);
         /* text rows alone (the visual rows' huge values would hide their error) */
         float *got = malloc(4 * n), *gt = malloc(4 * n), *wt = malloc(4 * n);
         conf_load(dt, got, out, n);
@@ -290,10 +321,7 @@ static void visual_rows_copy_value_bits_and_ignore_q(conf_env *env, conf_result 
         conf_check_nmse(r, "text rows", VTC_DTYPE_F32, gt, wt, m, conf_tol(dt));
         free(got); free(gt); free(wt);
     }
-    conf_buf *g[] = {&bq, &bk, &bv, &bo};
-    conf_guards(r, g, 4);
-    free(q); free(k); free(v); free(want);
-    conf_buf_free(&bq); conf_buf_free(&bk); conf_buf_free(&bv); conf_buf_free(&bo);
+    sq_done(r, &io);
 }
 
 /* Same input twice -> same bits (fixed reduction order, split-KV merge included). */
@@ -316,13 +344,8 @@ static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
     conf_store(dt, qd, q, nq);
     conf_store(dt, kd, k, nk);
     conf_store(dt, vd, v, nk);
-    vtc_composite_args a;
-    memset(&a, 0, sizeof(a));
-    a.q = conf_tensor4(dt, qd, B, NQ, HQ, DH);
-    a.k = conf_tensor4(dt, kd, B, NK, HKV, DH);
-    a.v = conf_tensor4(dt, vd, B, NK, HKV, DH);
-    a.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, NK);
-    a.out = conf_tensor4(dt, o1, B, NQ, HQ, DH);
+    comp_case c = {B, NQ, NK, HQ, HKV, DH, 0, 1.0f, 0.0f, 0};
+    vtc_composite_args a = host_args(&c, dt, qd, kd, vd, kind, o1);
     vtc_composite_args a2 = a;
     a2.out = conf_tensor4(dt, o2, B, NQ, HQ, DH);
     if (conf_check_result(r, "first", env->api->composite_attention(env->ctx, &a, NULL), VTC_SUCCESS) &&
@@ -341,13 +364,8 @@ static void rejects_bad_arguments_and_writes_nothing(conf_env *env, conf_result 
     static float kind_f[B * N];
     conf_buf bo = {0};
     float *out = conf_buf_alloc(&bo, 4 * B * N * H * DH);
-    vtc_composite_args good;
-    memset(&good, 0, sizeof(good));
-    good.q = conf_tensor4(VTC_DTYPE_F32, q, B, N, H, DH);
-    good.k = conf_tensor4(VTC_DTYPE_F32, k, B, N, H, DH);
-    good.v = conf_tensor4(VTC_DTYPE_F32, v, B, N, H, DH);
-    good.kind = conf_tensor2(VTC_DTYPE_U8, kind, B, N);
-    good.out = conf_tensor4(VTC_DTYPE_F32, out, B, N, H, DH);
+    comp_case c = {B, N, N, H, H, DH, 0, 1.0f, 0.0f, 0};
+    vtc_composite_args good = host_args(&c, VTC_DTYPE_F32, q, k, v, kind, out);
     enum { NBAD = 14 };
     vtc_composite_args bad[NBAD];
     const char *what[NBAD] = {"Hq % Hkv != 0", "Nq > Nk", "v shape differs from k", "out shape differs from q",
@@ -381,19 +399,11 @@ static void rejects_bad_arguments_and_writes_nothing(conf_env *env, conf_result 
     bad[12].scale = NAN;
     bad[13].q = conf_tensor4(VTC_DTYPE_F32, q, B + 1, N / 2, H, DH);
     bad[13].out = conf_tensor4(VTC_DTYPE_F32, out, B + 1, N / 2, H, DH);
-    for (int i = 0; i < NBAD; i++) {
-        vtc_result res = env->api->composite_attention(env->ctx, &bad[i], NULL);
-        if (res != VTC_ERROR_INVALID_ARGUMENT) {
-            conf_fail(r, "%s: returned %d, expected INVALID_ARGUMENT", what[i], (int)res);
+    conf_buf *outs[] = {&bo};
+    for (int i = 0; i < NBAD; i++)
+        if (!conf_refuses(env, r, op_call, &bad[i], what[i], outs, 1))
             break;
-        }
-        if (!conf_buf_untouched(&bo)) {
-            conf_fail(r, "%s: out was written", what[i]);
-            break;
-        }
-    }
-    conf_buf *g[] = {&bo};
-    conf_guards(r, g, 1);
+    conf_guards(r, outs, 1);
     conf_buf_free(&bo);
 }
 
@@ -401,13 +411,6 @@ static void rejects_bad_arguments_and_writes_nothing(conf_env *env, conf_result 
    device buffer, scratch from vtc_query_scratch; same numbers as the
    reference, visual rows exact. Also a decode call that takes the split-KV
    path, recorded the same way. */
-typedef struct rec_comp { conf_env *env; vtc_composite_args a; } rec_comp;
-static vtc_result rec_composite(void *u, const vtc_exec *ex)
-{
-    rec_comp *s = u;
-    return s->env->api->composite_attention(s->env->ctx, &s->a, ex);
-}
-
 static void record_one(conf_env *env, conf_result *r, conf_vk *vk, int B, int Nq, int Nk, int Hq, int Hkv, int DH)
 {
     uint32_t dt = env->dtype;
@@ -422,13 +425,10 @@ static void record_one(conf_env *env, conf_result *r, conf_vk *vk, int B, int Nq
     for (int b = 0; b < B; b++)
         for (int j = 0; j < Nk; j++)
             kind[(size_t)b * Nk + j] = (uint8_t)((j >= Nk / 8 && j < Nk / 2) || j == Nk - 2 ? 1 : 0);
-    conf_devbuf df, dk, dout;
-    int ok = !conf_devbuf_create(vk, es * nf, &df) && !conf_devbuf_create(vk, (size_t)B * Nk, &dk) &&
-             !conf_devbuf_create(vk, es * nq, &dout);
-    if (!ok) {
-        conf_fail(r, "device buffer creation failed");
+    conf_devbuf df, dk, dout, *dev[] = {&df, &dk, &dout};
+    size_t bytes[] = {es * nf, (size_t)B * Nk, es * nq};
+    if (!conf_devbufs_create(vk, r, 3, dev, bytes))
         goto done;
-    }
     conf_store(dt, df.map, f, nf); /* rounds f for the reference */
     memcpy(dk.map, kind, (size_t)B * Nk);
     for (int b = 0; b < B; b++) {
@@ -442,83 +442,68 @@ static void record_one(conf_env *env, conf_result *r, conf_vk *vk, int B, int Nq
                    4 * (size_t)Hq * DH);
     }
     ref_composite(B, Nq, Nk, Hq, Hkv, DH, 0.0f, q, k, v, kind, want);
-    rec_comp s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
+    vtc_composite_args a;
+    memset(&a, 0, sizeof(a));
     int64_t sq[4] = {B, Nq, Hq, DH}, sk[4] = {B, Nk, Hkv, DH}, skind[2] = {B, Nk};
     int64_t stride[4] = {(int64_t)Nk * W * DH, (int64_t)W * DH, DH, 1};
-    s.a.q = conf_devtensor(dt, &df, (VkDeviceSize)(Nk - Nq) * W * DH * es, 4, sq);
-    s.a.k = conf_devtensor(dt, &df, (VkDeviceSize)Hq * DH * es, 4, sk);
-    s.a.v = conf_devtensor(dt, &df, (VkDeviceSize)(Hq + Hkv) * DH * es, 4, sk);
-    memcpy(s.a.q.stride, stride, sizeof(stride));
-    memcpy(s.a.k.stride, stride, sizeof(stride));
-    memcpy(s.a.v.stride, stride, sizeof(stride));
-    s.a.kind = conf_devtensor(VTC_DTYPE_U8, &dk, 0, 2, skind);
-    s.a.out = conf_devtensor(dt, &dout, 0, 4, sq);
+    a.q = conf_devtensor(dt, &df, (VkDeviceSize)(Nk - Nq) * W * DH * es, 4, sq);
+    a.k = conf_devtensor(dt, &df, (VkDeviceSize)Hq * DH * es, 4, sk);
+    a.v = conf_devtensor(dt, &df, (VkDeviceSize)(Hq + Hkv) * DH * es, 4, sk);
+    memcpy(a.q.stride, stride, sizeof(stride));
+    memcpy(a.k.stride, stride, sizeof(stride));
+    memcpy(a.v.stride, stride, sizeof(stride));
+    a.kind = conf_devtensor(VTC_DTYPE_U8, &dk, 0, 2, skind);
+    a.out = conf_devtensor(dt, &dout, 0, 4, sq);
     uint64_t scratch = 0;
-    if (conf_check_result(r, "query_scratch",
-                          env->api->query_scratch(env->ctx, VTC_OP_COMPOSITE, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_composite, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_COMPOSITE, op_call, &a, &scratch)) {
         conf_check_nmse(r, "out", dt, dout.map, want, nq, conf_tol(dt));
         comp_case c = {B, Nq, Nk, Hq, Hkv, DH, 0, 1.0f, 0.0f, 1};
         int64_t vs[3] = {stride[0], stride[1], stride[2]};
         check_visual_exact(r, &c, dt, kind, dout.map, (uint8_t *)df.map + (size_t)(Hq + Hkv) * DH * es, vs);
     }
     /* too little scratch is refused before anything is recorded */
-    if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_composite, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-        conf_fail(r, "record mode accepted a scratch buffer below the query");
+    conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
 done:
-    conf_devbuf_destroy(vk, &df);
-    conf_devbuf_destroy(vk, &dk);
-    conf_devbuf_destroy(vk, &dout);
+    conf_devbufs_destroy(vk, 3, dev);
     free(f); free(q); free(k); free(v); free(want); free(kind);
 }
 
 static void record_mode_strided_fused_qkv_matches_reference(conf_env *env, conf_result *r)
 {
     conf_shape(r, "prefill B=2 N=48 Hq=4 Hkv=2 dh=64; decode B=1 Nk=1200 Hq=8 Hkv=2 dh=64");
-    conf_vk *vk = conf_vk_get(env);
-    if (!vk) {
-        conf_skip(r, "no Vulkan handles");
+    conf_vk *vk = conf_vk_for_record(env, r);
+    if (!vk)
         return;
-    }
-    if ((env->ctx_flags & VTC_CONTEXT_DISABLE_F16) && env->dtype == VTC_DTYPE_F16) {
-        conf_skip(r, "fp16 device buffers need fp16 storage");
-        return;
-    }
     record_one(env, r, vk, 2, 48, 48, 4, 2, 64);
     record_one(env, r, vk, 1, 1, 1200, 8, 2, 64);
 }
 
 const conf_case conf_cases_composite[] = {
-    {"composite", "prefill_dh64_image_then_prompt", CONF_QUICK, prefill_dh64_image_then_prompt},
-    {"composite", "prefill_dh72_siglip_width", CONF_QUICK, prefill_dh72_siglip_width},
-    {"composite", "prefill_dh80", 0, prefill_dh80},
-    {"composite", "prefill_dh96", 0, prefill_dh96},
-    {"composite", "prefill_dh128_visual_runs_start_middle_end", CONF_QUICK, prefill_dh128_visual_runs_start_middle_end},
-    {"composite", "prefill_dh256_widest_head", 0, prefill_dh256_widest_head},
-    {"composite", "gqa4_prefill_interleaved_kinds", CONF_QUICK, gqa4_prefill_interleaved_kinds},
-    {"composite", "gqa8_chunked_prefill_7_rows", 0, gqa8_chunked_prefill_7_rows},
-    {"composite", "gqa1_chunked_prefill_7_rows_long_cache_splits_kv", 0, gqa1_chunked_prefill_7_rows_long_cache_splits_kv},
-    {"composite", "prefill_tail_64_text_rows_over_2100_keys_one_split", 0,
-     prefill_tail_64_text_rows_over_2100_keys_one_split},
-    {"composite", "decode_single_row_gqa4_splits_kv", CONF_QUICK, decode_single_row_gqa4_splits_kv},
-    {"composite", "decode_single_row_gqa8", 0, decode_single_row_gqa8},
-    {"composite", "decode_visual_last_row_copies_value", 0, decode_visual_last_row_copies_value},
-    {"composite", "all_visual_rows_copy_values", 0, all_visual_rows_copy_values},
-    {"composite", "all_text_prefill", 0, all_text_prefill},
-    {"composite", "keys_not_a_multiple_of_any_tile", 0, keys_not_a_multiple_of_any_tile},
-    {"composite", "large_logits_softmax_stays_stable", CONF_QUICK, large_logits_softmax_stays_stable},
-    {"composite", "large_logits_split_kv_merge_stays_stable", 0, large_logits_split_kv_merge_stays_stable},
-    {"composite", "explicit_scale", 0, explicit_scale},
-    {"composite", "strided_views_into_fused_qkv", CONF_QUICK, strided_views_into_fused_qkv},
-    {"composite", "strided_fused_qkv_dh72", 0, strided_fused_qkv_dh72},
-    {"composite", "all_text_equals_plain_causal_attention", 0, all_text_equals_plain_causal_attention},
-    {"composite", "visual_rows_copy_value_bits_and_ignore_q", CONF_QUICK, visual_rows_copy_value_bits_and_ignore_q},
-    {"composite", "repeated_calls_are_bit_identical", 0, repeated_calls_are_bit_identical},
-    {"composite", "rejects_bad_arguments_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE,
-     rejects_bad_arguments_and_writes_nothing},
-    {"composite", "record_mode_strided_fused_qkv_matches_reference", CONF_QUICK,
-     record_mode_strided_fused_qkv_matches_reference},
+    CONF_CASE(prefill_dh64_image_then_prompt, CONF_QUICK),
+    CONF_CASE(prefill_dh72_siglip_width, CONF_QUICK),
+    CONF_CASE(prefill_dh80, 0),
+    CONF_CASE(prefill_dh96, 0),
+    CONF_CASE(prefill_dh128_visual_runs_start_middle_end, CONF_QUICK),
+    CONF_CASE(prefill_dh256_widest_head, 0),
+    CONF_CASE(gqa4_prefill_interleaved_kinds, CONF_QUICK),
+    CONF_CASE(gqa8_chunked_prefill_7_rows, 0),
+    CONF_CASE(gqa1_chunked_prefill_7_rows_long_cache_splits_kv, 0),
+    CONF_CASE(prefill_tail_64_text_rows_over_2100_keys_one_split, 0),
+    CONF_CASE(decode_single_row_gqa4_splits_kv, CONF_QUICK),
+    CONF_CASE(decode_single_row_gqa8, 0),
+    CONF_CASE(decode_visual_last_row_copies_value, 0),
+    CONF_CASE(all_visual_rows_copy_values, 0),
+    CONF_CASE(all_text_prefill, 0),
+    CONF_CASE(keys_not_a_multiple_of_any_tile, 0),
+    CONF_CASE(large_logits_softmax_stays_stable, CONF_QUICK),
+    CONF_CASE(large_logits_split_kv_merge_stays_stable, 0),
+    CONF_CASE(explicit_scale, 0),
+    CONF_CASE(strided_views_into_fused_qkv, CONF_QUICK),
+    CONF_CASE(strided_fused_qkv_dh72, 0),
+    CONF_CASE(all_text_equals_plain_causal_attention, 0),
+    CONF_CASE(visual_rows_copy_value_bits_and_ignore_q, CONF_QUICK),
+    CONF_CASE(repeated_calls_are_bit_identical, 0),
+    CONF_CASE(rejects_bad_arguments_and_writes_nothing, CONF_QUICK | CONF_ANY_DTYPE),
+    CONF_CASE(record_mode_strided_fused_qkv_matches_reference, CONF_QUICK),
     {0},
 };

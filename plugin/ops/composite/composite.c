@@ -75,9 +75,9 @@ typedef struct composite_plan {
     uint64_t meta_bytes, ml_bytes, acc_bytes;
 } composite_plan;
 
-static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+/* The relations between the tensors and what the kernels can index. */
+static vtc_result check_args(vtc_context ctx, const vtc_plan *pl, const vtc_composite_args *a)
 {
-    const vtc_composite_args *a = vargs;
     const char *op = "composite";
     vtc_result r;
     uint32_t dt = VTC_DTYPES(a->q.dtype);
@@ -119,50 +119,57 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     }
     if (Nk > INT32_MAX / 2 || B * Nq * Hq > INT32_MAX / 256)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: shape too large", op);
+    return VTC_SUCCESS;
+}
 
-    pl->float_dtype = a->q.dtype;
-    composite_plan *cp = VTC_PLAN_OF(pl, composite_plan);
-    cp->B = B;
-    cp->Nq = Nq;
-    cp->Nk = Nk;
-    cp->Hq = Hq;
-    cp->Hkv = Hkv;
-    cp->dh = dh;
-    float scale = a->scale != 0.0f ? a->scale : (float)(1.0 / sqrt((double)dh));
-    cp->scale_log2e = (float)((double)scale * LOG2E);
-    if (B == 0 || Nq == 0)
-        return VTC_SUCCESS; /* nothing to compute */
-
-    /* Variant and tiling. */
-    int cpu = vtc_caps_of(ctx)->cpu_variants;
-    uint32_t pairs, bc = 0, lx;
-    if (cpu) {
+/* Variant and tiling: cpu, lx, pairs, bc and rows_per_lane of cp. */
+static vtc_result choose_tiling(vtc_context ctx, composite_plan *cp)
+{
+    int64_t dh = cp->dh;
+    cp->cpu = vtc_caps_of(ctx)->cpu_variants;
+    cp->bc = 0;
+    if (cp->cpu) {
         /* one subgroup per workgroup: every lane shares the block's key loads */
         uint32_t sg = vtc_caps_of(ctx)->subgroup_size;
-        lx = sg < 4 ? 4 : sg > 64 ? 64 : sg;
-        pairs = cpu_rows_per_lane(dh) * lx;
-    } else {
-        static const uint32_t bcs[] = {64, 32, 16, 8}, brs[] = {16, 8, 4};
-        uint64_t limit = vtc_caps_of(ctx)->max_shared_memory ? vtc_caps_of(ctx)->max_shared_memory : 16384;
-        pairs = 0;
-        for (size_t i = 0; i < 4 && !pairs; i++)
-            for (size_t j = 0; j < 3 && !pairs; j++)
-                if (gpu_shared_bytes((uint64_t)dh, brs[j], bcs[i]) <= limit) {
-                    bc = bcs[i];
-                    pairs = brs[j];
-                }
-        if (!pairs)
-            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: %llu bytes of shared memory are too few for head width %lld",
-                            op, (unsigned long long)limit, (long long)dh);
-        lx = GPU_WG;
+        cp->lx = sg < 4 ? 4 : sg > 64 ? 64 : sg;
+        cp->rows_per_lane = cpu_rows_per_lane(dh);
+        cp->pairs = cp->rows_per_lane * cp->lx;
+        return VTC_SUCCESS;
     }
-    int64_t G = Hq / Hkv;
-    int64_t nblk = (Nq * G + pairs - 1) / pairs;
-    int64_t base = B * Hkv * nblk;
+    static const uint32_t bcs[] = {64, 32, 16, 8}, brs[] = {16, 8, 4};
+    uint64_t limit = vtc_caps_of(ctx)->max_shared_memory ? vtc_caps_of(ctx)->max_shared_memory : 16384;
+    cp->pairs = 0;
+    for (size_t i = 0; i < 4 && !cp->pairs; i++)
+        for (size_t j = 0; j < 3 && !cp->pairs; j++)
+            if (gpu_shared_bytes((uint64_t)dh, brs[j], bcs[i]) <= limit) {
+                cp->bc = bcs[i];
+                cp->pairs = brs[j];
+            }
+    if (!cp->pairs)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "composite: %llu bytes of shared memory are too few for head width "
+                        "%lld", (unsigned long long)limit, (long long)dh);
+    cp->lx = GPU_WG;
+    cp->rows_per_lane = 0;
+    return VTC_SUCCESS;
+}
 
-    /* Split-KV: enough workgroups to fill the device, chunks still long
-       enough to amortise the partial write and the combine. */
-    int64_t target = cpu ? 32 : 256, min_chunk = cpu ? 256 : 4 * (int64_t)bc;
+/* Bytes of the split partials (max/sum pairs and accumulators) past which
+   the split is cut back. */
+#define SPLIT_PARTIALS_MAX ((uint64_t)256 << 20)
+
+/* Split-KV from the tiling: nblk, nsplit and chunk of cp. */
+static vtc_result choose_split(vtc_context ctx, composite_plan *cp)
+{
+    int64_t B = cp->B, Nq = cp->Nq, Nk = cp->Nk, Hq = cp->Hq, dh = cp->dh;
+    int cpu = cp->cpu;
+    int64_t G = Hq / cp->Hkv;
+    int64_t nblk = (Nq * G + cp->pairs - 1) / cp->pairs;
+    int64_t base = B * cp->Hkv * nblk;
+    uint64_t partial_row = (uint64_t)(B * Nq * Hq) * (uint64_t)(dh + 2) * 4;
+
+    /* Enough workgroups to fill the device, chunks still long enough to
+       amortise the partial write and the combine. */
+    int64_t target = cpu ? 32 : 256, min_chunk = cpu ? 256 : 4 * (int64_t)cp->bc;
     int64_t nsplit = 1;
     if (base < target && Nk >= 2 * min_chunk) {
         nsplit = (target + base - 1) / base;
@@ -171,7 +178,7 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         if (nsplit > 64)
             nsplit = 64;
         /* keep the partials modest */
-        while (nsplit > 1 && (uint64_t)nsplit * (uint64_t)(B * Nq * Hq) * (uint64_t)(dh + 2) * 4 > ((uint64_t)256 << 20))
+        while (nsplit > 1 && (uint64_t)nsplit * partial_row > SPLIT_PARTIALS_MAX)
             nsplit--;
     }
     /* The shared-memory kernel on a CPU device (forced GPU variants, as the
@@ -182,13 +189,13 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         int64_t max_chunk = 1024 * 64 / dh;
         if ((Nk + nsplit - 1) / nsplit > max_chunk) {
             nsplit = (Nk + max_chunk - 1) / max_chunk;
-            if ((uint64_t)nsplit * (uint64_t)(B * Nq * Hq) * (uint64_t)(dh + 2) * 4 > ((uint64_t)256 << 20))
-                return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: %lld keys x %lld query rows are too many for the "
-                                "GPU-tuned kernel on a CPU device; use the default variants", op, (long long)Nk,
+            if ((uint64_t)nsplit * partial_row > SPLIT_PARTIALS_MAX)
+                return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "composite: %lld keys x %lld query rows are too many for "
+                                "the GPU-tuned kernel on a CPU device; use the default variants", (long long)Nk,
                                 (long long)(B * Nq * Hq));
         }
     }
-    int64_t step = cpu ? 4 : (int64_t)bc;
+    int64_t step = cpu ? 4 : (int64_t)cp->bc;
     int64_t chunk = (Nk + nsplit - 1) / nsplit;
     chunk = (chunk + step - 1) / step * step;
     nsplit = (Nk + chunk - 1) / chunk;
@@ -196,22 +203,39 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         nsplit = 1;
         chunk = Nk;
     }
-
-    /* the kernels find the partial accumulators past the max/sum pairs (acc_off),
-       a push constant set whether or not the keys are split */
-    uint64_t rows = (uint64_t)nsplit * (uint64_t)(B * Nq * Hq);
-    cp->meta_bytes = meta_bytes(B, Nq);
-    cp->ml_bytes = vtc_scratch_round(rows * 2 * 4);
-    cp->acc_bytes = vtc_scratch_round(rows * (uint64_t)dh * 4);
-    pl->scratch_bytes = cp->meta_bytes + (nsplit > 1 ? cp->ml_bytes + cp->acc_bytes : 0);
-    cp->cpu = cpu;
-    cp->lx = lx;
-    cp->pairs = pairs;
-    cp->bc = bc;
-    cp->rows_per_lane = cpu ? cpu_rows_per_lane(dh) : 0;
     cp->nblk = (uint32_t)nblk;
     cp->nsplit = (uint32_t)nsplit;
     cp->chunk = (uint32_t)chunk;
+    return VTC_SUCCESS;
+}
+
+static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+{
+    const vtc_composite_args *a = vargs;
+    vtc_result r;
+    if ((r = check_args(ctx, pl, a)))
+        return r;
+    pl->float_dtype = a->q.dtype;
+    composite_plan *cp = VTC_PLAN_OF(pl, composite_plan);
+    cp->B = a->q.shape[0];
+    cp->Nq = a->q.shape[1];
+    cp->Nk = a->k.shape[1];
+    cp->Hq = a->q.shape[2];
+    cp->Hkv = a->k.shape[2];
+    cp->dh = a->q.shape[3];
+    float scale = a->scale != 0.0f ? a->scale : (float)(1.0 / sqrt((double)cp->dh));
+    cp->scale_log2e = (float)((double)scale * LOG2E);
+    if (cp->B == 0 || cp->Nq == 0)
+        return VTC_SUCCESS; /* nothing to compute */
+    if ((r = choose_tiling(ctx, cp)) || (r = choose_split(ctx, cp)))
+        return r;
+    /* the kernels find the partial accumulators past the max/sum pairs (acc_off),
+       a push constant set whether or not the keys are split */
+    uint64_t rows = (uint64_t)cp->nsplit * (uint64_t)(cp->B * cp->Nq * cp->Hq);
+    cp->meta_bytes = meta_bytes(cp->B, cp->Nq);
+    cp->ml_bytes = vtc_scratch_round(rows * 2 * 4);
+    cp->acc_bytes = vtc_scratch_round(rows * (uint64_t)cp->dh * 4);
+    pl->scratch_bytes = cp->meta_bytes + (cp->nsplit > 1 ? cp->ml_bytes + cp->acc_bytes : 0);
     return VTC_SUCCESS;
 }
 

@@ -26,11 +26,7 @@ static const vtc_op_param_desc params[] = {
 };
 
 /* out: q's dtype and shape [B][Nq][Hq][dh] */
-static void shape_outputs(void *args)
-{
-    vtc_composite_args *a = args;
-    vtc_op_desc_shape_output(&a->out, a->q.dtype, a->q.ndim <= VTC_MAX_DIMS ? a->q.ndim : 0, a->q.shape);
-}
+VTC_OP_OUTPUT_AS_INPUT(vtc_composite_args, out, q)
 
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
@@ -60,21 +56,21 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     out->bytes_written = vtc_op_desc_bytes(&a->out);
 }
 
-/* 3 query rows over 5 keys, 2 query heads on 1 kv head; kind zero-filled: all text */
-static int example(uint32_t which, void *args)
+/* B = 1 image: Nq query rows over Nk keys, Hq query heads on Hkv kv heads
+   of dh; kind without host data (every row text) */
+static void cp_shape(void *args, int64_t Nq, int64_t Nk, int64_t Hq, int64_t Hkv, int64_t dh)
 {
     vtc_composite_args *a = args;
-    if (which > 0)
-        return -1;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, 3, 2, 8});
-    vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 1, 8});
-    vtc_op_desc_shape(&a->v, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 1, 8});
-    vtc_op_desc_shape(&a->kind, VTC_DTYPE_U8, 2, (int64_t[]){1, 5});
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 4, (int64_t[]){1, 3, 2, 8});
-    return 0;
+    VTC_OP_ARGS_INIT(a);
+    vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, Nq, Hq, dh});
+    vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, Nk, Hkv, dh});
+    vtc_op_desc_shape(&a->v, VTC_DTYPE_F32, 4, (int64_t[]){1, Nk, Hkv, dh});
+    vtc_op_desc_shape(&a->kind, VTC_DTYPE_U8, 2, (int64_t[]){1, Nk});
+    shape_outputs(a);
 }
+
+static void example_small(void *a) { cp_shape(a, 3, 5, 2, 1, 8); } /* 2 query heads on 1 kv head */
+VTC_OP_EXAMPLES(example_small)
 
 /* ---- named workloads ------------------------------------------------------
  * One decoder layer of a 7B-class LLM (Hq = 32, dh = 128) around LLaVA-1.5's
@@ -89,23 +85,14 @@ static uint8_t kind_prefill[640], kind_alltext[640], kind_decode[4096];
 static void cp_fill(void *args, int64_t Nq, int64_t Nk, int64_t Hkv, int64_t dh, uint8_t *kind, int all_text)
 {
     vtc_composite_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
+    cp_shape(a, Nq, Nk, 32, Hkv, dh);
     for (int64_t p = 0; p < Nk; p++)
         kind[p] = !all_text && p >= CP_PREFIX && p < CP_PREFIX + CP_VISUAL ? VTC_KIND_VISUAL : VTC_KIND_TEXT;
-    vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, Nq, 32, dh});
-    vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, Nk, Hkv, dh});
-    vtc_op_desc_shape(&a->v, VTC_DTYPE_F32, 4, (int64_t[]){1, Nk, Hkv, dh});
-    vtc_op_desc_shape(&a->kind, VTC_DTYPE_U8, 2, (int64_t[]){1, Nk});
     a->kind.host = kind;
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 4, (int64_t[]){1, Nq, 32, dh});
 }
 
 #define CP_WORKLOAD(fn, Nq, Nk, Hkv, dh, kind, all_text)                                                             \
-    static void fn(void *args)                                                                                       \
-    {                                                                                                                \
-        cp_fill(args, Nq, Nk, Hkv, dh, kind, all_text);                                                              \
-    }
+    static void fn(void *args) { cp_fill(args, Nq, Nk, Hkv, dh, kind, all_text); }
 CP_WORKLOAD(fill_prefill, 640, 640, 32, 128, kind_prefill, 0)
 CP_WORKLOAD(fill_prefill_alltext, 640, 640, 32, 128, kind_alltext, 1)
 CP_WORKLOAD(fill_decode, 1, 4096, 8, 128, kind_decode, 0)
@@ -124,7 +111,4 @@ static const vtc_op_workload workloads[] = {
     {"decode-dh96", "the same decode at dh=96", fill_decode_dh96},
 };
 
-const vtc_op_desc vtc_op_composite_desc = {VTC_OP_COMPOSITE, "composite", sizeof(vtc_composite_args), tensors,
-                                           sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                           params, sizeof(params) / sizeof(params[0]),
-                                           workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(composite, VTC_OP_COMPOSITE, sizeof(vtc_composite_args));

@@ -9,6 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CONF_OP "compress"
+
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->compress(env->ctx, args, exec);
+}
+
 /* Random resampler parameters (fp32 host arrays) and the matching desc. */
 typedef struct cmp_w {
     ref_resampler ref;
@@ -61,6 +68,17 @@ static void free_weights(cmp_w *w)
         free(w->p[i]);
 }
 
+/* Plain inputs drawn from the case's seed: weights with wscale 1 and x
+   (nx values, std 1, the caller frees it). */
+static float *plain_inputs(conf_env *env, int C, int E, int H, size_t nx, cmp_w *w)
+{
+    uint64_t st = env->seed;
+    make_weights(&st, C, E, H, 1.0f, w);
+    float *x = malloc(4 * nx);
+    conf_fill_normal(&st, x, nx, 1.0f);
+    return x;
+}
+
 /* Positional tables as the reference sees them (vtc's own host helpers are
    checked against PyTorch's numbers in pos_tables_match_pytorch). */
 static void ref_tables(int C, int g, int E, float **pq, float **pk)
@@ -69,6 +87,23 @@ static void ref_tables(int C, int g, int E, float **pq, float **pk)
     *pk = malloc(4 * (size_t)g * g * E);
     ref_pos_embed_2d(C, E, *pq);
     ref_pos_resize_bicubic(C, g, E, *pq, *pk);
+}
+
+/* Host-pointer args in dtype dt: x [B][N][E] -> out [B][Q][E], and
+   attn_mean [B][Q][N] when am is not NULL. */
+static vtc_compress_args host_args(uint32_t dt, uint32_t path, vtc_weights wh, void *x, void *out, void *am, int64_t B,
+                                   int64_t N, int64_t Q, int64_t E)
+{
+    vtc_compress_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.path = path;
+    a.weights = wh;
+    a.x = conf_tensor3(dt, x, B, N, E);
+    a.out = conf_tensor3(dt, out, B, Q, E);
+    if (am)
+        a.attn_mean = conf_tensor3(dt, am, B, Q, N);
+    return a;
 }
 
 typedef struct cmp_case {
@@ -101,15 +136,7 @@ static void run_case(conf_env *env, conf_result *r, const cmp_case *c, uint32_t 
     if (!conf_check_result(r, "compress_weights_create", env->api->compress_weights_create(env->ctx, &w.desc, &wh),
                            VTC_SUCCESS))
         goto done;
-    vtc_compress_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.path = path;
-    a.weights = wh;
-    a.x = conf_tensor3(env->dtype, xd, B, N, E);
-    a.out = conf_tensor3(env->dtype, od, B, Q, E);
-    if (c->attn)
-        a.attn_mean = conf_tensor3(env->dtype, ad, B, Q, N);
+    vtc_compress_args a = host_args(env->dtype, path, wh, xd, od, c->attn ? ad : NULL, B, N, Q, E);
     if (conf_check_result(r, "compress", env->api->compress(env->ctx, &a, NULL), VTC_SUCCESS)) {
         double tol = env->dtype == VTC_DTYPE_F32 && c->tol32 > 0 ? c->tol32 : conf_tol(env->dtype);
         conf_check_nmse(r, "out", env->dtype, od, want, no, tol);
@@ -162,23 +189,15 @@ static void fast_and_reference_paths_agree(conf_env *env, conf_result *r)
 {
     enum { B = 2, G = 16, N = G * G, C = 2, Q = C * C, E = 128, H = 8 };
     conf_shape(r, "B=%d N=%d C=%d E=%d h=%d", B, N, C, E, H);
-    uint64_t st = env->seed;
-    cmp_w w;
-    make_weights(&st, C, E, H, 1.0f, &w);
     size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, ds = conf_dsize(env->dtype);
-    float *x = malloc(4 * nx), *fast = malloc(4 * no);
-    conf_fill_normal(&st, x, nx, 1.0f);
+    cmp_w w;
+    float *x = plain_inputs(env, C, E, H, nx, &w), *fast = malloc(4 * no);
     conf_buf bx = {0}, b1 = {0}, b2 = {0};
     void *xd = conf_buf_alloc(&bx, ds * nx), *o1 = conf_buf_alloc(&b1, ds * no), *o2 = conf_buf_alloc(&b2, ds * no);
     conf_store(env->dtype, xd, x, nx);
     vtc_weights wh = NULL;
     if (conf_check_result(r, "create", env->api->compress_weights_create(env->ctx, &w.desc, &wh), VTC_SUCCESS)) {
-        vtc_compress_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.weights = wh;
-        a.x = conf_tensor3(env->dtype, xd, B, N, E);
-        a.out = conf_tensor3(env->dtype, o1, B, Q, E);
+        vtc_compress_args a = host_args(env->dtype, VTC_COMPRESS_FAST, wh, xd, o1, NULL, B, N, Q, E);
         int ok = conf_check_result(r, "fast", env->api->compress(env->ctx, &a, NULL), VTC_SUCCESS);
         a.path = VTC_COMPRESS_REFERENCE;
         a.out = conf_tensor3(env->dtype, o2, B, Q, E);
@@ -200,12 +219,9 @@ static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
 {
     enum { B = 1, G = 24, N = G * G, C = 1, Q = C * C, E = 544, H = 8 };
     conf_shape(r, "B=%d N=%d C=%d E=%d h=%d", B, N, C, E, H);
-    uint64_t st = env->seed;
-    cmp_w w;
-    make_weights(&st, C, E, H, 1.0f, &w);
     size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, na = (size_t)B * Q * N, ds = conf_dsize(env->dtype);
-    float *x = malloc(4 * nx);
-    conf_fill_normal(&st, x, nx, 1.0f);
+    cmp_w w;
+    float *x = plain_inputs(env, C, E, H, nx, &w);
     void *xd = malloc(ds * nx), *o[2] = {malloc(ds * no), malloc(ds * no)}, *am[2] = {malloc(ds * na), malloc(ds * na)};
     conf_store(env->dtype, xd, x, nx);
     vtc_weights wh = NULL;
@@ -215,14 +231,7 @@ static void repeated_calls_are_bit_identical(conf_env *env, conf_result *r)
             for (int k = 0; k < 2 && ok; k++) {
                 memset(o[k], k ? 0x55 : 0xaa, ds * no);
                 memset(am[k], k ? 0x55 : 0xaa, ds * na);
-                vtc_compress_args a;
-                memset(&a, 0, sizeof(a));
-                a.size = sizeof(a);
-                a.path = path;
-                a.weights = wh;
-                a.x = conf_tensor3(env->dtype, xd, B, N, E);
-                a.out = conf_tensor3(env->dtype, o[k], B, Q, E);
-                a.attn_mean = conf_tensor3(env->dtype, am[k], B, Q, N);
+                vtc_compress_args a = host_args(env->dtype, path, wh, xd, o[k], am[k], B, N, Q, E);
                 ok = conf_check_result(r, path ? "reference" : "fast", env->api->compress(env->ctx, &a, NULL),
                                        VTC_SUCCESS);
             }
@@ -270,14 +279,7 @@ static void golden(conf_env *env, conf_result *r, const char *dir, int heads)
     /* fp16 storage rounds x: the official fp32 numbers then differ by that rounding */
     double tol = env->dtype == VTC_DTYPE_F16 ? 1e-4 : 1e-9;
     for (uint32_t path_id = 0; path_id < 2; path_id++) {
-        vtc_compress_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.path = path_id;
-        a.weights = wh;
-        a.x = conf_tensor3(env->dtype, xd, B, N, E);
-        a.out = conf_tensor3(env->dtype, od, B, Q, E);
-        a.attn_mean = conf_tensor3(env->dtype, ad, B, Q, N);
+        vtc_compress_args a = host_args(env->dtype, path_id, wh, xd, od, ad, B, N, Q, E);
         if (conf_check_result(r, path_id ? "compress reference" : "compress fast",
                               env->api->compress(env->ctx, &a, NULL), VTC_SUCCESS)) {
             conf_check_nmse(r, path_id ? "out (reference)" : "out (fast)", env->dtype, od, want, no, tol);
@@ -373,13 +375,7 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     void *xd = conf_buf_alloc(&bx, ds * sizeof(x) / 4), *od = conf_buf_alloc(&bo, ds * B * Q * E);
     void *ad = conf_buf_alloc(&ba, ds * B * Q * N);
     conf_store(env->dtype, xd, x, sizeof(x) / 4);
-    vtc_compress_args good;
-    memset(&good, 0, sizeof(good));
-    good.size = sizeof(good);
-    good.weights = wh;
-    good.x = conf_tensor3(env->dtype, xd, B, N, E);
-    good.out = conf_tensor3(env->dtype, od, B, Q, E);
-    good.attn_mean = conf_tensor3(env->dtype, ad, B, Q, N);
+    vtc_compress_args good = host_args(env->dtype, VTC_COMPRESS_FAST, wh, xd, od, ad, B, N, Q, E);
     struct { const char *what; vtc_compress_args a; } bads[7];
     for (int i = 0; i < 7; i++)
         bads[i].a = good;
@@ -400,10 +396,10 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     bads[5].a.attn_mean.shape[2] = N + 1;
     bads[6].what = "out dtype differs from x";
     bads[6].a.out.dtype = env->dtype == VTC_DTYPE_F32 ? VTC_DTYPE_F16 : VTC_DTYPE_F32;
+    conf_buf *outs[] = {&bo, &ba};
     for (int i = 0; i < 7; i++)
-        conf_check_result(r, bads[i].what, env->api->compress(env->ctx, &bads[i].a, NULL), VTC_ERROR_INVALID_ARGUMENT);
-    if (!conf_buf_untouched(&bo) || !conf_buf_untouched(&ba))
-        conf_fail(r, "a rejected call wrote its outputs");
+        if (!conf_refuses(env, r, op_call, &bads[i].a, bads[i].what, outs, 2))
+            break;
     env->api->compress_weights_destroy(env->ctx, wh);
     env->api->compress_weights_destroy(env->ctx, NULL); /* no-op */
     conf_check_result(r, "destroyed weights", env->api->compress(env->ctx, &good, NULL), VTC_ERROR_INVALID_ARGUMENT);
@@ -413,13 +409,6 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 
 /* Record mode with device tensors: the weight set prepared up front, the
    scratch size from vtc_query_scratch, same numbers as the reference. */
-typedef struct rec_cmp { conf_env *env; vtc_compress_args a; } rec_cmp;
-static vtc_result rec_compress(void *u, const vtc_exec *ex)
-{
-    rec_cmp *s = u;
-    return s->env->api->compress(s->env->ctx, &s->a, ex);
-}
-
 static void record_mode_device_tensors(conf_env *env, conf_result *r)
 {
     enum { B = 3, G = 12, N = G * G, C = 2, Q = C * C, E = 64, H = 4 };
@@ -429,19 +418,14 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
         conf_skip(r, "no Vulkan helper for this context");
         return;
     }
-    uint64_t st = env->seed;
-    cmp_w w;
-    make_weights(&st, C, E, H, 1.0f, &w);
     size_t nx = (size_t)B * N * E, no = (size_t)B * Q * E, ds = conf_dsize(env->dtype);
-    float *x = malloc(4 * nx), *want = malloc(4 * no), *pq, *pk;
-    conf_fill_normal(&st, x, nx, 1.0f);
-    conf_devbuf dx = {0}, dout = {0};
+    cmp_w w;
+    float *x = plain_inputs(env, C, E, H, nx, &w), *want = malloc(4 * no), *pq, *pk;
+    conf_devbuf dx, dout, *dev[] = {&dx, &dout};
+    size_t bytes[] = {ds * nx, ds * no + 256};
     vtc_weights wh = NULL;
-    int ok = !conf_devbuf_create(vk, ds * nx, &dx) && !conf_devbuf_create(vk, ds * no + 256, &dout);
-    if (!ok) {
-        conf_fail(r, "device buffers");
+    if (!conf_devbufs_create(vk, r, 2, dev, bytes))
         goto done;
-    }
     conf_store(env->dtype, dx.map, x, nx);
     ref_tables(C, G, E, &pq, &pk);
     ref_compress(&w.ref, B, N, pq, pk, x, want, NULL);
@@ -451,25 +435,24 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
         !conf_check_result(r, "prepare", env->api->compress_weights_prepare(env->ctx, wh, N), VTC_SUCCESS))
         goto done;
     for (uint32_t path = 0; path < 2; path++) {
-        rec_cmp s = {env, {0}};
-        s.a.size = sizeof(s.a);
-        s.a.path = path;
-        s.a.weights = wh;
+        vtc_compress_args a;
+        memset(&a, 0, sizeof(a));
+        a.size = sizeof(a);
+        a.path = path;
+        a.weights = wh;
         int64_t sx[3] = {B, N, E}, so[3] = {B, Q, E};
-        s.a.x = conf_devtensor(env->dtype, &dx, 0, 3, sx);
-        s.a.out = conf_devtensor(env->dtype, &dout, 256, 3, so); /* not at the buffer's start */
+        a.x = conf_devtensor(env->dtype, &dx, 0, 3, sx);
+        a.out = conf_devtensor(env->dtype, &dout, 256, 3, so); /* not at the buffer's start */
         memset(dout.map, 0x7f, ds * no + 256);
         uint64_t scratch = 0;
         if ((env->ctx_flags & VTC_CONTEXT_DISABLE_F16) && env->dtype == VTC_DTYPE_F16) {
             /* fp16 device buffers without fp16 storage: a clear refusal, nothing written */
-            env->api->query_scratch(env->ctx, VTC_OP_COMPRESS, &s.a, &scratch);
-            conf_check_result(r, "record fp16 tensors without fp16 storage", conf_vk_run(vk, scratch + 256, rec_compress, &s),
-                              VTC_ERROR_UNSUPPORTED);
+            env->api->query_scratch(env->ctx, VTC_OP_COMPRESS, &a, &scratch);
+            conf_check_result(r, "record fp16 tensors without fp16 storage",
+                              conf_record_with(env, vk, op_call, &a, scratch + 256), VTC_ERROR_UNSUPPORTED);
             continue;
         }
-        if (conf_check_result(r, "query_scratch",
-                              env->api->query_scratch(env->ctx, VTC_OP_COMPRESS, &s.a, &scratch), VTC_SUCCESS) &&
-            conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_compress, &s), VTC_SUCCESS)) {
+        if (conf_record(env, r, vk, VTC_OP_COMPRESS, op_call, &a, &scratch)) {
             conf_check_nmse(r, path ? "out (reference)" : "out (fast)", env->dtype, (char *)dout.map + 256, want, no,
                             conf_tol(env->dtype));
             for (int i = 0; i < 256; i++)
@@ -478,44 +461,41 @@ static void record_mode_device_tensors(conf_env *env, conf_result *r)
                     break;
                 }
         }
-        if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_compress, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-            conf_fail(r, "scratch one byte short was not refused");
+        conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
     }
 done:
     if (wh)
         env->api->compress_weights_destroy(env->ctx, wh);
-    conf_devbuf_destroy(vk, &dx);
-    conf_devbuf_destroy(vk, &dout);
+    conf_devbufs_destroy(vk, 2, dev);
     free_weights(&w);
     free(x); free(want);
 }
 
 const conf_case conf_cases_compress[] = {
-    {"compress", "fast_c2_e128_n576_with_attn_mean", CONF_QUICK, fast_c2_e128_n576_with_attn_mean},
-    {"compress", "reference_c2_e128_n576_with_attn_mean", 0, reference_c2_e128_n576_with_attn_mean},
-    {"compress", "fast_c1_single_token", CONF_QUICK, fast_c1_single_token},
-    {"compress", "fast_c8_64_queries", 0, fast_c8_64_queries},
-    {"compress", "fast_c4_tokens_not_a_multiple_of_the_workgroup", 0, fast_c4_tokens_not_a_multiple_of_the_workgroup},
-    {"compress", "reference_c4_tokens_not_a_multiple_of_the_workgroup", 0,
-     reference_c4_tokens_not_a_multiple_of_the_workgroup},
-    {"compress", "fast_head_width_72_e1152_h16", 0, fast_head_width_72_e1152_h16},
-    {"compress", "reference_head_width_72_e1152_h16", 0, reference_head_width_72_e1152_h16},
-    {"compress", "fast_head_width_10_columns_straddle_heads", 0, fast_head_width_10_columns_straddle_heads},
-    {"compress", "reference_head_width_10_columns_straddle_heads", 0, reference_head_width_10_columns_straddle_heads},
-    {"compress", "fast_video_batch_16_frames", 0, fast_video_batch_16_frames},
-    {"compress", "fast_large_inputs_and_logits_no_overflow", CONF_QUICK, fast_large_inputs_and_logits_no_overflow},
-    {"compress", "fast_outlier_channel_e1024", 0, fast_outlier_channel_e1024},
-    {"compress", "reference_large_inputs_and_logits_no_overflow", 0, reference_large_inputs_and_logits_no_overflow},
-    {"compress", "fast_c1_n576_e544_column_tile_tail", CONF_QUICK, fast_c1_n576_e544_column_tile_tail},
-    {"compress", "fast_c3_h3_row_and_column_tails", 0, fast_c3_h3_row_and_column_tails},
-    {"compress", "reference_c3_h3_row_and_column_tails", 0, reference_c3_h3_row_and_column_tails},
-    {"compress", "reference_c1_n576_e544_column_tile_tail", 0, reference_c1_n576_e544_column_tile_tail},
-    {"compress", "repeated_calls_are_bit_identical", 0, repeated_calls_are_bit_identical},
-    {"compress", "fast_and_reference_paths_agree", CONF_QUICK, fast_and_reference_paths_agree},
-    {"compress", "golden_official_c2_e256_n576", CONF_QUICK, golden_official_c2_e256_n576},
-    {"compress", "golden_official_c1_e128_n2304_high_res", 0, golden_official_c1_e128_n2304_high_res},
-    {"compress", "pos_tables_match_pytorch", CONF_QUICK | CONF_ANY_DTYPE, pos_tables_match_pytorch},
-    {"compress", "rejects_bad_input_and_writes_nothing", CONF_QUICK, rejects_bad_input_and_writes_nothing},
-    {"compress", "record_mode_device_tensors", CONF_QUICK, record_mode_device_tensors},
+    CONF_CASE(fast_c2_e128_n576_with_attn_mean, CONF_QUICK),
+    CONF_CASE(reference_c2_e128_n576_with_attn_mean, 0),
+    CONF_CASE(fast_c1_single_token, CONF_QUICK),
+    CONF_CASE(fast_c8_64_queries, 0),
+    CONF_CASE(fast_c4_tokens_not_a_multiple_of_the_workgroup, 0),
+    CONF_CASE(reference_c4_tokens_not_a_multiple_of_the_workgroup, 0),
+    CONF_CASE(fast_head_width_72_e1152_h16, 0),
+    CONF_CASE(reference_head_width_72_e1152_h16, 0),
+    CONF_CASE(fast_head_width_10_columns_straddle_heads, 0),
+    CONF_CASE(reference_head_width_10_columns_straddle_heads, 0),
+    CONF_CASE(fast_video_batch_16_frames, 0),
+    CONF_CASE(fast_large_inputs_and_logits_no_overflow, CONF_QUICK),
+    CONF_CASE(fast_outlier_channel_e1024, 0),
+    CONF_CASE(reference_large_inputs_and_logits_no_overflow, 0),
+    CONF_CASE(fast_c1_n576_e544_column_tile_tail, CONF_QUICK),
+    CONF_CASE(fast_c3_h3_row_and_column_tails, 0),
+    CONF_CASE(reference_c3_h3_row_and_column_tails, 0),
+    CONF_CASE(reference_c1_n576_e544_column_tile_tail, 0),
+    CONF_CASE(repeated_calls_are_bit_identical, 0),
+    CONF_CASE(fast_and_reference_paths_agree, CONF_QUICK),
+    CONF_CASE(golden_official_c2_e256_n576, CONF_QUICK),
+    CONF_CASE(golden_official_c1_e128_n2304_high_res, 0),
+    CONF_CASE(pos_tables_match_pytorch, CONF_QUICK | CONF_ANY_DTYPE),
+    CONF_CASE(rejects_bad_input_and_writes_nothing, CONF_QUICK),
+    CONF_CASE(record_mode_device_tensors, CONF_QUICK),
     {0},
 };

@@ -185,6 +185,109 @@ static void **weights_list(vtc_context ctx)
     return vtc_op_state(ctx, &vtc_op_compress_def);
 }
 
+/* A weight set's host parameters, fp32 (F16 converted) as loaded. */
+typedef struct host_weights {
+    float *query, *lnq_w, *lnq_b, *lnkv_w, *lnkv_b, *w_in, *b_in, *w_out, *b_out;
+    float *pos;               /* NULL: the sin-cos table */
+} host_weights;
+
+static void host_weights_free(vtc_context ctx, host_weights *h)
+{
+    float *all[] = {h->query, h->lnq_w, h->lnq_b, h->lnkv_w, h->lnkv_b, h->w_in, h->b_in, h->w_out, h->b_out, h->pos};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        vtc_free(ctx, all[i]);
+}
+
+/* The query's shape and the head count: Q = C*C rows of E, H heads. */
+static vtc_result check_weights_shape(vtc_context ctx, const vtc_compress_weights_desc *d, int64_t *Q, int64_t *E,
+                                      uint32_t *H, int64_t *C)
+{
+    const char *op = "compress_weights_create";
+    vtc_result r;
+    if ((r = vtc_tensor_check(ctx, op, "query", &d->query, 0, VTC_DTYPES_FLOAT, 2, NULL)))
+        return r;
+    *Q = d->query.shape[0];
+    *E = d->query.shape[1];
+    *H = d->heads ? d->heads : 8;
+    *C = (int64_t)llround(sqrt((double)*Q));
+    if (*Q < 1 || *C * *C != *Q || *C > 64)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: query has %lld rows, expected C*C with 1 <= C <= 64", op,
+                        (long long)*Q);
+    if (*E < 4 || *E % 4 != 0 || *E > 8192)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: width E = %lld must be a multiple of 4 in [4, 8192]", op,
+                        (long long)*E);
+    if (*H > (uint32_t)*E || *E % *H != 0)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: E = %lld is not a multiple of heads = %u", op,
+                        (long long)*E, *H);
+    return VTC_SUCCESS;
+}
+
+/* Every parameter of the desc, checked against Q and E and loaded into h. */
+static vtc_result load_weights(vtc_context ctx, const vtc_compress_weights_desc *d, int64_t Q, int64_t E,
+                               host_weights *h)
+{
+    int64_t sE[1] = {E}, s3E[1] = {3 * E}, sQE[2] = {Q, E}, s3EE[2] = {3 * E, E}, sEE[2] = {E, E};
+    vtc_result r;
+    if ((r = load_weight(ctx, &d->query, "query", 2, sQE, 0, &h->query)) ||
+        (r = load_weight(ctx, &d->ln_q_weight, "ln_q_weight", 1, sE, 0, &h->lnq_w)) ||
+        (r = load_weight(ctx, &d->ln_q_bias, "ln_q_bias", 1, sE, 0, &h->lnq_b)) ||
+        (r = load_weight(ctx, &d->ln_kv_weight, "ln_kv_weight", 1, sE, 0, &h->lnkv_w)) ||
+        (r = load_weight(ctx, &d->ln_kv_bias, "ln_kv_bias", 1, sE, 0, &h->lnkv_b)) ||
+        (r = load_weight(ctx, &d->in_proj_weight, "in_proj_weight", 2, s3EE, 0, &h->w_in)) ||
+        (r = load_weight(ctx, &d->in_proj_bias, "in_proj_bias", 1, s3E, 0, &h->b_in)) ||
+        (r = load_weight(ctx, &d->out_proj_weight, "out_proj_weight", 2, sEE, 0, &h->w_out)) ||
+        (r = load_weight(ctx, &d->out_proj_bias, "out_proj_bias", 1, sE, 0, &h->b_out)))
+        return r;
+    return load_weight(ctx, &d->pos_embed, "pos_embed", 2, sQE, 1, &h->pos);
+}
+
+/* A weight set of C*C queries of E, H heads, taking the query grid's table
+   and beta_kv from h (NULL when out of host memory). */
+static struct vtc_weights_t *weights_alloc(vtc_context ctx, int64_t C, int64_t E, uint32_t H, host_weights *h)
+{
+    int64_t Q = C * C;
+    struct vtc_weights_t *w = vtc_calloc(ctx, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->ctx = ctx;
+    w->C = (uint32_t)C;
+    w->Q = (uint32_t)Q;
+    w->E = (uint32_t)E;
+    w->H = H;
+    w->dh = (uint32_t)(E / H);
+    if (h->pos) {
+        w->pos_q = h->pos;
+        h->pos = NULL;
+    } else if ((w->pos_q = vtc_alloc(ctx, sizeof(float) * (size_t)(Q * E)))) {
+        vtc_pos_embed_2d((uint32_t)C, (uint32_t)E, w->pos_q);
+    }
+    w->beta_kv = h->lnkv_b;
+    h->lnkv_b = NULL;
+    w->wf = w->pos_q ? vtc_alloc(ctx, sizeof(double) * (size_t)(Q * H * E)) : NULL;
+    if (!w->wf) {
+        weights_free(ctx, w);
+        return NULL;
+    }
+    return w;
+}
+
+/* The device buffer's slices, each within maxStorageBufferRange; their total. */
+static vtc_result weights_layout(vtc_context ctx, struct vtc_weights_t *w, VkDeviceSize *total)
+{
+    uint64_t QH = (uint64_t)w->Q * w->H, E = w->E;
+    uint64_t rows[W_COUNT] = {QH * E, QH * E, E * E, E, E * E, E, E * E, E, E, E};
+    *total = 0;
+    for (int i = 0; i < W_COUNT; i++) {
+        w->off[i] = *total;
+        w->len[i] = rows[i] * sizeof(float);
+        *total += vtc_scratch_round(w->len[i]);
+        if (w->len[i] > vtc_caps_of(ctx)->max_range)
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "compress_weights_create: a %llu-byte weight exceeds "
+                            "maxStorageBufferRange", (unsigned long long)w->len[i]);
+    }
+    return VTC_SUCCESS;
+}
+
 VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compress_weights_desc *d, vtc_weights *out)
 {
     if (!ctx)
@@ -194,97 +297,41 @@ VTC_API vtc_result vtc_compress_weights_create(vtc_context ctx, const vtc_compre
     if (d->size && d->size < sizeof(*d)) /* 0: the v1 layout */
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "compress_weights_create: desc.size %u is smaller than v1",
                         d->size);
-    const char *op = "compress_weights_create";
+    int64_t Q, E, C;
+    uint32_t H;
     vtc_result r;
-    if ((r = vtc_tensor_check(ctx, op, "query", &d->query, 0, VTC_DTYPES_FLOAT, 2, NULL)))
+    if ((r = check_weights_shape(ctx, d, &Q, &E, &H, &C)))
         return r;
-    int64_t Q = d->query.shape[0], E = d->query.shape[1];
-    uint32_t H = d->heads ? d->heads : 8;
-    int64_t C = (int64_t)llround(sqrt((double)Q));
-    if (Q < 1 || C * C != Q || C > 64)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: query has %lld rows, expected C*C with 1 <= C <= 64", op,
-                        (long long)Q);
-    if (E < 4 || E % 4 != 0 || E > 8192)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: width E = %lld must be a multiple of 4 in [4, 8192]", op,
-                        (long long)E);
-    if (H > (uint32_t)E || E % H != 0)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: E = %lld is not a multiple of heads = %u", op,
-                        (long long)E, H);
-    int64_t sE[1] = {E}, s3E[1] = {3 * E}, sQE[2] = {Q, E}, s3EE[2] = {3 * E, E}, sEE[2] = {E, E};
-    float *query = NULL, *lnq_w = NULL, *lnq_b = NULL, *lnkv_w = NULL, *lnkv_b = NULL, *w_in = NULL, *b_in = NULL;
-    float *w_out = NULL, *b_out = NULL, *pos = NULL;
+    host_weights h = {0};
     double *qp = NULL, *row = NULL;
     struct vtc_weights_t *w = NULL;
-    if ((r = load_weight(ctx, &d->query, "query", 2, sQE, 0, &query)) ||
-        (r = load_weight(ctx, &d->ln_q_weight, "ln_q_weight", 1, sE, 0, &lnq_w)) ||
-        (r = load_weight(ctx, &d->ln_q_bias, "ln_q_bias", 1, sE, 0, &lnq_b)) ||
-        (r = load_weight(ctx, &d->ln_kv_weight, "ln_kv_weight", 1, sE, 0, &lnkv_w)) ||
-        (r = load_weight(ctx, &d->ln_kv_bias, "ln_kv_bias", 1, sE, 0, &lnkv_b)) ||
-        (r = load_weight(ctx, &d->in_proj_weight, "in_proj_weight", 2, s3EE, 0, &w_in)) ||
-        (r = load_weight(ctx, &d->in_proj_bias, "in_proj_bias", 1, s3E, 0, &b_in)) ||
-        (r = load_weight(ctx, &d->out_proj_weight, "out_proj_weight", 2, sEE, 0, &w_out)) ||
-        (r = load_weight(ctx, &d->out_proj_bias, "out_proj_bias", 1, sE, 0, &b_out)) ||
-        (r = load_weight(ctx, &d->pos_embed, "pos_embed", 2, sQE, 1, &pos)))
+    VkDeviceSize total;
+    if ((r = load_weights(ctx, d, Q, E, &h)))
         goto done;
-    r = VTC_ERROR_OUT_OF_MEMORY;
-    w = vtc_calloc(ctx, sizeof(*w));
-    if (!w)
-        goto oom;
-    w->ctx = ctx;
-    w->C = (uint32_t)C;
-    w->Q = (uint32_t)Q;
-    w->E = (uint32_t)E;
-    w->H = H;
-    w->dh = (uint32_t)(E / H);
-    if (pos) {
-        w->pos_q = pos;
-        pos = NULL;
-    } else {
-        if (!(w->pos_q = vtc_alloc(ctx, sizeof(float) * (size_t)(Q * E))))
-            goto oom;
-        vtc_pos_embed_2d((uint32_t)C, (uint32_t)E, w->pos_q);
+    if (!(w = weights_alloc(ctx, C, E, H, &h)) || !(qp = vtc_alloc(ctx, sizeof(double) * (size_t)(Q * E))) ||
+        !(row = vtc_alloc(ctx, sizeof(double) * (size_t)E))) {
+        r = vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "compress_weights_create: out of host memory");
+        goto done;
     }
-    w->beta_kv = lnkv_b;
-    lnkv_b = NULL;
-    w->wf = vtc_alloc(ctx, sizeof(double) * (size_t)(Q * H * E));
-    qp = vtc_alloc(ctx, sizeof(double) * (size_t)(Q * E));
-    row = vtc_alloc(ctx, sizeof(double) * (size_t)E);
-    if (!w->wf || !qp || !row)
-        goto oom;
-    uint64_t rows[W_COUNT] = {(uint64_t)(Q * H) * E, (uint64_t)(Q * H) * E, (uint64_t)(E * E), (uint64_t)E,
-                              (uint64_t)(E * E), (uint64_t)E, (uint64_t)(E * E), (uint64_t)E, (uint64_t)E, (uint64_t)E};
-    VkDeviceSize total = 0;
-    for (int i = 0; i < W_COUNT; i++) {
-        w->off[i] = total;
-        w->len[i] = rows[i] * sizeof(float);
-        total += vtc_scratch_round(w->len[i]);
-        if (w->len[i] > vtc_caps_of(ctx)->max_range) {
-            r = vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: a %llu-byte weight exceeds maxStorageBufferRange", op,
-                         (unsigned long long)w->len[i]);
-            goto done;
-        }
-    }
+    if ((r = weights_layout(ctx, w, &total)))
+        goto done;
     /* compile-only: shapes are all vtc_prepare needs */
     if (!vtc_caps_of(ctx)->compile_only) {
         if ((r = vtc_buf_create(ctx, total, &w->dev)))
             goto done;
-        fold(w, query, lnq_w, lnq_b, lnkv_w, w_in, b_in, w_out, b_out, qp, row);
+        fold(w, h.query, h.lnq_w, h.lnq_b, h.lnkv_w, h.w_in, h.b_in, h.w_out, h.b_out, qp, row);
         vtc_buf_flush(ctx, &w->dev);
     }
     w->next = *weights_list(ctx);
     *weights_list(ctx) = w;
     *out = w;
     w = NULL;
-    r = VTC_SUCCESS;
-    goto done;
-oom:
-    r = vtc_fail(ctx, VTC_ERROR_OUT_OF_MEMORY, "%s: out of host memory", op);
 done:
     if (w)
         weights_free(ctx, w);
-    vtc_free(ctx, query); vtc_free(ctx, lnq_w); vtc_free(ctx, lnq_b); vtc_free(ctx, lnkv_w); vtc_free(ctx, lnkv_b);
-    vtc_free(ctx, w_in); vtc_free(ctx, b_in); vtc_free(ctx, w_out); vtc_free(ctx, b_out); vtc_free(ctx, pos);
-    vtc_free(ctx, qp); vtc_free(ctx, row);
+    host_weights_free(ctx, &h);
+    vtc_free(ctx, qp);
+    vtc_free(ctx, row);
     return r;
 }
 
@@ -660,6 +707,144 @@ static void plan_scores(const vtc_caps *caps, compress_plan *cp)
     cp->sc_groups = (uint64_t)cp->B * cdiv(QH, cp->sc_rows) * cdiv(cp->N, cp->gpu ? cp->sc_gpu_tokens : SC_TJ);
 }
 
+/* What record()'s steps share: the plan, the call's tensors, the weight,
+   table and scratch bindings, and the logits pass's spec constants. */
+typedef struct compress_rec {
+    vtc_context ctx;
+    vtc_recorder *rec;
+    const compress_plan *cp;
+    const vtc_bound *t;
+    vtc_bound ctxb, stats, logit;     /* scratch: ctx rows, LN statistics, logits */
+    vtc_bound pb, posk;               /* the per-N tables */
+    vtc_bound gkv, bkv;               /* gamma and beta of the key/value layer norm */
+    uint32_t x4;                      /* x read as vec4 */
+    uint32_t sc_spec[3];              /* {x vec4-aligned, rows per invocation, GPU: tokens} */
+} compress_rec;
+
+/* The input of the A X pass and where it writes (the path's). */
+typedef struct compress_ax_io {
+    vtc_bound in, out;
+    ax_pc pc;
+} compress_ax_io;
+
+/* LN statistics of every token of x, in their own pass. */
+static vtc_result record_ln_stats(const compress_rec *s)
+{
+    const compress_plan *cp = s->cp;
+    struct { uint32_t rows, E; float eps; } sp = {cp->B * cp->N, cp->weights->E, CMP_LN_EPS};
+    vtc_bound b_st[2] = {s->t[T_X], s->stats};
+    uint32_t gx, gy;
+    if (cp->gpu) {
+        vtc_grid_2d(s->ctx, (uint64_t)cp->B * cp->N, &gx, &gy);
+        return vtc_dispatch(s->rec, VTC_K_compress_ln_stats_gpu, 0, b_st, 2, &sp, sizeof(sp), GPU_SC_WG, NULL, 0, gx, gy,
+                            1);
+    }
+    vtc_grid_for(s->ctx, (uint64_t)cp->B * cp->N, &gx, &gy);
+    return vtc_dispatch(s->rec, VTC_K_compress_ln_stats, 0, b_st, 2, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1);
+}
+
+/* Fast path: logits from x through the folded key weights; A X then reads x
+   into Y = A X per (query, head). */
+static vtc_result record_logits_fast(const compress_rec *s, const scores_pc *scp, compress_ax_io *ax)
+{
+    const compress_plan *cp = s->cp;
+    const struct vtc_weights_t *w = cp->weights;
+    uint32_t B = cp->B, N = cp->N, E = w->E, QH = w->Q * w->H;
+    vtc_bound b_sc[5] = {s->t[T_X], wslice(w, W_WG), s->stats, s->pb, s->logit};
+    vtc_result r = scores(s->rec, 0, b_sc, scp, s->sc_spec, cp->sc_groups);
+    ax->in = s->t[T_X];
+    ax->out = vtc_scratch_slice(s->rec, cp->layout.ax_off, cp->layout.ax_bytes);
+    ax->pc = (ax_pc){B, N, E, QH, QH, 1, 0, E, 1};
+    return r;
+}
+
+/* Reference path: X and X + pos_k, their k and v projections, logits from
+   k and the scaled queries; A X then reads v into the ctx rows. */
+static vtc_result record_logits_reference(const compress_rec *s, scores_pc scp, compress_ax_io *ax)
+{
+    const compress_plan *cp = s->cp;
+    const struct vtc_weights_t *w = cp->weights;
+    const compress_layout *l = &cp->layout;
+    uint32_t B = cp->B, N = cp->N, E = w->E, Q = w->Q, H = w->H, QH = Q * H;
+    const uint32_t F32 = VTC_DTYPE_F32;
+    vtc_bound X = vtc_scratch_slice(s->rec, l->x_off[0], l->x_bytes);
+    vtc_bound Xk = vtc_scratch_slice(s->rec, l->x_off[1], l->x_bytes);
+    vtc_bound K = vtc_scratch_slice(s->rec, l->x_off[2], l->x_bytes);
+    vtc_bound V = vtc_scratch_slice(s->rec, l->x_off[3], l->x_bytes);
+    struct { uint32_t B, N, E; } ap = {B, N, E};
+    vtc_bound b_ap[7] = {s->t[T_X], s->stats, s->gkv, s->bkv, s->posk, X, Xk};
+    uint32_t gx, gy;
+    vtc_result r;
+    vtc_grid_for(s->ctx, (uint64_t)B * N * E, &gx, &gy);
+    if ((r = vtc_dispatch(s->rec, VTC_K_compress_ln_apply, 0, b_ap, 7, &ap, sizeof(ap), VTC_WG, NULL, 0, gx, gy, 1)))
+        return r;
+    linear_pc kp = {1, B * N, E, E, 0, E, 0, E, 0, E};
+    vtc_bound wk = wslice(w, W_WKT), bk = wslice(w, W_BK), wv = wslice(w, W_WVT), bv = wslice(w, W_BV);
+    if ((r = linear(s->rec, F32, &Xk, &wk, &bk, &K, &kp)) || (r = linear(s->rec, F32, &X, &wv, &bv, &V, &kp)))
+        return r;
+    scp.use_stats = 0;
+    scp.use_pb = 0;
+    vtc_bound b_sc[5] = {K, wslice(w, W_WQS), s->stats, s->pb, s->logit};
+    if ((r = scores(s->rec, F32, b_sc, &scp, s->sc_spec, cp->sc_groups)))
+        return r;
+    ax->in = V;
+    ax->out = s->ctxb; /* the head owning column f picks its attention row: concat_h(A_h v_h) directly */
+    ax->pc = (ax_pc){B, N, E, Q, QH, H, 1, w->dh, 0};
+    return VTC_SUCCESS;
+}
+
+/* Softmax of every logit row, then (when asked for) their mean over heads
+   into attn_mean. */
+static vtc_result record_softmax(const compress_rec *s)
+{
+    const compress_plan *cp = s->cp;
+    uint32_t B = cp->B, N = cp->N, Q = cp->weights->Q, H = cp->weights->H, QH = Q * H;
+    struct { uint32_t rows, N; } smp = {B * QH, N};
+    uint32_t gx, gy;
+    vtc_result r;
+    if (cp->gpu) {
+        vtc_grid_2d(s->ctx, (uint64_t)B * QH, &gx, &gy); /* a workgroup per row */
+        r = vtc_dispatch(s->rec, VTC_K_compress_softmax_gpu, VTC_DTYPE_F32, &s->logit, 1, &smp, sizeof(smp), VTC_WG,
+                         NULL, 0, gx, gy, 1);
+    } else {
+        vtc_grid_for(s->ctx, (uint64_t)B * QH, &gx, &gy);
+        r = vtc_dispatch(s->rec, VTC_K_compress_softmax, VTC_DTYPE_F32, &s->logit, 1, &smp, sizeof(smp), VTC_WG, NULL,
+                         0, gx, gy, 1);
+    }
+    if (r || !s->t[T_ATTN].present)
+        return r;
+    struct { uint32_t B, Q, H, N; } mp = {B, Q, H, N};
+    vtc_bound b_m[2] = {s->logit, s->t[T_ATTN]};
+    vtc_grid_for(s->ctx, (uint64_t)B * Q * N, &gx, &gy);
+    return vtc_dispatch(s->rec, VTC_K_compress_attn_mean, s->t[T_ATTN].dtype, b_m, 2, &mp, sizeof(mp), VTC_WG, NULL, 0,
+                        gx, gy, 1);
+}
+
+/* A X: the attention rows times the path's input. */
+static vtc_result record_ax(const compress_rec *s, const compress_ax_io *ax)
+{
+    const compress_plan *cp = s->cp;
+    uint32_t B = cp->B, N = cp->N, E = cp->weights->E;
+    uint32_t dtype = cp->fast ? 0 : VTC_DTYPE_F32;
+    const ax_pc *axp = &ax->pc;
+    vtc_bound b_ax[6] = {s->logit, ax->in, s->stats, s->gkv, s->bkv, ax->out};
+    if (cp->gpu) {
+        /* {a quad's columns share their A row, x vec4-aligned, rows per workgroup} */
+        uint32_t rows = gpu_rows(axp->R, axp->fgroup % 4 == 0);
+        uint32_t spec[3] = {VTC_SPEC(compress_ax_gpu, SHARED) = axp->fgroup % 4 == 0,
+                            VTC_SPEC(compress_ax_gpu, X4) = s->x4, VTC_SPEC(compress_ax_gpu, RB) = rows};
+        return gpu_tiles(s->rec, VTC_K_compress_ax_gpu, dtype, b_ax, 6, axp, sizeof(*axp), spec, 3,
+                         (uint64_t)B * cdiv(axp->R, rows) * cdiv(E / 4, GPU_QW));
+    }
+    /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
+    uint32_t ax_rb = axp->R <= 1 ? 1u : axp->R <= 8 ? 8u : AX_RB;
+    uint32_t ax_spec[4] = {VTC_SPEC(compress_ax, A4) = N % 4 == 0,
+                           VTC_SPEC(compress_ax, SHARED) = axp->fgroup == E || axp->fgroup % (4 * AX_TQ) == 0,
+                           VTC_SPEC(compress_ax, X4) = s->x4, VTC_SPEC(compress_ax, RB) = ax_rb};
+    return blocked(s->rec, VTC_K_compress_ax, dtype, b_ax, 6, axp, sizeof(*axp), ax_spec, 4,
+                   (uint64_t)B * cdiv(axp->R, ax_rb) * cdiv(E / 4, AX_TQ));
+}
+
 static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
 {
     const compress_plan *cp = VTC_PLAN_OF_CONST(pl, compress_plan);
@@ -668,121 +853,43 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
     uint32_t B = cp->B, N = cp->N, fast = (uint32_t)cp->fast;
     uint32_t Q = w->Q, H = w->H, E = w->E, QH = Q * H, dh = w->dh;
     const vtc_prep *p = cp->prep;
-    vtc_bound ctxb = vtc_scratch_slice(rec, l->ctx_off, l->ctx_bytes);
-    vtc_bound stats = vtc_scratch_slice(rec, l->stats_off, l->stats_bytes);
-    vtc_bound logit = vtc_scratch_slice(rec, l->logit_off, l->logit_bytes);
-    const uint32_t F32 = VTC_DTYPE_F32;
-    int gpu = cp->gpu;
-    uint32_t stats_in_scores = (uint32_t)cp->stats_in_scores;
-    uint32_t gx, gy;
-    vtc_result r;
-
-    if (!stats_in_scores) {
-        struct { uint32_t rows, E; float eps; } sp = {B * N, E, CMP_LN_EPS};
-        vtc_bound b_st[2] = {t[T_X], stats};
-        if (gpu) {
-            vtc_grid_2d(ctx, (uint64_t)B * N, &gx, &gy);
-            r = vtc_dispatch(rec, VTC_K_compress_ln_stats_gpu, 0, b_st, 2, &sp, sizeof(sp), GPU_SC_WG, NULL, 0, gx, gy, 1);
-        } else {
-            vtc_grid_for(ctx, (uint64_t)B * N, &gx, &gy);
-            r = vtc_dispatch(rec, VTC_K_compress_ln_stats, 0, b_st, 2, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1);
-        }
-        if (r)
-            return r;
-    }
-
-    vtc_bound pb = pslice(p, 0, (VkDeviceSize)QH * N * 4), posk = pslice(p, p->off_posk, (VkDeviceSize)N * E * 4);
-    vtc_bound gkv = wslice(w, W_GKV), bkv = wslice(w, W_BKV);
-    vtc_bound ax_in, ax_out;
-    scores_pc scp = {B, N, E, QH, stats_in_scores ? 2u : 1u, 1, CMP_LN_EPS};
-    ax_pc axp;
-    uint64_t n_sc = cp->sc_groups;
     /* x read as vec4 when its binding offset allows (scratch slices always do) */
     uint32_t x4 = !fast || t[T_X].offset % (4u * (vtc_rec_float_dtype(rec) == VTC_DTYPE_F16 ? 2u : 4u)) == 0;
-    /* {x vec4-aligned, rows per invocation, GPU: tokens} */
     /* the CPU kernel reads the first two, numbered as the GPU kernel's */
     _Static_assert(VTC_KSPEC_compress_scores_X4 == VTC_KSPEC_compress_scores_gpu_X4 &&
                        VTC_KSPEC_compress_scores_RB == VTC_KSPEC_compress_scores_gpu_RB,
                    "compress_scores and compress_scores_gpu share one spec array");
-    uint32_t sc_spec[3] = {VTC_SPEC(compress_scores_gpu, X4) = x4, VTC_SPEC(compress_scores_gpu, RB) = cp->sc_rows,
-                           VTC_SPEC(compress_scores_gpu, TJ) = cp->sc_gpu_tokens};
-    if (fast) {
-        vtc_bound b_sc[5] = {t[T_X], wslice(w, W_WG), stats, pb, logit};
-        if ((r = scores(rec, 0, b_sc, &scp, sc_spec, n_sc)))
-            return r;
-        ax_in = t[T_X];
-        ax_out = vtc_scratch_slice(rec, l->ax_off, l->ax_bytes); /* Y = A X per (query, head) */
-        axp = (ax_pc){B, N, E, QH, QH, 1, 0, E, 1};
-    } else {
-        vtc_bound X = vtc_scratch_slice(rec, l->x_off[0], l->x_bytes);
-        vtc_bound Xk = vtc_scratch_slice(rec, l->x_off[1], l->x_bytes);
-        vtc_bound K = vtc_scratch_slice(rec, l->x_off[2], l->x_bytes);
-        vtc_bound V = vtc_scratch_slice(rec, l->x_off[3], l->x_bytes);
-        struct { uint32_t B, N, E; } ap = {B, N, E};
-        vtc_bound b_ap[7] = {t[T_X], stats, gkv, bkv, posk, X, Xk};
-        vtc_grid_for(ctx, (uint64_t)B * N * E, &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_compress_ln_apply, 0, b_ap, 7, &ap, sizeof(ap), VTC_WG, NULL, 0, gx, gy, 1)))
-            return r;
-        linear_pc kp = {1, B * N, E, E, 0, E, 0, E, 0, E};
-        vtc_bound wk = wslice(w, W_WKT), bk = wslice(w, W_BK), wv = wslice(w, W_WVT), bv = wslice(w, W_BV);
-        if ((r = linear(rec, F32, &Xk, &wk, &bk, &K, &kp)) || (r = linear(rec, F32, &X, &wv, &bv, &V, &kp)))
-            return r;
-        scp.use_stats = 0;
-        scp.use_pb = 0;
-        vtc_bound b_sc[5] = {K, wslice(w, W_WQS), stats, pb, logit};
-        if ((r = scores(rec, F32, b_sc, &scp, sc_spec, n_sc)))
-            return r;
-        ax_in = V;
-        ax_out = ctxb; /* the head owning column f picks its attention row: concat_h(A_h v_h) directly */
-        axp = (ax_pc){B, N, E, Q, QH, H, 1, dh, 0};
-    }
-    struct { uint32_t rows, N; } smp = {B * QH, N};
-    if (gpu) {
-        vtc_grid_2d(ctx, (uint64_t)B * QH, &gx, &gy); /* a workgroup per row */
-        r = vtc_dispatch(rec, VTC_K_compress_softmax_gpu, F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
-    } else {
-        vtc_grid_for(ctx, (uint64_t)B * QH, &gx, &gy);
-        r = vtc_dispatch(rec, VTC_K_compress_softmax, F32, &logit, 1, &smp, sizeof(smp), VTC_WG, NULL, 0, gx, gy, 1);
-    }
-    if (r)
+    compress_rec s = {
+        .ctx = ctx, .rec = rec, .cp = cp, .t = t,
+        .ctxb = vtc_scratch_slice(rec, l->ctx_off, l->ctx_bytes),
+        .stats = vtc_scratch_slice(rec, l->stats_off, l->stats_bytes),
+        .logit = vtc_scratch_slice(rec, l->logit_off, l->logit_bytes),
+        .pb = pslice(p, 0, (VkDeviceSize)QH * N * 4),
+        .posk = pslice(p, p->off_posk, (VkDeviceSize)N * E * 4),
+        .gkv = wslice(w, W_GKV),
+        .bkv = wslice(w, W_BKV),
+        .x4 = x4,
+        .sc_spec = {VTC_SPEC(compress_scores_gpu, X4) = x4, VTC_SPEC(compress_scores_gpu, RB) = cp->sc_rows,
+                    VTC_SPEC(compress_scores_gpu, TJ) = cp->sc_gpu_tokens},
+    };
+    scores_pc scp = {B, N, E, QH, cp->stats_in_scores ? 2u : 1u, 1, CMP_LN_EPS};
+    compress_ax_io ax;
+    vtc_result r;
+    if (!cp->stats_in_scores && (r = record_ln_stats(&s)))
         return r;
-    if (t[T_ATTN].present) {
-        struct { uint32_t B, Q, H, N; } mp = {B, Q, H, N};
-        vtc_bound b_m[2] = {logit, t[T_ATTN]};
-        vtc_grid_for(ctx, (uint64_t)B * Q * N, &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_compress_attn_mean, t[T_ATTN].dtype, b_m, 2, &mp, sizeof(mp), VTC_WG, NULL, 0,
-                              gx, gy, 1)))
-            return r;
-    }
-    vtc_bound b_ax[6] = {logit, ax_in, stats, gkv, bkv, ax_out};
-    if (gpu) {
-        /* {a quad's columns share their A row, x vec4-aligned, rows per workgroup} */
-        uint32_t rows = gpu_rows(axp.R, axp.fgroup % 4 == 0);
-        uint32_t spec[3] = {VTC_SPEC(compress_ax_gpu, SHARED) = axp.fgroup % 4 == 0, VTC_SPEC(compress_ax_gpu, X4) = x4,
-                            VTC_SPEC(compress_ax_gpu, RB) = rows};
-        r = gpu_tiles(rec, VTC_K_compress_ax_gpu, fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), spec, 3,
-                      (uint64_t)B * cdiv(axp.R, rows) * cdiv(E / 4, GPU_QW));
-    } else {
-        /* {A rows vec4-aligned, one A row per invocation's column block, x vec4-aligned, rows per invocation} */
-        uint32_t ax_rb = axp.R <= 1 ? 1u : axp.R <= 8 ? 8u : AX_RB;
-        uint32_t ax_spec[4] = {VTC_SPEC(compress_ax, A4) = N % 4 == 0,
-                               VTC_SPEC(compress_ax, SHARED) = axp.fgroup == E || axp.fgroup % (4 * AX_TQ) == 0,
-                               VTC_SPEC(compress_ax, X4) = x4, VTC_SPEC(compress_ax, RB) = ax_rb};
-        r = blocked(rec, VTC_K_compress_ax, fast ? 0 : F32, b_ax, 6, &axp, sizeof(axp), ax_spec, 4,
-                    (uint64_t)B * cdiv(axp.R, ax_rb) * cdiv(E / 4, AX_TQ));
-    }
-    if (r)
+    r = fast ? record_logits_fast(&s, &scp, &ax) : record_logits_reference(&s, scp, &ax);
+    if (r || (r = record_softmax(&s)) || (r = record_ax(&s, &ax)))
         return r;
     if (fast) {
         /* values: head h of query i reads its own A X row */
         linear_pc vp = {B, Q, E, E, QH * E, H * E, E, dh, Q * E, E};
         vtc_bound wv = wslice(w, W_WVT), bv = wslice(w, W_BV);
-        if ((r = linear(rec, F32, &ax_out, &wv, &bv, &ctxb, &vp)))
+        if ((r = linear(rec, VTC_DTYPE_F32, &ax.out, &wv, &bv, &s.ctxb, &vp)))
             return r;
     }
     linear_pc op = {B, Q, E, E, Q * E, E, 0, E, Q * E, E};
     vtc_bound wo = wslice(w, W_WOT), bo = wslice(w, W_BO);
-    return linear(rec, 0, &ctxb, &wo, &bo, &t[T_OUT], &op);
+    return linear(rec, 0, &s.ctxb, &wo, &bo, &t[T_OUT], &op);
 }
 
 /* The per-N tables, before anything is recorded (a new N in record mode

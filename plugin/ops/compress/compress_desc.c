@@ -53,61 +53,47 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     out->bytes_written = vtc_op_desc_bytes(&a->out) + vtc_op_desc_bytes(&a->attn_mean);
 }
 
-/* x of 2x2 tokens, 8 wide, into Q = 1 query; args->weights is the caller's */
-static int example(uint32_t which, void *args)
+/* x of B = 1 image of N tokens, E wide, into C x C queries; no attn_mean */
+static void cm_fill(void *args, int64_t C, int64_t N, int64_t E, uint32_t path)
 {
     vtc_compress_args *a = args;
-    if (which > 0)
-        return -1;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 3, (int64_t[]){1, 4, 8});
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 1, 8});
-    vtc_op_desc_shape(&a->attn_mean, VTC_DTYPE_F32, 3, (int64_t[]){1, 1, 4});
-    return 0;
+    VTC_OP_ARGS_INIT(a);
+    a->path = path;
+    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 3, (int64_t[]){1, N, E});
+    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, C * C, E});
 }
+
+/* x of 2x2 tokens, 8 wide, into Q = 1 query, attn_mean too; args->weights is the caller's */
+static void example_small(void *a)
+{
+    cm_fill(a, 1, 4, 8, VTC_COMPRESS_FAST);
+    shape_outputs(a);
+}
+VTC_OP_EXAMPLES(example_small)
 
 /* ---- named workloads ------------------------------------------------------
  * LLaVA-Mini's compressor, E = 1024, B = 1: C = 1 and 8 (Q = 1, 64 queries),
  * N = 576 (24x24, CLIP-L/336) and 2304 (48x48, high resolution), each path.
  * The weight set (h = 8 heads) is the caller's: vtc bench makes a random one
  * (ref_compress_args.c), vtc pipelines a zero one. */
-static void cm_fill(void *args, int64_t C, int64_t N, uint32_t path)
-{
-    vtc_compress_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->path = path;
-    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 3, (int64_t[]){1, N, 1024});
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, C * C, 1024});
-}
+#define CM_PATHS(name, C, N)                                                                                         \
+    static void fill_##name##_fast(void *a) { cm_fill(a, C, N, 1024, VTC_COMPRESS_FAST); }                           \
+    static void fill_##name##_ref(void *a) { cm_fill(a, C, N, 1024, VTC_COMPRESS_REFERENCE); }
+CM_PATHS(c1_n576, 1, 576)
+CM_PATHS(c8_n576, 8, 576)
+CM_PATHS(c1_n2304, 1, 2304)
+CM_PATHS(c8_n2304, 8, 2304)
 
-#define CM_WORKLOAD(fn, C, N, path)                                                                                  \
-    static void fn(void *args)                                                                                       \
-    {                                                                                                                \
-        cm_fill(args, C, N, path);                                                                                   \
-    }
-CM_WORKLOAD(fill_c1_n576_fast, 1, 576, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c1_n576_ref, 1, 576, VTC_COMPRESS_REFERENCE)
-CM_WORKLOAD(fill_c8_n576_fast, 8, 576, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c8_n576_ref, 8, 576, VTC_COMPRESS_REFERENCE)
-CM_WORKLOAD(fill_c1_n2304_fast, 1, 2304, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c1_n2304_ref, 1, 2304, VTC_COMPRESS_REFERENCE)
-CM_WORKLOAD(fill_c8_n2304_fast, 8, 2304, VTC_COMPRESS_FAST)
-CM_WORKLOAD(fill_c8_n2304_ref, 8, 2304, VTC_COMPRESS_REFERENCE)
+/* each shape on the fast path, then on the reference path */
+#define CM_ENTRIES(name, fn, shape)                                                                                  \
+    {name "-fast", "LLaVA-Mini fast path: " shape, fill_##fn##_fast},                                                \
+    {name "-ref", "LLaVA-Mini reference path: " shape, fill_##fn##_ref}
 
 static const vtc_op_workload workloads[] = {
-    {"c1-n576-fast", "LLaVA-Mini fast path: B=1 N=576 (24x24) E=1024 h=8 -> Q=1", fill_c1_n576_fast},
-    {"c1-n576-ref", "LLaVA-Mini reference path: B=1 N=576 (24x24) E=1024 h=8 -> Q=1", fill_c1_n576_ref},
-    {"c8-n576-fast", "LLaVA-Mini fast path: B=1 N=576 (24x24) E=1024 h=8 -> Q=64", fill_c8_n576_fast},
-    {"c8-n576-ref", "LLaVA-Mini reference path: B=1 N=576 (24x24) E=1024 h=8 -> Q=64", fill_c8_n576_ref},
-    {"c1-n2304-fast", "LLaVA-Mini fast path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=1", fill_c1_n2304_fast},
-    {"c1-n2304-ref", "LLaVA-Mini reference path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=1", fill_c1_n2304_ref},
-    {"c8-n2304-fast", "LLaVA-Mini fast path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=64", fill_c8_n2304_fast},
-    {"c8-n2304-ref", "LLaVA-Mini reference path: B=1 N=2304 (48x48) E=1024 h=8 -> Q=64", fill_c8_n2304_ref},
+    CM_ENTRIES("c1-n576", c1_n576, "B=1 N=576 (24x24) E=1024 h=8 -> Q=1"),
+    CM_ENTRIES("c8-n576", c8_n576, "B=1 N=576 (24x24) E=1024 h=8 -> Q=64"),
+    CM_ENTRIES("c1-n2304", c1_n2304, "B=1 N=2304 (48x48) E=1024 h=8 -> Q=1"),
+    CM_ENTRIES("c8-n2304", c8_n2304, "B=1 N=2304 (48x48) E=1024 h=8 -> Q=64"),
 };
 
-const vtc_op_desc vtc_op_compress_desc = {VTC_OP_COMPRESS, "compress", sizeof(vtc_compress_args), tensors,
-                                          sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                          params, sizeof(params) / sizeof(params[0]),
-                                          workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(compress, VTC_OP_COMPRESS, sizeof(vtc_compress_args));

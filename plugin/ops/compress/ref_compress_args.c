@@ -32,17 +32,11 @@ static float *normal(uint64_t *seed, size_t n, float scale, float offset)
     return x;
 }
 
+/* F32 [d0] (d1 0) or [d0][d1] at `data` */
 static vtc_tensor host_tensor(float *data, int64_t d0, int64_t d1)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = VTC_DTYPE_F32;
-    t.ndim = d1 ? 2 : 1;
-    t.shape[0] = d0;
-    t.shape[1] = d1;
-    t.host = data;
-    return t;
+    return (vtc_tensor){.size = sizeof(vtc_tensor), .dtype = VTC_DTYPE_F32, .ndim = d1 ? 2 : 1, .shape = {d0, d1},
+                        .host = data};
 }
 
 static void teardown(const vtc_api_v1 *api, vtc_context ctx, void *aux)

@@ -9,6 +9,8 @@ VTC_OP_ENTRY_POINTS(vtc_merge, vtc_merge_query_scratch, vtc_merge_args, VTC_OP_M
 /* Rest positions loop once per invocation in merge_reduce: keep that inside
    lavapipe's loop limiter on every device (op.h). */
 #define MERGE_MAX_REST ((int)(VTC_LOOP_BUDGET / 2))
+/* merge_assign_wide_cpu: targets per chunk (a lane's registers hold one sum per target) */
+#define MERGE_WIDE_TC 16u
 
 /* scratch: assign [B][R] i32, list [B][R] i32, offset/count [B][c][2] u32 */
 uint64_t vtc_merge_scratch(const vtc_merge_shape *m)
@@ -43,6 +45,16 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
             uint32_t spec[2] = {VTC_SPEC(merge_assign_cpu, DM) = (uint32_t)m->Dm, VTC_SPEC(merge_assign_cpu, SPI) = spi};
             vtc_grid_for(ctx, (uint64_t)m->B * (uint64_t)((m->R + spi - 1) / spi), &gx, &gy);
             if ((r = vtc_dispatch(rec, VTC_K_merge_assign_cpu, 0, b, 3, &ap, sizeof(ap), VTC_WG, spec, 2, gx, gy, 1)))
+                return r;
+        } else if (vtc_caps_of(ctx)->cpu_variants && m->Dm % 4 == 0 && metric->offset % 16 == 0 &&
+                   (uint64_t)((m->c + MERGE_WIDE_TC - 1) / MERGE_WIDE_TC) * (uint64_t)(m->Dm / 4 + MERGE_WIDE_TC) <
+                       VTC_LOOP_BUDGET) {
+            /* CPU devices, wider rows: a subgroup of sources shares each target row it loads
+               (merge_assign_wide_cpu) */
+            uint32_t S = vtc_caps_of(ctx)->subgroup_size;
+            uint32_t spec[1] = {VTC_SPEC(merge_assign_wide_cpu, TC) = MERGE_WIDE_TC};
+            vtc_grid_2d(ctx, (uint64_t)m->B * (uint64_t)((m->R + S - 1) / S), &gx, &gy);
+            if ((r = vtc_dispatch(rec, VTC_K_merge_assign_wide_cpu, 0, b, 3, &ap, sizeof(ap), S, spec, 1, gx, gy, 1)))
                 return r;
         } else {
             vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);

@@ -36,47 +36,33 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     out->bytes_written = vtc_op_desc_bytes(&a->out);
     double B = vtc_op_desc_dim(&a->hidden, 0), D = vtc_op_desc_dim(&a->hidden, 2);
     double Dm = vtc_op_desc_dim(&a->metric, 2), R = vtc_op_desc_dim(&a->rest_idx, 1), c = a->contextual;
-    out->flops = B * (3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D);
+    out->flops = B * vtc_op_cost_merge_flops(R, c, Dm, D);
 }
 
-static int example(uint32_t which, void *args)
+/* One image of N tokens (D wide, metric Dm wide): its R rest tokens into c. */
+static void me_fill(void *args, int64_t N, int64_t D, int64_t Dm, int64_t R, uint32_t c)
 {
     vtc_merge_args *a = args;
-    if (which > 0)
-        return -1;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->contextual = 1; /* rest_idx zero-filled: R = 1, token 0 */
-    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, 5, 4});
-    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, 5, 4});
-    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 1});
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 1, 4});
-    return 0;
+    VTC_OP_ARGS_INIT(a);
+    a->contextual = c;
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, N, D});
+    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, N, Dm});
+    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, R});
+    shape_outputs(a);
 }
+
+static void example_small(void *a) { me_fill(a, 5, 4, 4, 1, 1); } /* rest_idx zero-filled: R = 1, token 0 */
+VTC_OP_EXAMPLES(example_small)
 
 /* ---- named workloads ------------------------------------------------------
  * VisionZip's contextual step alone: the rest of LLaVA-1.5 (523 of 577
  * tokens, metric Dm = 64) and of SigLIP (675 of 729, Dm = 72) into 10. */
-static void me_fill(void *args, int64_t N, int64_t D, int64_t Dm, int64_t R)
-{
-    vtc_merge_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->contextual = 10;
-    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, N, D});
-    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, N, Dm});
-    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, R});
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 10, D});
-}
-static void fill_llava15(void *a) { me_fill(a, 577, 1024, 64, 523); }
-static void fill_siglip(void *a) { me_fill(a, 729, 1152, 72, 675); }
+static void fill_llava15(void *a) { me_fill(a, 577, 1024, 64, 523, 10); }
+static void fill_siglip(void *a) { me_fill(a, 729, 1152, 72, 675, 10); }
 
 static const vtc_op_workload workloads[] = {
     {"llava15", "LLaVA-1.5: B=1 N=577 D=1024 Dm=64, 523 rest tokens into 10", fill_llava15},
     {"siglip", "SigLIP: B=1 N=729 D=1152 Dm=72, 675 rest tokens into 10", fill_siglip},
 };
 
-const vtc_op_desc vtc_op_merge_desc = {VTC_OP_MERGE, "merge", sizeof(vtc_merge_args), tensors,
-                                       sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                       params, sizeof(params) / sizeof(params[0]),
-                                       workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(merge, VTC_OP_MERGE, sizeof(vtc_merge_args));

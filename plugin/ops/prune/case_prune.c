@@ -7,6 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CONF_OP "prune"
+
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->prune(env->ctx, args, exec);
+}
+
 #define NEAR_TIE_TOL 1e-5
 #define MAX_NEAR_TIES 1   /* 0 seen on lavapipe; one allowed for other fp32 orders */
 
@@ -40,11 +47,9 @@ static void make_rows(uint64_t *st, int pattern, int B, int N, int W, float *x)
     }
 }
 
-/* Runs the op on host tensors; returns the call's result. */
-static vtc_result call_prune(conf_env *env, const pr_case *c, void *hd, void *md, int32_t *keep, void *od,
-                             int32_t *src)
+/* The call of `c` without its tensors. */
+static vtc_prune_args pr_budget(const pr_case *c)
 {
-    int rows = c->K + c->c;
     vtc_prune_args a;
     memset(&a, 0, sizeof(a));
     a.size = sizeof(a);
@@ -52,15 +57,32 @@ static vtc_result call_prune(conf_env *env, const pr_case *c, void *hd, void *md
     a.keep = (uint32_t)c->K;
     a.contextual = (uint32_t)c->c;
     a.pivots = (uint32_t)c->P;
-    a.hidden = conf_tensor3(env->dtype, hd, c->B, c->N, c->D);
+    return a;
+}
+
+/* The call of `c` on host tensors, float ones in dtype dt (out and src_idx
+   only when od is given). */
+static vtc_prune_args pr_args(const pr_case *c, uint32_t dt, void *hd, void *md, int32_t *keep, void *od, int32_t *src)
+{
+    int rows = c->K + c->c;
+    vtc_prune_args a = pr_budget(c);
+    a.hidden = conf_tensor3(dt, hd, c->B, c->N, c->D);
     if (c->Dm)
-        a.metric = conf_tensor3(env->dtype, md, c->B, c->N, c->Dm);
+        a.metric = conf_tensor3(dt, md, c->B, c->N, c->Dm);
     if (c->K > 0)
         a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, c->B, c->K);
-    if (rows > 0) {
-        a.out = conf_tensor3(env->dtype, od, c->B, rows, c->D);
+    if (rows > 0 && od) {
+        a.out = conf_tensor3(dt, od, c->B, rows, c->D);
         a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, c->B, rows);
     }
+    return a;
+}
+
+/* Runs the op on host tensors; returns the call's result. */
+static vtc_result call_prune(conf_env *env, const pr_case *c, void *hd, void *md, int32_t *keep, void *od,
+                             int32_t *src)
+{
+    vtc_prune_args a = pr_args(c, env->dtype, hd, md, keep, od, src);
     return env->api->prune(env->ctx, &a, NULL);
 }
 
@@ -156,6 +178,24 @@ PR(dart_few_distinct_rows,                1, 2, 40,  12, 0,  13, 0, 3, 2)
 PR(dart_keep_every_token,                 1, 1, 30,  8,  0,  30, 0, 0, 0)
 PR(dart_llava_576_to_64,                  1, 1, 576, 48, 0,  64, 0, 0, 0)
 
+/* Selection only, on hand-made rows x [B][N][D] stored in the run dtype:
+   keep_idx must be `want` exactly. */
+static void check_hand_keep(conf_env *env, conf_result *r, uint32_t mode, uint32_t pivots, float *x, int B, int N,
+                            int D, uint32_t K, const int32_t *want)
+{
+    size_t n = (size_t)B * N * D, nk = (size_t)B * K;
+    void *hd = malloc(conf_dsize(env->dtype) * n);
+    int32_t *keep = malloc(4 * nk);
+    memset(keep, 0xff, 4 * nk); /* -1: no index */
+    conf_store(env->dtype, hd, x, n);
+    pr_case c = {mode, B, N, D, 0, (int)K, 0, (int)pivots, 0};
+    vtc_prune_args a = pr_args(&c, env->dtype, hd, NULL, keep, NULL, NULL);
+    if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
+        conf_check_idx(r, "keep_idx", keep, want, nk);
+    free(hd);
+    free(keep);
+}
+
 /* Known answers worked by hand (docs/prune.md), not by the reference. */
 static void divprune_hand_worked_answer(conf_env *env, conf_result *r)
 {
@@ -166,18 +206,8 @@ static void divprune_hand_worked_answer(conf_env *env, conf_result *r)
     float deg = 3.14159265358979f / 180.0f;
     float x[12] = {5.0f, 0.0f, cosf(10 * deg), sinf(10 * deg), cosf(20 * deg), sinf(20 * deg),
                    0.0f, 0.1f, -2.0f, 0.0f, 0.0f, 0.0f};
-    int32_t keep[4] = {-1, -1, -1, -1}, want[4] = {0, 3, 4, 5};
-    void *hd = malloc(conf_dsize(env->dtype) * 12);
-    conf_store(env->dtype, hd, x, 12);
-    vtc_prune_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.keep = 4;
-    a.hidden = conf_tensor3(env->dtype, hd, 1, 6, 2);
-    a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 1, 4);
-    if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
-        conf_check_idx(r, "keep_idx", keep, want, 4);
-    free(hd);
+    int32_t want[4] = {0, 3, 4, 5};
+    check_hand_keep(env, r, VTC_PRUNE_DIVPRUNE, 0, x, 1, 6, 2, 4, want);
 }
 
 /* 0, 10, 20 and 100 degrees: nn = 0.015 0.015 0.015 0.826, so K = 1 keeps {3}; K = 2 adds the
@@ -193,21 +223,9 @@ static void divprune_first_pick_is_the_loneliest(conf_env *env, conf_result *r)
             x[b * 8 + 2 * i + 1] = (1.0f + i) * sinf(ang[i] * deg);
         }
     }
-    void *hd = malloc(conf_dsize(env->dtype) * 16);
-    conf_store(env->dtype, hd, x, 16);
-    for (uint32_t K = 1; K <= 2; K++) {
-        int32_t keep[4] = {-1, -1, -1, -1};
-        int32_t want[2][4] = {{3, 3}, {0, 3, 0, 3}};
-        vtc_prune_args a;
-        memset(&a, 0, sizeof(a));
-        a.size = sizeof(a);
-        a.keep = K;
-        a.hidden = conf_tensor3(env->dtype, hd, 2, 4, 2);
-        a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 2, K);
-        if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
-            conf_check_idx(r, "keep_idx", keep, want[K - 1], 2 * K);
-    }
-    free(hd);
+    int32_t want[2][4] = {{3, 3}, {0, 3, 0, 3}};
+    for (uint32_t K = 1; K <= 2; K++)
+        check_hand_keep(env, r, VTC_PRUNE_DIVPRUNE, 0, x, 2, 4, 2, K, want[K - 1]);
 }
 
 static void dart_hand_worked_answer(conf_env *env, conf_result *r)
@@ -217,27 +235,8 @@ static void dart_hand_worked_answer(conf_env *env, conf_result *r)
        pivot 1 = (0,2.1,0): among 4, 5: cos 0.55 and 0 -> 5. Kept {0, 1, 2, 3, 5}. */
     conf_shape(r, "B=1 N=6 D=3 K=5 P=2");
     float x[18] = {3, 0, 0, 0, 2.1f, 0, 0, 0, 1, -1, 0, 0, 0.3f, 0.2f, 0, 0, 0, 0.5f};
-    int32_t keep[5] = {-1, -1, -1, -1, -1}, want[5] = {0, 1, 2, 3, 5};
-    void *hd = malloc(conf_dsize(env->dtype) * 18);
-    conf_store(env->dtype, hd, x, 18);
-    vtc_prune_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a);
-    a.mode = VTC_PRUNE_DART;
-    a.keep = 5;
-    a.pivots = 2;
-    a.hidden = conf_tensor3(env->dtype, hd, 1, 6, 3);
-    a.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, 1, 5);
-    if (conf_check_result(r, "prune", env->api->prune(env->ctx, &a, NULL), VTC_SUCCESS))
-        conf_check_idx(r, "keep_idx", keep, want, 5);
-    free(hd);
-}
-
-typedef struct rec_pr { conf_env *env; vtc_prune_args a; } rec_pr;
-static vtc_result rec_prune(void *u, const vtc_exec *ex)
-{
-    rec_pr *s = u;
-    return s->env->api->prune(s->env->ctx, &s->a, ex);
+    int32_t want[5] = {0, 1, 2, 3, 5};
+    check_hand_keep(env, r, VTC_PRUNE_DART, 2, x, 1, 6, 3, 5, want);
 }
 
 /* Record mode: selection, gather and merge in the host's command buffer, scratch from the query. */
@@ -245,41 +244,28 @@ static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
 {
     enum { B = 2, N = 120, D = 32, K = 16, C = 4, ROWS = K + C };
     conf_shape(r, "B=%d N=%d D=%d K=%d c=%d", B, N, D, K, C);
-    conf_vk *vk = conf_vk_get(env);
-    if (!vk) {
-        conf_skip(r, "no Vulkan handles");
+    conf_vk *vk = conf_vk_for_record(env, r);
+    if (!vk)
         return;
-    }
-    if ((env->ctx_flags & VTC_CONTEXT_DISABLE_F16) && env->dtype == VTC_DTYPE_F16) {
-        conf_skip(r, "fp16 device buffers need fp16 storage");
-        return;
-    }
     uint64_t st = env->seed;
     size_t ds = conf_dsize(env->dtype);
     float *hid = malloc(4 * B * N * D), *want = malloc(4 * B * ROWS * D);
     int32_t want_keep[B * K], want_src[B * ROWS];
     make_rows(&st, 0, B, N, D, hid);
-    conf_devbuf dh, dk, dout, dsrc;
-    conf_devbuf_create(vk, ds * B * N * D, &dh);
-    conf_devbuf_create(vk, 4 * B * K, &dk);
-    conf_devbuf_create(vk, ds * B * ROWS * D + 256, &dout);
-    conf_devbuf_create(vk, 4 * B * ROWS, &dsrc);
+    conf_devbuf dh, dk, dout, dsrc, *dev[] = {&dh, &dk, &dout, &dsrc};
+    size_t bytes[] = {ds * B * N * D, 4 * B * K, ds * B * ROWS * D + 256, 4 * B * ROWS};
+    if (!conf_devbufs_create(vk, r, 4, dev, bytes))
+        goto done;
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
-    rec_pr s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
-    s.a.size = sizeof(s.a);
-    s.a.mode = mode;
-    s.a.keep = K;
-    s.a.contextual = C;
+    pr_case c = {mode, B, N, D, 0, K, C, 0, 0};
+    vtc_prune_args a = pr_budget(&c);
     int64_t sh_h[3] = {B, N, D}, sh_k[2] = {B, K}, sh_o[3] = {B, ROWS, D}, sh_s[2] = {B, ROWS};
-    s.a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
-    s.a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
-    s.a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o);
-    s.a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
+    a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
+    a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
+    a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o);
+    a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
     uint64_t scratch = 0;
-    if (conf_check_result(r, "query", env->api->query_scratch(env->ctx, VTC_OP_PRUNE, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_prune, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_PRUNE, op_call, &a, &scratch)) {
         int near = 0;
         int rc = ref_prune((int)mode, B, N, D, 0, K, C, 0, hid, NULL, dk.map, NEAR_TIE_TOL, &near, want_keep, want,
                            want_src);
@@ -288,17 +274,16 @@ static void record_mode(conf_env *env, conf_result *r, uint32_t mode)
         conf_check_idx(r, "keep_idx", dk.map, want_keep, B * K);
         conf_check_idx(r, "src_idx", dsrc.map, want_src, B * ROWS);
         conf_check_nmse(r, "out", env->dtype, (char *)dout.map + 256, want, (size_t)B * ROWS * D, conf_tol(env->dtype));
-        if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_prune, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-            conf_fail(r, "scratch one byte short was accepted");
+        conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
     }
-    conf_devbuf_destroy(vk, &dh); conf_devbuf_destroy(vk, &dk); conf_devbuf_destroy(vk, &dout);
-    conf_devbuf_destroy(vk, &dsrc);
+    conf_devbufs_destroy(vk, 4, dev);
+done:
     free(hid); free(want);
 }
 static void record_mode_divprune(conf_env *env, conf_result *r) { record_mode(env, r, VTC_PRUNE_DIVPRUNE); }
 static void record_mode_dart(conf_env *env, conf_result *r) { record_mode(env, r, VTC_PRUNE_DART); }
 
-static void rejects_bad_prune_input(conf_env *env, conf_result *r)
+static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 {
     enum { B = 1, N = 30, D = 8, DM = 4, K = 6, C = 3 };
     conf_shape(r, "B=%d N=%d", B, N);
@@ -307,16 +292,8 @@ static void rejects_bad_prune_input(conf_env *env, conf_result *r)
     int32_t *keep = conf_buf_alloc(&bk, 4 * B * K);
     float *out = conf_buf_alloc(&bo, 4 * B * (K + C) * D);
     int32_t *src = conf_buf_alloc(&bs, 4 * B * (K + C));
-    vtc_prune_args good;
-    memset(&good, 0, sizeof(good));
-    good.size = sizeof(good);
-    good.keep = K;
-    good.contextual = C;
-    good.hidden = conf_tensor3(VTC_DTYPE_F32, hid, B, N, D);
-    good.metric = conf_tensor3(VTC_DTYPE_F32, met, B, N, DM);
-    good.keep_idx = conf_tensor2(VTC_DTYPE_I32, keep, B, K);
-    good.out = conf_tensor3(VTC_DTYPE_F32, out, B, K + C, D);
-    good.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, K + C);
+    pr_case c = {VTC_PRUNE_DIVPRUNE, B, N, D, DM, K, C, 0, 0};
+    vtc_prune_args good = pr_args(&c, VTC_DTYPE_F32, hid, met, keep, out, src);
     enum { NBAD = 11 };
     vtc_prune_args bad[NBAD];
     const char *what[NBAD] = {"mode 2", "reserved0 set", "pivots with divprune", "keep + contextual > N",
@@ -338,52 +315,45 @@ static void rejects_bad_prune_input(conf_env *env, conf_result *r)
     memset(&bad[10].keep_idx, 0, sizeof(bad[10].keep_idx));
     memset(&bad[10].out, 0, sizeof(bad[10].out));
     memset(&bad[10].src_idx, 0, sizeof(bad[10].src_idx));
-    for (int i = 0; i < NBAD; i++) {
-        vtc_result res = env->api->prune(env->ctx, &bad[i], NULL);
-        if (res != VTC_ERROR_INVALID_ARGUMENT) {
-            conf_fail(r, "%s: returned %d", what[i], (int)res);
+    conf_buf *outs[] = {&bk, &bo, &bs};
+    for (int i = 0; i < NBAD; i++)
+        if (!conf_refuses(env, r, op_call, &bad[i], what[i], outs, 3))
             break;
-        }
-        if (!conf_buf_untouched(&bk) || !conf_buf_untouched(&bo) || !conf_buf_untouched(&bs)) {
-            conf_fail(r, "%s: an output was written", what[i]);
-            break;
-        }
-    }
     if (env->api->prune(env->ctx, &good, NULL) != VTC_SUCCESS)
         conf_fail(r, "the valid call failed");
     conf_buf_free(&bk); conf_buf_free(&bo); conf_buf_free(&bs);
 }
 
 const conf_case conf_cases_prune[] = {
-    {"prune", "divprune_hand_worked_answer", CONF_QUICK, divprune_hand_worked_answer},
-    {"prune", "dart_hand_worked_answer", CONF_QUICK, dart_hand_worked_answer},
-    {"prune", "divprune_batched_duplicates_zero_rows", CONF_QUICK, divprune_batched_duplicates_zero_rows},
-    {"prune", "divprune_llava_576_to_64", 0, divprune_llava_576_to_64},
-    {"prune", "divprune_with_merge_and_metric", CONF_QUICK, divprune_with_merge_and_metric},
-    {"prune", "divprune_wide_rows_past_loop_limiter", 0, divprune_wide_rows_past_loop_limiter},
-    {"prune", "dart_wide_rows_past_loop_limiter", 0, dart_wide_rows_past_loop_limiter},
-    {"prune", "divprune_past_distance_matrix_limit", 0, divprune_past_distance_matrix_limit},
-    {"prune", "divprune_steps_in_several_dispatches", 0, divprune_steps_in_several_dispatches},
-    {"prune", "dart_picks_in_several_dispatches", 0, dart_picks_in_several_dispatches},
-    {"prune", "divprune_all_rows_equal", 0, divprune_all_rows_equal},
-    {"prune", "divprune_few_distinct_rows", 0, divprune_few_distinct_rows},
-    {"prune", "divprune_keep_one", CONF_QUICK, divprune_keep_one},
-    {"prune", "divprune_keep_two_plain_rows", 0, divprune_keep_two_plain_rows},
-    {"prune", "divprune_first_pick_is_the_loneliest", CONF_QUICK, divprune_first_pick_is_the_loneliest},
-    {"prune", "divprune_keep_every_token", 0, divprune_keep_every_token},
-    {"prune", "divprune_one_token", 0, divprune_one_token},
-    {"prune", "divprune_merge_only", 0, divprune_merge_only},
-    {"prune", "divprune_empty_budget", 0, divprune_empty_budget},
-    {"prune", "dart_default_pivots", CONF_QUICK, dart_default_pivots},
-    {"prune", "dart_pivot_remainder_split", 0, dart_pivot_remainder_split},
-    {"prune", "dart_budget_below_pivots", 0, dart_budget_below_pivots},
-    {"prune", "dart_with_merge_and_metric", CONF_QUICK, dart_with_merge_and_metric},
-    {"prune", "dart_all_rows_equal", 0, dart_all_rows_equal},
-    {"prune", "dart_few_distinct_rows", 0, dart_few_distinct_rows},
-    {"prune", "dart_keep_every_token", 0, dart_keep_every_token},
-    {"prune", "dart_llava_576_to_64", 0, dart_llava_576_to_64},
-    {"prune", "record_mode_divprune", CONF_QUICK, record_mode_divprune},
-    {"prune", "record_mode_dart", CONF_QUICK, record_mode_dart},
-    {"prune", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_prune_input},
+    CONF_CASE(divprune_hand_worked_answer, CONF_QUICK),
+    CONF_CASE(dart_hand_worked_answer, CONF_QUICK),
+    CONF_CASE(divprune_batched_duplicates_zero_rows, CONF_QUICK),
+    CONF_CASE(divprune_llava_576_to_64, 0),
+    CONF_CASE(divprune_with_merge_and_metric, CONF_QUICK),
+    CONF_CASE(divprune_wide_rows_past_loop_limiter, 0),
+    CONF_CASE(dart_wide_rows_past_loop_limiter, 0),
+    CONF_CASE(divprune_past_distance_matrix_limit, 0),
+    CONF_CASE(divprune_steps_in_several_dispatches, 0),
+    CONF_CASE(dart_picks_in_several_dispatches, 0),
+    CONF_CASE(divprune_all_rows_equal, 0),
+    CONF_CASE(divprune_few_distinct_rows, 0),
+    CONF_CASE(divprune_keep_one, CONF_QUICK),
+    CONF_CASE(divprune_keep_two_plain_rows, 0),
+    CONF_CASE(divprune_first_pick_is_the_loneliest, CONF_QUICK),
+    CONF_CASE(divprune_keep_every_token, 0),
+    CONF_CASE(divprune_one_token, 0),
+    CONF_CASE(divprune_merge_only, 0),
+    CONF_CASE(divprune_empty_budget, 0),
+    CONF_CASE(dart_default_pivots, CONF_QUICK),
+    CONF_CASE(dart_pivot_remainder_split, 0),
+    CONF_CASE(dart_budget_below_pivots, 0),
+    CONF_CASE(dart_with_merge_and_metric, CONF_QUICK),
+    CONF_CASE(dart_all_rows_equal, 0),
+    CONF_CASE(dart_few_distinct_rows, 0),
+    CONF_CASE(dart_keep_every_token, 0),
+    CONF_CASE(dart_llava_576_to_64, 0),
+    CONF_CASE(record_mode_divprune, CONF_QUICK),
+    CONF_CASE(record_mode_dart, CONF_QUICK),
+    CONF_CASE(rejects_bad_input_and_writes_nothing, CONF_QUICK | CONF_ANY_DTYPE),
     {0},
 };

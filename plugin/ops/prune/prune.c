@@ -29,13 +29,15 @@ VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_P
 
 #define PRUNE_MAX_N ((int)(VTC_LOOP_BUDGET / 2))  /* per-invocation loops stay inside lavapipe's loop limiter */
 #define PRUNE_MAX_DM 32768
+/* the matrix path's normalised rows (prune_unit): vec4s a row, zero padded */
+#define PRUNE_DP4(Dm) (((Dm) + 3) / 4)
 /* distance-matrix path: N at most 4096 (64 MiB a matrix) and, per group of
    images, matrix and normalised rows within 256 MiB of scratch and each
    within maxStorageBufferRange */
 #define PRUNE_DMAT_MAX_N 4096
 #define PRUNE_DMAT_MAX_BYTES (256ull << 20)
 /* prune_dmat_cpu's blocks: TI rows i per lane of a one-subgroup workgroup */
-#define DMAT_CPU_TI 4u
+#define DMAT_CPU_TI 8u
 #define DMAT_CPU_TJ 32u /* rows j per block: JS = TJ / S shuffled loads (at least 1) */
 /* prune_pivd: pivots per invocation; prune_pivd_cpu: tokens per lane */
 #define PIVD_PB 8u
@@ -68,7 +70,7 @@ static prune_layout layout_of(const vtc_merge_shape *m, int64_t K, int64_t P, in
     l.rest = l.keep + vtc_scratch_round((uint64_t)(m->B * (K ? K : 1)) * 4);
     l.tab = l.rest + vtc_scratch_round((uint64_t)(m->B * (m->R ? m->R : 1)) * 4);
     l.xn = l.tab + vtc_scratch_round((uint64_t)(m->B * P * m->N) * 4);
-    l.dm = l.xn + vtc_scratch_round((uint64_t)(G * m->N * ((m->Dm + 3) / 4)) * 16);
+    l.dm = l.xn + vtc_scratch_round((uint64_t)(G * m->N * (PRUNE_DP4(m->Dm))) * 16);
     l.merge = l.dm + vtc_scratch_round((uint64_t)(G * m->N * m->N) * 4);
     l.total = l.merge + (m->c ? vtc_merge_scratch(m) : 0);
     return l;
@@ -162,9 +164,9 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     pp->JC = JC;
     pp->G = 0;
     if (a->mode == VTC_PRUNE_DIVPRUNE && K > 0 && N <= PRUNE_DMAT_MAX_N) {
-        uint64_t per = (uint64_t)(N * N + N * ((Dm + 3) / 4 * 4)) * 4;
+        uint64_t per = (uint64_t)(N * N + N * (PRUNE_DP4(Dm) * 4)) * 4;
         /* each of the two slices a group binds must also fit the device's storage-buffer range */
-        uint64_t big = (uint64_t)(N > (Dm + 3) / 4 * 4 ? N : (Dm + 3) / 4 * 4) * (uint64_t)N * 4;
+        uint64_t big = (uint64_t)(N > PRUNE_DP4(Dm) * 4 ? N : PRUNE_DP4(Dm) * 4) * (uint64_t)N * 4;
         uint64_t range = vtc_caps_of(ctx)->max_range;
         pp->G = per <= PRUNE_DMAT_MAX_BYTES ? (int64_t)(PRUNE_DMAT_MAX_BYTES / per) : 0;
         if (big && (uint64_t)pp->G > range / big)
@@ -250,21 +252,29 @@ static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g
     int64_t N = pp->m.N, Dm = pp->m.Dm;
     uint32_t gx, gy;
     vtc_result r;
-    int64_t D4 = (Dm + 3) / 4;
-    struct { uint32_t G, N, Dm, b0, D4; } up = {(uint32_t)G, (uint32_t)N, (uint32_t)Dm, (uint32_t)g0, (uint32_t)D4};
-    vtc_bound ub[3] = {*mt, *inv, *xn};
-    vtc_grid_for(ctx, (uint64_t)(G * N * D4), &gx, &gy);
-    if ((r = vtc_dispatch(rec, VTC_K_prune_unit, 0, ub, 3, &up, sizeof(up), VTC_WG, NULL, 0, gx, gy, 1)))
-        return r;
-    vtc_bound db[3] = {*xn, *inv, *dm};
+    int64_t D4 = PRUNE_DP4(Dm);
+    /* CPU devices, rows of whole vec4s at a 16-byte aligned offset: prune_dmat_cpu
+       normalises the rows it loads itself (the same rounded products), no prune_unit pass */
+    int raw = pp->cpu_steps && Dm % 4 == 0 && mt->offset % 16 == 0;
+    if (!raw) {
+        struct { uint32_t G, N, Dm, b0, D4; } up = {(uint32_t)G, (uint32_t)N, (uint32_t)Dm, (uint32_t)g0, (uint32_t)D4};
+        vtc_bound ub[3] = {*mt, *inv, *xn};
+        vtc_grid_for(ctx, (uint64_t)(G * N * D4), &gx, &gy);
+        if ((r = vtc_dispatch(rec, VTC_K_prune_unit, 0, ub, 3, &up, sizeof(up), VTC_WG, NULL, 0, gx, gy, 1)))
+            return r;
+    }
+    vtc_bound db[3] = {raw ? *mt : *xn, *inv, *dm};
     if (pp->cpu_steps) {
         uint32_t S = vtc_caps_of(ctx)->subgroup_size, js = S < DMAT_CPU_TJ ? DMAT_CPU_TJ / S : 1u;
-        uint32_t spec[2] = {VTC_SPEC(prune_dmat_cpu, TI) = DMAT_CPU_TI, VTC_SPEC(prune_dmat_cpu, JS) = js};
+        uint32_t spec[3] = {VTC_SPEC(prune_dmat_cpu, TI) = DMAT_CPU_TI, VTC_SPEC(prune_dmat_cpu, JS) = js,
+                            VTC_SPEC(prune_dmat_cpu, RAW) = (uint32_t)raw};
         int64_t NI = (N + S * DMAT_CPU_TI - 1) / (S * DMAT_CPU_TI), NJ = (N + S * js - 1) / (S * js);
-        struct { uint32_t G, N, D4, b0, NI, NJ; } dp = {(uint32_t)G, (uint32_t)N, (uint32_t)D4, (uint32_t)g0, (uint32_t)NI,
-                                                       (uint32_t)NJ};
+        /* raw: the rows of images b0.. of the metric, else the G normalised ones */
+        struct { uint32_t G, N, D4, b0, NI, NJ, xb; } dp = {(uint32_t)G, (uint32_t)N, (uint32_t)D4, (uint32_t)g0, (uint32_t)NI,
+                                                           (uint32_t)NJ, raw ? (uint32_t)g0 : 0u};
         vtc_grid_2d(ctx, (uint64_t)(G * NI * NJ), &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_dmat_cpu, VTC_DTYPE_F32, db, 3, &dp, sizeof(dp), S, spec, 2, gx, gy, 1)))
+        if ((r = vtc_dispatch(rec, VTC_K_prune_dmat_cpu, raw ? 0 : VTC_DTYPE_F32, db, 3, &dp, sizeof(dp), S, spec, 3, gx,
+                              gy, 1)))
             return r;
     } else {
         int64_t NT = (N + 31) / 32; /* 32 x 32 tiles, the upper triangle's NT (NT + 1) / 2 of them */
@@ -344,7 +354,7 @@ static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t
                 return r;
         }
     } else if (mode == VTC_PRUNE_DIVPRUNE && K > 0) {
-        vtc_bound xn = vtc_scratch_slice(rec, l.xn, (VkDeviceSize)(G * N * ((Dm + 3) / 4)) * 16);
+        vtc_bound xn = vtc_scratch_slice(rec, l.xn, (VkDeviceSize)(G * N * (PRUNE_DP4(Dm))) * 16);
         vtc_bound dm = vtc_scratch_slice(rec, l.dm, (VkDeviceSize)(G * N * N) * 4);
         vtc_bound gb[8] = {dm, dist, kept, piv, pick, keep, t[T_SRC], rest};
         for (int64_t g0 = 0; g0 < B; g0 += G) {

@@ -61,27 +61,30 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     double pick = a->mode == VTC_PRUNE_DART ? 3 * (1 + P) * N * Dm : 3 * Dm * N * (N - 1) / 2 + 3 * N * Dm;
     if (K == 0)
         pick = 0;
-    double merge = c > 0 ? 3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D : 0;
+    double merge = c > 0 ? vtc_op_cost_merge_flops(R, c, Dm, D) : 0;
     out->flops = B * (pick + merge);
 }
 
-/* DivPrune: 2 kept + 1 merged of N = 6 */
-static int example(uint32_t which, void *args)
+/* B images of N rows, D wide, no metric: K kept, c merged in */
+static void pr_fill(void *args, uint32_t mode, int64_t B, int64_t N, int64_t D, uint32_t K, uint32_t c)
 {
     vtc_prune_args *a = args;
-    if (which > 0)
-        return -1;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->keep = 2;
-    a->contextual = 1;
-    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, 6, 4});
-    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, 6, 4});
-    vtc_op_desc_shape(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 2});
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){1, 3, 4});
-    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 3});
-    return 0;
+    VTC_OP_ARGS_INIT(a);
+    a->mode = mode;
+    a->keep = K;
+    a->contextual = c;
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){B, N, D});
+    shape_outputs(a);
 }
+
+/* DivPrune: 2 kept + 1 merged of N = 6, compared on a metric */
+static void example_divprune(void *args)
+{
+    vtc_prune_args *a = args;
+    pr_fill(a, VTC_PRUNE_DIVPRUNE, 1, 6, 4, 2, 1);
+    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){1, 6, 4});
+}
+VTC_OP_EXAMPLES(example_divprune)
 
 /* ---- named workloads ------------------------------------------------------
  * What a llama.cpp host hands over after the projector (embeddings only, no
@@ -89,20 +92,6 @@ static int example(uint32_t which, void *args)
  * LLaVA-NeXT's 5 tiles of 576 x 4096, Qwen2-VL-7B's 1024 x 3584; 64 kept at
  * each, and 128, 192 and 25 % of N (144) at 576 x 4096; "+10": 10 of the
  * rest merged in (the contextual path). Both modes each. */
-static void pr_fill(void *args, uint32_t mode, int64_t B, int64_t N, int64_t D, uint32_t K, uint32_t c)
-{
-    vtc_prune_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->mode = mode;
-    a->keep = K;
-    a->contextual = c;
-    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){B, N, D});
-    vtc_op_desc_shape(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, K});
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){B, K + c, D});
-    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, K + c});
-}
-
 #define PR_WORKLOADS(m, mode)                                                                                        \
     static void fill_##m##_576x2048(void *a) { pr_fill(a, mode, 1, 576, 2048, 64, 0); }                              \
     static void fill_##m##_576x4096(void *a) { pr_fill(a, mode, 1, 576, 4096, 64, 0); }                              \
@@ -130,7 +119,4 @@ static const vtc_op_workload workloads[] = {
     PR_ENTRIES(dart, "DART"),
 };
 
-const vtc_op_desc vtc_op_prune_desc = {VTC_OP_PRUNE, "prune", sizeof(vtc_prune_args), tensors,
-                                       sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                       params, sizeof(params) / sizeof(params[0]),
-                                       workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(prune, VTC_OP_PRUNE, sizeof(vtc_prune_args));

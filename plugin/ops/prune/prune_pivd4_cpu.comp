@@ -45,11 +45,11 @@ void main() {
     float acc[TI][S];
     [[unroll]] for (uint t = 0u; t < TI; t++)
         [[unroll]] for (uint k = 0u; k < S; k++) acc[t][k] = 0.0;
-#ifdef USE_SUBGROUP
-    uint pv = pivot_row(b, pb * S + lid);
-    uint rp = (base + pv) * (p.Dm / 4u);
-    float ip = inv_l2[base + pv];
-#else
+    // the lane's own pivot (its loads reach the others by shuffles) and, for
+    // the per-lane-load path, all S of the block
+    uint pvo = pivot_row(b, pb * S + lid);
+    uint rpo = (base + pvo) * (p.Dm / 4u);
+    float ipo = inv_l2[base + pvo];
     uint rp[S];
     float ip[S];
     [[unroll]] for (uint k = 0u; k < S; k++) {
@@ -57,19 +57,13 @@ void main() {
         rp[k] = (base + pv) * (p.Dm / 4u);
         ip[k] = inv_l2[base + pv];
     }
-#endif
     for (uint d = 0u; d < p.Dm / 4u; d++) {
         vec4 x[TI];
         [[unroll]] for (uint t = 0u; t < TI; t++) x[t] = vec4(metric[rj[t] + d]);
-#ifdef USE_SUBGROUP
-        vec4 ym = vec4(metric[rp + d]) * ip;
-#endif
+        vec4 ym;
+        if (SHARE_BY_SHUFFLE) ym = vec4(metric[rpo + d]) * ipo;
         [[unroll]] for (uint k = 0u; k < S; k++) {
-#ifdef USE_SUBGROUP
-            vec4 y = subgroupShuffle(ym, k);
-#else
-            vec4 y = vec4(metric[rp[k] + d]) * ip[k];
-#endif
+            vec4 y = SHARE_BY_SHUFFLE ? SHUFFLE(ym, k) : vec4(metric[rp[k] + d]) * ip[k];
             [[unroll]] for (uint t = 0u; t < TI; t++) {
                 acc[t][k] += half_sq_diff(x[t].x, ij[t], y.x);
                 acc[t][k] += half_sq_diff(x[t].y, ij[t], y.y);
@@ -81,11 +75,7 @@ void main() {
     [[unroll]] for (uint k = 0u; k < S; k++) {
         uint i = pb * S + k;
         if (i >= p.npiv) continue;
-#ifdef USE_SUBGROUP
-        float ipk = subgroupShuffle(ip, k);
-#else
-        float ipk = ip[k];
-#endif
+        float ipk = SHARE_BY_SHUFFLE ? SHUFFLE(ipo, k) : ip[k];
         [[unroll]] for (uint t = 0u; t < TI; t++) {
             uint j = j0 + t * S + lid;
             if (j < p.N) tab[(b * p.npiv + i) * p.N + j] = ipk == 0.0 || ij[t] == 0.0 ? 1.0 : 0.5 * acc[t][k];

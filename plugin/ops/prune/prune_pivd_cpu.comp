@@ -42,11 +42,11 @@ void main() {
     float acc[TI][S];
     [[unroll]] for (uint t = 0u; t < TI; t++)
         [[unroll]] for (uint k = 0u; k < S; k++) acc[t][k] = 0.0;
-#ifdef USE_SUBGROUP
-    uint pv = pivot_row(b, pb * S + lid);
-    uint rp = (base + pv) * p.Dm;
-    float ip = inv_l2[base + pv];
-#else
+    // the lane's own pivot (its loads reach the others by shuffles) and, for
+    // the per-lane-load path, all S of the block
+    uint pvo = pivot_row(b, pb * S + lid);
+    uint rpo = (base + pvo) * p.Dm;
+    float ipo = inv_l2[base + pvo];
     uint rp[S];
     float ip[S];
     [[unroll]] for (uint k = 0u; k < S; k++) {
@@ -54,30 +54,20 @@ void main() {
         rp[k] = (base + pv) * p.Dm;
         ip[k] = inv_l2[base + pv];
     }
-#endif
     for (uint d = 0u; d < p.Dm; d++) {
         float x[TI];
         [[unroll]] for (uint t = 0u; t < TI; t++) x[t] = float(metric[rj[t] + d]);
-#ifdef USE_SUBGROUP
-        float ym = float(metric[rp + d]) * ip;
-#endif
+        float ym;
+        if (SHARE_BY_SHUFFLE) ym = float(metric[rpo + d]) * ipo;
         [[unroll]] for (uint k = 0u; k < S; k++) {
-#ifdef USE_SUBGROUP
-            float y = subgroupShuffle(ym, k);
-#else
-            float y = float(metric[rp[k] + d]) * ip[k];
-#endif
+            float y = SHARE_BY_SHUFFLE ? SHUFFLE(ym, k) : float(metric[rp[k] + d]) * ip[k];
             [[unroll]] for (uint t = 0u; t < TI; t++) acc[t][k] += half_sq_diff(x[t], ij[t], y);
         }
     }
     [[unroll]] for (uint k = 0u; k < S; k++) {
         uint i = pb * S + k;
         if (i >= p.npiv) continue;
-#ifdef USE_SUBGROUP
-        float ipk = subgroupShuffle(ip, k);
-#else
-        float ipk = ip[k];
-#endif
+        float ipk = SHARE_BY_SHUFFLE ? SHUFFLE(ipo, k) : ip[k];
         [[unroll]] for (uint t = 0u; t < TI; t++) {
             uint j = j0 + t * S + lid;
             if (j < p.N) tab[(b * p.npiv + i) * p.N + j] = ipk == 0.0 || ij[t] == 0.0 ? 1.0 : 0.5 * acc[t][k];

@@ -111,20 +111,15 @@ vtc_result vtc_scores_record(vtc_recorder *rec, const vtc_scores_shape *sh, cons
             if ((r = vtc_dispatch(rec, VTC_K_scores_qk_lse_cpu, 0, b1, 3, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)) ||
                 (r = vtc_dispatch(rec, VTC_K_scores_qk_colsum_cpu, 0, b2, 4, &qp, sizeof(qp), VTC_WG, spec, 2, gx, gy, 1)))
                 return r;
-            p0 = col;
-            rp.factor = (float)(1.0 / ((double)sh->H * (double)sh->N));
-            vtc_bound b[2] = {p0, *score};
-            vtc_grid_for(ctx, (uint64_t)(sh->B * sh->N), &gx, &gy);
-            return vtc_dispatch(rec, VTC_K_scores_reduce, VTC_DTYPE_F32, b, 2, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);
+        } else {
+            /* one workgroup of 64 per row (pass 1) / column (pass 2): the long loop over
+               the other axis is split across invocations */
+            const uint32_t wg = 64;
+            vtc_grid_2d(ctx, bhn, &gx, &gy);
+            if ((r = vtc_dispatch(rec, VTC_K_scores_qk_lse, 0, b1, 3, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)) ||
+                (r = vtc_dispatch(rec, VTC_K_scores_qk_colsum, 0, b2, 4, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
+                return r;
         }
-        /* one workgroup of 64 per row (pass 1) / column (pass 2): the long loop over
-           the other axis is split across invocations */
-        const uint32_t wg = 64;
-        vtc_grid_2d(ctx, bhn, &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_scores_qk_lse, 0, b1, 3, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
-            return r;
-        if ((r = vtc_dispatch(rec, VTC_K_scores_qk_colsum, 0, b2, 4, &qp, sizeof(qp), wg, NULL, 0, gx, gy, 1)))
-            return r;
         p0 = col;
         rp.factor = (float)(1.0 / ((double)sh->H * (double)sh->N));
     }

@@ -39,44 +39,15 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
 {
     const vtc_scores_args *a = args;
     memset(out, 0, sizeof(*out));
-    if (a->mode == VTC_SCORE_ATTN_CLS) {
-        out->bytes_read = vtc_op_desc_bytes(&a->attn);
-        out->flops = vtc_op_desc_count(&a->attn);
-    } else {
-        out->bytes_read = vtc_op_desc_bytes(&a->q) + vtc_op_desc_bytes(&a->k);
-        double N = vtc_op_desc_dim(&a->q, 1), qk = vtc_op_desc_count(&a->q); /* B*N*H*dh */
-        out->flops = a->mode == VTC_SCORE_QK_MEAN ? 4 * qk * N : 2 * qk;
-    }
+    vtc_op_cost_scores(a->mode, &a->attn, &a->q, &a->k, vtc_op_desc_dim(&a->q, 1), &out->bytes_read, &out->flops);
     out->bytes_written = vtc_op_desc_bytes(&a->score);
 }
 
-static int example(uint32_t which, void *args)
-{
-    vtc_scores_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    if (which == 0) {
-        a->mode = VTC_SCORE_ATTN_CLS;
-        vtc_op_desc_shape(&a->attn, VTC_DTYPE_F32, 3, (int64_t[]){1, 2, 5});
-    } else if (which == 1) {
-        a->mode = VTC_SCORE_QK_MEAN;
-        vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 2, 4});
-        vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, 5, 2, 4});
-    } else {
-        return -1;
-    }
-    vtc_op_desc_shape(&a->score, VTC_DTYPE_F32, 2, (int64_t[]){1, 5});
-    return 0;
-}
-
-/* ---- named workloads ------------------------------------------------------
- * The scores step alone, on VisionZip's inputs: LLaVA-1.5's CLS attention
- * row, its layer -2 q/k (CLS query), SigLIP's q/k (mean over queries). */
+/* The scores step on B = 1 image of N tokens, H heads (of dh for the qk modes). */
 static void sc_fill(void *args, uint32_t mode, int64_t N, int64_t H, int64_t dh)
 {
     vtc_scores_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
+    VTC_OP_ARGS_INIT(a);
     a->mode = mode;
     if (mode == VTC_SCORE_ATTN_CLS) {
         vtc_op_desc_shape(&a->attn, VTC_DTYPE_F32, 3, (int64_t[]){1, H, N});
@@ -84,8 +55,16 @@ static void sc_fill(void *args, uint32_t mode, int64_t N, int64_t H, int64_t dh)
         vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){1, N, H, dh});
         vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){1, N, H, dh});
     }
-    vtc_op_desc_shape(&a->score, VTC_DTYPE_F32, 2, (int64_t[]){1, N});
+    shape_outputs(a);
 }
+
+static void example_attn(void *a) { sc_fill(a, VTC_SCORE_ATTN_CLS, 5, 2, 0); }
+static void example_qk_mean(void *a) { sc_fill(a, VTC_SCORE_QK_MEAN, 5, 2, 4); }
+VTC_OP_EXAMPLES(example_attn, example_qk_mean)
+
+/* ---- named workloads ------------------------------------------------------
+ * The scores step alone, on VisionZip's inputs: LLaVA-1.5's CLS attention
+ * row, its layer -2 q/k (CLS query), SigLIP's q/k (mean over queries). */
 static void fill_llava15(void *a) { sc_fill(a, VTC_SCORE_ATTN_CLS, 577, 16, 0); }
 static void fill_llava15_qk(void *a) { sc_fill(a, VTC_SCORE_QK_CLS, 577, 16, 64); }
 static void fill_siglip(void *a) { sc_fill(a, VTC_SCORE_QK_MEAN, 729, 16, 72); }
@@ -96,7 +75,4 @@ static const vtc_op_workload workloads[] = {
     {"siglip", "SigLIP: B=1 N=729 qk_mean H=16 dh=72", fill_siglip},
 };
 
-const vtc_op_desc vtc_op_scores_desc = {VTC_OP_SCORES, "scores", sizeof(vtc_scores_args), tensors,
-                                        sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                        params, sizeof(params) / sizeof(params[0]),
-                                        workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(scores, VTC_OP_SCORES, sizeof(vtc_scores_args));

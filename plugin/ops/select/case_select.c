@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CONF_OP "select"
+
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->select(env->ctx, args, exec);
+}
+
 typedef struct sel_case {
     int B, N, D, k, keep_cls;
     int pattern;   /* 0 random with planted, 1 all equal, 2 NaN/inf mix, 3 +-0 ties */
@@ -136,17 +143,10 @@ static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
     bad[n].what = "cls_index past the last token"; bad[n].a = good; bad[n].a.cls_index = N; n++;
     bad[n].what = "cls_index with no_cls"; bad[n].a = good; bad[n].a.no_cls = 1; bad[n].a.cls_index = 3; n++;
     bad[n].what = "host and buffer both set"; bad[n].a = good; bad[n].a.keep_idx.buffer = (VkBuffer)(uintptr_t)0x1234; n++;
-    for (int i = 0; i < n; i++) {
-        vtc_result res = env->api->select(env->ctx, &bad[i].a, NULL);
-        if (res != VTC_ERROR_INVALID_ARGUMENT) {
-            conf_fail(r, "%s: returned %d, expected INVALID_ARGUMENT", bad[i].what, (int)res);
+    conf_buf *outs[] = {&bk, &br, &bd};
+    for (int i = 0; i < n; i++)
+        if (!conf_refuses(env, r, op_call, &bad[i].a, bad[i].what, outs, 3))
             break;
-        }
-        if (!conf_buf_untouched(&bk) || !conf_buf_untouched(&br) || !conf_buf_untouched(&bd)) {
-            conf_fail(r, "%s: an output was written", bad[i].what);
-            break;
-        }
-    }
     if (env->api->select(NULL, &good, NULL) != VTC_ERROR_INVALID_ARGUMENT)
         conf_fail(r, "NULL context accepted");
     if (env->api->select(env->ctx, NULL, NULL) != VTC_ERROR_INVALID_ARGUMENT)
@@ -178,27 +178,14 @@ static void strided_host_score_view(conf_env *env, conf_result *r)
         conf_check_idx(r, "keep_idx", got, want, B * (K + 1));
 }
 
-typedef struct rec_sel { conf_env *env; vtc_select_args a; } rec_sel;
-static vtc_result rec_select(void *u, const vtc_exec *ex)
-{
-    rec_sel *s = u;
-    return s->env->api->select(s->env->ctx, &s->a, ex);
-}
-
 /* Record mode into a host command buffer gives the same indices as the synchronous call. */
 static void record_mode_matches_reference(conf_env *env, conf_result *r)
 {
     enum { B = 3, N = 577, D = 64, K = 53 };
     conf_shape(r, "B=%d N=%d D=%d k=%d", B, N, D, K);
-    conf_vk *vk = conf_vk_get(env);
-    if (!vk) {
-        conf_skip(r, "no Vulkan handles");
+    conf_vk *vk = conf_vk_for_record(env, r);
+    if (!vk)
         return;
-    }
-    if (env->ctx_flags & VTC_CONTEXT_DISABLE_F16 && env->dtype == VTC_DTYPE_F16) {
-        conf_skip(r, "fp16 device buffers need fp16 storage");
-        return;
-    }
     uint64_t st = env->seed;
     size_t ds = conf_dsize(env->dtype);
     float *score = malloc(4 * B * N), *hid = malloc(4 * B * N * D), *want_dom = malloc(4 * B * (K + 1) * D);
@@ -206,61 +193,59 @@ static void record_mode_matches_reference(conf_env *env, conf_result *r)
     sel_case c = {B, N, D, K, 1, 0};
     make_scores(&st, &c, score);
     conf_fill_normal(&st, hid, (size_t)B * N * D, 1.0f);
-    conf_devbuf ds_, dh, dk, dd;
-    conf_devbuf_create(vk, 4 * B * N, &ds_);
-    conf_devbuf_create(vk, ds * B * N * D, &dh);
-    conf_devbuf_create(vk, 4 * B * (K + 1), &dk);
-    conf_devbuf_create(vk, ds * B * (K + 1) * D, &dd);
+    conf_devbuf ds_, dh, dk, dd, *dev[] = {&ds_, &dh, &dk, &dd};
+    size_t bytes[] = {4 * B * N, ds * B * N * D, 4 * B * (K + 1), ds * B * (K + 1) * D};
+    if (!conf_devbufs_create(vk, r, 4, dev, bytes))
+        goto done;
     memcpy(ds_.map, score, 4 * B * N);
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
     ref_select(B, N, D, K, 1, score, hid, want_keep, NULL, want_dom);
-    rec_sel s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
-    s.a.dominant = K;
+    vtc_select_args a;
+    memset(&a, 0, sizeof(a));
+    a.dominant = K;
     int64_t sh_s[2] = {B, N}, sh_h[3] = {B, N, D}, sh_k[2] = {B, K + 1}, sh_d[3] = {B, K + 1, D};
-    s.a.score = conf_devtensor(VTC_DTYPE_F32, &ds_, 0, 2, sh_s);
-    s.a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
-    s.a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
-    s.a.dominant_out = conf_devtensor(env->dtype, &dd, 0, 3, sh_d);
+    a.score = conf_devtensor(VTC_DTYPE_F32, &ds_, 0, 2, sh_s);
+    a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
+    a.keep_idx = conf_devtensor(VTC_DTYPE_I32, &dk, 0, 2, sh_k);
+    a.dominant_out = conf_devtensor(env->dtype, &dd, 0, 3, sh_d);
     uint64_t scratch = 1;
-    if (conf_check_result(r, "query_scratch", env->api->query_scratch(env->ctx, VTC_OP_SELECT, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_select, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_SELECT, op_call, &a, &scratch)) {
         conf_check_idx(r, "keep_idx", dk.map, want_keep, B * (K + 1));
         conf_check_nmse(r, "dominant", env->dtype, dd.map, want_dom, (size_t)B * (K + 1) * D, 0.0);
     }
     /* a host pointer in record mode is refused */
-    vtc_select_args bad = s.a;
+    vtc_select_args bad = a;
     int32_t host_keep[B * (K + 1)];
     bad.keep_idx = conf_tensor2(VTC_DTYPE_I32, host_keep, B, K + 1);
-    if (conf_vk_run(vk, scratch, rec_select, &(rec_sel){env, bad}) != VTC_ERROR_INVALID_ARGUMENT)
+    if (conf_record_with(env, vk, op_call, &bad, scratch) != VTC_ERROR_INVALID_ARGUMENT)
         conf_fail(r, "record mode accepted a host pointer");
-    conf_devbuf_destroy(vk, &ds_); conf_devbuf_destroy(vk, &dh); conf_devbuf_destroy(vk, &dk); conf_devbuf_destroy(vk, &dd);
+    conf_devbufs_destroy(vk, 4, dev);
+done:
     free(score); free(hid); free(want_dom); free(want_keep);
 }
 
 const conf_case conf_cases_select[] = {
-    {"select", "llava15_dominant_set_matches_reference", CONF_QUICK, llava15_dominant_set_matches_reference},
-    {"select", "batch_images_select_independently", 0, batch_images_select_independently},
-    {"select", "ties_go_to_lower_index", CONF_QUICK, ties_go_to_lower_index},
-    {"select", "nan_ranks_below_every_number", CONF_QUICK, nan_ranks_below_every_number},
-    {"select", "negative_zero_ties_positive_zero", 0, negative_zero_ties_positive_zero},
-    {"select", "k_zero_keeps_only_cls", 0, k_zero_keeps_only_cls},
-    {"select", "k_zero_without_cls_keeps_nothing", 0, k_zero_without_cls_keeps_nothing},
-    {"select", "k_all_keeps_every_token", 0, k_all_keeps_every_token},
-    {"select", "single_token_image_keeps_cls", 0, single_token_image_keeps_cls},
-    {"select", "single_token_no_cls_k1", 0, single_token_no_cls_k1},
-    {"select", "siglip_no_cls_729", 0, siglip_no_cls_729},
-    {"select", "video_batch_32_frames", 0, video_batch_32_frames},
-    {"select", "n_16384_tokens", CONF_ANY_DTYPE, n_16384_tokens},
-    {"select", "workgroup_edge_n_257", 0, workgroup_edge_n_257},
-    {"select", "cls_last_row_llama_cpp_layout", CONF_QUICK, cls_last_row_llama_cpp_layout},
-    {"select", "cls_mid_row_with_ties", 0, cls_mid_row_with_ties},
-    {"select", "cls_last_row_workgroup_edge_n_257", 0, cls_last_row_workgroup_edge_n_257},
-    {"select", "cls_last_row_k_zero", 0, cls_last_row_k_zero},
-    {"select", "n_11000_tokens_near_serial_loop_limit", CONF_ANY_DTYPE, n_11000_tokens_near_serial_loop_limit},
-    {"select", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_input_and_writes_nothing},
-    {"select", "strided_host_score_view", CONF_ANY_DTYPE, strided_host_score_view},
-    {"select", "record_mode_matches_reference", CONF_QUICK, record_mode_matches_reference},
+    CONF_CASE(llava15_dominant_set_matches_reference, CONF_QUICK),
+    CONF_CASE(batch_images_select_independently, 0),
+    CONF_CASE(ties_go_to_lower_index, CONF_QUICK),
+    CONF_CASE(nan_ranks_below_every_number, CONF_QUICK),
+    CONF_CASE(negative_zero_ties_positive_zero, 0),
+    CONF_CASE(k_zero_keeps_only_cls, 0),
+    CONF_CASE(k_zero_without_cls_keeps_nothing, 0),
+    CONF_CASE(k_all_keeps_every_token, 0),
+    CONF_CASE(single_token_image_keeps_cls, 0),
+    CONF_CASE(single_token_no_cls_k1, 0),
+    CONF_CASE(siglip_no_cls_729, 0),
+    CONF_CASE(video_batch_32_frames, 0),
+    CONF_CASE(n_16384_tokens, CONF_ANY_DTYPE),
+    CONF_CASE(workgroup_edge_n_257, 0),
+    CONF_CASE(cls_last_row_llama_cpp_layout, CONF_QUICK),
+    CONF_CASE(cls_mid_row_with_ties, 0),
+    CONF_CASE(cls_last_row_workgroup_edge_n_257, 0),
+    CONF_CASE(cls_last_row_k_zero, 0),
+    CONF_CASE(n_11000_tokens_near_serial_loop_limit, CONF_ANY_DTYPE),
+    CONF_CASE(rejects_bad_input_and_writes_nothing, CONF_QUICK | CONF_ANY_DTYPE),
+    CONF_CASE(strided_host_score_view, CONF_ANY_DTYPE),
+    CONF_CASE(record_mode_matches_reference, CONF_QUICK),
     {0},
 };

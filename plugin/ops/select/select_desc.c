@@ -43,39 +43,24 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     out->bytes_written = vtc_op_desc_bytes(&a->keep_idx) + vtc_op_desc_bytes(&a->rest_idx) + gathered;
 }
 
-static int example(uint32_t which, void *args)
+/* One image of N tokens, D wide: k kept (besides CLS unless no_cls), rows gathered. */
+static void se_fill(void *args, int64_t N, int64_t D, uint32_t k, uint32_t no_cls)
 {
     vtc_select_args *a = args;
-    if (which > 0)
-        return -1;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->dominant = 2; /* CLS + 2 kept of N = 5 */
-    vtc_op_desc_shape(&a->score, VTC_DTYPE_F32, 2, (int64_t[]){1, 5});
-    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, 5, 4});
-    vtc_op_desc_shape(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 3});
-    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, 2});
-    vtc_op_desc_shape(&a->dominant_out, VTC_DTYPE_F32, 3, (int64_t[]){1, 3, 4});
-    return 0;
+    VTC_OP_ARGS_INIT(a);
+    a->dominant = k;
+    a->no_cls = no_cls;
+    vtc_op_desc_shape(&a->score, VTC_DTYPE_F32, 2, (int64_t[]){1, N});
+    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, N, D});
+    shape_outputs(a);
 }
+
+static void example_small(void *a) { se_fill(a, 5, 4, 2, 0); } /* CLS + 2 kept of N = 5 */
+VTC_OP_EXAMPLES(example_small)
 
 /* ---- named workloads ------------------------------------------------------
  * VisionZip's dominant step alone: LLaVA-1.5 (CLS + 53 of 577, D = 1024)
  * and SigLIP (54 of 729, no CLS, D = 1152), rows gathered. */
-static void se_fill(void *args, int64_t N, int64_t D, uint32_t k, uint32_t no_cls)
-{
-    vtc_select_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->dominant = k;
-    a->no_cls = no_cls;
-    int64_t kept = k + (no_cls ? 0 : 1);
-    vtc_op_desc_shape(&a->score, VTC_DTYPE_F32, 2, (int64_t[]){1, N});
-    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){1, N, D});
-    vtc_op_desc_shape(&a->keep_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, kept});
-    vtc_op_desc_shape(&a->rest_idx, VTC_DTYPE_I32, 2, (int64_t[]){1, N - kept});
-    vtc_op_desc_shape(&a->dominant_out, VTC_DTYPE_F32, 3, (int64_t[]){1, kept, D});
-}
 static void fill_llava15(void *a) { se_fill(a, 577, 1024, 53, 0); }
 static void fill_siglip(void *a) { se_fill(a, 729, 1152, 54, 1); }
 
@@ -84,7 +69,4 @@ static const vtc_op_workload workloads[] = {
     {"siglip", "SigLIP: B=1 N=729 (no CLS) D=1152, 54 kept and gathered", fill_siglip},
 };
 
-const vtc_op_desc vtc_op_select_desc = {VTC_OP_SELECT, "select", sizeof(vtc_select_args), tensors,
-                                        sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                        params, sizeof(params) / sizeof(params[0]),
-                                        workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(select, VTC_OP_SELECT, sizeof(vtc_select_args));

@@ -16,11 +16,7 @@ static const vtc_op_param_desc params[] = {
 };
 
 /* y: x's dtype and shape */
-static void shape_outputs(void *args)
-{
-    vtc_toy_args *a = args;
-    vtc_op_desc_shape_output(&a->y, a->x.dtype, a->x.ndim <= VTC_MAX_DIMS ? a->x.ndim : 0, a->x.shape);
-}
+VTC_OP_OUTPUT_AS_INPUT(vtc_toy_args, y, x)
 
 static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *out)
 {
@@ -31,36 +27,25 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
     out->flops = 2 * vtc_op_desc_count(&a->x);
 }
 
-static int example(uint32_t which, void *args)
+/* y = 2 x + b over rows x cols */
+static void toy_fill(void *args, int64_t rows, int64_t cols, float b)
 {
     vtc_toy_args *a = args;
-    if (which)
-        return -1;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
+    VTC_OP_ARGS_INIT(a);
     a->a = 2.0f;
-    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 2, (int64_t[]){3, 4});
-    vtc_op_desc_shape(&a->y, VTC_DTYPE_F32, 2, (int64_t[]){3, 4});
-    return 0;
+    a->b = b;
+    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 2, (int64_t[]){rows, cols});
+    shape_outputs(a);
 }
 
+static void example_small(void *a) { toy_fill(a, 3, 4, 0.0f); }
+VTC_OP_EXAMPLES(example_small)
+
 /* ---- named workloads: one, a 4096 x 1024 activation (the template's) ----- */
-static void fill_act(void *args)
-{
-    vtc_toy_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->a = 2.0f;
-    a->b = 0.5f;
-    vtc_op_desc_shape(&a->x, VTC_DTYPE_F32, 2, (int64_t[]){4096, 1024});
-    vtc_op_desc_shape(&a->y, VTC_DTYPE_F32, 2, (int64_t[]){4096, 1024});
-}
+static void fill_act(void *a) { toy_fill(a, 4096, 1024, 0.5f); }
 
 static const vtc_op_workload workloads[] = {
     {"act4096", "y = 2x + 0.5 over 4096 x 1024", fill_act},
 };
 
-const vtc_op_desc vtc_op_toy_desc = {VTC_OP_TOY, "toy", sizeof(vtc_toy_args), tensors,
-                                     sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                     params, sizeof(params) / sizeof(params[0]),
-                                     workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(toy, VTC_OP_TOY, sizeof(vtc_toy_args));

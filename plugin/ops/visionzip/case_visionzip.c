@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CONF_OP "visionzip"
+
+static vtc_result op_call(conf_env *env, const void *args, const vtc_exec *exec)
+{
+    return env->api->visionzip(env->ctx, args, exec);
+}
+
 typedef struct vz_case {
     uint32_t mode;
     int B, N, D, H, dh, Dm, tokens, keep_cls;
@@ -12,6 +19,49 @@ typedef struct vz_case {
     int cls_at;   /* CLS row when keep_cls: 0, an index, or -1 for the last row (llama.cpp's LLaVA) */
     int metric_from_k;  /* QK modes: pass no metric, vtc averages k over heads */
 } vz_case;
+
+/* The call of `c` on host tensors, float ones in dtype dt: the CLS row
+   cls_row (-1: none), then `dominant` and `contextual` rows; the q/k modes
+   read q from ad, the attention mode attn; no metric when md is NULL. */
+static vtc_visionzip_args vz_args(const vz_case *c, uint32_t dt, uint32_t dominant, uint32_t contextual, int cls_row,
+                                  void *hd, void *md, void *ad, void *kd, void *od, int32_t *src)
+{
+    int B = c->B, N = c->N, H = c->H, rows = (cls_row >= 0) + (int)dominant + (int)contextual;
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a); /* cls_index is read only when size covers it */
+    a.score_mode = c->mode;
+    a.dominant = dominant;
+    a.contextual = contextual;
+    a.no_cls = cls_row < 0;
+    a.cls_index = cls_row < 0 ? 0u : (uint32_t)cls_row;
+    a.hidden = conf_tensor3(dt, hd, B, N, c->D);
+    if (md)
+        a.metric = conf_tensor3(dt, md, B, N, c->Dm);
+    if (c->mode == VTC_SCORE_ATTN_CLS) {
+        a.attn = conf_tensor3(dt, ad, B, H, N);
+    } else {
+        a.q = conf_tensor4(dt, ad, B, N, H, c->dh);
+        a.k = conf_tensor4(dt, kd, B, N, H, c->dh);
+    }
+    a.out = conf_tensor3(dt, od, B, rows, c->D);
+    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    return a;
+}
+
+/* The metric the op derives when given none: the head mean of the keys
+   k [rows][H][dh], in fp32 over ascending heads. */
+static void head_mean(const float *k, size_t rows, int H, int dh, float *met)
+{
+    float inv_h = 1.0f / (float)H;
+    for (size_t row = 0; row < rows; row++)
+        for (int d = 0; d < dh; d++) {
+            float s = 0.0f;
+            for (int h = 0; h < H; h++)
+                s += k[(row * H + h) * dh + d];
+            met[row * dh + d] = s * inv_h;
+        }
+}
 
 static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
 {
@@ -48,20 +98,12 @@ static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
     if (c->mode)
         conf_store(env->dtype, kd, kk, na);
     if (c->metric_from_k) {
-        /* what the op computes: the head mean of the keys the device sees, in fp32, ascending heads,
-           then stored in the run dtype */
+        /* from the keys the device sees, then stored in the run dtype */
         if (Dm != dh) {
             conf_fail(r, "case error: Dm must be dh");
             goto done;
         }
-        float inv_h = 1.0f / (float)H;
-        for (size_t row = 0; row < (size_t)B * N; row++)
-            for (int d = 0; d < dh; d++) {
-                float s = 0.0f;
-                for (int h = 0; h < H; h++)
-                    s += kk[(row * H + h) * dh + d];
-                met[row * dh + d] = s * inv_h;
-            }
+        head_mean(kk, (size_t)B * N, H, dh, met);
         conf_store(env->dtype, md, met, nm);
     }
     if (ref_visionzip_cls((int)c->mode, B, N, D, H, dh, Dm, (int)k, (int)C, cls_row, 0.0f, att, att, kk, hid, met, want,
@@ -69,25 +111,7 @@ static void run_vz(conf_env *env, conf_result *r, const vz_case *c)
         conf_fail(r, "reference rejected the case");
         goto done;
     }
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.size = sizeof(a); /* cls_index is read only when size covers it */
-    a.score_mode = c->mode;
-    a.dominant = k;
-    a.contextual = C;
-    a.no_cls = cls ? 0 : 1;
-    a.cls_index = cls ? (uint32_t)cls_row : 0u;
-    a.hidden = conf_tensor3(env->dtype, hd, B, N, D);
-    if (!c->metric_from_k)
-        a.metric = conf_tensor3(env->dtype, md, B, N, Dm);
-    if (c->mode == 0) {
-        a.attn = conf_tensor3(env->dtype, ad, B, H, N);
-    } else {
-        a.q = conf_tensor4(env->dtype, ad, B, N, H, dh);
-        a.k = conf_tensor4(env->dtype, kd, B, N, H, dh);
-    }
-    a.out = conf_tensor3(env->dtype, od, B, rows, D);
-    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    vtc_visionzip_args a = vz_args(c, env->dtype, k, C, cls_row, hd, c->metric_from_k ? NULL : md, ad, kd, od, src);
     if (conf_check_result(r, "visionzip", env->api->visionzip(env->ctx, &a, NULL), VTC_SUCCESS)) {
         conf_check_idx(r, "src_idx", src, want_src, (size_t)B * rows);
         conf_check_nmse(r, "out", env->dtype, od, want, no, conf_tol(env->dtype));
@@ -136,16 +160,10 @@ static void golden_matches_official_code(conf_env *env, conf_result *r)
     conf_shape(r, "B=%d N=%d D=%d official %d+%d", B, N, D, nkeep, rows - nkeep);
     float *out = malloc(4 * no);
     int32_t *src = malloc(4 * (size_t)B * rows);
-    vtc_visionzip_args a;
-    memset(&a, 0, sizeof(a));
-    a.score_mode = VTC_SCORE_ATTN_CLS;
-    a.dominant = (uint32_t)nkeep - 1;
-    a.contextual = (uint32_t)(rows - nkeep);
-    a.attn = conf_tensor3(VTC_DTYPE_F32, attn, B, H, N);
-    a.hidden = conf_tensor3(VTC_DTYPE_F32, hid, B, N, D);
-    a.metric = conf_tensor3(VTC_DTYPE_F32, met, B, N, Dm);
-    a.out = conf_tensor3(VTC_DTYPE_F32, out, B, rows, D);
-    a.src_idx = conf_tensor2(VTC_DTYPE_I32, src, B, rows);
+    vz_case c = {.mode = VTC_SCORE_ATTN_CLS, .B = B, .N = N, .D = D, .H = H, .Dm = Dm, .keep_cls = 1};
+    vtc_visionzip_args a =
+        vz_args(&c, VTC_DTYPE_F32, (uint32_t)nkeep - 1, (uint32_t)(rows - nkeep), 0, hid, met, attn, NULL, out, src);
+    a.size = 0; /* a 1.0.0 host's call: CLS first */
     if (conf_check_result(r, "visionzip", env->api->visionzip(env->ctx, &a, NULL), VTC_SUCCESS)) {
         int32_t *got_keep = malloc(4 * (size_t)B * nkeep), *want_keep = malloc(4 * (size_t)B * nkeep);
         for (int b = 0; b < B; b++)
@@ -188,27 +206,14 @@ static void reference_matches_official_code(conf_env *env, conf_result *r)
     free(attn); free(hid); free(met); free(want);
 }
 
-typedef struct rec_vz { conf_env *env; vtc_visionzip_args a; } rec_vz;
-static vtc_result rec_visionzip(void *u, const vtc_exec *ex)
-{
-    rec_vz *s = u;
-    return s->env->api->visionzip(s->env->ctx, &s->a, ex);
-}
-
 /* Record mode: the whole fused op in the host's command buffer, scratch sized by the query. */
 static void record_mode_one_recording(conf_env *env, conf_result *r)
 {
     enum { B = 2, N = 577, D = 96, H = 16, DM = 64, K = 53, C = 10, ROWS = 1 + K + C };
     conf_shape(r, "B=%d N=%d D=%d %d+%d", B, N, D, K, C);
-    conf_vk *vk = conf_vk_get(env);
-    if (!vk) {
-        conf_skip(r, "no Vulkan handles");
+    conf_vk *vk = conf_vk_for_record(env, r);
+    if (!vk)
         return;
-    }
-    if ((env->ctx_flags & VTC_CONTEXT_DISABLE_F16) && env->dtype == VTC_DTYPE_F16) {
-        conf_skip(r, "fp16 device buffers need fp16 storage");
-        return;
-    }
     uint64_t st = env->seed;
     size_t ds = conf_dsize(env->dtype);
     float *hid = malloc(4 * B * N * D), *met = malloc(4 * B * N * DM), *att = malloc(4 * B * H * N), *want = malloc(4 * B * ROWS * D);
@@ -216,42 +221,36 @@ static void record_mode_one_recording(conf_env *env, conf_result *r)
     conf_fill_normal(&st, hid, (size_t)B * N * D, 1.0f);
     conf_fill_normal(&st, met, (size_t)B * N * DM, 1.0f);
     conf_fill_uniform(&st, att, (size_t)B * H * N, 0.0f, 1.0f);
-    conf_devbuf dh, dm, da, dout, dsrc;
-    /* all inputs in one buffer at aligned offsets, like an engine's arena */
-    conf_devbuf_create(vk, ds * B * N * D, &dh);
-    conf_devbuf_create(vk, ds * B * N * DM, &dm);
-    conf_devbuf_create(vk, ds * B * H * N, &da);
-    conf_devbuf_create(vk, ds * B * ROWS * D + 256, &dout);
-    conf_devbuf_create(vk, 4 * B * ROWS, &dsrc);
+    conf_devbuf dh, dm, da, dout, dsrc, *dev[] = {&dh, &dm, &da, &dout, &dsrc};
+    size_t bytes[] = {ds * B * N * D, ds * B * N * DM, ds * B * H * N, ds * B * ROWS * D + 256, 4 * B * ROWS};
+    if (!conf_devbufs_create(vk, r, 5, dev, bytes))
+        goto done;
     conf_store(env->dtype, dh.map, hid, (size_t)B * N * D);
     conf_store(env->dtype, dm.map, met, (size_t)B * N * DM);
     conf_store(env->dtype, da.map, att, (size_t)B * H * N);
     ref_visionzip(0, B, N, D, H, 0, DM, K, C, 1, 0, att, NULL, NULL, hid, met, want, want_src);
-    rec_vz s;
-    memset(&s, 0, sizeof(s));
-    s.env = env;
-    s.a.dominant = K;
-    s.a.contextual = C;
+    vtc_visionzip_args a;
+    memset(&a, 0, sizeof(a));
+    a.dominant = K;
+    a.contextual = C;
     int64_t sh_h[3] = {B, N, D}, sh_m[3] = {B, N, DM}, sh_a[3] = {B, H, N}, sh_o[3] = {B, ROWS, D}, sh_s[2] = {B, ROWS};
-    s.a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
-    s.a.metric = conf_devtensor(env->dtype, &dm, 0, 3, sh_m);
-    s.a.attn = conf_devtensor(env->dtype, &da, 0, 3, sh_a);
-    s.a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o); /* an offset into the host's buffer */
-    s.a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
+    a.hidden = conf_devtensor(env->dtype, &dh, 0, 3, sh_h);
+    a.metric = conf_devtensor(env->dtype, &dm, 0, 3, sh_m);
+    a.attn = conf_devtensor(env->dtype, &da, 0, 3, sh_a);
+    a.out = conf_devtensor(env->dtype, &dout, 256, 3, sh_o); /* an offset into the host's buffer */
+    a.src_idx = conf_devtensor(VTC_DTYPE_I32, &dsrc, 0, 2, sh_s);
     uint64_t scratch = 0;
-    if (conf_check_result(r, "query", env->api->query_scratch(env->ctx, VTC_OP_VISIONZIP, &s.a, &scratch), VTC_SUCCESS) &&
-        conf_check_result(r, "record", conf_vk_run(vk, scratch, rec_visionzip, &s), VTC_SUCCESS)) {
+    if (conf_record(env, r, vk, VTC_OP_VISIONZIP, op_call, &a, &scratch)) {
         conf_check_idx(r, "src_idx", dsrc.map, want_src, B * ROWS);
         conf_check_nmse(r, "out", env->dtype, (char *)dout.map + 256, want, (size_t)B * ROWS * D, conf_tol(env->dtype));
-        if (scratch > 0 && conf_vk_run(vk, scratch - 1, rec_visionzip, &s) != VTC_ERROR_SCRATCH_TOO_SMALL)
-            conf_fail(r, "scratch one byte short was accepted");
+        conf_short_scratch_refused(env, r, vk, op_call, &a, scratch);
     }
-    conf_devbuf_destroy(vk, &dh); conf_devbuf_destroy(vk, &dm); conf_devbuf_destroy(vk, &da);
-    conf_devbuf_destroy(vk, &dout); conf_devbuf_destroy(vk, &dsrc);
+    conf_devbufs_destroy(vk, 5, dev);
+done:
     free(hid); free(met); free(att); free(want);
 }
 
-static void rejects_bad_visionzip_input(conf_env *env, conf_result *r)
+static void rejects_bad_input_and_writes_nothing(conf_env *env, conf_result *r)
 {
     enum { B = 1, N = 30, D = 8, H = 2, DM = 4 };
     conf_shape(r, "B=%d N=%d", B, N);
@@ -305,40 +304,33 @@ static void rejects_bad_visionzip_input(conf_env *env, conf_result *r)
     bad[8].size = sizeof(bad[8]);
     bad[8].reserved1 = 1;
     bad[9].size = VTC_VISIONZIP_ARGS_V1_SIZE - 8;
-    for (int i = 0; i < NBAD; i++) {
-        vtc_result res = env->api->visionzip(env->ctx, &bad[i], NULL);
-        if (res != VTC_ERROR_INVALID_ARGUMENT) {
-            conf_fail(r, "%s: returned %d", what[i], (int)res);
+    conf_buf *outs[] = {&bo, &bs};
+    for (int i = 0; i < NBAD; i++)
+        if (!conf_refuses(env, r, op_call, &bad[i], what[i], outs, 2))
             break;
-        }
-        if (!conf_buf_untouched(&bo) || !conf_buf_untouched(&bs)) {
-            conf_fail(r, "%s: an output was written", what[i]);
-            break;
-        }
-    }
     conf_buf_free(&bo);
     conf_buf_free(&bs);
 }
 
 const conf_case conf_cases_visionzip[] = {
-    {"visionzip", "golden_matches_official_code", CONF_QUICK | CONF_ANY_DTYPE, golden_matches_official_code},
-    {"visionzip", "reference_matches_official_code", CONF_ANY_DTYPE, reference_matches_official_code},
-    {"visionzip", "llava15_64_tokens", CONF_QUICK, llava15_64_tokens},
-    {"visionzip", "llava15_128_tokens", 0, llava15_128_tokens},
-    {"visionzip", "llava15_192_tokens", 0, llava15_192_tokens},
-    {"visionzip", "llava_next_five_crops", 0, llava_next_five_crops},
-    {"visionzip", "video_32_frames", 0, video_32_frames},
-    {"visionzip", "siglip_qk_mean_no_cls", 0, siglip_qk_mean_no_cls},
-    {"visionzip", "qk_cls_scores_end_to_end", 0, qk_cls_scores_end_to_end},
-    {"visionzip", "tiny_budget_cls_only", 0, tiny_budget_cls_only},
-    {"visionzip", "budget_of_every_token", 0, budget_of_every_token},
-    {"visionzip", "cls_last_attn_llama_cpp_layout", CONF_QUICK, cls_last_attn_llama_cpp_layout},
-    {"visionzip", "cls_last_qk_cls_batched", 0, cls_last_qk_cls_batched},
-    {"visionzip", "cls_mid_qk_cls", 0, cls_mid_qk_cls},
-    {"visionzip", "qk_cls_metric_from_k", CONF_QUICK, qk_cls_metric_from_k},
-    {"visionzip", "qk_mean_metric_from_k_no_cls", 0, qk_mean_metric_from_k_no_cls},
-    {"visionzip", "qk_cls_metric_from_k_cls_last", 0, qk_cls_metric_from_k_cls_last},
-    {"visionzip", "record_mode_one_recording", CONF_QUICK, record_mode_one_recording},
-    {"visionzip", "rejects_bad_input_and_writes_nothing", CONF_QUICK | CONF_ANY_DTYPE, rejects_bad_visionzip_input},
+    CONF_CASE(golden_matches_official_code, CONF_QUICK | CONF_ANY_DTYPE),
+    CONF_CASE(reference_matches_official_code, CONF_ANY_DTYPE),
+    CONF_CASE(llava15_64_tokens, CONF_QUICK),
+    CONF_CASE(llava15_128_tokens, 0),
+    CONF_CASE(llava15_192_tokens, 0),
+    CONF_CASE(llava_next_five_crops, 0),
+    CONF_CASE(video_32_frames, 0),
+    CONF_CASE(siglip_qk_mean_no_cls, 0),
+    CONF_CASE(qk_cls_scores_end_to_end, 0),
+    CONF_CASE(tiny_budget_cls_only, 0),
+    CONF_CASE(budget_of_every_token, 0),
+    CONF_CASE(cls_last_attn_llama_cpp_layout, CONF_QUICK),
+    CONF_CASE(cls_last_qk_cls_batched, 0),
+    CONF_CASE(cls_mid_qk_cls, 0),
+    CONF_CASE(qk_cls_metric_from_k, CONF_QUICK),
+    CONF_CASE(qk_mean_metric_from_k_no_cls, 0),
+    CONF_CASE(qk_cls_metric_from_k_cls_last, 0),
+    CONF_CASE(record_mode_one_recording, CONF_QUICK),
+    CONF_CASE(rejects_bad_input_and_writes_nothing, CONF_QUICK | CONF_ANY_DTYPE),
     {0},
 };

@@ -51,71 +51,35 @@ static void cost(const void *args, const vtc_op_cost_hints *hints, vtc_op_cost *
 {
     const vtc_visionzip_args *a = args;
     memset(out, 0, sizeof(*out));
-    int attn = a->score_mode == VTC_SCORE_ATTN_CLS;
-    int metric_from_k = !attn && a->metric.dtype == VTC_DTYPE_NONE;
-    double in = attn ? vtc_op_desc_bytes(&a->attn) : vtc_op_desc_bytes(&a->q) + vtc_op_desc_bytes(&a->k);
+    int metric_from_k = a->score_mode != VTC_SCORE_ATTN_CLS && a->metric.dtype == VTC_DTYPE_NONE;
+    double B = vtc_op_desc_dim(&a->hidden, 0), N = vtc_op_desc_dim(&a->hidden, 1), D = vtc_op_desc_dim(&a->hidden, 2);
+    double in, scores;
+    vtc_op_cost_scores(a->score_mode, &a->attn, &a->q, &a->k, N, &in, &scores);
     out->bytes_read = in + vtc_op_desc_bytes(&a->metric) + vtc_op_desc_bytes(&a->hidden);
     out->bytes_written = vtc_op_desc_bytes(&a->out) + vtc_op_desc_bytes(&a->src_idx);
 
-    double B = vtc_op_desc_dim(&a->hidden, 0), N = vtc_op_desc_dim(&a->hidden, 1), D = vtc_op_desc_dim(&a->hidden, 2);
-    double qk = vtc_op_desc_count(&a->q); /* B*N*H*dh */
     double Dm = metric_from_k ? vtc_op_desc_dim(&a->k, 3) : vtc_op_desc_dim(&a->metric, 2);
-    double scores = attn ? vtc_op_desc_count(&a->attn) : a->score_mode == VTC_SCORE_QK_MEAN ? 4 * qk * N : 2 * qk;
     if (metric_from_k)
         scores += vtc_op_desc_count(&a->k);
     double keep_cls = a->no_cls ? 0 : 1, c = a->contextual, R = N - keep_cls - a->dominant;
-    double merge = B * (3 * R * Dm + 2 * (R - c) * c * Dm + (R - c) * D + 2 * c * D);
-    out->flops = scores + merge;
+    out->flops = scores + B * vtc_op_cost_merge_flops(R, c, Dm, D);
 }
 
-/* CLS + 2 dominant + 1 contextual of N = 6 tokens */
-static int example(uint32_t which, void *args)
-{
-    vtc_visionzip_args *a = args;
-    if (which > 1)
-        return -1;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
-    a->dominant = 2;
-    a->contextual = 1;
-    int64_t B = 1, N = 6, D = 4, H = 2, dh = 4;
-    vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){B, N, D});
-    vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){B, N, dh});
-    if (which == 0) {
-        a->score_mode = VTC_SCORE_ATTN_CLS;
-        vtc_op_desc_shape(&a->attn, VTC_DTYPE_F32, 3, (int64_t[]){B, H, N});
-    } else {
-        a->score_mode = VTC_SCORE_QK_CLS;
-        vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){B, N, H, dh});
-        vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){B, N, H, dh});
-    }
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){B, 4, D});
-    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){B, 4});
-    return 0;
-}
-
-/* the tensors fill the v1 args up to VTC_VISIONZIP_ARGS_V1_SIZE (cls_index came after, in 1.1.0) */
-_Static_assert(offsetof(vtc_visionzip_args, src_idx) + sizeof(vtc_tensor) == VTC_VISIONZIP_ARGS_V1_SIZE,
-               "visionzip's v1 args end with src_idx");
-
-/* ---- named workloads (vtc bench, vtc bench --predict, vtc pipelines) ----
- * The tower outputs hosts hand over. 64 tokens kept: CLS + 53 dominant + 10
- * contextual with a CLS token, 54 + 10 without (vtc_token_split(64)). */
+/* The tower outputs hosts hand over: B images of N tokens, D wide; H heads
+   of dh; k dominant and c contextual tokens kept. */
 typedef struct vz_shape {
     int64_t B, N, D, H, dh, Dm; /* Dm 0: no metric (QK modes average k over heads) */
-    uint32_t mode, no_cls;
+    uint32_t mode, no_cls, k, c;
 } vz_shape;
 
 static void vz_fill(void *args, const vz_shape *s)
 {
     vtc_visionzip_args *a = args;
-    memset(a, 0, sizeof(*a));
-    a->size = sizeof(*a);
+    VTC_OP_ARGS_INIT(a);
     a->score_mode = s->mode;
     a->no_cls = s->no_cls;
-    a->dominant = s->no_cls ? 54 : 53;
-    a->contextual = 10;
-    int64_t T = (s->no_cls ? 0 : 1) + a->dominant + a->contextual;
+    a->dominant = s->k;
+    a->contextual = s->c;
     vtc_op_desc_shape(&a->hidden, VTC_DTYPE_F32, 3, (int64_t[]){s->B, s->N, s->D});
     if (s->Dm)
         vtc_op_desc_shape(&a->metric, VTC_DTYPE_F32, 3, (int64_t[]){s->B, s->N, s->Dm});
@@ -125,21 +89,32 @@ static void vz_fill(void *args, const vz_shape *s)
         vtc_op_desc_shape(&a->q, VTC_DTYPE_F32, 4, (int64_t[]){s->B, s->N, s->H, s->dh});
         vtc_op_desc_shape(&a->k, VTC_DTYPE_F32, 4, (int64_t[]){s->B, s->N, s->H, s->dh});
     }
-    vtc_op_desc_shape(&a->out, VTC_DTYPE_F32, 3, (int64_t[]){s->B, T, s->D});
-    vtc_op_desc_shape(&a->src_idx, VTC_DTYPE_I32, 2, (int64_t[]){s->B, T});
+    shape_outputs(a);
 }
 
-#define VZ_WORKLOAD(fn, ...)                                                                                         \
+#define VZ_FILL(fn, ...)                                                                                             \
     static void fn(void *args)                                                                                       \
     {                                                                                                                \
         static const vz_shape s = {__VA_ARGS__};                                                                     \
         vz_fill(args, &s);                                                                                           \
     }
-VZ_WORKLOAD(fill_llava15, 1, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0)
-VZ_WORKLOAD(fill_llava15_qk, 1, 577, 1024, 16, 64, 0, VTC_SCORE_QK_CLS, 0)
-VZ_WORKLOAD(fill_llavanext, 5, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0)
-VZ_WORKLOAD(fill_video, 64, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0)
-VZ_WORKLOAD(fill_siglip, 1, 729, 1152, 16, 72, 72, VTC_SCORE_QK_MEAN, 1)
+/* CLS + 2 dominant + 1 contextual of N = 6 tokens, from attn and from q, k */
+VZ_FILL(example_attn, 1, 6, 4, 2, 4, 4, VTC_SCORE_ATTN_CLS, 0, 2, 1)
+VZ_FILL(example_qk, 1, 6, 4, 2, 4, 4, VTC_SCORE_QK_CLS, 0, 2, 1)
+VTC_OP_EXAMPLES(example_attn, example_qk)
+
+/* the tensors fill the v1 args up to VTC_VISIONZIP_ARGS_V1_SIZE (cls_index came after, in 1.1.0) */
+_Static_assert(offsetof(vtc_visionzip_args, src_idx) + sizeof(vtc_tensor) == VTC_VISIONZIP_ARGS_V1_SIZE,
+               "visionzip's v1 args end with src_idx");
+
+/* ---- named workloads (vtc bench, vtc bench --predict, vtc pipelines) ----
+ * 64 tokens kept: CLS + 53 dominant + 10 contextual with a CLS token, 54 + 10
+ * without (vtc_token_split(64)). */
+VZ_FILL(fill_llava15, 1, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0, 53, 10)
+VZ_FILL(fill_llava15_qk, 1, 577, 1024, 16, 64, 0, VTC_SCORE_QK_CLS, 0, 53, 10)
+VZ_FILL(fill_llavanext, 5, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0, 53, 10)
+VZ_FILL(fill_video, 64, 577, 1024, 16, 64, 64, VTC_SCORE_ATTN_CLS, 0, 53, 10)
+VZ_FILL(fill_siglip, 1, 729, 1152, 16, 72, 72, VTC_SCORE_QK_MEAN, 1, 54, 10)
 
 static const vtc_op_workload workloads[] = {
     {"llava15", "LLaVA-1.5: B=1 N=577 D=1024 attn_cls H=16 Dm=64, keep 64", fill_llava15},
@@ -150,7 +125,4 @@ static const vtc_op_workload workloads[] = {
     {"siglip", "SigLIP: B=1 N=729 (no CLS) D=1152 qk_mean H=16 dh=72 Dm=72, keep 64", fill_siglip},
 };
 
-const vtc_op_desc vtc_op_visionzip_desc = {VTC_OP_VISIONZIP, "visionzip", VTC_VISIONZIP_ARGS_V1_SIZE, tensors,
-                                           sizeof(tensors) / sizeof(tensors[0]), cost, example,
-                                           params, sizeof(params) / sizeof(params[0]),
-                                           workloads, sizeof(workloads) / sizeof(workloads[0]), shape_outputs};
+VTC_OP_DESC_DEFINE(visionzip, VTC_OP_VISIONZIP, VTC_VISIONZIP_ARGS_V1_SIZE);

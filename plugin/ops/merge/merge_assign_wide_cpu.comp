@@ -1,0 +1,90 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// merge (SPEC 1.3) step 1, CPU-device variant of merge_assign.comp for metric
+// rows too wide for merge_assign_cpu's registers (an LLM's embeddings, Dm in
+// the thousands): the same assignment (cosine argmax over the c targets, ties
+// to the lowest target, a zero row similar to nothing, targets get -1) with
+// the same sums in the same order (norms and dots accumulated a vec4 at a
+// time in ascending columns), so the same bits.
+// On llvmpipe every load in a loop is a per-lane gather that costs far more
+// than the arithmetic. A workgroup is one subgroup of S lanes, a lane one
+// rest position; the targets go through in chunks of TC, and at each vec4
+// column lane l loads the rows of targets l, l + S, ... of the chunk, which
+// reach every lane through subgroup shuffles (register moves): a column
+// costs each lane 1 + TC / S loads instead of the generic kernel's 2 c.
+// Without them (SHARE_BY_SHUFFLE, common.glsl) each lane loads the chunk's
+// rows itself.
+// Past c, a chunk's slots read row 0 and never win (i0 + k < c).
+#extension GL_EXT_control_flow_attributes : require
+#include "common.glsl"
+layout(constant_id = 2) const uint TC = 16;   // targets per chunk
+layout(std430, binding = 0) readonly buffer M { ELEM4 metric[]; };
+layout(std430, binding = 1) readonly buffer RI { int rest_idx[]; };
+layout(std430, binding = 2) writeonly buffer A { int assign_out[]; };
+layout(push_constant) uniform P { uint B; uint N; uint Dm; uint R; uint c; uint step; } p;
+
+const uint S = SUBGROUP_SIZE; // the workgroup size, from the host
+const uint TL = (TC + S - 1u) / S; // target rows each lane loads per column
+
+// the rest position's target row (row 0 stands in for an invalid one: its
+// similarity is forced to 0 below, as the other kernels do)
+uint target_row(uint b, uint i, out bool tv) {
+    int t = i < p.c ? rest_idx[b * p.R + i * p.step] : -1;
+    tv = t >= 0 && uint(t) < p.N;
+    return (b * p.N + uint(tv ? t : 0)) * (p.Dm / 4u);
+}
+
+void main() {
+    uint lid = gl_LocalInvocationID.x;
+    uint per_image = (p.R + S - 1u) / S;
+    uint g = group_linear();
+    if (g >= p.B * per_image) return; // uniform per workgroup
+    uint b = g / per_image, pos = (g - b * per_image) * S + lid;
+    uint D4 = p.Dm / 4u;
+    bool in_range = pos < p.R;
+    bool is_target = pos % p.step == 0u && pos / p.step < p.c;
+    int src = in_range ? rest_idx[b * p.R + pos] : -1;
+    bool valid = in_range && !is_target && src >= 0 && uint(src) < p.N;
+    uint srow = (b * p.N + uint(valid ? src : 0)) * D4;
+    float sn = 0.0, best = -2.0; // cosine similarities lie in [-1, 1]
+    int besti = -1;
+    for (uint i0 = 0u; i0 < p.c; i0 += TC) {
+        // the lane's share of the chunk's rows (SHARE_BY_SHUFFLE) or all of them
+        uint trow[TL], tvl[TL], krow[TC];
+        bool kv[TC];
+        [[unroll]] for (uint u = 0u; u < TL; u++) {
+            bool tv;
+            trow[u] = target_row(b, i0 + u * S + lid, tv);
+            tvl[u] = tv ? 1u : 0u;
+        }
+        [[unroll]] for (uint k = 0u; k < TC; k++) krow[k] = target_row(b, i0 + k, kv[k]);
+        float dt[TC], tt[TC], ss = 0.0;
+        [[unroll]] for (uint k = 0u; k < TC; k++) { dt[k] = 0.0; tt[k] = 0.0; }
+        for (uint d = 0u; d < D4; d++) {
+            vec4 sv = vec4(metric[srow + d]);
+            ss += dot(sv, sv);
+            if (SHARE_BY_SHUFFLE) {
+                vec4 tl[TL];
+                [[unroll]] for (uint u = 0u; u < TL; u++) {
+                    tl[u] = vec4(metric[trow[u] + d]);
+                    tt[u] += dot(tl[u], tl[u]);
+                }
+                [[unroll]] for (uint k = 0u; k < TC; k++) dt[k] += dot(sv, SHUFFLE(tl[k / S], k % S));
+            } else {
+                [[unroll]] for (uint k = 0u; k < TC; k++) {
+                    vec4 x = vec4(metric[krow[k] + d]);
+                    tt[k] += dot(x, x);
+                    dt[k] += dot(sv, x);
+                }
+            }
+        }
+        sn = sqrt(ss);
+        [[unroll]] for (uint k = 0u; k < TC; k++) {
+            float tn = sqrt(SHARE_BY_SHUFFLE ? SHUFFLE(tt[k / S], k % S) : tt[k]);
+            bool tv = SHARE_BY_SHUFFLE ? SHUFFLE(tvl[k / S], k % S) != 0u : kv[k];
+            float sim = (tv && sn > 0.0 && tn > 0.0) ? dt[k] / (sn * tn) : 0.0;
+            if (i0 + k < p.c && sim > best) { best = sim; besti = int(i0 + k); } // strict: the lowest i wins ties
+        }
+    }
+    if (in_range) assign_out[b * p.R + pos] = valid ? besti : -1;
+}
