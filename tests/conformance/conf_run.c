@@ -73,9 +73,8 @@ typedef struct runner {
     int passed, failed, skipped;
 } runner;
 
-/* The device banner (paste-able into a bug report) and the JSON's head.
-   -1: no device. */
-static int device_banner(runner *rn)
+/* The device banner (paste-able into a bug report); *di the device. -1: no device. */
+static int device_banner(runner *rn, vtc_device_info *di)
 {
     const vtc_api_v1 *api = rn->api;
     vtc_context probe = NULL;
@@ -85,24 +84,16 @@ static int device_banner(runner *rn)
         fprintf(stderr, "vtc conformance: no device\n");
         return -1;
     }
-    vtc_device_info di = {sizeof(di)};
-    api->context_info(probe, &di);
+    memset(di, 0, sizeof(*di));
+    di->size = sizeof(*di);
+    api->context_info(probe, di);
     api->context_destroy(probe);
     printf("vtc %s conformance on device %u: %s\n  driver: %s\n  Vulkan %u.%u.%u, driver version 0x%x, type %u, "
            "subgroup %u, shared %u B, features 0x%x\n",
-           api->library_version(), di.index, di.name, di.driver, VK_API_VERSION_MAJOR(di.api_version),
-           VK_API_VERSION_MINOR(di.api_version), VK_API_VERSION_PATCH(di.api_version), di.driver_version,
-           di.device_type, di.subgroup_size, di.max_shared_memory, di.supported);
-    rn->is_cpu = di.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU;
-    if (rn->json) {
-        fprintf(rn->json, "{\n  \"device\": ");
-        json_str(rn->json, di.name);
-        fprintf(rn->json, ",\n  \"driver\": ");
-        json_str(rn->json, di.driver);
-        fprintf(rn->json, ",\n  \"vulkan\": \"%u.%u.%u\",\n  \"subgroup_size\": %u,\n  \"cases\": [\n",
-                VK_API_VERSION_MAJOR(di.api_version), VK_API_VERSION_MINOR(di.api_version),
-                VK_API_VERSION_PATCH(di.api_version), di.subgroup_size);
-    }
+           api->library_version(), di->index, di->name, di->driver, VK_API_VERSION_MAJOR(di->api_version),
+           VK_API_VERSION_MINOR(di->api_version), VK_API_VERSION_PATCH(di->api_version), di->driver_version,
+           di->device_type, di->subgroup_size, di->max_shared_memory, di->supported);
+    rn->is_cpu = di->device_type == VK_PHYSICAL_DEVICE_TYPE_CPU;
     return 0;
 }
 
@@ -218,10 +209,20 @@ int conf_run(const conf_options *opt)
             return -1;
         }
     }
-    if (device_banner(&rn)) {
+    vtc_device_info di;
+    if (device_banner(&rn, &di)) {
         if (rn.json)
             fclose(rn.json);
         return -1;
+    }
+    if (rn.json) {
+        fprintf(rn.json, "{\n  \"device\": ");
+        json_str(rn.json, di.name);
+        fprintf(rn.json, ",\n  \"driver\": ");
+        json_str(rn.json, di.driver);
+        fprintf(rn.json, ",\n  \"vulkan\": \"%u.%u.%u\",\n  \"subgroup_size\": %u,\n  \"cases\": [\n",
+                VK_API_VERSION_MAJOR(di.api_version), VK_API_VERSION_MINOR(di.api_version),
+                VK_API_VERSION_PATCH(di.api_version), di.subgroup_size);
     }
     const char *fg = getenv("VTC_FORCE_GPU_VARIANTS");
     int force_gpu = fg && (!strcmp(fg, "1") || !strcmp(fg, "true") || !strcmp(fg, "yes") || !strcmp(fg, "on"));
