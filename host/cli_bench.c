@@ -102,6 +102,42 @@ static void list_workloads(void)
     }
 }
 
+/* The options without a value; 0 when `arg` is none of them. */
+static int flag_option(const char *arg, bench_opts *o)
+{
+    if (!strcmp(arg, "--no-cpu"))
+        o->no_cpu = 1;
+    else if (!strcmp(arg, "--quiet"))
+        o->quiet = 1;
+    else if (!strcmp(arg, "--no-first-call"))
+        o->no_first_call = 1;
+    else if (!strcmp(arg, "--list"))
+        o->list = 1;
+    else if (!strcmp(arg, "--predict"))
+        o->predict = o->no_cpu = 1;
+    else
+        return 0;
+    return 1;
+}
+
+/* --llm-* and --text-tokens apply after the preset, whatever their order
+   on the command line (-1: not given). */
+static void llm_overrides(bench_opts *o, int layers, int dim, int ffn, int text)
+{
+    if (layers >= 0)
+        o->llm.layers = layers;
+    if (dim >= 0) {
+        o->llm.dim = dim;
+        o->llm.kv_dim = 0; /* a preset's GQA width belongs to its own d */
+    }
+    if (ffn >= 0)
+        o->llm.ffn = ffn;
+    if (text >= 0)
+        o->llm.text_tokens = text;
+    if (layers >= 0 || dim >= 0 || ffn >= 0)
+        o->llm.name = "custom";
+}
+
 static int parse(int argc, char **argv, bench_opts *o)
 {
     const bench_llm *preset = bench_llm_preset("7b");
@@ -111,21 +147,18 @@ static int parse(int argc, char **argv, bench_opts *o)
     o->max_time_s = 2;
     o->dtype = VTC_DTYPE_F32;
     int layers = -1, dim = -1, ffn = -1, text = -1;
+    /* the options taking a whole number (at most 10^6) */
+    const struct {
+        const char *name;
+        int *dst;
+        int zero_ok;
+    } numbers[] = {{"--repeat", &o->repeat, 0},  {"--warmup", &o->warmup, 1}, {"--llm-layers", &layers, 0},
+                   {"--llm-dim", &dim, 0},        {"--llm-ffn", &ffn, 0},       {"--text-tokens", &text, 1}};
     for (int i = 1; i < argc; i++) {
         const char *v = "";
-        uint32_t u;
-        if (!strcmp(argv[i], "--no-cpu")) {
-            o->no_cpu = 1;
-        } else if (!strcmp(argv[i], "--quiet")) {
-            o->quiet = 1;
-        } else if (!strcmp(argv[i], "--no-first-call")) {
-            o->no_first_call = 1;
-        } else if (!strcmp(argv[i], "--list")) {
-            o->list = 1;
-        } else if (!strcmp(argv[i], "--predict")) {
-            o->predict = 1;
-            o->no_cpu = 1;
-        } else if (cli_opt(argc, argv, &i, "--op", &v)) {
+        if (flag_option(argv[i], o))
+            continue;
+        if (cli_opt(argc, argv, &i, "--op", &v)) {
             if (v && !vtc_op_desc_named(v))
                 return usage_error("unknown op '%s' (see 'vtc bench --help')", v);
             o->op = v;
@@ -147,43 +180,24 @@ static int parse(int argc, char **argv, bench_opts *o)
                 return usage_error("unknown LLM '%s' (7b, 13b, 8b, 0.5b, qwen2vl-7b)", v);
             if (v)
                 o->llm = *preset;
-        } else if (cli_opt(argc, argv, &i, "--repeat", &v) || cli_opt(argc, argv, &i, "--warmup", &v) ||
-                   cli_opt(argc, argv, &i, "--llm-layers", &v) || cli_opt(argc, argv, &i, "--llm-dim", &v) ||
-                   cli_opt(argc, argv, &i, "--llm-ffn", &v) || cli_opt(argc, argv, &i, "--text-tokens", &v)) {
-            const char *name = argv[v ? i - 1 : i];
+        } else {
+            size_t n = 0, count = sizeof(numbers) / sizeof(numbers[0]);
+            while (n < count && !cli_opt(argc, argv, &i, numbers[n].name, &v))
+                n++;
+            if (n == count)
+                return usage_error("unknown argument '%s'", argv[i]);
+            uint32_t u;
             if (v && (cli_parse_u32(v, &u) || u > 1000000))
                 return usage_error("bad number '%s'", v);
-            if (v) {
-                int zero_ok = !strcmp(name, "--warmup") || !strcmp(name, "--text-tokens");
-                if (!u && !zero_ok)
-                    return usage_error("%s must be at least 1", name);
-                int *dst = !strcmp(name, "--repeat")       ? &o->repeat
-                         : !strcmp(name, "--warmup")       ? &o->warmup
-                         : !strcmp(name, "--llm-layers")   ? &layers
-                         : !strcmp(name, "--llm-dim")      ? &dim
-                         : !strcmp(name, "--llm-ffn")      ? &ffn
-                                                           : &text;
-                *dst = (int)u;
-            }
-        } else {
-            return usage_error("unknown argument '%s'", argv[i]);
+            if (v && !u && !numbers[n].zero_ok)
+                return usage_error("%s must be at least 1", numbers[n].name);
+            if (v)
+                *numbers[n].dst = (int)u;
         }
         if (!v)
             return usage_error("%s needs a value", argv[i]);
     }
-    /* overrides after the preset, whatever their order on the command line */
-    if (layers >= 0)
-        o->llm.layers = layers;
-    if (dim >= 0) {
-        o->llm.dim = dim;
-        o->llm.kv_dim = 0; /* a preset's GQA width belongs to its own d */
-    }
-    if (ffn >= 0)
-        o->llm.ffn = ffn;
-    if (text >= 0)
-        o->llm.text_tokens = text;
-    if (layers >= 0 || dim >= 0 || ffn >= 0)
-        o->llm.name = "custom";
+    llm_overrides(o, layers, dim, ffn, text);
     if (o->shape && !shape_known(o->op, o->shape))
         return usage_error("no shape named '%s' for this op", o->shape);
     return 0;
@@ -195,6 +209,52 @@ static int run_ops(bench_ctx *b)
     bench_ops(b, 0);
     bench_progress_done(b);
     return 0;
+}
+
+/* What predict() and measure() return when they could not run (a message
+   said why); else 0, or 1 when a shape failed. */
+enum { NOT_RUN = -1 };
+
+/* --predict: every shape recorded once with the GPU variants, and the
+   on-paper bound per named GPU. */
+static int predict(bench_ctx *b)
+{
+    char err[256];
+    if (bench_predict_begin(b, err, sizeof(err))) {
+        cli_error("bench: %s", err);
+        return NOT_RUN;
+    }
+    run_ops(b);
+    bench_report_predict(b, stdout);
+    for (int i = 0; i < b->nrows; i++)
+        if (b->rows[i].status == BENCH_ERROR)
+            return 1;
+    return 0;
+}
+
+/* The measured run: calibration, every shape, the human report and the
+   JSON; 1 also when an output disagreed with its CPU reference. */
+static int measure(bench_ctx *b)
+{
+    const bench_opts *o = b->opt;
+    char err[256];
+    if (!o->quiet)
+        fprintf(stderr, "vtc bench: calibrating %s (bandwidth, FMA peak)\n", b->info.name);
+    int cal_runs = o->repeat < 3 ? 3 : o->repeat > 10 ? 10 : o->repeat;
+    if (bench_calibrate(&b->vk, &b->info, cal_runs, &b->calib, err, sizeof(err))) {
+        cli_error("bench: calibration: %s", err);
+        return NOT_RUN;
+    }
+    run_ops(b);
+    bench_report_human(b, stdout);
+    fflush(stdout);
+    int rc = 0;
+    if (o->json && bench_report_json(b, o->json))
+        rc = cli_error("bench: cannot write %s", o->json);
+    for (int i = 0; i < b->nrows; i++)
+        if (b->rows[i].status == BENCH_ERROR || b->rows[i].check_failed)
+            rc = 1;
+    return rc;
 }
 
 int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
@@ -244,34 +304,11 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
         rc = cli_error("bench: %s", err);
         goto out;
     }
-    if (o.predict) {
-        if (bench_predict_begin(&b, err, sizeof(err))) {
-            rc = cli_error("bench: %s", err);
-            goto out;
-        }
-        run_ops(&b);
-        bench_report_predict(&b, stdout);
-        for (int i = 0; i < b.nrows; i++)
-            if (b.rows[i].status == BENCH_ERROR)
-                rc = 1;
-        goto stats;
-    }
-    if (!o.quiet)
-        fprintf(stderr, "vtc bench: calibrating %s (bandwidth, FMA peak)\n", b.info.name);
-    int cal_runs = o.repeat < 3 ? 3 : o.repeat > 10 ? 10 : o.repeat;
-    if (bench_calibrate(&b.vk, &b.info, cal_runs, &b.calib, err, sizeof(err))) {
-        rc = cli_error("bench: calibration: %s", err);
+    rc = o.predict ? predict(&b) : measure(&b);
+    if (rc == NOT_RUN) {
+        rc = 1;
         goto out;
     }
-    run_ops(&b);
-    bench_report_human(&b, stdout);
-    fflush(stdout);
-    if (o.json && bench_report_json(&b, o.json))
-        rc = cli_error("bench: cannot write %s", o.json);
-    for (int i = 0; i < b.nrows; i++)
-        if (b.rows[i].status == BENCH_ERROR || b.rows[i].check_failed)
-            rc = 1;
-stats:;
     vtc_context_stats st;
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);

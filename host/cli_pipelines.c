@@ -128,6 +128,86 @@ static void stat_print(const vtc_pipeline_stat *s)
     }
 }
 
+/* Prepares every workload of every op (or of `only`), in f32 and, with
+   fp16 storage, f16: the pipelines a host would get. */
+static void prepare_all(run *r, const char *only, const vtc_device_info *d)
+{
+    uint32_t dts[2] = {VTC_DTYPE_F32, VTC_DTYPE_F16};
+    int ndt = (d->features & VTC_FEATURE_F16_STORAGE) ? 2 : 1;
+    for (int k = 0; k < ndt; k++)
+        for (uint32_t o = 0; vtc_op_desc_at(o); o++) {
+            const vtc_op_desc *od = vtc_op_desc_at(o);
+            if (only && strcmp(only, od->name))
+                continue;
+            for (uint32_t w = 0; w < od->nworkloads; w++)
+                prepare_workload(r, od, &od->workloads[w], dts[k], d->max_storage_buffer_range);
+        }
+}
+
+static void pipeline_print(const vtc_pipeline_info *p)
+{
+    printf("%-24s %-7s local_size %ux%ux%u subgroup %u:", p->shader, p->variant, p->local_size[0], p->local_size[1],
+           p->local_size[2], p->subgroup_size);
+    if (!p->stat_count)
+        printf(" driver reports no statistics");
+    for (uint32_t k = 0; k < p->stat_count; k++)
+        stat_print(&p->stats[k]);
+    printf("\n");
+}
+
+static json_object *pipeline_json(const vtc_pipeline_info *p)
+{
+    json_object *o = json_object_new_object(), *ls = json_object_new_array(), *sp = json_object_new_array();
+    json_object_object_add(o, "shader", json_object_new_string(p->shader));
+    json_object_object_add(o, "variant", json_object_new_string(p->variant));
+    for (int k = 0; k < 3; k++)
+        json_object_array_add(ls, json_object_new_int64(p->local_size[k]));
+    json_object_object_add(o, "local_size", ls);
+    json_object_object_add(o, "subgroup_size", json_object_new_int64(p->subgroup_size));
+    for (uint32_t k = 0; k < p->spec_count; k++)
+        json_object_array_add(sp, json_object_new_int64(p->spec[k]));
+    json_object_object_add(o, "specialization", sp);
+    json_object_object_add(o, "compiled", json_object_new_boolean(1));
+    json_object *st = json_object_new_object();
+    for (uint32_t k = 0; k < p->stat_count; k++)
+        json_object_object_add(st, p->stats[k].name, stat_json(&p->stats[k]));
+    json_object_object_add(o, "statistics", p->has_statistics ? st : (json_object_put(st), NULL));
+    return o;
+}
+
+static json_object *device_json(const vtc_device_info *d)
+{
+    json_object *dev = json_object_new_object();
+    json_object_object_add(dev, "name", json_object_new_string(d->name));
+    json_object_object_add(dev, "driver", json_object_new_string(d->driver));
+    json_object_object_add(dev, "device_type", json_object_new_string(cli_device_type_name(d->device_type)));
+    json_object_object_add(dev, "gpu", json_object_new_boolean(d->device_type == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ||
+                                                               d->device_type == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU));
+    json_object_object_add(dev, "vendor_id", json_object_new_int64(d->vendor_id));
+    json_object_object_add(dev, "device_id", json_object_new_int64(d->device_id));
+    json_object_object_add(dev, "subgroup_size", json_object_new_int64(d->subgroup_size));
+    json_object_object_add(dev, "fp16_storage", json_object_new_boolean((d->features & VTC_FEATURE_F16_STORAGE) != 0));
+    json_object_object_add(dev, "subgroup_ops", json_object_new_boolean((d->features & VTC_FEATURE_SUBGROUP_ARITH) != 0));
+    return dev;
+}
+
+/* The --json file: the device, the shape counts and the pipelines (`list`, whose reference it takes). */
+static int write_json(const char *path, const vtc_device_info *d, const run *r, json_object *list)
+{
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "device", device_json(d));
+    json_object_object_add(root, "shapes_prepared", json_object_new_int64(r->shapes));
+    json_object_object_add(root, "shapes_failed", json_object_new_int64(r->failed));
+    json_object_object_add(root, "pipelines", list);
+    int rc = 0;
+    if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY) != 0) {
+        fprintf(stderr, "vtc pipelines: cannot write %s\n", path);
+        rc = 1;
+    }
+    json_object_put(root);
+    return rc;
+}
+
 int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
 {
     const char *json = NULL, *only = NULL, *v;
@@ -159,16 +239,7 @@ int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     d.size = sizeof(d);
     api->context_info(ctx, &d);
     run r = {api, ctx, 0, 0};
-    uint32_t dts[2] = {VTC_DTYPE_F32, VTC_DTYPE_F16};
-    int ndt = (d.features & VTC_FEATURE_F16_STORAGE) ? 2 : 1;
-    for (int k = 0; k < ndt; k++)
-        for (uint32_t o = 0; vtc_op_desc_at(o); o++) {
-            const vtc_op_desc *od = vtc_op_desc_at(o);
-            if (only && strcmp(only, od->name))
-                continue;
-            for (uint32_t w = 0; w < od->nworkloads; w++)
-                prepare_workload(&r, od, &od->workloads[w], dts[k], d.max_storage_buffer_range);
-        }
+    prepare_all(&r, only, &d);
 
     uint32_t n = 0;
     vtc_result res = api->context_pipelines(ctx, 0, NULL, &n);
@@ -182,58 +253,15 @@ int cli_pipelines(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     printf("device: %s (%s), driver %s, subgroup %u, fp16 storage %s\n", d.name, cli_device_type_name(d.device_type), d.driver,
            d.subgroup_size, (d.features & VTC_FEATURE_F16_STORAGE) ? "yes" : "no");
     printf("%d shapes prepared (%d failed), %u pipelines\n", r.shapes, r.failed, n);
-    json_object *root = json ? json_object_new_object() : NULL, *list = json ? json_object_new_array() : NULL;
+    json_object *list = json ? json_object_new_array() : NULL;
     for (uint32_t i = 0; i < n; i++) {
-        const vtc_pipeline_info *p = &pi[i];
-        printf("%-24s %-7s local_size %ux%ux%u subgroup %u:", p->shader, p->variant, p->local_size[0],
-               p->local_size[1], p->local_size[2], p->subgroup_size);
-        if (!p->stat_count)
-            printf(" driver reports no statistics");
-        for (uint32_t k = 0; k < p->stat_count; k++)
-            stat_print(&p->stats[k]);
-        printf("\n");
-        if (!list)
-            continue;
-        json_object *o = json_object_new_object(), *ls = json_object_new_array(), *sp = json_object_new_array();
-        json_object_object_add(o, "shader", json_object_new_string(p->shader));
-        json_object_object_add(o, "variant", json_object_new_string(p->variant));
-        for (int k = 0; k < 3; k++)
-            json_object_array_add(ls, json_object_new_int64(p->local_size[k]));
-        json_object_object_add(o, "local_size", ls);
-        json_object_object_add(o, "subgroup_size", json_object_new_int64(p->subgroup_size));
-        for (uint32_t k = 0; k < p->spec_count; k++)
-            json_object_array_add(sp, json_object_new_int64(p->spec[k]));
-        json_object_object_add(o, "specialization", sp);
-        json_object_object_add(o, "compiled", json_object_new_boolean(1));
-        json_object *st = json_object_new_object();
-        for (uint32_t k = 0; k < p->stat_count; k++)
-            json_object_object_add(st, p->stats[k].name, stat_json(&p->stats[k]));
-        json_object_object_add(o, "statistics", p->has_statistics ? st : (json_object_put(st), NULL));
-        json_object_array_add(list, o);
+        pipeline_print(&pi[i]);
+        if (list)
+            json_object_array_add(list, pipeline_json(&pi[i]));
     }
     int rc = r.failed ? 1 : 0;
-    if (root) {
-        json_object *dev = json_object_new_object();
-        json_object_object_add(dev, "name", json_object_new_string(d.name));
-        json_object_object_add(dev, "driver", json_object_new_string(d.driver));
-        json_object_object_add(dev, "device_type", json_object_new_string(cli_device_type_name(d.device_type)));
-        json_object_object_add(dev, "gpu", json_object_new_boolean(d.device_type == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ||
-                                                                   d.device_type == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU));
-        json_object_object_add(dev, "vendor_id", json_object_new_int64(d.vendor_id));
-        json_object_object_add(dev, "device_id", json_object_new_int64(d.device_id));
-        json_object_object_add(dev, "subgroup_size", json_object_new_int64(d.subgroup_size));
-        json_object_object_add(dev, "fp16_storage", json_object_new_boolean((d.features & VTC_FEATURE_F16_STORAGE) != 0));
-        json_object_object_add(dev, "subgroup_ops", json_object_new_boolean((d.features & VTC_FEATURE_SUBGROUP_ARITH) != 0));
-        json_object_object_add(root, "device", dev);
-        json_object_object_add(root, "shapes_prepared", json_object_new_int64(r.shapes));
-        json_object_object_add(root, "shapes_failed", json_object_new_int64(r.failed));
-        json_object_object_add(root, "pipelines", list);
-        if (json_object_to_file_ext(json, root, JSON_C_TO_STRING_PRETTY) != 0) {
-            fprintf(stderr, "vtc pipelines: cannot write %s\n", json);
-            rc = 1;
-        }
-        json_object_put(root);
-    }
+    if (json && write_json(json, &d, &r, list))
+        rc = 1;
     free(pi);
     return rc;
 }

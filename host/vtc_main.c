@@ -165,16 +165,17 @@ static int run_op(int argc, char **argv, const vtc_api_v1 *api, vtc_context ctx)
     return 2;
 }
 
-int main(int argc, char **argv)
+/* The options before the command; *cmd_index: where the command is.
+   Returns -1 to go on, else the exit status (help, a bad option). */
+static int global_options(int argc, char **argv, const char **plugin, int *cmd_index)
 {
-    const char *plugin = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
             return 0;
         } else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
-            plugin = argv[++i];
+            *plugin = argv[++i];
         } else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
             setenv("VTC_DEVICE", argv[++i], 1);
         } else if (!strcmp(argv[i], "--no-cache")) {
@@ -190,6 +191,59 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    *cmd_index = i;
+    return -1;
+}
+
+/* info, demo, pipelines and run: on one context (none for --help), whose
+   validation messages fail the command and whose pipeline cache is saved
+   when it succeeded. */
+static int context_command(const char *cmd, int argc, char **argv, const vtc_api_v1 *api)
+{
+    vtc_context ctx = NULL;
+    int help = cli_wants_help(argc, argv) || (!strcmp(cmd, "run") && argc < 2);
+    if (!help) {
+        /* pipelines: nothing executes, so it also works on devices that only compile */
+        vtc_result r = !strcmp(cmd, "pipelines") ? cli_context_create_flags(api, VTC_CONTEXT_COMPILE_ONLY, &ctx)
+                                                 : cli_context_create(api, &ctx);
+        if (r) {
+            fprintf(stderr, "vtc: cannot create a context: %s\n", api->result_string(r));
+            return 1;
+        }
+    }
+    int rc;
+    if (!strcmp(cmd, "info"))
+        rc = help ? (fputs("usage: vtc info\nLists Vulkan devices, the chosen one, its features and the shader "
+                           "variants vtc will run.\n", stdout), 0)
+                  : info(api, ctx);
+    else if (!strcmp(cmd, "demo"))
+        rc = cli_demo(argc, argv, api, ctx);
+    else if (!strcmp(cmd, "pipelines"))
+        rc = cli_pipelines(argc, argv, api, ctx);
+    else
+        rc = run_op(argc, argv, api, ctx);
+    if (ctx) {
+        vtc_context_stats st = {sizeof(st)};
+        st.size = sizeof(st);
+        if (api->context_stats_get(ctx, &st) == VTC_SUCCESS && st.validation_messages) {
+            fprintf(stderr, "vtc: %llu validation-layer message(s)\n", (unsigned long long)st.validation_messages);
+            if (!rc)
+                rc = 1;
+        }
+        if (!rc)
+            cli_cache_save(api, ctx);
+        api->context_destroy(ctx);
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *plugin = NULL;
+    int i = 0;
+    int rc = global_options(argc, argv, &plugin, &i);
+    if (rc >= 0)
+        return rc;
     const char *cmd = argv[i];
     int sub_argc = argc - i;
     char **sub_argv = argv + i;
@@ -210,45 +264,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "vtc: %s\n", L.error);
         return 1;
     }
-    int rc;
-    if (!strcmp(cmd, "bench")) {
+    if (!strcmp(cmd, "bench"))
         rc = cli_bench(sub_argc, sub_argv, L.api);
-    } else {
-        vtc_context ctx = NULL;
-        int help = cli_wants_help(sub_argc, sub_argv) || (!strcmp(cmd, "run") && sub_argc < 2);
-        if (!help) {
-            /* pipelines: nothing executes, so it also works on devices that only compile */
-            r = !strcmp(cmd, "pipelines") ? cli_context_create_flags(L.api, VTC_CONTEXT_COMPILE_ONLY, &ctx)
-                                          : cli_context_create(L.api, &ctx);
-            if (r) {
-                fprintf(stderr, "vtc: cannot create a context: %s\n", L.api->result_string(r));
-                vtc_loader_close(&L);
-                return 1;
-            }
-        }
-        if (!strcmp(cmd, "info"))
-            rc = help ? (fputs("usage: vtc info\nLists Vulkan devices, the chosen one, its features and the shader "
-                               "variants vtc will run.\n", stdout), 0)
-                      : info(L.api, ctx);
-        else if (!strcmp(cmd, "demo"))
-            rc = cli_demo(sub_argc, sub_argv, L.api, ctx);
-        else if (!strcmp(cmd, "pipelines"))
-            rc = cli_pipelines(sub_argc, sub_argv, L.api, ctx);
-        else
-            rc = run_op(sub_argc, sub_argv, L.api, ctx);
-        if (ctx) {
-            vtc_context_stats st = {sizeof(st)};
-            st.size = sizeof(st);
-            if (L.api->context_stats_get(ctx, &st) == VTC_SUCCESS && st.validation_messages) {
-                fprintf(stderr, "vtc: %llu validation-layer message(s)\n", (unsigned long long)st.validation_messages);
-                if (!rc)
-                    rc = 1;
-            }
-            if (!rc)
-                cli_cache_save(L.api, ctx);
-            L.api->context_destroy(ctx);
-        }
-    }
+    else
+        rc = context_command(cmd, sub_argc, sub_argv, L.api);
     vtc_loader_close(&L);
     return rc;
 }

@@ -329,6 +329,95 @@ static void first_call(op_run *r, bench_row *row)
         free(data[i]);
 }
 
+/* The workload's args (seeded by its name), the op reference's set-up, the
+   run dtype where the table allows it, and the row's costs. -1: the row
+   says why not. */
+static int set_up(op_run *r, bench_row *row, const vtc_op_workload *w)
+{
+    bench_ctx *b = r->b;
+    const vtc_op_desc *d = r->d;
+    for (const char *s = w->name; *s; s++)
+        r->seed = r->seed * 131u + (unsigned char)*s;
+    r->seed ^= (uint64_t)d->op << 40;
+    r->setup_seed = r->seed | 1;
+    memset(r->args, 0, ARGS_MAX);
+    w->fill(r->args);
+    if (r->ref && r->ref->setup) {
+        vtc_result res = r->ref->setup(b->api, b->ctx, r->args, r->setup_seed, &r->aux);
+        if (res) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "set-up: %s", b->api->result_string(res));
+            fail(row, res == VTC_ERROR_UNSUPPORTED ? BENCH_SKIPPED : BENCH_ERROR,
+                 res == VTC_ERROR_UNSUPPORTED ? "skipped (unsupported)" : msg);
+            return -1;
+        }
+    }
+    /* the run dtype where the table allows it (select's score stays F32) */
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], r->args);
+        if (is_float(t->dtype) && (d->tensors[i].dtypes & VTC_DTYPES(b->opt->dtype)))
+            t->dtype = b->opt->dtype;
+    }
+    bench_row_cost(row, d, r->args, NULL);
+    bench_llm_savings(b->opt, row, d->op, r->args);
+    return 0;
+}
+
+/* The tensors: split into calls that fit maxStorageBufferRange, on the
+   device (and on the host unless --predict). -1: the row says why not. */
+static int make_tensors(op_run *r, bench_row *row)
+{
+    bench_ctx *b = r->b;
+    int64_t per = 0;
+    r->nchunks = bench_chunks(r->d, r->args, b->info.max_storage_buffer_range, &per);
+    if (r->nchunks < 1) {
+        fail(row, BENCH_SKIPPED, "skipped (a tensor exceeds maxStorageBufferRange even in 16 calls)");
+        return -1;
+    }
+    if (r->nchunks > 1) {
+        size_t len = strlen(row->desc);
+        snprintf(row->desc + len, sizeof(row->desc) - len, "; %d calls of B<=%lld (maxStorageBufferRange %llu MiB)",
+                 r->nchunks, (long long)per, (unsigned long long)(b->info.max_storage_buffer_range >> 20));
+    }
+    if ((!b->opt->predict && make_host(r)) || make_chunks(r, per)) {
+        fail(row, BENCH_ERROR, "cannot create the tensors (host or device memory)");
+        return -1;
+    }
+    return 0;
+}
+
+/* The CPU reference on the same inputs, timed, and the device's outputs against it. */
+static void check_against_cpu(op_run *r, bench_row *row)
+{
+    host_args(r, r->ref_args, r->host);
+    host_args(r, r->got_args, r->got);
+    bench_time_cpu(r->b, row, cpu, r); /* its last run is the one checked */
+    if (r->ref_rc) {
+        row->check_failed = 1;
+        snprintf(row->detail, sizeof(row->detail), "%s", r->ref_rc == -2 ? "the device's result is not a valid outcome"
+                                                                      : "the CPU reference refused the call");
+    } else {
+        compare(r, row);
+    }
+}
+
+static void op_run_free(op_run *r)
+{
+    bench_ctx *b = r->b;
+    if (r->aux && r->ref->teardown)
+        r->ref->teardown(b->api, b->ctx, r->aux);
+    for (int c = 0; c < MAX_CHUNKS; c++)
+        for (uint32_t i = 0; i < MAXT; i++)
+            bench_buf_destroy(&b->vk, &r->ch[c].buf[i]);
+    for (uint32_t i = 0; i < MAXT; i++) {
+        if (r->got[i] != r->host[i])
+            free(r->got[i]);
+        free(r->host[i]);
+    }
+    free(r->ch);
+    free(r);
+}
+
 static void run_workload(bench_ctx *b, const vtc_op_desc *d, const vtc_op_workload *w)
 {
     bench_row *row = bench_row_add(b, d->name, w->name);
@@ -347,79 +436,18 @@ static void run_workload(bench_ctx *b, const vtc_op_desc *d, const vtc_op_worklo
     r->d = d;
     r->ref = bench_op_ref(d->op);
     r->ch = chunks;
-    for (const char *s = w->name; *s; s++)
-        r->seed = r->seed * 131u + (unsigned char)*s;
-    r->seed ^= (uint64_t)d->op << 40;
-    r->setup_seed = r->seed | 1;
-    memset(r->args, 0, ARGS_MAX);
-    w->fill(r->args);
-    if (r->ref && r->ref->setup) {
-        vtc_result res = r->ref->setup(b->api, b->ctx, r->args, r->setup_seed, &r->aux);
-        if (res) {
-            char msg[160];
-            snprintf(msg, sizeof(msg), "set-up: %s", b->api->result_string(res));
-            fail(row, res == VTC_ERROR_UNSUPPORTED ? BENCH_SKIPPED : BENCH_ERROR,
-                 res == VTC_ERROR_UNSUPPORTED ? "skipped (unsupported)" : msg);
-            goto out;
-        }
-    }
-    /* the run dtype where the table allows it (select's score stays F32) */
-    for (uint32_t i = 0; i < d->ntensors; i++) {
-        vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], r->args);
-        if (is_float(t->dtype) && (d->tensors[i].dtypes & VTC_DTYPES(b->opt->dtype)))
-            t->dtype = b->opt->dtype;
-    }
-    bench_row_cost(row, d, r->args, NULL);
-    bench_llm_savings(b->opt, row, d->op, r->args);
-
-    int64_t per = 0;
-    r->nchunks = bench_chunks(d, r->args, b->info.max_storage_buffer_range, &per);
-    if (r->nchunks < 1) {
-        fail(row, BENCH_SKIPPED, "skipped (a tensor exceeds maxStorageBufferRange even in 16 calls)");
-        goto out;
-    }
-    if (r->nchunks > 1) {
-        size_t len = strlen(row->desc);
-        snprintf(row->desc + len, sizeof(row->desc) - len, "; %d calls of B<=%lld (maxStorageBufferRange %llu MiB)",
-                 r->nchunks, (long long)per, (unsigned long long)(b->info.max_storage_buffer_range >> 20));
-    }
-    if ((!b->opt->predict && make_host(r)) || make_chunks(r, per)) {
-        fail(row, BENCH_ERROR, "cannot create the tensors (host or device memory)");
-        goto out;
-    }
-    if (bench_time_op(b, row, call, r) || b->opt->predict)
+    if (set_up(r, row, w) || make_tensors(r, row) || bench_time_op(b, row, call, r) || b->opt->predict)
         goto out;
     if (download(r)) {
         fail(row, BENCH_ERROR, "cannot read the outputs back");
         goto out;
     }
-    if (r->ref && !b->opt->no_cpu) {
-        host_args(r, r->ref_args, r->host);
-        host_args(r, r->got_args, r->got);
-        bench_time_cpu(b, row, cpu, r); /* its last run is the one checked */
-        if (r->ref_rc) {
-            row->check_failed = 1;
-            snprintf(row->detail, sizeof(row->detail), "%s", r->ref_rc == -2 ? "the device's result is not a valid outcome"
-                                                                          : "the CPU reference refused the call");
-        } else {
-            compare(r, row);
-        }
-    }
+    if (r->ref && !b->opt->no_cpu)
+        check_against_cpu(r, row);
     if (!b->opt->no_first_call)
         first_call(r, row);
 out:
-    if (r->aux && r->ref->teardown)
-        r->ref->teardown(b->api, b->ctx, r->aux);
-    for (int c = 0; c < MAX_CHUNKS; c++)
-        for (uint32_t i = 0; i < MAXT; i++)
-            bench_buf_destroy(&b->vk, &chunks[c].buf[i]);
-    for (uint32_t i = 0; i < MAXT; i++) {
-        if (r->got[i] != r->host[i])
-            free(r->got[i]);
-        free(r->host[i]);
-    }
-    free(chunks);
-    free(r);
+    op_run_free(r);
 }
 
 int bench_op_wanted(const bench_ctx *b, const vtc_op_desc *d)

@@ -151,7 +151,8 @@ static const char *type_name(uint32_t t)
 }
 
 /* ---- human ------------------------------------------------------------------- */
-void bench_report_human(const bench_ctx *b, FILE *f)
+/* The device, how times are taken, and the calibration (bandwidth, peaks). */
+static void human_header(const bench_ctx *b, FILE *f)
 {
     const vtc_device_info *d = &b->info;
     const bench_opts *o = b->opt;
@@ -173,11 +174,11 @@ void bench_report_human(const bench_ctx *b, FILE *f)
                 c->fp16_median_gflops);
     else
         fprintf(f, "  fp16 peak   not measured (no shaderFloat16 in use)\n");
-    int w = 15; /* the shape column fits the longest name */
-    for (int i = 0; i < b->nrows; i++)
-        if ((int)strlen(b->rows[i].shape) > w)
-            w = (int)strlen(b->rows[i].shape);
+}
 
+/* The timing table: each row against its roofline bound and the CPU reference. */
+static void human_timings(const bench_ctx *b, FILE *f, int w)
+{
     fprintf(f, "\n%-9s %-*s %9s %9s %21s %3s %8s %8s %6s %4s %10s %8s %8s\n", "op", w, "shape", "median ms", "bound ms",
             "min .. max ms", "n", "GB/s", "GFLOP/s", "roof", "by", "CPU ref ms", "vs CPU", "NMSE");
     for (int i = 0; i < b->nrows; i++) {
@@ -210,7 +211,11 @@ void bench_report_human(const bench_ctx *b, FILE *f)
     fprintf(f, "  bound = max(bytes/bandwidth, FLOPs/fp32 peak); roof = bound / median; by = the larger term; NMSE vs the\n"
                "  CPU reference, the largest over float outputs, index outputs compared exactly ('!': above tolerance\n"
                "  or an index differs; 'idx': index outputs only, all equal)\n");
+}
 
+/* The first call after vtc_prepare on a fresh context, for the rows that measured it. */
+static void human_first_calls(const bench_ctx *b, FILE *f, int w)
+{
     int nfc = 0;
     for (int i = 0; i < b->nrows; i++)
         nfc += b->rows[i].first.measured || b->rows[i].first.why[0];
@@ -240,7 +245,12 @@ void bench_report_human(const bench_ctx *b, FILE *f)
                     fc->cold_ms, fc->warm_ms, q, fc->pipelines, objs, comp, q <= 1.5 ? "met" : "not met");
         }
     }
+}
 
+/* The shapes, then the LLM prefill FLOPs each row removes and the share of it the op costs. */
+static void human_savings(const bench_ctx *b, FILE *f, int w)
+{
+    const bench_opts *o = b->opt;
     fprintf(f, "\nshapes\n");
     for (int i = 0; i < b->nrows; i++)
         fprintf(f, "  %-9s %-*s %s\n", b->rows[i].op, w, b->rows[i].shape, b->rows[i].desc);
@@ -280,7 +290,11 @@ void bench_report_human(const bench_ctx *b, FILE *f)
                     m->layers);
             break;
         }
+}
 
+/* The issues' targets, met or not. */
+static void human_targets(const bench_ctx *b, FILE *f)
+{
     target t[16];
     int nt = targets(b, t);
     for (int issue = 6; issue <= 21; issue += 15) {
@@ -302,6 +316,19 @@ void bench_report_human(const bench_ctx *b, FILE *f)
     }
 }
 
+void bench_report_human(const bench_ctx *b, FILE *f)
+{
+    int w = 15; /* the shape column fits the longest name */
+    for (int i = 0; i < b->nrows; i++)
+        if ((int)strlen(b->rows[i].shape) > w)
+            w = (int)strlen(b->rows[i].shape);
+    human_header(b, f);
+    human_timings(b, f, w);
+    human_first_calls(b, f, w);
+    human_savings(b, f, w);
+    human_targets(b, f);
+}
+
 /* ---- JSON ---------------------------------------------------------------------- */
 static json_object *num(double v)
 {
@@ -319,12 +346,9 @@ static json_object *str(const char *s)
 
 #define ADD(o, k, v) json_object_object_add((o), (k), (v))
 
-int bench_report_json(const bench_ctx *b, const char *path)
+static json_object *json_device(const bench_ctx *b)
 {
     const vtc_device_info *d = &b->info;
-    const bench_opts *o = b->opt;
-    json_object *root = json_object_new_object();
-    ADD(root, "vtc_version", str(b->api->library_version()));
     json_object *dev = json_object_new_object();
     char ver[32];
     snprintf(ver, sizeof(ver), "%u.%u.%u", VK_API_VERSION_MAJOR(d->api_version), VK_API_VERSION_MINOR(d->api_version),
@@ -334,16 +358,22 @@ int bench_report_json(const bench_ctx *b, const char *path)
     ADD(dev, "type", str(type_name(d->device_type)));
     ADD(dev, "vulkan", str(ver));
     ADD(dev, "timestamps", json_object_new_boolean(b->calib.gpu_timed));
-    ADD(root, "device", dev);
+    return dev;
+}
 
+static json_object *json_settings(const bench_ctx *b)
+{
+    const bench_opts *o = b->opt;
     json_object *set = json_object_new_object();
     ADD(set, "repeat", json_object_new_int(o->repeat));
     ADD(set, "warmup", json_object_new_int(o->warmup));
     ADD(set, "dtype", str(o->dtype == VTC_DTYPE_F16 ? "f16" : "f32"));
     ADD(set, "timing", str(b->calib.gpu_timed ? "gpu_timestamps" : "host_clock"));
-    ADD(root, "settings", set);
+    return set;
+}
 
-    const bench_calib *c = &b->calib;
+static json_object *json_calibration(const bench_calib *c)
+{
     json_object *cal = json_object_new_object();
     ADD(cal, "bandwidth_gbs", num(c->bw_gbs));
     ADD(cal, "bandwidth_median_gbs", num(c->bw_median_gbs));
@@ -353,9 +383,11 @@ int bench_report_json(const bench_ctx *b, const char *path)
     ADD(cal, "fp16_gflops", c->fp16_gflops > 0 ? num(c->fp16_gflops) : NULL);
     ADD(cal, "fp16_median_gflops", c->fp16_gflops > 0 ? num(c->fp16_median_gflops) : NULL);
     ADD(cal, "runs", json_object_new_int(c->runs));
-    ADD(root, "calibration", cal);
+    return cal;
+}
 
-    const bench_llm *m = &o->llm;
+static json_object *json_llm(const bench_llm *m)
+{
     json_object *llm = json_object_new_object();
     ADD(llm, "name", str(m->name));
     ADD(llm, "layers", json_object_new_int(m->layers));
@@ -363,74 +395,88 @@ int bench_report_json(const bench_ctx *b, const char *path)
     ADD(llm, "ffn", json_object_new_int(m->ffn));
     ADD(llm, "kv_dim", json_object_new_int(m->kv_dim ? m->kv_dim : m->dim));
     ADD(llm, "text_tokens", json_object_new_int(m->text_tokens));
-    ADD(root, "llm", llm);
+    return llm;
+}
 
-    json_object *rows = json_object_new_array();
-    for (int i = 0; i < b->nrows; i++) {
-        const bench_row *r = &b->rows[i];
-        json_object *j = json_object_new_object();
-        ADD(j, "op", str(r->op));
-        ADD(j, "shape", str(r->shape));
-        ADD(j, "description", str(r->desc));
-        ADD(j, "status", str(r->status == BENCH_OK ? "ok" : r->status == BENCH_SKIPPED ? "skipped" : "error"));
-        if (r->status != BENCH_OK)
-            ADD(j, "detail", str(r->detail));
-        ADD(j, "bytes", num(r->bytes));
-        ADD(j, "flops", num(r->flops));
-        if (r->status == BENCH_OK) {
-            int cb;
-            double roof = roof_ms(b, r, &cb), s = r->ms.median * 1e-3;
-            ADD(j, "runs", json_object_new_int(r->ms.n));
-            ADD(j, "gpu_timed", json_object_new_boolean(r->gpu_timed));
-            ADD(j, "median_ms", num(r->ms.median));
-            ADD(j, "min_ms", num(r->ms.min));
-            ADD(j, "max_ms", num(r->ms.max));
-            ADD(j, "p25_ms", num(r->ms.p25));
-            ADD(j, "p75_ms", num(r->ms.p75));
-            ADD(j, "host_median_ms", num(r->host_median_ms));
-            ADD(j, "gbs", num(r->bytes / s * 1e-9));
-            ADD(j, "gflops", num(r->flops / s * 1e-9));
-            ADD(j, "roofline_ms", num(roof));
-            ADD(j, "roofline_fraction", num(roof / r->ms.median));
-            ADD(j, "bound", str(cb ? "compute" : "memory"));
-            ADD(j, "cpu_ref_ms", r->cpu_ms >= 0 ? num(r->cpu_ms) : NULL);
-            ADD(j, "speedup_vs_cpu", r->cpu_ms >= 0 ? num(r->cpu_ms / r->ms.median) : NULL);
-            ADD(j, "nmse", r->nmse >= 0 ? num(r->nmse) : NULL);
-            ADD(j, "index_mismatches", r->index_mismatches >= 0 ? num(r->index_mismatches) : NULL);
-            int checked = r->nmse >= 0 || r->index_mismatches >= 0 || r->check_failed;
-            ADD(j, "check", str(!checked ? "not_checked" : r->check_failed ? "fail" : "pass"));
-        }
-        if (r->first.measured) {
-            json_object *fc = json_object_new_object();
-            ADD(fc, "prepare_ms", num(r->first.prepare_ms));
-            ADD(fc, "cold_ms", num(r->first.cold_ms));
-            ADD(fc, "warm_ms", num(r->first.warm_ms));
-            ADD(fc, "ratio", r->first.warm_ms > 0 ? num(r->first.cold_ms / r->first.warm_ms) : NULL);
-            ADD(fc, "pipelines_at_first_call", r->first.pipelines >= 0 ? num(r->first.pipelines) : NULL);
-            ADD(fc, "objects_at_first_call", r->first.objects >= 0 ? num(r->first.objects) : NULL);
-            ADD(fc, "compile_ms_at_first_call", r->first.compile_ms >= 0 ? num(r->first.compile_ms) : NULL);
-            ADD(j, "first_call", fc);
-        } else if (r->first.why[0]) {
-            ADD(j, "first_call", str(r->first.why));
-        }
-        if (r->llm_before > 0) {
-            json_object *s = json_object_new_object();
-            ADD(s, "visual_tokens_in", num(r->tokens_in));
-            ADD(s, "visual_tokens_out", num(r->tokens_out));
-            ADD(s, "prefill_flops_before", num(r->llm_before));
-            ADD(s, "prefill_flops_after", num(r->llm_after));
-            ADD(s, "saved_fraction", num(1 - r->llm_after / r->llm_before));
-            double sh = share_of_prefill(b, r);
-            ADD(s, "op_share_of_removed_prefill", sh >= 0 ? num(sh) : NULL);
-            if (r->llava15_goal)
-                ADD(s, "share_goal_met", sh >= 0 ? json_object_new_boolean(sh <= 0.02) : NULL);
-            ADD(s, "note", str(r->llm_note));
-            ADD(j, "llm_savings", s);
-        }
-        json_object_array_add(rows, j);
-    }
-    ADD(root, "results", rows);
+/* A measured row's times, rates, roofline and check against the CPU reference. */
+static void json_row_timing(const bench_ctx *b, const bench_row *r, json_object *j)
+{
+    int cb;
+    double roof = roof_ms(b, r, &cb), s = r->ms.median * 1e-3;
+    ADD(j, "runs", json_object_new_int(r->ms.n));
+    ADD(j, "gpu_timed", json_object_new_boolean(r->gpu_timed));
+    ADD(j, "median_ms", num(r->ms.median));
+    ADD(j, "min_ms", num(r->ms.min));
+    ADD(j, "max_ms", num(r->ms.max));
+    ADD(j, "p25_ms", num(r->ms.p25));
+    ADD(j, "p75_ms", num(r->ms.p75));
+    ADD(j, "host_median_ms", num(r->host_median_ms));
+    ADD(j, "gbs", num(r->bytes / s * 1e-9));
+    ADD(j, "gflops", num(r->flops / s * 1e-9));
+    ADD(j, "roofline_ms", num(roof));
+    ADD(j, "roofline_fraction", num(roof / r->ms.median));
+    ADD(j, "bound", str(cb ? "compute" : "memory"));
+    ADD(j, "cpu_ref_ms", r->cpu_ms >= 0 ? num(r->cpu_ms) : NULL);
+    ADD(j, "speedup_vs_cpu", r->cpu_ms >= 0 ? num(r->cpu_ms / r->ms.median) : NULL);
+    ADD(j, "nmse", r->nmse >= 0 ? num(r->nmse) : NULL);
+    ADD(j, "index_mismatches", r->index_mismatches >= 0 ? num(r->index_mismatches) : NULL);
+    int checked = r->nmse >= 0 || r->index_mismatches >= 0 || r->check_failed;
+    ADD(j, "check", str(!checked ? "not_checked" : r->check_failed ? "fail" : "pass"));
+}
 
+static json_object *json_first_call(const bench_first_call *first)
+{
+    json_object *fc = json_object_new_object();
+    ADD(fc, "prepare_ms", num(first->prepare_ms));
+    ADD(fc, "cold_ms", num(first->cold_ms));
+    ADD(fc, "warm_ms", num(first->warm_ms));
+    ADD(fc, "ratio", first->warm_ms > 0 ? num(first->cold_ms / first->warm_ms) : NULL);
+    ADD(fc, "pipelines_at_first_call", first->pipelines >= 0 ? num(first->pipelines) : NULL);
+    ADD(fc, "objects_at_first_call", first->objects >= 0 ? num(first->objects) : NULL);
+    ADD(fc, "compile_ms_at_first_call", first->compile_ms >= 0 ? num(first->compile_ms) : NULL);
+    return fc;
+}
+
+static json_object *json_llm_savings(const bench_ctx *b, const bench_row *r)
+{
+    json_object *s = json_object_new_object();
+    ADD(s, "visual_tokens_in", num(r->tokens_in));
+    ADD(s, "visual_tokens_out", num(r->tokens_out));
+    ADD(s, "prefill_flops_before", num(r->llm_before));
+    ADD(s, "prefill_flops_after", num(r->llm_after));
+    ADD(s, "saved_fraction", num(1 - r->llm_after / r->llm_before));
+    double sh = share_of_prefill(b, r);
+    ADD(s, "op_share_of_removed_prefill", sh >= 0 ? num(sh) : NULL);
+    if (r->llava15_goal)
+        ADD(s, "share_goal_met", sh >= 0 ? json_object_new_boolean(sh <= 0.02) : NULL);
+    ADD(s, "note", str(r->llm_note));
+    return s;
+}
+
+static json_object *json_row(const bench_ctx *b, const bench_row *r)
+{
+    json_object *j = json_object_new_object();
+    ADD(j, "op", str(r->op));
+    ADD(j, "shape", str(r->shape));
+    ADD(j, "description", str(r->desc));
+    ADD(j, "status", str(r->status == BENCH_OK ? "ok" : r->status == BENCH_SKIPPED ? "skipped" : "error"));
+    if (r->status != BENCH_OK)
+        ADD(j, "detail", str(r->detail));
+    ADD(j, "bytes", num(r->bytes));
+    ADD(j, "flops", num(r->flops));
+    if (r->status == BENCH_OK)
+        json_row_timing(b, r, j);
+    if (r->first.measured)
+        ADD(j, "first_call", json_first_call(&r->first));
+    else if (r->first.why[0])
+        ADD(j, "first_call", str(r->first.why));
+    if (r->llm_before > 0)
+        ADD(j, "llm_savings", json_llm_savings(b, r));
+    return j;
+}
+
+static json_object *json_targets(const bench_ctx *b)
+{
     target t[16];
     int nt = targets(b, t);
     json_object *tj = json_object_new_array();
@@ -445,8 +491,22 @@ int bench_report_json(const bench_ctx *b, const char *path)
         ADD(j, "met", t[i].value >= 0 ? json_object_new_boolean(met(&t[i])) : NULL);
         json_object_array_add(tj, j);
     }
-    ADD(root, "targets", tj);
+    return tj;
+}
 
+int bench_report_json(const bench_ctx *b, const char *path)
+{
+    json_object *root = json_object_new_object();
+    ADD(root, "vtc_version", str(b->api->library_version()));
+    ADD(root, "device", json_device(b));
+    ADD(root, "settings", json_settings(b));
+    ADD(root, "calibration", json_calibration(&b->calib));
+    ADD(root, "llm", json_llm(&b->opt->llm));
+    json_object *rows = json_object_new_array();
+    for (int i = 0; i < b->nrows; i++)
+        json_object_array_add(rows, json_row(b, &b->rows[i]));
+    ADD(root, "results", rows);
+    ADD(root, "targets", json_targets(b));
     int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     json_object_put(root);
     return rc ? -1 : 0;

@@ -1,8 +1,9 @@
 #include "npy.h"
 
+#include "io_file.h"
+
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +23,6 @@ size_t npy_dtype_size(int dtype)
     case NPY_U8: return 1;
     default: return 0;
     }
-}
-
-static int fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
-{
-    if (err && errlen) {
-        int n = snprintf(err, errlen, "%s: ", name ? name : "npy");
-        if (n < 0 || (size_t)n >= errlen)
-            n = 0;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
 }
 
 /* Finds `'key':` in the header dict and returns a pointer just after the colon. */
@@ -61,27 +48,37 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-static int parse_header(const char *name, const char *h, size_t len, npy_array *out, char *err, size_t errlen)
+/* The value of `key` in the header dict, past its blanks; NULL (with a
+   message) when the dict has no such key. */
+static const char *key_value(const char *name, const char *h, size_t len, const char *key, char *err, size_t errlen)
+{
+    const char *p = find_key(h, len, key);
+    if (!p) {
+        io_fail(err, errlen, name, "malformed header: no '%s'", key);
+        return NULL;
+    }
+    return skip_ws(p, h + len);
+}
+
+/* 'descr': a quoted dtype string vtc reads. */
+static int parse_descr(const char *name, const char *h, size_t len, npy_array *out, char *err, size_t errlen)
 {
     const char *end = h + len;
-    if (len < 2 || h[0] != '{')
-        return fail(err, errlen, name, "malformed header: not a dict");
-    const char *p = find_key(h, len, "descr");
+    const char *p = key_value(name, h, len, "descr", err, errlen);
     if (!p)
-        return fail(err, errlen, name, "malformed header: no 'descr'");
-    p = skip_ws(p, end);
+        return -1;
     if (p >= end || (*p != '\'' && *p != '"'))
-        return fail(err, errlen, name, "malformed header: 'descr' is not a string");
+        return io_fail(err, errlen, name, "malformed header: 'descr' is not a string");
     char q = *p++;
     const char *ds = p;
     while (p < end && *p != q)
         p++;
     if (p >= end)
-        return fail(err, errlen, name, "malformed header: unterminated 'descr'");
+        return io_fail(err, errlen, name, "malformed header: unterminated 'descr'");
     size_t dl = (size_t)(p - ds);
     char descr[16] = "";
     if (dl >= sizeof(descr))
-        return fail(err, errlen, name, "unsupported dtype (vtc reads <f4, <f2, <i4, |u1)");
+        return io_fail(err, errlen, name, "unsupported dtype (vtc reads <f4, <f2, <i4, |u1)");
     memcpy(descr, ds, dl);
     if (!strcmp(descr, "<f4"))
         out->dtype = NPY_F32;
@@ -92,48 +89,59 @@ static int parse_header(const char *name, const char *h, size_t len, npy_array *
     else if (!strcmp(descr, "|u1") || !strcmp(descr, "<u1"))
         out->dtype = NPY_U8;
     else
-        return fail(err, errlen, name, "unsupported dtype '%s' (vtc reads <f4, <f2, <i4, |u1)", descr);
+        return io_fail(err, errlen, name, "unsupported dtype '%s' (vtc reads <f4, <f2, <i4, |u1)", descr);
+    return 0;
+}
 
-    p = find_key(h, len, "fortran_order");
+/* 'fortran_order': only False (C order) is read. */
+static int parse_fortran_order(const char *name, const char *h, size_t len, char *err, size_t errlen)
+{
+    const char *end = h + len;
+    const char *p = key_value(name, h, len, "fortran_order", err, errlen);
     if (!p)
-        return fail(err, errlen, name, "malformed header: no 'fortran_order'");
-    p = skip_ws(p, end);
+        return -1;
     if ((size_t)(end - p) >= 4 && !memcmp(p, "True", 4))
-        return fail(err, errlen, name, "fortran_order=True is not supported: save the array in C order");
+        return io_fail(err, errlen, name, "fortran_order=True is not supported: save the array in C order");
     if ((size_t)(end - p) < 5 || memcmp(p, "False", 5))
-        return fail(err, errlen, name, "malformed header: bad 'fortran_order'");
+        return io_fail(err, errlen, name, "malformed header: bad 'fortran_order'");
+    return 0;
+}
 
-    p = find_key(h, len, "shape");
+/* 'shape': a tuple of at most 8 decimal dimensions whose product stays
+   within MAX_FILE elements. */
+static int parse_shape(const char *name, const char *h, size_t len, npy_array *out, char *err, size_t errlen)
+{
+    const char *end = h + len;
+    const char *p = key_value(name, h, len, "shape", err, errlen);
     if (!p)
-        return fail(err, errlen, name, "malformed header: no 'shape'");
-    p = skip_ws(p, end);
+        return -1;
     if (p >= end || *p != '(')
-        return fail(err, errlen, name, "malformed header: 'shape' is not a tuple");
+        return io_fail(err, errlen, name, "malformed header: 'shape' is not a tuple");
     p++;
     out->ndim = 0;
     uint64_t count = 1;
     for (;;) {
         p = skip_ws(p, end);
         if (p >= end)
-            return fail(err, errlen, name, "malformed header: unterminated 'shape'");
+            return io_fail(err, errlen, name, "malformed header: unterminated 'shape'");
         if (*p == ')')
             break;
         if (*p < '0' || *p > '9')
-            return fail(err, errlen, name, "malformed header: bad dimension in 'shape'");
+            return io_fail(err, errlen, name, "malformed header: bad dimension in 'shape'");
         uint64_t v = 0;
         while (p < end && *p >= '0' && *p <= '9') {
             v = v * 10 + (uint64_t)(*p - '0');
             if (v > ((uint64_t)1 << 40))
-                return fail(err, errlen, name, "dimension too large");
+                return io_fail(err, errlen, name, "dimension too large");
             p++;
         }
         if (p < end && *p == 'L') /* Python 2 longs */
             p++;
         if (out->ndim >= 8)
-            return fail(err, errlen, name, "more than 8 dimensions");
+            return io_fail(err, errlen, name, "more than 8 dimensions");
         out->shape[out->ndim++] = (int64_t)v;
         if (v && count > (MAX_FILE / v))
-            return fail(err, errlen, name, "shape is too large");
+            return io_fail(err, errlen, name, "shape is too large");
         count *= v;
         p = skip_ws(p, end);
         if (p < end && *p == ',')
@@ -143,11 +151,21 @@ static int parse_header(const char *name, const char *h, size_t len, npy_array *
     return 0;
 }
 
+/* The header dict, its keys in any order. */
+static int parse_header(const char *name, const char *h, size_t len, npy_array *out, char *err, size_t errlen)
+{
+    if (len < 2 || h[0] != '{')
+        return io_fail(err, errlen, name, "malformed header: not a dict");
+    if (parse_descr(name, h, len, out, err, errlen) || parse_fortran_order(name, h, len, err, errlen))
+        return -1;
+    return parse_shape(name, h, len, out, err, errlen);
+}
+
 static int load_buf(const char *name, const uint8_t *b, size_t len, npy_array *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     if (len < 10 || memcmp(b, "\x93NUMPY", 6))
-        return fail(err, errlen, name, "not a .npy file (bad magic)");
+        return io_fail(err, errlen, name, "not a .npy file (bad magic)");
     unsigned major = b[6];
     size_t hlen, hoff;
     if (major == 1) {
@@ -155,26 +173,26 @@ static int load_buf(const char *name, const uint8_t *b, size_t len, npy_array *o
         hoff = 10;
     } else if (major == 2 || major == 3) {
         if (len < 12)
-            return fail(err, errlen, name, "truncated header");
+            return io_fail(err, errlen, name, "truncated header");
         hlen = (size_t)b[8] | ((size_t)b[9] << 8) | ((size_t)b[10] << 16) | ((size_t)b[11] << 24);
         hoff = 12;
     } else {
-        return fail(err, errlen, name, "unsupported .npy format version %u", major);
+        return io_fail(err, errlen, name, "unsupported .npy format version %u", major);
     }
     if (hlen > len - hoff)
-        return fail(err, errlen, name, "header length %zu runs past the end of the file (%zu bytes)", hlen, len);
+        return io_fail(err, errlen, name, "header length %zu runs past the end of the file (%zu bytes)", hlen, len);
     if (parse_header(name, (const char *)b + hoff, hlen, out, err, errlen))
         return -1;
     size_t es = npy_dtype_size(out->dtype);
     size_t need = out->count * es, have = len - hoff - hlen;
     if (need > have) {
         memset(out, 0, sizeof(*out));
-        return fail(err, errlen, name, "data is truncated: the shape needs %zu bytes, the file has %zu", need, have);
+        return io_fail(err, errlen, name, "data is truncated: the shape needs %zu bytes, the file has %zu", need, have);
     }
     out->data = malloc(need ? need : 1);
     if (!out->data) {
         memset(out, 0, sizeof(*out));
-        return fail(err, errlen, name, "out of memory (%zu bytes)", need);
+        return io_fail(err, errlen, name, "out of memory (%zu bytes)", need);
     }
     memcpy(out->data, b + hoff + hlen, need);
     return 0;
@@ -183,7 +201,7 @@ static int load_buf(const char *name, const uint8_t *b, size_t len, npy_array *o
 int npy_load_mem(const void *buf, size_t len, npy_array *out, char *err, size_t errlen)
 {
     if (!buf && len)
-        return fail(err, errlen, "npy", "NULL buffer");
+        return io_fail(err, errlen, "npy", "NULL buffer");
     return load_buf("npy", buf, len, out, err, errlen);
 }
 
@@ -192,36 +210,21 @@ int npy_load(const char *path, npy_array *out, char *err, size_t errlen)
     memset(out, 0, sizeof(*out));
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, errlen, path, "cannot open: %s", strerror(errno));
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= MAX_FILE) {
-                free(buf);
-                fclose(f);
-                return fail(err, errlen, path, "file larger than %zu bytes", MAX_FILE);
-            }
-            size_t ncap = cap ? cap * 2 : 1 << 16;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return fail(err, errlen, path, "out of memory");
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
+        return io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
+    uint8_t *buf;
+    size_t len;
+    int rd = io_read_all(f, MAX_FILE, &buf, &len);
+    if (rd) {
+        fclose(f);
+        if (rd == IO_READ_TOO_LARGE)
+            return io_fail(err, errlen, path, "file larger than %zu bytes", MAX_FILE);
+        return io_fail(err, errlen, path, "out of memory");
     }
     int bad = ferror(f);
     fclose(f);
     if (bad) {
         free(buf);
-        return fail(err, errlen, path, "read error");
+        return io_fail(err, errlen, path, "read error");
     }
     int r = load_buf(path, buf, len, out, err, errlen);
     free(buf);
@@ -233,15 +236,15 @@ int npy_save(const char *path, int dtype, int ndim, const int64_t *shape, const 
     const char *descr = dtype == NPY_F32 ? "<f4" : dtype == NPY_F16 ? "<f2" : dtype == NPY_I32 ? "<i4"
                       : dtype == NPY_U8 ? "|u1" : NULL;
     if (!descr)
-        return fail(err, errlen, path, "cannot save dtype %d", dtype);
+        return io_fail(err, errlen, path, "cannot save dtype %d", dtype);
     if (ndim < 0 || ndim > 8)
-        return fail(err, errlen, path, "cannot save %d dimensions", ndim);
+        return io_fail(err, errlen, path, "cannot save %d dimensions", ndim);
     char h[512];
     int n = snprintf(h, sizeof(h), "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
     uint64_t count = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0)
-            return fail(err, errlen, path, "negative dimension");
+            return io_fail(err, errlen, path, "negative dimension");
         n += snprintf(h + n, sizeof(h) - (size_t)n, "%lld%s", (long long)shape[i], ndim == 1 ? "," : i + 1 < ndim ? ", " : "");
         count *= (uint64_t)shape[i];
     }
@@ -252,14 +255,14 @@ int npy_save(const char *path, int dtype, int ndim, const int64_t *shape, const 
     h[n++] = '\n';
     FILE *f = fopen(path, "wb");
     if (!f)
-        return fail(err, errlen, path, "cannot create: %s", strerror(errno));
+        return io_fail(err, errlen, path, "cannot create: %s", strerror(errno));
     uint8_t pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (uint8_t)(n & 0xff), (uint8_t)(n >> 8)};
     size_t bytes = (size_t)count * npy_dtype_size(dtype);
     int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(h, 1, (size_t)n, f) == (size_t)n &&
              (bytes == 0 || fwrite(data, 1, bytes, f) == bytes);
     ok = (fclose(f) == 0) && ok;
     if (!ok)
-        return fail(err, errlen, path, "write failed: %s", strerror(errno));
+        return io_fail(err, errlen, path, "write failed: %s", strerror(errno));
     return 0;
 }
 

@@ -1,27 +1,13 @@
 #include "safetensors.h"
 
+#include "io_file.h"
 #include "npy.h" /* npy_half_to_float */
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
-{
-    if (err && errlen) {
-        int n = snprintf(err, errlen, "%s: ", path);
-        if (n < 0 || (size_t)n >= errlen)
-            n = 0;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static size_t st_dsize(int dt)
 {
@@ -33,103 +19,123 @@ static size_t st_dsize(int dt)
     }
 }
 
-static int parse(st_file *f, char *err, size_t errlen)
+/* The 8-byte little-endian header length and the JSON object after it;
+   sets f->data_off. Returns the object (the caller puts it) or NULL. */
+static struct json_object *parse_root(st_file *f, char *err, size_t errlen)
 {
     const char *path = f->path;
-    if (f->len < 8)
-        return fail(err, errlen, path, "too short for a safetensors header");
+    if (f->len < 8) {
+        io_fail(err, errlen, path, "too short for a safetensors header");
+        return NULL;
+    }
     uint64_t hl = 0;
     for (int i = 7; i >= 0; i--)
         hl = (hl << 8) | f->buf[i];
-    if (hl > f->len - 8 || hl > (100u << 20))
-        return fail(err, errlen, path, "header length %llu exceeds the file (%zu bytes)", (unsigned long long)hl, f->len);
+    if (hl > f->len - 8 || hl > (100u << 20)) {
+        io_fail(err, errlen, path, "header length %llu exceeds the file (%zu bytes)", (unsigned long long)hl, f->len);
+        return NULL;
+    }
     f->data_off = 8 + (size_t)hl;
-    size_t data_len = f->len - f->data_off;
     struct json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return fail(err, errlen, path, "out of memory");
+    if (!tok) {
+        io_fail(err, errlen, path, "out of memory");
+        return NULL;
+    }
     struct json_object *root = json_tokener_parse_ex(tok, (const char *)f->buf + 8, (int)hl);
     enum json_tokener_error je = json_tokener_get_error(tok);
     json_tokener_free(tok);
     if (!root || je != json_tokener_success) {
         if (root)
             json_object_put(root);
-        return fail(err, errlen, path, "header is not valid JSON");
+        io_fail(err, errlen, path, "header is not valid JSON");
+        return NULL;
     }
     if (!json_object_is_type(root, json_type_object)) {
         json_object_put(root);
-        return fail(err, errlen, path, "header is not a JSON object");
+        io_fail(err, errlen, path, "header is not a JSON object");
+        return NULL;
     }
+    return root;
+}
+
+/* t->shape and t->ndim from the entry's shape array; its element count in *count. */
+static int parse_shape(const char *path, const char *key, struct json_object *sh, st_tensor *t, uint64_t *count,
+                       char *err, size_t errlen)
+{
+    size_t nd = json_object_array_length(sh);
+    if (nd > 8)
+        return io_fail(err, errlen, path, "key '%s': more than 8 dimensions", key);
+    t->ndim = (int)nd;
+    *count = 1;
+    for (size_t i = 0; i < nd; i++) {
+        struct json_object *d = json_object_array_get_idx(sh, i);
+        if (!json_object_is_type(d, json_type_int) || json_object_get_int64(d) < 0 ||
+            json_object_get_int64(d) > ((int64_t)1 << 40))
+            return io_fail(err, errlen, path, "key '%s': bad shape", key);
+        t->shape[i] = json_object_get_int64(d);
+        if (t->shape[i] && *count > (UINT64_MAX >> 4) / (uint64_t)t->shape[i])
+            return io_fail(err, errlen, path, "key '%s': shape overflows", key);
+        *count *= (uint64_t)t->shape[i];
+    }
+    return 0;
+}
+
+/* One tensor entry of the header: {dtype, shape, data_offsets} whose bytes
+   lie within the data_len bytes after the header and fit the shape. */
+static int parse_entry(const char *path, const char *key, struct json_object *val, size_t data_len, st_tensor *t,
+                       char *err, size_t errlen)
+{
+    if (strlen(key) >= sizeof(t->name))
+        return io_fail(err, errlen, path, "key name too long");
+    snprintf(t->name, sizeof(t->name), "%s", key);
+    struct json_object *dt, *sh, *off;
+    if (!json_object_is_type(val, json_type_object) || !json_object_object_get_ex(val, "dtype", &dt) ||
+        !json_object_object_get_ex(val, "shape", &sh) || !json_object_object_get_ex(val, "data_offsets", &off) ||
+        !json_object_is_type(dt, json_type_string) || !json_object_is_type(sh, json_type_array) ||
+        !json_object_is_type(off, json_type_array) || json_object_array_length(off) != 2)
+        return io_fail(err, errlen, path, "key '%s': entry needs dtype (string), shape (array), data_offsets ([begin, end])", key);
+    const char *ds = json_object_get_string(dt);
+    snprintf(t->dtype_str, sizeof(t->dtype_str), "%s", ds);
+    t->dtype = !strcmp(ds, "F32") ? ST_F32 : !strcmp(ds, "F16") ? ST_F16 : !strcmp(ds, "BF16") ? ST_BF16
+             : !strcmp(ds, "I32") ? ST_I32 : !strcmp(ds, "U8") ? ST_U8 : ST_OTHER;
+    uint64_t count = 0;
+    if (parse_shape(path, key, sh, t, &count, err, errlen))
+        return -1;
+    struct json_object *b0 = json_object_array_get_idx(off, 0), *b1 = json_object_array_get_idx(off, 1);
+    if (!json_object_is_type(b0, json_type_int) || !json_object_is_type(b1, json_type_int) ||
+        json_object_get_int64(b0) < 0 || json_object_get_int64(b1) < json_object_get_int64(b0))
+        return io_fail(err, errlen, path, "key '%s': bad data_offsets", key);
+    t->begin = (uint64_t)json_object_get_int64(b0);
+    t->end = (uint64_t)json_object_get_int64(b1);
+    if (t->end > data_len)
+        return io_fail(err, errlen, path,
+                       "key '%s': data_offsets [%llu, %llu] run past the data (%zu bytes): truncated file?", key,
+                       (unsigned long long)t->begin, (unsigned long long)t->end, data_len);
+    size_t es = st_dsize(t->dtype);
+    if (es && t->end - t->begin != count * es)
+        return io_fail(err, errlen, path, "key '%s': %llu data bytes for a %s tensor of %llu elements", key,
+                       (unsigned long long)(t->end - t->begin), ds, (unsigned long long)count);
+    return 0;
+}
+
+static int parse(st_file *f, char *err, size_t errlen)
+{
+    struct json_object *root = parse_root(f, err, errlen);
+    if (!root)
+        return -1;
     size_t n = (size_t)json_object_object_length(root);
     f->tensors = calloc(n ? n : 1, sizeof(st_tensor));
     if (!f->tensors) {
         json_object_put(root);
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, f->path, "out of memory");
     }
     int rc = 0;
     json_object_object_foreach(root, key, val) {
         if (!strcmp(key, "__metadata__"))
             continue;
-        st_tensor *t = &f->tensors[f->count];
-        if (strlen(key) >= sizeof(t->name)) {
-            rc = fail(err, errlen, path, "key name too long");
-            break;
-        }
-        snprintf(t->name, sizeof(t->name), "%s", key);
-        struct json_object *dt, *sh, *off;
-        if (!json_object_is_type(val, json_type_object) || !json_object_object_get_ex(val, "dtype", &dt) ||
-            !json_object_object_get_ex(val, "shape", &sh) || !json_object_object_get_ex(val, "data_offsets", &off) ||
-            !json_object_is_type(dt, json_type_string) || !json_object_is_type(sh, json_type_array) ||
-            !json_object_is_type(off, json_type_array) || json_object_array_length(off) != 2) {
-            rc = fail(err, errlen, path, "key '%s': entry needs dtype (string), shape (array), data_offsets ([begin, end])", key);
-            break;
-        }
-        const char *ds = json_object_get_string(dt);
-        snprintf(t->dtype_str, sizeof(t->dtype_str), "%s", ds);
-        t->dtype = !strcmp(ds, "F32") ? ST_F32 : !strcmp(ds, "F16") ? ST_F16 : !strcmp(ds, "BF16") ? ST_BF16
-                 : !strcmp(ds, "I32") ? ST_I32 : !strcmp(ds, "U8") ? ST_U8 : ST_OTHER;
-        size_t nd = json_object_array_length(sh);
-        if (nd > 8) {
-            rc = fail(err, errlen, path, "key '%s': more than 8 dimensions", key);
-            break;
-        }
-        t->ndim = (int)nd;
-        uint64_t count = 1;
-        for (size_t i = 0; i < nd; i++) {
-            struct json_object *d = json_object_array_get_idx(sh, i);
-            if (!json_object_is_type(d, json_type_int) || json_object_get_int64(d) < 0 ||
-                json_object_get_int64(d) > ((int64_t)1 << 40)) {
-                rc = fail(err, errlen, path, "key '%s': bad shape", key);
-                break;
-            }
-            t->shape[i] = json_object_get_int64(d);
-            if (t->shape[i] && count > (UINT64_MAX >> 4) / (uint64_t)t->shape[i]) {
-                rc = fail(err, errlen, path, "key '%s': shape overflows", key);
-                break;
-            }
-            count *= (uint64_t)t->shape[i];
-        }
+        rc = parse_entry(f->path, key, val, f->len - f->data_off, &f->tensors[f->count], err, errlen);
         if (rc)
             break;
-        struct json_object *b0 = json_object_array_get_idx(off, 0), *b1 = json_object_array_get_idx(off, 1);
-        if (!json_object_is_type(b0, json_type_int) || !json_object_is_type(b1, json_type_int) ||
-            json_object_get_int64(b0) < 0 || json_object_get_int64(b1) < json_object_get_int64(b0)) {
-            rc = fail(err, errlen, path, "key '%s': bad data_offsets", key);
-            break;
-        }
-        t->begin = (uint64_t)json_object_get_int64(b0);
-        t->end = (uint64_t)json_object_get_int64(b1);
-        if (t->end > data_len) {
-            rc = fail(err, errlen, path, "key '%s': data_offsets [%llu, %llu] run past the data (%zu bytes): truncated file?",
-                      key, (unsigned long long)t->begin, (unsigned long long)t->end, data_len);
-            break;
-        }
-        size_t es = st_dsize(t->dtype);
-        if (es && t->end - t->begin != count * es) {
-            rc = fail(err, errlen, path, "key '%s': %llu data bytes for a %s tensor of %llu elements", key,
-                      (unsigned long long)(t->end - t->begin), ds, (unsigned long long)count);
-            break;
-        }
         f->count++;
     }
     json_object_put(root);
@@ -142,7 +148,7 @@ int st_open_mem(const void *buf, size_t len, st_file *f, char *err, size_t errle
     snprintf(f->path, sizeof(f->path), "safetensors");
     f->buf = malloc(len ? len : 1);
     if (!f->buf)
-        return fail(err, errlen, f->path, "out of memory");
+        return io_fail(err, errlen, f->path, "out of memory");
     if (len)
         memcpy(f->buf, buf, len);
     f->len = len;
@@ -159,33 +165,13 @@ int st_open(const char *path, st_file *f, char *err, size_t errlen)
     snprintf(f->path, sizeof(f->path), "%s", path);
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return fail(err, errlen, path, "cannot open: %s", strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len, fp);
-        len += n;
-        if (n == 0)
-            break;
-        if (len == cap) {
-            if (cap >= ((size_t)1 << 34)) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
+        return io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
+    uint8_t *buf;
+    size_t len;
+    int rd = io_read_all(fp, (size_t)1 << 34, &buf, &len);
     fclose(fp);
-    if (!buf)
-        return fail(err, errlen, path, "out of memory or file too large");
+    if (rd)
+        return io_fail(err, errlen, path, "out of memory or file too large");
     f->buf = buf;
     f->len = len;
     if (parse(f, err, errlen)) {
@@ -218,7 +204,7 @@ int st_read_f32(const st_file *f, const char *name, int ndim, const int64_t *exp
     *out = NULL;
     const st_tensor *t = st_find(f, name);
     if (!t)
-        return fail(err, errlen, f->path, "missing key '%s'", name);
+        return io_fail(err, errlen, f->path, "missing key '%s'", name);
     if (expected_shape) {
         int ok = t->ndim == ndim;
         for (int i = 0; ok && i < ndim; i++)
@@ -227,15 +213,15 @@ int st_read_f32(const st_file *f, const char *name, int ndim, const int64_t *exp
             char got[128], want[128];
             shape_str(t->shape, t->ndim, got, sizeof(got));
             shape_str(expected_shape, ndim, want, sizeof(want));
-            return fail(err, errlen, f->path, "key '%s' has shape %s but %s was expected", name, got, want);
+            return io_fail(err, errlen, f->path, "key '%s' has shape %s but %s was expected", name, got, want);
         }
     }
     if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16)
-        return fail(err, errlen, f->path, "key '%s' has dtype %s; expected F32, F16 or BF16", name, t->dtype_str);
+        return io_fail(err, errlen, f->path, "key '%s' has dtype %s; expected F32, F16 or BF16", name, t->dtype_str);
     size_t es = st_dsize(t->dtype), n = (size_t)((t->end - t->begin) / es);
     float *o = malloc((n ? n : 1) * sizeof(float));
     if (!o)
-        return fail(err, errlen, f->path, "out of memory reading '%s'", name);
+        return io_fail(err, errlen, f->path, "out of memory reading '%s'", name);
     const uint8_t *src = f->buf + f->data_off + t->begin;
     for (size_t i = 0; i < n; i++) {
         if (t->dtype == ST_F32) {

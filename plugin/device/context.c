@@ -184,54 +184,77 @@ static void out_write(void *out, uint32_t room, const void *full, size_t full_si
     memcpy(out, &n, sizeof(n)); /* every output struct starts with its size */
 }
 
-VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out)
+/* What the three context queries answer, filled by one of these from a
+   context out_room accepted. */
+typedef union out_struct {
+    vtc_device_info info;
+    vtc_context_stats stats;
+    vtc_vulkan_handles handles;
+} out_struct;
+
+static void fill_info(vtc_context ctx, out_struct *o)
+{
+    memcpy(&o->info, &ctx->info, sizeof(ctx->info));
+}
+
+static void fill_stats(vtc_context ctx, out_struct *o)
+{
+    vtc_context_stats *st = &o->stats;
+    st->device_memory_bytes = ctx->mem.bytes;
+    st->device_allocations = ctx->mem.allocations;
+    st->pipelines = ctx->pipelines_created;
+    st->calls = ctx->calls;
+    st->validation_messages = atomic_load(&ctx->validation_messages);
+    st->last_gpu_time_ns = ctx->last_gpu_time_ns;
+    st->dispatches = ctx->dispatches;
+    st->objects_created = ctx->objects_created + 2 * ctx->mem.buffers_made;
+    st->pipelines_warmed = ctx->pipelines_warmed;
+    st->compile_ns = ctx->compile_ns;
+}
+
+static void fill_handles(vtc_context ctx, out_struct *o)
+{
+    vtc_vulkan_handles *h = &o->handles;
+    h->queue_family = ctx->queue_family;
+    h->instance = ctx->instance;
+    h->physical_device = ctx->phys;
+    h->device = ctx->device;
+    h->queue = ctx->queue;
+    h->get_instance_proc_addr = ctx->gipa;
+}
+
+/* A context query: checks the caller's struct (out_room), fills the whole
+   struct of this plugin (`full_size` bytes, zeroed first) and gives the
+   caller what its size holds (out_write). */
+static vtc_result out_answer(vtc_context ctx, const char *fn, void *out, uint32_t v1, size_t full_size,
+                             void (*fill)(vtc_context, out_struct *))
 {
     uint32_t room = 0;
-    vtc_result r = out_room(ctx, "vtc_context_info", out, VTC_DEVICE_INFO_SIZE_V1, &room);
+    vtc_result r = out_room(ctx, fn, out, v1, &room);
     if (r)
         return r;
-    out_write(out, room, &ctx->info, sizeof(ctx->info));
+    out_struct full;
+    memset(&full, 0, sizeof(full));
+    fill(ctx, &full);
+    out_write(out, room, &full, full_size);
     return VTC_SUCCESS;
+}
+
+VTC_API vtc_result vtc_context_info(vtc_context ctx, vtc_device_info *out)
+{
+    return out_answer(ctx, "vtc_context_info", out, VTC_DEVICE_INFO_SIZE_V1, sizeof(vtc_device_info), fill_info);
 }
 
 VTC_API vtc_result vtc_context_stats_get(vtc_context ctx, vtc_context_stats *out)
 {
-    uint32_t room = 0;
-    vtc_result r = out_room(ctx, "vtc_context_stats_get", out, VTC_CONTEXT_STATS_SIZE_V1, &room);
-    if (r)
-        return r;
-    vtc_context_stats st;
-    memset(&st, 0, sizeof(st));
-    st.device_memory_bytes = ctx->mem.bytes;
-    st.device_allocations = ctx->mem.allocations;
-    st.pipelines = ctx->pipelines_created;
-    st.calls = ctx->calls;
-    st.validation_messages = atomic_load(&ctx->validation_messages);
-    st.last_gpu_time_ns = ctx->last_gpu_time_ns;
-    st.dispatches = ctx->dispatches;
-    st.objects_created = ctx->objects_created + 2 * ctx->mem.buffers_made;
-    st.pipelines_warmed = ctx->pipelines_warmed;
-    st.compile_ns = ctx->compile_ns;
-    out_write(out, room, &st, sizeof(st));
-    return VTC_SUCCESS;
+    return out_answer(ctx, "vtc_context_stats_get", out, VTC_CONTEXT_STATS_SIZE_V1, sizeof(vtc_context_stats),
+                      fill_stats);
 }
 
 VTC_API vtc_result vtc_context_vulkan_handles(vtc_context ctx, vtc_vulkan_handles *out)
 {
-    uint32_t room = 0;
-    vtc_result r = out_room(ctx, "vtc_context_vulkan_handles", out, VTC_VULKAN_HANDLES_SIZE_V1, &room);
-    if (r)
-        return r;
-    vtc_vulkan_handles h;
-    memset(&h, 0, sizeof(h));
-    h.queue_family = ctx->queue_family;
-    h.instance = ctx->instance;
-    h.physical_device = ctx->phys;
-    h.device = ctx->device;
-    h.queue = ctx->queue;
-    h.get_instance_proc_addr = ctx->gipa;
-    out_write(out, room, &h, sizeof(h));
-    return VTC_SUCCESS;
+    return out_answer(ctx, "vtc_context_vulkan_handles", out, VTC_VULKAN_HANDLES_SIZE_V1, sizeof(vtc_vulkan_handles),
+                      fill_handles);
 }
 
 /* Both device lists: `stride` is the caller's element size, `v1_count`

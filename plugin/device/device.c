@@ -28,37 +28,21 @@ static int device_has_extension(const vk_instance_table *vki, VkPhysicalDevice p
     return found;
 }
 
-/* Everything vtc needs to know about a physical device, as vtc_device_info.
-   `instance_api` is the instance's apiVersion: device functionality of a
-   core version is usable only when both instance and device have it. */
-static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint32_t index, uint32_t instance_api,
-                         vtc_device_info *info, int *has_push, VkPhysicalDeviceLimits *limits_out)
+/* The device's identity and limits (vtc_device_info's descriptive half);
+   the properties in *p. `pci`: VK_EXT_pci_bus_info is there to query. */
+static void query_properties(const vk_instance_table *vki, VkPhysicalDevice pd, int pci, vtc_device_info *info,
+                             VkPhysicalDeviceProperties2 *p2, VkPhysicalDeviceSubgroupProperties *sg)
 {
-    memset(info, 0, sizeof(*info));
-    info->size = sizeof(*info);
-    info->index = index;
-
-    uint32_t next = 0;
-    int push = 0, pci = 0;
-    if (vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &next, NULL) == VK_SUCCESS && next) {
-        VkExtensionProperties *ext = calloc(next, sizeof(*ext));
-        if (ext && vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &next, ext) == VK_SUCCESS) {
-            push = has_extension(ext, next, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
-            pci = has_extension(ext, next, VK_EXT_PCI_BUS_INFO_EXTENSION_NAME);
-        }
-        free(ext);
-    }
-
     VkPhysicalDeviceDriverProperties drv = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
-    VkPhysicalDeviceSubgroupProperties sg = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
     VkPhysicalDeviceIDProperties idp = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
     VkPhysicalDevicePCIBusInfoPropertiesEXT pbi = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT};
-    VkPhysicalDeviceProperties2 p2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    *p2 = (VkPhysicalDeviceProperties2){VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    *sg = (VkPhysicalDeviceSubgroupProperties){VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
     VkPhysicalDeviceProperties base;
     vki->vkGetPhysicalDeviceProperties(pd, &base);
     /* ID properties are core in 1.1 (vtc's floor); driver properties only from 1.2 */
-    p2.pNext = &sg;
-    sg.pNext = &idp;
+    p2->pNext = sg;
+    sg->pNext = &idp;
     void **tail = &idp.pNext;
     if (base.apiVersion >= VK_API_VERSION_1_2) {
         *tail = &drv;
@@ -66,8 +50,9 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
     }
     if (pci)
         *tail = &pbi;
-    vki->vkGetPhysicalDeviceProperties2(pd, &p2);
-    const VkPhysicalDeviceProperties *p = &p2.properties;
+    vki->vkGetPhysicalDeviceProperties2(pd, p2);
+    p2->pNext = sg->pNext = NULL; /* the chain's other links are this function's */
+    const VkPhysicalDeviceProperties *p = &p2->properties;
 
     snprintf(info->name, sizeof(info->name), "%s", p->deviceName);
     if (base.apiVersion >= VK_API_VERSION_1_2)
@@ -79,7 +64,7 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
     info->device_type = (uint32_t)p->deviceType;
     info->api_version = p->apiVersion;
     info->driver_version = p->driverVersion;
-    info->subgroup_size = sg.subgroupSize;
+    info->subgroup_size = sg->subgroupSize;
     info->max_shared_memory = p->limits.maxComputeSharedMemorySize;
     info->max_storage_buffer_range = p->limits.maxStorageBufferRange;
     info->min_storage_offset_alignment = (uint32_t)p->limits.minStorageBufferOffsetAlignment;
@@ -92,9 +77,14 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
         info->pci_device = pbi.pciDevice;
         info->pci_function = pbi.pciFunction;
     }
-    if (limits_out)
-        *limits_out = p->limits;
+}
 
+/* VTC_FEATURE_* the device supports (its features, subgroup operations,
+   timestamps; push descriptors from the extension or core 1.4 usable
+   under `instance_api`). */
+static uint32_t supported_features(const vk_instance_table *vki, VkPhysicalDevice pd, const VkPhysicalDeviceProperties *p,
+                                   const VkPhysicalDeviceSubgroupProperties *sg, uint32_t instance_api, int *push)
+{
     VkPhysicalDevice16BitStorageFeatures s16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
     VkPhysicalDeviceShaderFloat16Int8Features f16 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
     VkPhysicalDeviceFeatures2 f2 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
@@ -109,21 +99,52 @@ static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint
         sup |= VTC_FEATURE_F16_ARITHMETIC;
     const VkSubgroupFeatureFlags need = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT |
                                         VK_SUBGROUP_FEATURE_BALLOT_BIT | VK_SUBGROUP_FEATURE_SHUFFLE_BIT;
-    if ((sg.supportedOperations & need) == need && (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-        sg.subgroupSize >= 4)
+    if ((sg->supportedOperations & need) == need && (sg->supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+        sg->subgroupSize >= 4)
         sup |= VTC_FEATURE_SUBGROUP_ARITH;
     if (p->limits.timestampComputeAndGraphics && p->limits.timestampPeriod > 0)
         sup |= VTC_FEATURE_TIMESTAMPS;
 
     uint32_t usable_api = p->apiVersion < instance_api ? p->apiVersion : instance_api;
     if (usable_api >= VK_MAKE_API_VERSION(0, 1, 4, 0))
-        push = 1;
-    if (push)
+        *push = 1;
+    if (*push)
         sup |= VTC_FEATURE_PUSH_DESCRIPTOR;
+    return sup;
+}
+
+/* Everything vtc needs to know about a physical device, as vtc_device_info.
+   `instance_api` is the instance's apiVersion: device functionality of a
+   core version is usable only when both instance and device have it. */
+static void query_device(const vk_instance_table *vki, VkPhysicalDevice pd, uint32_t index, uint32_t instance_api,
+                         vtc_device_info *info, int *has_push, VkPhysicalDeviceLimits *limits_out)
+{
+    memset(info, 0, sizeof(*info));
+    info->size = sizeof(*info);
+    info->index = index;
+    int push = device_has_extension(vki, pd, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+    int pci = device_has_extension(vki, pd, VK_EXT_PCI_BUS_INFO_EXTENSION_NAME);
+    VkPhysicalDeviceProperties2 p2;
+    VkPhysicalDeviceSubgroupProperties sg;
+    query_properties(vki, pd, pci, info, &p2, &sg);
+    const VkPhysicalDeviceProperties *p = &p2.properties;
+    if (limits_out)
+        *limits_out = p->limits;
+    info->supported = supported_features(vki, pd, p, &sg, instance_api, &push);
     if (has_push)
         *has_push = push;
-    info->supported = sup;
-    info->timestamp_period_ns = (sup & VTC_FEATURE_TIMESTAMPS) ? p->limits.timestampPeriod : 0.0f;
+    info->timestamp_period_ns = (info->supported & VTC_FEATURE_TIMESTAMPS) ? p->limits.timestampPeriod : 0.0f;
+}
+
+/* The first 32 queue families of ctx->phys; returns their count. */
+static uint32_t queue_families(vtc_context ctx, VkQueueFamilyProperties qp[32])
+{
+    uint32_t nq = 0;
+    ctx->vki.vkGetPhysicalDeviceQueueFamilyProperties(ctx->phys, &nq, NULL);
+    if (nq > 32)
+        nq = 32;
+    ctx->vki.vkGetPhysicalDeviceQueueFamilyProperties(ctx->phys, &nq, qp);
+    return nq;
 }
 
 static void fill_limits(vtc_context ctx, const VkPhysicalDeviceLimits *lim)
@@ -137,12 +158,8 @@ static void fill_limits(vtc_context ctx, const VkPhysicalDeviceLimits *lim)
                            ? lim->maxComputeWorkGroupSize[0] : lim->maxComputeWorkGroupInvocations;
     ctx->vki.vkGetPhysicalDeviceMemoryProperties(ctx->phys, &ctx->mem.props);
 
-    uint32_t nq = 0;
-    ctx->vki.vkGetPhysicalDeviceQueueFamilyProperties(ctx->phys, &nq, NULL);
     VkQueueFamilyProperties qp[32];
-    if (nq > 32)
-        nq = 32;
-    ctx->vki.vkGetPhysicalDeviceQueueFamilyProperties(ctx->phys, &nq, qp);
+    uint32_t nq = queue_families(ctx, qp);
     ctx->timestamp_valid_bits = ctx->queue_family < nq ? qp[ctx->queue_family].timestampValidBits : 0;
     if (!ctx->timestamp_valid_bits)
         ctx->caps.features &= ~VTC_FEATURE_TIMESTAMPS;
@@ -178,6 +195,41 @@ static int pick_score(uint32_t type)
     }
 }
 
+/* VK_LAYER_KHRONOS_validation is installed and, for the synchronization
+   and GPU-assisted modes, provides VK_EXT_validation_features. */
+static vtc_result validation_layer(vtc_context ctx, const vk_global_table *g, int validation)
+{
+    int has_features = 0;
+    uint32_t n = 0;
+    g->vkEnumerateInstanceLayerProperties(&n, NULL);
+    VkLayerProperties *lp = calloc(n ? n : 1, sizeof(*lp));
+    int found = 0;
+    if (lp && g->vkEnumerateInstanceLayerProperties(&n, lp) == VK_SUCCESS)
+        for (uint32_t i = 0; i < n; i++)
+            if (!strcmp(lp[i].layerName, "VK_LAYER_KHRONOS_validation"))
+                found = 1;
+    free(lp);
+    /* the layer itself provides VK_EXT_validation_features */
+    uint32_t ne = 0;
+    if (found && g->vkEnumerateInstanceExtensionProperties("VK_LAYER_KHRONOS_validation", &ne, NULL) == VK_SUCCESS &&
+        ne) {
+        VkExtensionProperties *ep = calloc(ne, sizeof(*ep));
+        if (ep && g->vkEnumerateInstanceExtensionProperties("VK_LAYER_KHRONOS_validation", &ne, ep) == VK_SUCCESS)
+            has_features = has_extension(ep, ne, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+        free(ep);
+    }
+    if (!found)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                        "validation requested but VK_LAYER_KHRONOS_validation is not installed "
+                        "(Debian: vulkan-validationlayers)");
+    if (validation != VTC_VALIDATE_CORE && !has_features)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "validation: this VK_LAYER_KHRONOS_validation lacks %s, so "
+                        "%s validation cannot be turned on (VTC_VALIDATION=core runs the default checks)",
+                        VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME,
+                        validation == VTC_VALIDATE_GPU ? "GPU-assisted" : "synchronization");
+    return VTC_SUCCESS;
+}
+
 static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api_out)
 {
     char err[512];
@@ -198,35 +250,10 @@ static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api
     uint32_t nlayers = 0;
     const char *exts[3];
     uint32_t nexts = 0;
-    int has_features = 0;
     if (validation) {
-        uint32_t n = 0;
-        g.vkEnumerateInstanceLayerProperties(&n, NULL);
-        VkLayerProperties *lp = calloc(n ? n : 1, sizeof(*lp));
-        int found = 0;
-        if (lp && g.vkEnumerateInstanceLayerProperties(&n, lp) == VK_SUCCESS)
-            for (uint32_t i = 0; i < n; i++)
-                if (!strcmp(lp[i].layerName, "VK_LAYER_KHRONOS_validation"))
-                    found = 1;
-        free(lp);
-        /* the layer itself provides VK_EXT_validation_features */
-        uint32_t ne = 0;
-        if (found && g.vkEnumerateInstanceExtensionProperties("VK_LAYER_KHRONOS_validation", &ne, NULL) == VK_SUCCESS &&
-            ne) {
-            VkExtensionProperties *ep = calloc(ne, sizeof(*ep));
-            if (ep && g.vkEnumerateInstanceExtensionProperties("VK_LAYER_KHRONOS_validation", &ne, ep) == VK_SUCCESS)
-                has_features = has_extension(ep, ne, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
-            free(ep);
-        }
-        if (!found)
-            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                            "validation requested but VK_LAYER_KHRONOS_validation is not installed "
-                            "(Debian: vulkan-validationlayers)");
-        if (validation != VTC_VALIDATE_CORE && !has_features)
-            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "validation: this VK_LAYER_KHRONOS_validation lacks %s, so "
-                            "%s validation cannot be turned on (VTC_VALIDATION=core runs the default checks)",
-                            VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME,
-                            validation == VTC_VALIDATE_GPU ? "GPU-assisted" : "synchronization");
+        vtc_result r = validation_layer(ctx, &g, validation);
+        if (r)
+            return r;
         layers[nlayers++] = "VK_LAYER_KHRONOS_validation";
         exts[nexts++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
         if (validation != VTC_VALIDATE_CORE)
@@ -279,15 +306,12 @@ static vtc_result create_instance(vtc_context ctx, int validation, uint32_t *api
     return VTC_SUCCESS;
 }
 
-vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc)
+/* The physical device: desc->device_index_plus1, else VTC_DEVICE, else the
+   best type (pick_score) among those with Vulkan 1.1. Sets ctx->phys and
+   ctx->info, *lim its limits. */
+static vtc_result pick_physical_device(vtc_context ctx, const vtc_context_desc *desc, uint32_t instance_api,
+                                       VkPhysicalDeviceLimits *lim)
 {
-    int validation = vtc_validation_mode(desc->flags);
-    ctx->validation = validation;
-    uint32_t instance_api = VK_API_VERSION_1_1;
-    vtc_result r = create_instance(ctx, validation, &instance_api);
-    if (r)
-        return r;
-
     uint32_t n = 0;
     VK_CHECK(ctx, ctx->vki.vkEnumeratePhysicalDevices(ctx->instance, &n, NULL));
     if (!n)
@@ -329,17 +353,15 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     if (best < 0)
         return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "no device with Vulkan 1.1");
     ctx->phys = devs[best];
-    VkPhysicalDeviceLimits lim;
-    query_device(&ctx->vki, ctx->phys, (uint32_t)best, instance_api, &ctx->info, NULL, &lim);
-    ctx->caps.features = vtc_caps_usable_features(ctx->info.supported, desc->flags);
+    query_device(&ctx->vki, ctx->phys, (uint32_t)best, instance_api, &ctx->info, NULL, lim);
+    return VTC_SUCCESS;
+}
 
-    /* queue family: prefer compute-only (async compute), else any with compute */
-    uint32_t nq = 0;
-    ctx->vki.vkGetPhysicalDeviceQueueFamilyProperties(ctx->phys, &nq, NULL);
+/* queue family: prefer compute-only (async compute), else any with compute */
+static vtc_result pick_queue_family(vtc_context ctx)
+{
     VkQueueFamilyProperties qp[32];
-    if (nq > 32)
-        nq = 32;
-    ctx->vki.vkGetPhysicalDeviceQueueFamilyProperties(ctx->phys, &nq, qp);
+    uint32_t nq = queue_families(ctx, qp);
     int qf = -1;
     for (uint32_t i = 0; i < nq && qf < 0; i++)
         if ((qp[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && !(qp[i].queueFlags & VK_QUEUE_GRAPHICS_BIT))
@@ -350,7 +372,13 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     if (qf < 0)
         return vtc_fail(ctx, VTC_ERROR_NO_DEVICE, "device has no compute queue");
     ctx->queue_family = (uint32_t)qf;
+    return VTC_SUCCESS;
+}
 
+/* The logical device with the features ctx->caps.features uses, its
+   functions and its queue. */
+static vtc_result create_device(vtc_context ctx, uint32_t instance_api)
+{
     float prio = 1.0f;
     VkDeviceQueueCreateInfo qci = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     qci.queueFamilyIndex = ctx->queue_family;
@@ -399,6 +427,26 @@ vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *d
     ctx->capture_stats = pep.pipelineExecutableInfo && ctx->vkd.vkGetPipelineExecutablePropertiesKHR &&
                          ctx->vkd.vkGetPipelineExecutableStatisticsKHR;
     ctx->vkd.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
+    return VTC_SUCCESS;
+}
+
+vtc_result vtc_device_init_standalone(vtc_context ctx, const vtc_context_desc *desc)
+{
+    int validation = vtc_validation_mode(desc->flags);
+    ctx->validation = validation;
+    uint32_t instance_api = VK_API_VERSION_1_1;
+    VkPhysicalDeviceLimits lim;
+    vtc_result r = create_instance(ctx, validation, &instance_api);
+    if (!r)
+        r = pick_physical_device(ctx, desc, instance_api, &lim);
+    if (r)
+        return r;
+    ctx->caps.features = vtc_caps_usable_features(ctx->info.supported, desc->flags);
+    r = pick_queue_family(ctx);
+    if (!r)
+        r = create_device(ctx, instance_api);
+    if (r)
+        return r;
     fill_limits(ctx, &lim);
     return VTC_SUCCESS;
 }

@@ -299,51 +299,37 @@ typedef struct vtc_call {
     vtc_recorder rec;
 } vtc_call;
 
-static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec, int recording,
-                                const char *fn, vtc_call *c)
+/* Without fp16 storage (or with it disabled) fp16 host tensors are staged
+   as F32; fp16 device buffers cannot be read, and record mode has only those. */
+static vtc_result check_float_storage(vtc_context ctx, const vtc_plan *plan, uint32_t dev_float, int recording,
+                                      const char *name)
 {
-    if (!ctx)
-        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "%scontext is NULL", fn);
-    const vtc_op_def *def = vtc_op_find(op);
-    if (!def)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%sunknown op %u", fn, op);
-    const char *name = def->desc->name;
-    vtc_result r = vtc_args_check(ctx, def, args, name);
-    if (r)
-        return r;
-    if (exec && exec->size && exec->size < sizeof(vtc_exec))
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", name, exec->size);
-    if (exec && exec->flags)
-        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
-                        name, exec->flags);
-
-    memset(c, 0, sizeof(*c));
-    c->def = def;
-    vtc_plan *plan = &c->plan;
-    r = plan_call(ctx, def, args, plan);
-    if (r)
-        return r;
+    if (dev_float == plan->float_dtype)
+        return VTC_SUCCESS;
+    if (recording)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
+                        "%s: fp16 storage is unsupported or disabled (VTC_DISABLE_F16) on this device; record with F32 tensors",
+                        name);
     const vtc_op_desc *d = plan->desc;
-    if (!plan->float_dtype)
-        plan->float_dtype = VTC_DTYPE_F32;
-    uint32_t dev_float = vtc_caps_device_float(&ctx->caps, plan->float_dtype);
-    if (dev_float != plan->float_dtype) {
-        if (recording)
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        const vtc_tensor *t = used_tensor(plan, i);
+        if (t && t->dtype == VTC_DTYPE_F16 && t->buffer)
             return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                            "%s: fp16 storage is unsupported or disabled (VTC_DISABLE_F16) on this device; record with F32 tensors",
-                            name);
-        for (uint32_t i = 0; i < d->ntensors; i++) {
-            const vtc_tensor *t = used_tensor(plan, i);
-            if (t && t->dtype == VTC_DTYPE_F16 && t->buffer)
-                return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED,
-                                "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers "
-                                "cannot be read (%s)", name, d->tensors[i].name);
-        }
+                            "%s: fp16 storage is unsupported or disabled on this device, so fp16 device buffers "
+                            "cannot be read (%s)", name, d->tensors[i].name);
     }
+    return VTC_SUCCESS;
+}
 
+/* Binds each used tensor: a device buffer where it lies, a host tensor at
+   its offset in the io buffer (packed, `align`ed); *io_bytes their total. */
+static vtc_result bind_tensors(vtc_context ctx, vtc_call *c, uint32_t dev_float, int recording, VkDeviceSize align,
+                               VkDeviceSize *io_bytes, const char *name)
+{
+    const vtc_plan *plan = &c->plan;
+    const vtc_op_desc *d = plan->desc;
     vtc_bound *bound = c->bound;
-    VkDeviceSize io_bytes = 0;
-    const VkDeviceSize align = ctx->caps.offset_align > 256 ? ctx->caps.offset_align : 256;
+    *io_bytes = 0;
     for (uint32_t i = 0; i < d->ntensors; i++) {
         const vtc_tensor *t = used_tensor(plan, i);
         const vtc_op_tensor_desc *td = &d->tensors[i];
@@ -375,17 +361,22 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
                                 "%s: %s needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
                                 name, td->name, (unsigned long long)bytes, (unsigned long long)ctx->caps.max_range);
             contiguous_strides(t, bound[i].stride);
-            c->io_off[i] = io_bytes;
-            bound[i].offset = io_bytes;
+            c->io_off[i] = *io_bytes;
+            bound[i].offset = *io_bytes;
             bound[i].range = align_up(bytes, 4);
-            io_bytes = align_up(io_bytes + bound[i].range, align);
+            *io_bytes = align_up(*io_bytes + bound[i].range, align);
         }
     }
+    return VTC_SUCCESS;
+}
 
+/* Scratch: the host's (record mode: checked against the plan's need and
+   the offset alignment), else the io buffer's tail after the host tensors. */
+static vtc_result bind_scratch(vtc_context ctx, vtc_call *c, const vtc_exec *exec, int recording, VkDeviceSize align,
+                               VkDeviceSize io_bytes, const char *name)
+{
+    const vtc_plan *plan = &c->plan;
     vtc_recorder *rec = &c->rec;
-    rec->ctx = ctx;
-    rec->float_dtype = dev_float;
-    rec->use_subgroup = vtc_caps_use_subgroup(&ctx->caps);
     if (recording) {
         if (plan->scratch_bytes) {
             if (!exec->scratch || exec->scratch_size < plan->scratch_bytes)
@@ -411,6 +402,48 @@ static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, 
         c->io_bytes = align_up(io_bytes + plan->scratch_bytes, align);
     }
     return VTC_SUCCESS;
+}
+
+static vtc_result call_validate(vtc_context ctx, uint32_t op, const void *args, const vtc_exec *exec, int recording,
+                                const char *fn, vtc_call *c)
+{
+    if (!ctx)
+        return vtc_fail(NULL, VTC_ERROR_INVALID_ARGUMENT, "%scontext is NULL", fn);
+    const vtc_op_def *def = vtc_op_find(op);
+    if (!def)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%sunknown op %u", fn, op);
+    const char *name = def->desc->name;
+    vtc_result r = vtc_args_check(ctx, def, args, name);
+    if (r)
+        return r;
+    if (exec && exec->size && exec->size < sizeof(vtc_exec))
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.size %u is smaller than v1", name, exec->size);
+    if (exec && exec->flags)
+        return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "%s: exec.flags 0x%x: no vtc_exec flag is defined, it must be 0",
+                        name, exec->flags);
+
+    memset(c, 0, sizeof(*c));
+    c->def = def;
+    vtc_plan *plan = &c->plan;
+    r = plan_call(ctx, def, args, plan);
+    if (r)
+        return r;
+    if (!plan->float_dtype)
+        plan->float_dtype = VTC_DTYPE_F32;
+    uint32_t dev_float = vtc_caps_device_float(&ctx->caps, plan->float_dtype);
+    r = check_float_storage(ctx, plan, dev_float, recording, name);
+    if (r)
+        return r;
+    const VkDeviceSize align = ctx->caps.offset_align > 256 ? ctx->caps.offset_align : 256;
+    VkDeviceSize io_bytes;
+    r = bind_tensors(ctx, c, dev_float, recording, align, &io_bytes, name);
+    if (r)
+        return r;
+    vtc_recorder *rec = &c->rec;
+    rec->ctx = ctx;
+    rec->float_dtype = dev_float;
+    rec->use_subgroup = vtc_caps_use_subgroup(&ctx->caps);
+    return bind_scratch(ctx, c, exec, recording, align, io_bytes, name);
 }
 
 /* The prepare step: everything that can fail before a command is written.

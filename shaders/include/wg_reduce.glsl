@@ -10,21 +10,31 @@
 shared float wg_red_f[WG_MAX];
 shared uint wg_red_u[WG_MAX];
 
-float wg_sum(float v) {
+// wg_sum and wg_max share one body: `op` is a constant at both call sites,
+// so the compiler folds its branches away after inlining.
+const uint WG_OP_SUM = 0u;
+const uint WG_OP_MAX = 1u;
+
+float wg_combine(uint op, float a, float b) {
+    return op == WG_OP_MAX ? max(a, b) : a + b;
+}
+
+float wg_reduce(float v, uint op) {
     uint lid = gl_LocalInvocationID.x;
 #ifdef USE_SUBGROUP
-    float s = subgroupAdd(v);
+    float s = op == WG_OP_MAX ? subgroupMax(v) : subgroupAdd(v);
     if (subgroupElect()) wg_red_f[gl_SubgroupID] = s;
     barrier();
-    float t = 0.0;
-    for (uint i = 0; i < gl_NumSubgroups; i++) t += wg_red_f[i];
+    // a sum starts from 0 over every partial, a max from the first partial
+    float t = op == WG_OP_MAX ? wg_red_f[0] : 0.0;
+    for (uint i = op == WG_OP_MAX ? 1u : 0u; i < gl_NumSubgroups; i++) t = wg_combine(op, t, wg_red_f[i]);
     barrier();
     return t;
 #else
     wg_red_f[lid] = v;
     barrier();
     for (uint s = gl_WorkGroupSize.x / 2; s > 0; s >>= 1) {
-        if (lid < s) wg_red_f[lid] += wg_red_f[lid + s];
+        if (lid < s) wg_red_f[lid] = wg_combine(op, wg_red_f[lid], wg_red_f[lid + s]);
         barrier();
     }
     float t = wg_red_f[0];
@@ -33,28 +43,9 @@ float wg_sum(float v) {
 #endif
 }
 
-float wg_max(float v) {
-    uint lid = gl_LocalInvocationID.x;
-#ifdef USE_SUBGROUP
-    float s = subgroupMax(v);
-    if (subgroupElect()) wg_red_f[gl_SubgroupID] = s;
-    barrier();
-    float t = wg_red_f[0];
-    for (uint i = 1; i < gl_NumSubgroups; i++) t = max(t, wg_red_f[i]);
-    barrier();
-    return t;
-#else
-    wg_red_f[lid] = v;
-    barrier();
-    for (uint s = gl_WorkGroupSize.x / 2; s > 0; s >>= 1) {
-        if (lid < s) wg_red_f[lid] = max(wg_red_f[lid], wg_red_f[lid + s]);
-        barrier();
-    }
-    float t = wg_red_f[0];
-    barrier();
-    return t;
-#endif
-}
+float wg_sum(float v) { return wg_reduce(v, WG_OP_SUM); }
+
+float wg_max(float v) { return wg_reduce(v, WG_OP_MAX); }
 
 // Exclusive prefix sum of v over the workgroup (invocation order); `total`
 // receives the sum of all.

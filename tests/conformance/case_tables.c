@@ -4,6 +4,7 @@
    INVALID_ARGUMENT, by the call and by the scratch query alike. One case
    per op, from the op list, so a new op is covered the day it is added. */
 #include "conf.h"
+#include "../common/test_tensors.h"
 #include "op_desc.h"
 #include "vtc_op_list.h"
 
@@ -18,31 +19,11 @@ static vtc_result call_op(const vtc_api_v1 *api, vtc_context ctx, uint32_t op, c
     return VTC_API_HAS(api, run) ? api->run(ctx, op, a, NULL) : VTC_ERROR_UNSUPPORTED;
 }
 
-/* The weight set compress's example needs: E = 8, Q = 1, 2 heads, all zero
-   but the layer norms' weights (a valid, if dull, resampler). */
-typedef struct tiny_weights {
-    float query[8], ones[8], zeros[24], in_w[24 * 8], out_w[8 * 8];
-    vtc_weights w;
-} tiny_weights;
-
-static vtc_tensor host1(float *p, int64_t n) { return conf_tensor(VTC_DTYPE_F32, p, 1, &n); }
-
-static vtc_result tiny_weights_create(conf_env *env, tiny_weights *t)
+/* The weight set compress's example needs (tests/common/test_tensors.h). */
+static vtc_result tiny_weights_create(conf_env *env, test_tiny_weights *t, vtc_weights *w)
 {
-    memset(t, 0, sizeof(*t));
-    for (int i = 0; i < 8; i++)
-        t->ones[i] = 1.0f;
-    vtc_compress_weights_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.heads = 2;
-    d.query = conf_tensor2(VTC_DTYPE_F32, t->query, 1, 8);
-    d.ln_q_weight = d.ln_kv_weight = host1(t->ones, 8);
-    d.ln_q_bias = d.ln_kv_bias = d.out_proj_bias = host1(t->zeros, 8);
-    d.in_proj_weight = conf_tensor2(VTC_DTYPE_F32, t->in_w, 24, 8);
-    d.in_proj_bias = host1(t->zeros, 24);
-    d.out_proj_weight = conf_tensor2(VTC_DTYPE_F32, t->out_w, 8, 8);
-    return env->api->compress_weights_create(env->ctx, &d, &t->w);
+    vtc_compress_weights_desc d = test_tiny_weights_desc(t);
+    return env->api->compress_weights_create(env->ctx, &d, w);
 }
 
 /* A dtype the table refuses for this tensor (there is always one: no
@@ -118,22 +99,23 @@ static void table_tensors_refuse(conf_env *env, conf_result *r, const char *name
         conf_fail(r, "no descriptor for op %s", name);
         return;
     }
-    tiny_weights tw = {0};
-    if (d->op == VTC_OP_COMPRESS && !conf_check_result(r, "compress_weights_create", tiny_weights_create(env, &tw),
+    test_tiny_weights tw;
+    vtc_weights w = NULL;
+    if (d->op == VTC_OP_COMPRESS && !conf_check_result(r, "compress_weights_create", tiny_weights_create(env, &tw, &w),
                                                       VTC_SUCCESS))
         return;
     void *args = calloc(1, d->args_size + sizeof(vtc_tensor)), *work = calloc(1, d->args_size + sizeof(vtc_tensor));
     unsigned checked = 0, examples = 0;
     for (uint32_t which = 0; args && work && d->example(which, args) == 0; which++, examples++) {
         if (d->op == VTC_OP_COMPRESS)
-            ((vtc_compress_args *)args)->weights = tw.w;
+            ((vtc_compress_args *)args)->weights = w;
         check_example(env, r, d, which, args, work, &checked);
     }
     conf_shape(r, "%u example(s), %u tensors x (rank, dtype)", examples, checked);
     if (!examples)
         conf_fail(r, "%s: no example call", name);
-    if (tw.w)
-        env->api->compress_weights_destroy(env->ctx, tw.w);
+    if (w)
+        env->api->compress_weights_destroy(env->ctx, w);
     free(args);
     free(work);
 }

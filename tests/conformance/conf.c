@@ -55,47 +55,15 @@ size_t conf_dsize(uint32_t dtype)
     return dtype == VTC_DTYPE_F16 ? 2 : 4;
 }
 
-/* fp16 conversions (independent of the plugin's: the test must not share code with what it tests) */
-static uint16_t f2h(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
-    if (ax > 0x7f800000u)
-        return (uint16_t)(sign | 0x7e00u);
-    if (ax >= 0x477ff000u)
-        return (uint16_t)(sign | 0x7c00u);
-    if (ax < 0x38800000u) {
-        /* subnormal: let the FPU round (x * 2^24 is exact in float, then rint is RNE) */
-        float v = fabsf(f) * 16777216.0f;
-        return (uint16_t)(sign | (uint32_t)rintf(v));
-    }
-    uint32_t h = (ax >> 13) - (112u << 10), rem = ax & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u)))
-        h++;
-    return (uint16_t)(sign | h);
-}
-
-static float h2f(uint16_t h)
-{
-    uint32_t sign = (h & 0x8000u) ? 1u : 0u, e = (h >> 10) & 31u, m = h & 1023u;
-    float v;
-    if (e == 0)
-        v = ldexpf((float)m, -24);
-    else if (e == 31)
-        v = m ? NAN : INFINITY;
-    else
-        v = ldexpf((float)(m | 1024u), (int)e - 25);
-    return sign ? -v : v;
-}
-
+/* fp16 conversions: npy.c's, the host's (the test must not share code with
+   the plugin it tests; the golden files are read through the same). */
 void conf_store(uint32_t dtype, void *dst, float *src, size_t n)
 {
     if (dtype == VTC_DTYPE_F16) {
         uint16_t *d = dst;
         for (size_t i = 0; i < n; i++) {
-            d[i] = f2h(src[i]);
-            src[i] = h2f(d[i]);
+            d[i] = npy_float_to_half(src[i]);
+            src[i] = npy_half_to_float(d[i]);
         }
     } else {
         memcpy(dst, src, n * 4);
@@ -107,7 +75,7 @@ void conf_load(uint32_t dtype, float *dst, const void *src, size_t n)
     if (dtype == VTC_DTYPE_F16) {
         const uint16_t *s = src;
         for (size_t i = 0; i < n; i++)
-            dst[i] = h2f(s[i]);
+            dst[i] = npy_half_to_float(s[i]);
     } else {
         memcpy(dst, src, n * 4);
     }

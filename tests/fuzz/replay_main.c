@@ -5,6 +5,8 @@
  * prints how many inputs it replayed. A crash or sanitizer report fails the
  * test exactly as it would under libFuzzer.
  */
+#include "io_file.h"
+
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,28 +24,11 @@ static int replay_file(const char *path)
         fprintf(stderr, "replay: cannot open %s\n", path);
         return -1;
     }
-    size_t cap = 4096, len = 0;
-    uint8_t *buf = malloc(cap);
-    for (;;) {
-        if (!buf)
-            break;
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-        if (len == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
+    uint8_t *buf;
+    size_t len;
+    int rd = io_read_all(f, SIZE_MAX, &buf, &len);
     fclose(f);
-    if (!buf) {
+    if (rd) {
         fprintf(stderr, "replay: out of memory reading %s\n", path);
         return -1;
     }

@@ -43,19 +43,27 @@ void rel_log_fn(void *user, int32_t level, const char *msg)
     }
 }
 
-vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc)
+/* A context description logging `level` and above into `log` (reset
+   first; NULL: vtc's default, stderr). */
+static vtc_context_desc desc_logging_into(rel_log *log, int32_t level)
 {
     vtc_context_desc d;
     memset(&d, 0, sizeof(d));
     d.size = sizeof(d);
-    d.flags = flags;
-    d.allocator = alloc;
     if (log) {
         memset(log, 0, sizeof(*log));
         d.log = rel_log_fn;
         d.log_user = log;
-        d.log_level = VTC_LOG_WARN;
+        d.log_level = level;
     }
+    return d;
+}
+
+vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc)
+{
+    vtc_context_desc d = desc_logging_into(log, VTC_LOG_WARN);
+    d.flags = flags;
+    d.allocator = alloc;
     vtc_context ctx = NULL;
     vtc_result r = vtc_context_create(&d, &ctx);
     if (r != VTC_SUCCESS) {
@@ -63,6 +71,22 @@ vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc
         exit(77);
     }
     return ctx;
+}
+
+vtc_context_stats rel_stats(vtc_context ctx)
+{
+    vtc_context_stats s;
+    memset(&s, 0, sizeof(s));
+    s.size = sizeof(s);
+    vtc_result r = vtc_context_stats_get(ctx, &s);
+    CHECK(r == VTC_SUCCESS && s.size == sizeof(s), "stats: %s, size %u", vtc_result_string(r), s.size);
+    return s;
+}
+
+void rel_check_validation(vtc_context ctx, const char *what)
+{
+    vtc_context_stats st = rel_stats(ctx);
+    CHECK(st.validation_messages == 0, "%s: %llu validation messages", what, (unsigned long long)st.validation_messages);
 }
 
 /* ---- device arena -------------------------------------------------------- */
@@ -96,6 +120,26 @@ int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adop
     ad->get_instance_proc_addr = gipa ? gipa : h->get_instance_proc_addr;
     ad->enabled = info.features; /* what the owning context enabled */
     ad->api_version = VK_API_VERSION_1_1;
+    return 0;
+}
+
+vtc_result rel_adopted_context(const vtc_adopted_device *ad, rel_log *log, vtc_context *out)
+{
+    vtc_context_desc d = desc_logging_into(log, VTC_LOG_ERROR);
+    d.adopted = ad;
+    *out = NULL;
+    return vtc_context_create(&d, out);
+}
+
+int rel_adopt_wrapped(vtc_context owner, PFN_vkGetInstanceProcAddr wrapper, vtc_adopted_device *ad,
+                      PFN_vkGetInstanceProcAddr *real_gipa, PFN_vkGetDeviceProcAddr *real_gdpa, VkDevice *device)
+{
+    vtc_vulkan_handles h;
+    if (rel_adopted_like(owner, wrapper, ad, &h))
+        return -1;
+    *real_gipa = h.get_instance_proc_addr;
+    *real_gdpa = (PFN_vkGetDeviceProcAddr)h.get_instance_proc_addr(h.instance, "vkGetDeviceProcAddr");
+    *device = h.device;
     return 0;
 }
 
@@ -296,20 +340,6 @@ typedef struct cweights {
     float x[CN * CE];
 } cweights;
 
-static vtc_tensor ht(void *p, uint32_t ndim, int64_t d0, int64_t d1, int64_t d2)
-{
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = VTC_DTYPE_F32;
-    t.ndim = ndim;
-    t.shape[0] = d0;
-    t.shape[1] = d1;
-    t.shape[2] = d2;
-    t.host = p;
-    return t;
-}
-
 vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash)
 {
     static cweights weights;
@@ -321,20 +351,10 @@ vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash)
             weights.lnq_w[i] = weights.lnkv_w[i] = 1.0f;
         ready = 1;
     }
-    const cweights *cw = &weights;
-    vtc_compress_weights_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.heads = 2;
-    d.query = ht((void *)cw->query, 2, CQ, CE, 0);
-    d.ln_q_weight = ht((void *)cw->lnq_w, 1, CE, 0, 0);
-    d.ln_q_bias = ht((void *)cw->lnq_b, 1, CE, 0, 0);
-    d.ln_kv_weight = ht((void *)cw->lnkv_w, 1, CE, 0, 0);
-    d.ln_kv_bias = ht((void *)cw->lnkv_b, 1, CE, 0, 0);
-    d.in_proj_weight = ht((void *)cw->in_w, 2, 3 * CE, CE, 0);
-    d.in_proj_bias = ht((void *)cw->in_b, 1, 3 * CE, 0, 0);
-    d.out_proj_weight = ht((void *)cw->out_w, 2, CE, CE, 0);
-    d.out_proj_bias = ht((void *)cw->out_b, 1, CE, 0, 0);
+    cweights *cw = &weights;
+    test_compress_arrays arrays = {cw->query, cw->lnq_w, cw->lnq_b, cw->lnkv_w, cw->lnkv_b,
+                                   cw->in_w,  cw->in_b,  cw->out_w, cw->out_b};
+    vtc_compress_weights_desc d = test_compress_desc(2, CQ, CE, &arrays);
     vtc_weights w = NULL;
     vtc_result r = vtc_compress_weights_create(ctx, &d, &w);
     if (r)
@@ -346,8 +366,8 @@ vtc_result rel_compress_once(vtc_context ctx, uint64_t *hash)
         memset(&a, 0, sizeof(a));
         a.size = sizeof(a);
         a.weights = w;
-        a.x = ht((void *)cw->x, 3, 1, CN, CE);
-        a.out = ht(out, 3, 1, CQ, CE);
+        a.x = test_host_tensor(VTC_DTYPE_F32, cw->x, 3, 1, CN, CE);
+        a.out = test_host_tensor(VTC_DTYPE_F32, out, 3, 1, CQ, CE);
         r = vtc_compress(ctx, &a, NULL);
     }
     vtc_compress_weights_destroy(ctx, w);

@@ -8,6 +8,7 @@
  */
 #ifndef VTC_REL_H
 #define VTC_REL_H
+#include "../common/test_tensors.h"
 #include "opcall.h"
 #include <vtc.h>
 
@@ -43,6 +44,19 @@ vtc_context rel_context(rel_log *log, uint32_t flags, const vtc_allocator *alloc
    Also returns the owner's handles. 0 on success, -1 (with a message) if not. */
 int rel_adopted_like(vtc_context owner, PFN_vkGetInstanceProcAddr gipa, vtc_adopted_device *ad,
                      vtc_vulkan_handles *h);
+
+/* rel_adopted_like with `wrapper` (the test's failure-injecting or watching
+   get_instance_proc_addr), returning what the wrapper forwards to: the
+   loader's entry points and the owner's device. 0, or -1 (with a message). */
+int rel_adopt_wrapped(vtc_context owner, PFN_vkGetInstanceProcAddr wrapper, vtc_adopted_device *ad,
+                      PFN_vkGetInstanceProcAddr *real_gipa, PFN_vkGetDeviceProcAddr *real_gdpa, VkDevice *device);
+/* A context on the adopted device `ad`, its errors logged into `log` (reset
+   first); vtc_context_create's result. */
+vtc_result rel_adopted_context(const vtc_adopted_device *ad, rel_log *log, vtc_context *out);
+/* The context's statistics (a failed query is a CHECK failure). */
+vtc_context_stats rel_stats(vtc_context ctx);
+/* CHECKs that the context's validation layer (VTC_VALIDATION=1) said nothing. */
+void rel_check_validation(vtc_context ctx, const char *what);
 
 /* ---- device arena -------------------------------------------------------- */
 typedef struct rel_arena rel_arena;

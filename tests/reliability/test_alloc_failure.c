@@ -142,12 +142,7 @@ static long sweep_call(const char *name, call_fn fn, int op, const void *data, u
         } else {
             CHECK(r == VTC_SUCCESS && h == want, "%s: unfailed call gives %s", name, vtc_result_string(r));
         }
-        vtc_context_stats st = {sizeof(st)};
-        memset(&st, 0, sizeof(st));
-        st.size = sizeof(st);
-        vtc_context_stats_get(ctx, &st);
-        CHECK(st.validation_messages == 0, "%s: %llu validation messages", name,
-              (unsigned long long)st.validation_messages);
+        rel_check_validation(ctx, name);
         vtc_context_destroy(ctx);
         CHECK(c.live == 0, "%s, allocation %ld fails: %ld allocations leaked", name, n, c.live);
         if (!reached)

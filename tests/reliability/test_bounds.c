@@ -410,12 +410,7 @@ int main(int argc, char **argv)
             }
         if (variant == 0)
             check_limits(ctx, &log, ar);
-        vtc_context_stats st = {sizeof(st)};
-        memset(&st, 0, sizeof(st));
-        st.size = sizeof(st);
-        vtc_context_stats_get(ctx, &st);
-        CHECK(st.validation_messages == 0, "%s: %llu validation messages", vname,
-              (unsigned long long)st.validation_messages);
+        rel_check_validation(ctx, vname);
         rel_arena_destroy(ar);
         vtc_context_destroy(ctx);
     }

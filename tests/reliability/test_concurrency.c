@@ -38,15 +38,6 @@ static uint64_t seed_of(int id)
     return 0xc0ffee00ull + (uint64_t)id * 7919u;
 }
 
-static void check_validation(vtc_context ctx, const char *what)
-{
-    vtc_context_stats st = {sizeof(st)};
-    memset(&st, 0, sizeof(st));
-    st.size = sizeof(st);
-    vtc_context_stats_get(ctx, &st);
-    CHECK(st.validation_messages == 0, "%s: %llu validation messages", what, (unsigned long long)st.validation_messages);
-}
-
 static void *run_worker(void *arg)
 {
     worker *w = arg;
@@ -67,7 +58,7 @@ static void *run_worker(void *arg)
               rel_op_name(op), w->shared ? "shared" : "own");
     }
     if (!w->shared) {
-        check_validation(ctx, "own context");
+        rel_check_validation(ctx, "own context");
         vtc_context_destroy(ctx);
     }
     return NULL;
@@ -111,7 +102,7 @@ int main(void)
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     run_threads(ctx, &lock);
     printf("shared context under a mutex: %d threads x %d calls\n", THREADS, CALLS);
-    check_validation(ctx, "shared context");
+    rel_check_validation(ctx, "shared context");
     vtc_context_destroy(ctx);
     printf("%d failures\n", rel_failures());
     return rel_failures() ? 1 : 0;

@@ -25,54 +25,14 @@
 enum { MODE_HOST, MODE_RECORD, MODE_RECORD_SETS, MODES };
 static const char *const mode_name[MODES] = {"host", "record", "record-sets"};
 
-/* compress's examples need a weight set: E = 8, Q = 1, 2 heads, zero but the
-   layer norms' weights (as the table-driven conformance case makes it) */
-typedef struct tiny_weights {
-    float query[8], ones[8], zeros[24], in_w[24 * 8], out_w[8 * 8];
-} tiny_weights;
-
-static vtc_tensor host_f32(float *p, uint32_t ndim, int64_t a, int64_t b)
+/* compress's examples need a weight set (tests/common/test_tensors.h) */
+static vtc_weights weights_create(vtc_context ctx, test_tiny_weights *t)
 {
-    vtc_tensor t;
-    memset(&t, 0, sizeof(t));
-    t.size = sizeof(t);
-    t.dtype = VTC_DTYPE_F32;
-    t.ndim = ndim;
-    t.shape[0] = a;
-    t.shape[1] = b;
-    t.host = p;
-    return t;
-}
-
-static vtc_weights weights_create(vtc_context ctx, tiny_weights *t)
-{
-    memset(t, 0, sizeof(*t));
-    for (int i = 0; i < 8; i++)
-        t->ones[i] = 1.0f;
-    vtc_compress_weights_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.heads = 2;
-    d.query = host_f32(t->query, 2, 1, 8);
-    d.ln_q_weight = d.ln_kv_weight = host_f32(t->ones, 1, 8, 0);
-    d.ln_q_bias = d.ln_kv_bias = d.out_proj_bias = host_f32(t->zeros, 1, 8, 0);
-    d.in_proj_weight = host_f32(t->in_w, 2, 24, 8);
-    d.in_proj_bias = host_f32(t->zeros, 1, 24, 0);
-    d.out_proj_weight = host_f32(t->out_w, 2, 8, 8);
+    vtc_compress_weights_desc d = test_tiny_weights_desc(t);
     vtc_weights w = NULL;
     vtc_result r = vtc_compress_weights_create(ctx, &d, &w);
     CHECK(r == VTC_SUCCESS, "compress weights: %s", vtc_result_string(r));
     return w;
-}
-
-static vtc_context_stats stats(vtc_context ctx)
-{
-    vtc_context_stats s;
-    memset(&s, 0, sizeof(s));
-    s.size = sizeof(s);
-    vtc_result r = vtc_context_stats_get(ctx, &s);
-    CHECK(r == VTC_SUCCESS && s.size == sizeof(s), "stats: %s, size %u", vtc_result_string(r), s.size);
-    return s;
 }
 
 typedef struct rec_call {
@@ -87,6 +47,42 @@ static vtc_result rec_cb(void *user, const vtc_exec *exec)
     return vtc_run(c->ctx, c->op, c->args, exec);
 }
 
+/* zeroed tensors: index inputs 0, kinds all text, scores tied; all valid */
+static void on_host(const vtc_op_desc *d, void *args, void *mem[VTC_OP_DESC_MAX_TENSORS])
+{
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
+        if (t->dtype != VTC_DTYPE_NONE)
+            t->host = mem[i] = calloc((size_t)vtc_op_desc_count(t) + 1, 8);
+    }
+}
+
+/* The same, each tensor a zeroed region of a device arena, and a region
+   for the call's scratch (*scratch_off, *scratch bytes). NULL: no arena. */
+static rel_arena *in_device_arena(vtc_context ctx, const vtc_op_desc *d, uint32_t which, void *args,
+                                  size_t *scratch_off, uint64_t *scratch)
+{
+    rel_arena *ar = rel_arena_create(ctx, 8u << 20);
+    CHECK(ar != NULL, "%s: no device arena", d->name);
+    if (!ar)
+        return NULL;
+    for (uint32_t i = 0; i < d->ntensors; i++) {
+        vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
+        if (t->dtype == VTC_DTYPE_NONE)
+            continue;
+        size_t bytes = (size_t)vtc_op_desc_bytes(t) + 4;
+        size_t off = rel_arena_region(ar, bytes);
+        CHECK(off != (size_t)-1, "%s: arena full", d->name);
+        memset(rel_arena_map(ar) + off, 0, bytes);
+        t->buffer = rel_arena_buffer(ar);
+        t->offset = off;
+    }
+    vtc_result q = vtc_query_scratch(ctx, d->op, args, scratch);
+    CHECK(q == VTC_SUCCESS, "%s example %u: query_scratch %s", d->name, which, vtc_result_string(q));
+    *scratch_off = rel_arena_region(ar, (size_t)*scratch + 256);
+    return ar;
+}
+
 /* One example in one mode on a fresh context; 0 when every check held. */
 static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, unsigned *created)
 {
@@ -97,46 +93,26 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
     CHECK(d->args_size <= sizeof(args), "%s: args of %zu bytes", d->name, d->args_size);
     memset(args, 0, sizeof(args));
     d->example(which, args);
-    tiny_weights tw;
+    test_tiny_weights tw;
     vtc_weights w = NULL;
     if (d->op == VTC_OP_COMPRESS)
         ((vtc_compress_args *)(void *)args)->weights = w = weights_create(ctx, &tw);
 
-    /* zeroed tensors: index inputs 0, kinds all text, scores tied; all valid */
     void *mem[VTC_OP_DESC_MAX_TENSORS] = {0};
     rel_arena *ar = NULL;
     size_t scratch_off = 0;
     uint64_t scratch = 0;
     if (mode == MODE_HOST) {
-        for (uint32_t i = 0; i < d->ntensors; i++) {
-            vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
-            if (t->dtype != VTC_DTYPE_NONE)
-                t->host = mem[i] = calloc((size_t)vtc_op_desc_count(t) + 1, 8);
-        }
+        on_host(d, args, mem);
     } else {
-        ar = rel_arena_create(ctx, 8u << 20);
-        CHECK(ar != NULL, "%s: no device arena", d->name);
+        ar = in_device_arena(ctx, d, which, args, &scratch_off, &scratch);
         if (!ar)
             goto out;
-        for (uint32_t i = 0; i < d->ntensors; i++) {
-            vtc_tensor *t = vtc_op_tensor_in(&d->tensors[i], args);
-            if (t->dtype == VTC_DTYPE_NONE)
-                continue;
-            size_t bytes = (size_t)vtc_op_desc_bytes(t) + 4;
-            size_t off = rel_arena_region(ar, bytes);
-            CHECK(off != (size_t)-1, "%s: arena full", d->name);
-            memset(rel_arena_map(ar) + off, 0, bytes);
-            t->buffer = rel_arena_buffer(ar);
-            t->offset = off;
-        }
-        vtc_result q = vtc_query_scratch(ctx, d->op, args, &scratch);
-        CHECK(q == VTC_SUCCESS, "%s example %u: query_scratch %s", d->name, which, vtc_result_string(q));
-        scratch_off = rel_arena_region(ar, (size_t)scratch + 256);
     }
 
-    vtc_context_stats s0 = stats(ctx);
+    vtc_context_stats s0 = rel_stats(ctx);
     vtc_result r = vtc_prepare(ctx, d->op, args);
-    vtc_context_stats s1 = stats(ctx);
+    vtc_context_stats s1 = rel_stats(ctx);
     CHECK(r == VTC_SUCCESS, "%s example %u %s: prepare %s (%s)", d->name, which, mode_name[mode], vtc_result_string(r),
           log.last);
     CHECK(s1.pipelines > s0.pipelines, "%s example %u %s: prepare on a fresh context created no pipeline", d->name,
@@ -152,7 +128,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
         rec_call c = {ctx, d->op, args};
         r = rel_arena_record(ar, scratch_off, (size_t)scratch, rec_cb, &c);
     }
-    vtc_context_stats s2 = stats(ctx);
+    vtc_context_stats s2 = rel_stats(ctx);
     CHECK(r == VTC_SUCCESS, "%s example %u %s: call %s (%s)", d->name, which, mode_name[mode], vtc_result_string(r),
           log.last);
     CHECK(s2.calls == s1.calls + 1, "%s example %u %s: the call did not count", d->name, which, mode_name[mode]);

@@ -172,16 +172,8 @@ static vtc_adopted_device g_adopted;
 
 static vtc_context adopted(rel_log *log)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.adopted = &g_adopted;
-    d.log = rel_log_fn;
-    d.log_user = log;
-    d.log_level = VTC_LOG_ERROR;
-    memset(log, 0, sizeof(*log));
-    vtc_context ctx = NULL;
-    vtc_result r = vtc_context_create(&d, &ctx);
+    vtc_context ctx;
+    vtc_result r = rel_adopted_context(&g_adopted, log, &ctx);
     CHECK(r == VTC_SUCCESS, "adopted create: %s", vtc_result_string(r));
     return ctx;
 }
@@ -205,6 +197,9 @@ typedef struct calls {
     vtc_weights w;        /* of the context `cmp` runs on */
     int op;               /* 0 composite, 1 compress */
     vtc_context ctx;
+    uint8_t *map;         /* the arena, mapped */
+    size_t nq;            /* bytes of q and of the composite output */
+    uint64_t want;        /* the composite output's hash from the owner's synchronous call */
 } calls;
 
 static vtc_tensor dev(const calls *c, size_t off, uint32_t dt, int nd, int64_t a, int64_t b, int64_t cc, int64_t d)
@@ -262,30 +257,8 @@ static vtc_weights make_weights(vtc_context ctx)
     rel_fill_f32(&st, wout, CE * CE);
     for (int i = 0; i < CE; i++)
         ones[i] = 1.0f;
-    vtc_compress_weights_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.heads = 2;
-#define HT(t, p, n0, n1)                                                                                     \
-    do {                                                                                                   \
-        memset(&(t), 0, sizeof(t));                                                                        \
-        (t).size = sizeof(t);                                                                              \
-        (t).dtype = VTC_DTYPE_F32;                                                                         \
-        (t).ndim = (n1) ? 2 : 1;                                                                           \
-        (t).shape[0] = (n0);                                                                               \
-        (t).shape[1] = (n1);                                                                               \
-        (t).host = (p);                                                                                    \
-    } while (0)
-    HT(d.query, query, CQ, CE);
-    HT(d.ln_q_weight, ones, CE, 0);
-    HT(d.ln_q_bias, zeros, CE, 0);
-    HT(d.ln_kv_weight, ones, CE, 0);
-    HT(d.ln_kv_bias, zeros, CE, 0);
-    HT(d.in_proj_weight, win, 3 * CE, CE);
-    HT(d.in_proj_bias, zeros, 3 * CE, 0);
-    HT(d.out_proj_weight, wout, CE, CE);
-    HT(d.out_proj_bias, zeros, CE, 0);
-#undef HT
+    test_compress_arrays a = {query, ones, zeros, ones, zeros, win, zeros, wout, zeros};
+    vtc_compress_weights_desc d = test_compress_desc(2, CQ, CE, &a);
     vtc_weights w = NULL;
     vtc_result r = vtc_compress_weights_create(ctx, &d, &w);
     CHECK(r == VTC_SUCCESS, "weights create: %s", vtc_result_string(r));
@@ -301,57 +274,47 @@ static void set_compress(calls *c, vtc_weights w)
     c->cmp.out = dev(c, c->cout, VTC_DTYPE_F32, 3, 1, CQ, CE, 0);
 }
 
-int main(void)
+/* The arena's regions, their random inputs and the composite call's args. */
+static int setup_calls(vtc_context owner, calls *c)
 {
-    rel_log olog;
-    vtc_context owner = rel_context(&olog, 0, NULL);
-    vtc_vulkan_handles h;
-    if (rel_adopted_like(owner, w_gipa, &g_adopted, &h))
-        return 1;
-    real_gipa = h.get_instance_proc_addr;
-    real_gdpa = (PFN_vkGetDeviceProcAddr)real_gipa(h.instance, "vkGetDeviceProcAddr");
-    g_device = h.device;
-
-    calls c;
-    memset(&c, 0, sizeof(c));
-    c.ar = rel_arena_create(owner, 8u << 20);
-    if (!c.ar) {
+    memset(c, 0, sizeof(*c));
+    c->ar = rel_arena_create(owner, 8u << 20);
+    if (!c->ar) {
         fprintf(stderr, "no arena\n");
-        return 1;
+        return -1;
     }
     size_t nq = (size_t)B * NQ * HQ * DH * 4, nk = (size_t)B * NK * HKV * DH * 4;
-    c.q = rel_arena_region(c.ar, nq);
-    c.k = rel_arena_region(c.ar, nk);
-    c.v = rel_arena_region(c.ar, nk);
-    c.kind = rel_arena_region(c.ar, (size_t)B * NK);
-    c.out = rel_arena_region(c.ar, nq);
-    c.x = rel_arena_region(c.ar, (size_t)CN * CE * 4);
-    c.cout = rel_arena_region(c.ar, (size_t)CQ * CE * 4);
-    c.scratch = rel_arena_region(c.ar, 2u << 20);
-    uint8_t *map = rel_arena_map(c.ar);
+    c->nq = nq;
+    c->q = rel_arena_region(c->ar, nq);
+    c->k = rel_arena_region(c->ar, nk);
+    c->v = rel_arena_region(c->ar, nk);
+    c->kind = rel_arena_region(c->ar, (size_t)B * NK);
+    c->out = rel_arena_region(c->ar, nq);
+    c->x = rel_arena_region(c->ar, (size_t)CN * CE * 4);
+    c->cout = rel_arena_region(c->ar, (size_t)CQ * CE * 4);
+    c->scratch = rel_arena_region(c->ar, 2u << 20);
+    uint8_t *map = c->map = rel_arena_map(c->ar);
     uint64_t st = 5;
-    rel_fill_f32(&st, (float *)(map + c.q), nq / 4);
-    rel_fill_f32(&st, (float *)(map + c.k), nk / 4);
-    rel_fill_f32(&st, (float *)(map + c.v), nk / 4);
-    rel_fill_f32(&st, (float *)(map + c.x), (size_t)CN * CE);
+    rel_fill_f32(&st, (float *)(map + c->q), nq / 4);
+    rel_fill_f32(&st, (float *)(map + c->k), nk / 4);
+    rel_fill_f32(&st, (float *)(map + c->v), nk / 4);
+    rel_fill_f32(&st, (float *)(map + c->x), (size_t)CN * CE);
     for (int j = 0; j < NK; j++)
-        map[c.kind + (size_t)j] = (j >= 16 && j < 16 + 64) ? VTC_KIND_VISUAL : VTC_KIND_TEXT;
-    memset(&c.comp, 0, sizeof(c.comp));
-    c.comp.size = sizeof(c.comp);
-    c.comp.q = dev(&c, c.q, VTC_DTYPE_F32, 4, B, NQ, HQ, DH);
-    c.comp.k = dev(&c, c.k, VTC_DTYPE_F32, 4, B, NK, HKV, DH);
-    c.comp.v = dev(&c, c.v, VTC_DTYPE_F32, 4, B, NK, HKV, DH);
-    c.comp.kind = dev(&c, c.kind, VTC_DTYPE_U8, 2, B, NK, 0, 0);
-    c.comp.out = dev(&c, c.out, VTC_DTYPE_F32, 4, B, NQ, HQ, DH);
+        map[c->kind + (size_t)j] = (j >= 16 && j < 16 + 64) ? VTC_KIND_VISUAL : VTC_KIND_TEXT;
+    memset(&c->comp, 0, sizeof(c->comp));
+    c->comp.size = sizeof(c->comp);
+    c->comp.q = dev(c, c->q, VTC_DTYPE_F32, 4, B, NQ, HQ, DH);
+    c->comp.k = dev(c, c->k, VTC_DTYPE_F32, 4, B, NK, HKV, DH);
+    c->comp.v = dev(c, c->v, VTC_DTYPE_F32, 4, B, NK, HKV, DH);
+    c->comp.kind = dev(c, c->kind, VTC_DTYPE_U8, 2, B, NK, 0, 0);
+    c->comp.out = dev(c, c->out, VTC_DTYPE_F32, 4, B, NQ, HQ, DH);
+    return 0;
+}
 
-    /* the reference: the owner's synchronous call on the same device tensors */
-    vtc_result r = vtc_composite_attention(owner, &c.comp, NULL);
-    CHECK(r == VTC_SUCCESS, "reference composite: %s", vtc_result_string(r));
-    uint64_t want = fnv(map + c.out, nq);
-    long cmds;
-
-    /* 1. each pipeline creation of the call fails in turn */
-    long later = 0, points = 0;
+/* 1. each pipeline creation of the call fails in turn */
+static void pipeline_creation_failures(calls *c)
+{
+    long later = 0, points = 0, cmds;
     for (long n = 1; n < 50; n++) {
         rel_log log;
         vtc_context ctx = adopted(&log);
@@ -359,13 +322,13 @@ int main(void)
             break;
         g_pipelines = 0;
         g_fail_pipeline_at = n;
-        memset(map + c.out, 0, nq);
-        r = record(&c, ctx, 0, &cmds);
+        memset(c->map + c->out, 0, c->nq);
+        vtc_result r = record(c, ctx, 0, &cmds);
         g_fail_pipeline_at = 0;
         if (g_pipelines < n) { /* the call no longer reaches pipeline n: it succeeded */
             CHECK(r == VTC_SUCCESS && cmds > 0, "composite: unfailed record gives %s, %ld commands",
                   vtc_result_string(r), cmds);
-            CHECK(fnv(map + c.out, nq) == want, "composite: recorded output differs from the synchronous call");
+            CHECK(fnv(c->map + c->out, c->nq) == c->want, "composite: recorded output differs from the synchronous call");
             vtc_context_destroy(ctx);
             break;
         }
@@ -375,133 +338,146 @@ int main(void)
         CHECK(cmds == 0, "composite, pipeline %ld fails: %ld commands left in the host's command buffer", n, cmds);
         CHECK(log.errors > 0, "composite, pipeline %ld fails: no message", n);
         /* the same context recovers */
-        r = record(&c, ctx, 0, &cmds);
+        r = record(c, ctx, 0, &cmds);
         CHECK(r == VTC_SUCCESS && cmds > 0, "composite: retry after pipeline %ld failed: %s", n, vtc_result_string(r));
         vtc_context_destroy(ctx);
     }
     CHECK(later > 0, "no pipeline after the op's first failed: the sweep tested nothing that used to fail mid-record");
     printf("ok - pipeline_creation_failures_record_nothing (%ld failure points, %ld after the first kernel)\n", points,
            later);
+}
 
-    /* 2. a workgroup size over the (reported) device limit: composite_prep (64
-       lanes) fits, a later kernel of 128 or 256 lanes does not */
-    {
-        rel_log log;
-        g_max_wg_size = 64;
-        vtc_context ctx = adopted(&log);
-        g_max_wg_size = 0;
-        r = record(&c, ctx, 0, &cmds);
-        CHECK(r == VTC_ERROR_UNSUPPORTED, "composite over the workgroup limit: %s", vtc_result_string(r));
-        CHECK(cmds == 0, "composite over the workgroup limit: %ld commands written", cmds);
-        CHECK(!strstr(log.last, "composite_prep") && strstr(log.last, "exceeds the device limit"),
-              "workgroup limit: the failing kernel is not a later one: %s", log.last);
-        vtc_context_destroy(ctx);
-        printf("ok - workgroup_limit_fails_before_recording (%s)\n", log.last);
-    }
+/* 2, 3. a device limit lowered (through *limit, while the context is
+   created) so that composite_prep fits and a later kernel does not: the
+   call fails before recording, naming the later kernel's `excess`. */
+static void limit_fails_before_recording(calls *c, const char *test, const char *what, uint32_t *limit, uint32_t value,
+                                         const char *excess)
+{
+    rel_log log;
+    long cmds;
+    *limit = value;
+    vtc_context ctx = adopted(&log);
+    *limit = 0;
+    vtc_result r = record(c, ctx, 0, &cmds);
+    CHECK(r == VTC_ERROR_UNSUPPORTED, "composite over the %s limit: %s", what, vtc_result_string(r));
+    CHECK(cmds == 0, "composite over the %s limit: %ld commands written", what, cmds);
+    CHECK(!strstr(log.last, "composite_prep") && strstr(log.last, excess),
+          "%s limit: the failing kernel is not a later one: %s", what, log.last);
+    vtc_context_destroy(ctx);
+    printf("ok - %s (%s)\n", test, log.last);
+}
 
-    /* 3. a grid over the (reported) device limit on a later kernel */
-    {
-        rel_log log;
-        g_max_groups = 1;
-        vtc_context ctx = adopted(&log);
-        g_max_groups = 0;
-        r = record(&c, ctx, 0, &cmds);
-        CHECK(r == VTC_ERROR_UNSUPPORTED, "composite over the grid limit: %s", vtc_result_string(r));
-        CHECK(cmds == 0, "composite over the grid limit: %ld commands written", cmds);
-        CHECK(!strstr(log.last, "composite_prep") && strstr(log.last, "grid"),
-              "grid limit: the failing kernel is not a later one: %s", log.last);
-        vtc_context_destroy(ctx);
-        printf("ok - grid_limit_fails_before_recording (%s)\n", log.last);
-    }
+/* 4. compress with a new token count: its tables are allocated by the
+   prepare step; that allocation fails, nothing is recorded */
+static void compress_table_allocation_fails(calls *c, vtc_context owner)
+{
+    rel_log log;
+    long cmds;
+    vtc_context ctx = adopted(&log);
+    vtc_weights w = make_weights(ctx);
+    set_compress(c, w);
+    uint64_t scratch = 0;
+    long before = g_allocs;
+    vtc_result r = vtc_query_scratch(ctx, VTC_OP_COMPRESS, &c->cmp, &scratch);
+    CHECK(r == VTC_SUCCESS && g_allocs == before, "compress: vtc_query_scratch allocated device memory (%s)",
+          vtc_result_string(r));
+    g_fail_allocs = 1;
+    r = record(c, ctx, 1, &cmds);
+    g_fail_allocs = 0;
+    CHECK(g_allocs > before, "compress: the new token count allocated nothing: the test tested nothing");
+    CHECK(r == VTC_ERROR_OUT_OF_MEMORY, "compress, table allocation fails: %s", vtc_result_string(r));
+    CHECK(cmds == 0, "compress, table allocation fails: %ld commands written", cmds);
+    r = record(c, ctx, 1, &cmds);
+    CHECK(r == VTC_SUCCESS && cmds > 0, "compress: retry gives %s", vtc_result_string(r));
+    uint64_t got = fnv(c->map + c->cout, (size_t)CQ * CE * 4);
+    vtc_compress_weights_destroy(ctx, w);
+    vtc_context_destroy(ctx);
+    /* the owner's synchronous call gives the same bits */
+    vtc_weights wo = make_weights(owner);
+    set_compress(c, wo);
+    memset(c->map + c->cout, 0, (size_t)CQ * CE * 4);
+    r = vtc_compress(owner, &c->cmp, NULL);
+    CHECK(r == VTC_SUCCESS && fnv(c->map + c->cout, (size_t)CQ * CE * 4) == got,
+          "compress: recorded output differs from the synchronous call (%s)", vtc_result_string(r));
+    vtc_compress_weights_destroy(owner, wo);
+    printf("ok - compress_table_allocation_fails_before_recording\n");
+}
 
-    /* 4. compress with a new token count: its tables are allocated by the
-       prepare step; that allocation fails, nothing is recorded */
-    {
-        rel_log log;
-        vtc_context ctx = adopted(&log);
-        vtc_weights w = make_weights(ctx);
-        set_compress(&c, w);
-        uint64_t scratch = 0;
-        long before = g_allocs;
-        r = vtc_query_scratch(ctx, VTC_OP_COMPRESS, &c.cmp, &scratch);
-        CHECK(r == VTC_SUCCESS && g_allocs == before, "compress: vtc_query_scratch allocated device memory (%s)",
-              vtc_result_string(r));
-        g_fail_allocs = 1;
-        r = record(&c, ctx, 1, &cmds);
-        g_fail_allocs = 0;
-        CHECK(g_allocs > before, "compress: the new token count allocated nothing: the test tested nothing");
-        CHECK(r == VTC_ERROR_OUT_OF_MEMORY, "compress, table allocation fails: %s", vtc_result_string(r));
-        CHECK(cmds == 0, "compress, table allocation fails: %ld commands written", cmds);
-        r = record(&c, ctx, 1, &cmds);
-        CHECK(r == VTC_SUCCESS && cmds > 0, "compress: retry gives %s", vtc_result_string(r));
-        uint64_t got = fnv(map + c.cout, (size_t)CQ * CE * 4);
-        vtc_compress_weights_destroy(ctx, w);
-        vtc_context_destroy(ctx);
-        /* the owner's synchronous call gives the same bits */
-        vtc_weights wo = make_weights(owner);
-        set_compress(&c, wo);
-        memset(map + c.cout, 0, (size_t)CQ * CE * 4);
-        r = vtc_compress(owner, &c.cmp, NULL);
-        CHECK(r == VTC_SUCCESS && fnv(map + c.cout, (size_t)CQ * CE * 4) == got,
-              "compress: recorded output differs from the synchronous call (%s)", vtc_result_string(r));
-        vtc_compress_weights_destroy(owner, wo);
-        printf("ok - compress_table_allocation_fails_before_recording\n");
-    }
+/* 5. after vtc_prepare, recording creates nothing: it only finds */
+static void record_after_prepare(calls *c)
+{
+    rel_log log;
+    long cmds;
+    vtc_context ctx = adopted(&log);
+    g_pipelines = 0;
+    vtc_result r = vtc_prepare(ctx, VTC_OP_COMPOSITE, &c->comp);
+    long made = g_pipelines;
+    CHECK(r == VTC_SUCCESS && made > 0, "vtc_prepare: %s, %ld pipelines", vtc_result_string(r), made);
+    r = vtc_prepare(ctx, VTC_OP_COMPOSITE, &c->comp);
+    CHECK(r == VTC_SUCCESS && g_pipelines == made, "a second vtc_prepare created %ld more pipelines",
+          g_pipelines - made);
+    memset(c->map + c->out, 0, c->nq);
+    r = record(c, ctx, 0, &cmds);
+    CHECK(r == VTC_SUCCESS && cmds > 0 && g_pipelines == made,
+          "record after vtc_prepare: %s, %ld pipelines created while recording", vtc_result_string(r),
+          g_pipelines - made);
+    CHECK(fnv(c->map + c->out, c->nq) == c->want, "record after vtc_prepare: output differs from the synchronous call");
+    uint32_t n = 0;
+    r = vtc_context_pipelines(ctx, 0, NULL, &n);
+    CHECK(r == VTC_SUCCESS && n == (uint32_t)made, "vtc_context_pipelines counts %u, %ld were created", n, made);
+    vtc_pipeline_info one[1];
+    uint32_t cap = 1;
+    r = vtc_context_pipelines(ctx, sizeof(one[0]), one, &cap);
+    CHECK((made > 1 ? r == VTC_INCOMPLETE : r == VTC_SUCCESS) && cap == 1 && !strcmp(one[0].shader, "composite_prep"),
+          "vtc_context_pipelines, capacity 1: %d, %u entries, first '%s'", r, cap, one[0].shader);
+    vtc_context_destroy(ctx);
+    printf("ok - record_after_prepare_creates_nothing (%ld pipelines)\n", made);
+}
 
-    /* 5. after vtc_prepare, recording creates nothing: it only finds */
-    {
-        rel_log log;
-        vtc_context ctx = adopted(&log);
-        g_pipelines = 0;
-        r = vtc_prepare(ctx, VTC_OP_COMPOSITE, &c.comp);
-        long made = g_pipelines;
-        CHECK(r == VTC_SUCCESS && made > 0, "vtc_prepare: %s, %ld pipelines", vtc_result_string(r), made);
-        r = vtc_prepare(ctx, VTC_OP_COMPOSITE, &c.comp);
-        CHECK(r == VTC_SUCCESS && g_pipelines == made, "a second vtc_prepare created %ld more pipelines",
-              g_pipelines - made);
-        memset(map + c.out, 0, nq);
-        r = record(&c, ctx, 0, &cmds);
-        CHECK(r == VTC_SUCCESS && cmds > 0 && g_pipelines == made,
-              "record after vtc_prepare: %s, %ld pipelines created while recording", vtc_result_string(r),
-              g_pipelines - made);
-        CHECK(fnv(map + c.out, nq) == want, "record after vtc_prepare: output differs from the synchronous call");
-        uint32_t n = 0;
-        r = vtc_context_pipelines(ctx, 0, NULL, &n);
-        CHECK(r == VTC_SUCCESS && n == (uint32_t)made, "vtc_context_pipelines counts %u, %ld were created", n, made);
-        vtc_pipeline_info one[1];
-        uint32_t cap = 1;
-        r = vtc_context_pipelines(ctx, sizeof(one[0]), one, &cap);
-        CHECK((made > 1 ? r == VTC_INCOMPLETE : r == VTC_SUCCESS) && cap == 1 && !strcmp(one[0].shader, "composite_prep"),
-              "vtc_context_pipelines, capacity 1: %d, %u entries, first '%s'", r, cap, one[0].shader);
-        vtc_context_destroy(ctx);
-        printf("ok - record_after_prepare_creates_nothing (%ld pipelines)\n", made);
-    }
+/* 6. execution objects come with the first synchronous call: a device
+   whose fence cannot be created gives a context, record mode works, and
+   a synchronous call says what is missing */
+static void execution_objects_on_first_synchronous_call(calls *c)
+{
+    rel_log log;
+    long cmds;
+    g_fence_fails = 1;
+    vtc_context ctx = adopted(&log);
+    vtc_result r = record(c, ctx, 0, &cmds);
+    CHECK(r == VTC_SUCCESS && cmds > 0, "record mode without a fence: %s", vtc_result_string(r));
+    r = vtc_composite_attention(ctx, &c->comp, NULL);
+    CHECK(r == VTC_ERROR_UNSUPPORTED && strstr(log.last, "fence"),
+          "synchronous call without a fence: %s, message '%s'", vtc_result_string(r), log.last);
+    g_fence_fails = 0;
+    r = vtc_composite_attention(ctx, &c->comp, NULL);
+    CHECK(r == VTC_SUCCESS && fnv(c->map + c->out, c->nq) == c->want, "synchronous call once the fence can be made: %s",
+          vtc_result_string(r));
+    vtc_context_destroy(ctx);
+    printf("ok - execution_objects_on_first_synchronous_call (%s)\n", vtc_result_string(VTC_ERROR_UNSUPPORTED));
+}
 
-    /* 6. execution objects come with the first synchronous call: a device
-       whose fence cannot be created gives a context, record mode works, and
-       a synchronous call says what is missing */
-    {
-        rel_log log;
-        g_fence_fails = 1;
-        vtc_context ctx = adopted(&log);
-        r = record(&c, ctx, 0, &cmds);
-        CHECK(r == VTC_SUCCESS && cmds > 0, "record mode without a fence: %s", vtc_result_string(r));
-        r = vtc_composite_attention(ctx, &c.comp, NULL);
-        CHECK(r == VTC_ERROR_UNSUPPORTED && strstr(log.last, "fence"),
-              "synchronous call without a fence: %s, message '%s'", vtc_result_string(r), log.last);
-        g_fence_fails = 0;
-        r = vtc_composite_attention(ctx, &c.comp, NULL);
-        CHECK(r == VTC_SUCCESS && fnv(map + c.out, nq) == want, "synchronous call once the fence can be made: %s",
-              vtc_result_string(r));
-        vtc_context_destroy(ctx);
-        printf("ok - execution_objects_on_first_synchronous_call (%s)\n", vtc_result_string(VTC_ERROR_UNSUPPORTED));
-    }
+int main(void)
+{
+    rel_log olog;
+    vtc_context owner = rel_context(&olog, 0, NULL);
+    calls c;
+    if (rel_adopt_wrapped(owner, w_gipa, &g_adopted, &real_gipa, &real_gdpa, &g_device) || setup_calls(owner, &c))
+        return 1;
+    /* the reference: the owner's synchronous call on the same device tensors */
+    vtc_result r = vtc_composite_attention(owner, &c.comp, NULL);
+    CHECK(r == VTC_SUCCESS, "reference composite: %s", vtc_result_string(r));
+    c.want = fnv(c.map + c.out, c.nq);
 
-    vtc_context_stats s;
-    memset(&s, 0, sizeof(s));
-    s.size = sizeof(s);
-    vtc_context_stats_get(owner, &s);
-    CHECK(s.validation_messages == 0, "%llu validation messages on the device", (unsigned long long)s.validation_messages);
+    pipeline_creation_failures(&c);
+    /* composite_prep (64 lanes) fits, a later kernel of 128 or 256 lanes does not */
+    limit_fails_before_recording(&c, "workgroup_limit_fails_before_recording", "workgroup", &g_max_wg_size, 64,
+                                 "exceeds the device limit");
+    limit_fails_before_recording(&c, "grid_limit_fails_before_recording", "grid", &g_max_groups, 1, "grid");
+    compress_table_allocation_fails(&c, owner);
+    record_after_prepare(&c);
+    execution_objects_on_first_synchronous_call(&c);
+
+    rel_check_validation(owner, "the device");
     rel_arena_destroy(c.ar);
     vtc_context_destroy(owner);
     printf("%d failures\n", rel_failures());

@@ -59,109 +59,114 @@ static long peak_rss_kb(void)
     return kb;
 }
 
-static vtc_context_stats stats(vtc_context ctx)
+/* What the run has seen so far. */
+typedef struct soak {
+    long calls, failures;
+    long per_op[REL_OP_MAX];
+    long rss_base, last_new_pipeline, rss_min, rss_max;
+    uint64_t pipelines, dev_allocs, dev_bytes;
+} soak;
+
+/* After call i: new pipelines move the steady state's start; vtc's Vulkan
+   memory must not change after the first call; RSS range since the last
+   new pipeline. */
+static void observe(soak *k, long i, const vtc_context_stats *st, long rss)
 {
-    vtc_context_stats st = {sizeof(st)};
-    memset(&st, 0, sizeof(st));
-    st.size = sizeof(st);
-    vtc_context_stats_get(ctx, &st);
-    return st;
+    if (st->pipelines != k->pipelines) {
+        k->pipelines = st->pipelines;
+        k->last_new_pipeline = i;
+        k->rss_base = rss; /* steady state starts after the last pipeline compile */
+    }
+    if (i < 1) {
+        k->dev_allocs = st->device_allocations;
+        k->dev_bytes = st->device_memory_bytes;
+    } else if (st->device_allocations != k->dev_allocs || st->device_memory_bytes != k->dev_bytes) {
+        /* the io buffer only grows for a call larger than all before: these are small */
+        fprintf(stderr, "FAIL: call %ld: vtc's Vulkan memory went from %llu objects / %llu bytes to %llu / %llu\n", i,
+                (unsigned long long)k->dev_allocs, (unsigned long long)k->dev_bytes,
+                (unsigned long long)st->device_allocations, (unsigned long long)st->device_memory_bytes);
+        k->failures++;
+        k->dev_allocs = st->device_allocations;
+        k->dev_bytes = st->device_memory_bytes;
+    }
+    if (i >= k->last_new_pipeline) {
+        if (k->rss_min < 0 || rss < k->rss_min)
+            k->rss_min = rss;
+        if (rss > k->rss_max)
+            k->rss_max = rss;
+    }
+    if (k->calls >= 1000 && (i + 1) % (k->calls / 10) == 0)
+        printf("  %ld calls: rss %ld KiB, vtc Vulkan memory %llu objects / %llu bytes, %llu pipelines\n", i + 1, rss,
+               (unsigned long long)st->device_allocations, (unsigned long long)st->device_memory_bytes,
+               (unsigned long long)st->pipelines);
+}
+
+/* The figures of the run, then its checks. */
+static void report(soak *k, const vtc_context_stats *st, double secs)
+{
+    long rss_end = rss_kb();
+    printf("%ld calls in %.1f s (", k->calls, secs);
+    for (int op = 0; op < rel_op_kinds(); op++)
+        printf("%s%s %ld", op ? ", " : "", rel_op_name(op), k->per_op[op]);
+    printf("), %llu succeeded\n", (unsigned long long)st->calls);
+    printf("pipelines %llu (last new at call %ld); vtc Vulkan memory %llu objects, %llu bytes\n",
+           (unsigned long long)st->pipelines, k->last_new_pipeline, (unsigned long long)st->device_allocations,
+           (unsigned long long)st->device_memory_bytes);
+    printf("rss after the last new pipeline %ld KiB, end %ld KiB (min %ld, max %ld), growth %ld KiB; peak rss %ld KiB%s\n",
+           k->rss_base, rss_end, k->rss_min, k->rss_max, rss_end - k->rss_base, peak_rss_kb(),
+           REL_ASAN ? " (AddressSanitizer build: RSS not checked)" : "");
+    printf("validation messages %llu\n", (unsigned long long)st->validation_messages);
+    if (st->validation_messages) {
+        fprintf(stderr, "FAIL: validation messages\n");
+        k->failures++;
+    }
+    if ((long)st->calls != k->calls) {
+        fprintf(stderr, "FAIL: %llu of %ld calls counted as succeeded\n", (unsigned long long)st->calls, k->calls);
+        k->failures++;
+    }
+    if (REL_ASAN)
+        return;
+    if (k->last_new_pipeline > k->calls / 2) {
+        fprintf(stderr, "FAIL: a new pipeline at call %ld: too late to judge the steady state\n", k->last_new_pipeline);
+        k->failures++;
+    }
+    if (rss_end - k->rss_base > RSS_SLACK_KB) {
+        fprintf(stderr, "FAIL: RSS grew by %ld KiB after the last new pipeline\n", rss_end - k->rss_base);
+        k->failures++;
+    }
 }
 
 int main(int argc, char **argv)
 {
-    long calls = argc > 1 ? atol(argv[1]) : 300;
+    soak k = {.calls = argc > 1 ? atol(argv[1]) : 300, .rss_base = -1, .rss_min = -1};
     uint64_t s = argc > 2 ? strtoull(argv[2], NULL, 0) : 0x50a4;
     rel_log log;
     vtc_context ctx = rel_context(&log, 0, NULL);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-
-    int failures = 0;
-    long per_op[REL_OP_MAX] = {0};
     if (rel_op_kinds() > REL_OP_MAX) {
         fprintf(stderr, "FAIL: %d ops, REL_OP_MAX is %d\n", rel_op_kinds(), REL_OP_MAX);
         return 1;
     }
-    long rss_base = -1, last_new_pipeline = 0, rss_min = -1, rss_max = 0;
-    uint64_t pipelines = 0, dev_allocs = 0, dev_bytes = 0;
-    int dev_base_set = 0;
-    for (long i = 0; i < calls; i++) {
+    for (long i = 0; i < k.calls; i++) {
         uint64_t h;
         int op = -1;
         vtc_result r = rel_random_call(ctx, &s, &h, &op);
         if (r != VTC_SUCCESS) {
             fprintf(stderr, "FAIL: call %ld (%s): %s\n", i, rel_op_name(op), vtc_result_string(r));
-            if (++failures > 10)
+            if (++k.failures > 10)
                 break;
         }
         if (op >= 0)
-            per_op[op]++;
-        vtc_context_stats st = stats(ctx);
-        long rss = rss_kb();
-        if (st.pipelines != pipelines) {
-            pipelines = st.pipelines;
-            last_new_pipeline = i;
-            rss_base = rss; /* steady state starts after the last pipeline compile */
-        }
-        if (!dev_base_set || i < 1) {
-            dev_allocs = st.device_allocations;
-            dev_bytes = st.device_memory_bytes;
-            dev_base_set = 1;
-        } else if (st.device_allocations != dev_allocs || st.device_memory_bytes != dev_bytes) {
-            /* the io buffer only grows for a call larger than all before: these are small */
-            fprintf(stderr, "FAIL: call %ld: vtc's Vulkan memory went from %llu objects / %llu bytes to %llu / %llu\n", i,
-                    (unsigned long long)dev_allocs, (unsigned long long)dev_bytes,
-                    (unsigned long long)st.device_allocations, (unsigned long long)st.device_memory_bytes);
-            failures++;
-            dev_allocs = st.device_allocations;
-            dev_bytes = st.device_memory_bytes;
-        }
-        if (i >= last_new_pipeline) {
-            if (rss_min < 0 || rss < rss_min)
-                rss_min = rss;
-            if (rss > rss_max)
-                rss_max = rss;
-        }
-        if (calls >= 1000 && (i + 1) % (calls / 10) == 0)
-            printf("  %ld calls: rss %ld KiB, vtc Vulkan memory %llu objects / %llu bytes, %llu pipelines\n", i + 1, rss,
-                   (unsigned long long)st.device_allocations, (unsigned long long)st.device_memory_bytes,
-                   (unsigned long long)st.pipelines);
+            k.per_op[op]++;
+        vtc_context_stats st = rel_stats(ctx);
+        observe(&k, i, &st, rss_kb());
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    vtc_context_stats st = stats(ctx);
-    long rss_end = rss_kb();
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    printf("%ld calls in %.1f s (", calls, secs);
-    for (int op = 0; op < rel_op_kinds(); op++)
-        printf("%s%s %ld", op ? ", " : "", rel_op_name(op), per_op[op]);
-    printf("), %llu succeeded\n", (unsigned long long)st.calls);
-    printf("pipelines %llu (last new at call %ld); vtc Vulkan memory %llu objects, %llu bytes\n",
-           (unsigned long long)st.pipelines, last_new_pipeline, (unsigned long long)st.device_allocations,
-           (unsigned long long)st.device_memory_bytes);
-    printf("rss after the last new pipeline %ld KiB, end %ld KiB (min %ld, max %ld), growth %ld KiB; peak rss %ld KiB%s\n",
-           rss_base, rss_end, rss_min, rss_max, rss_end - rss_base, peak_rss_kb(),
-           REL_ASAN ? " (AddressSanitizer build: RSS not checked)" : "");
-    printf("validation messages %llu\n", (unsigned long long)st.validation_messages);
-    if (st.validation_messages) {
-        fprintf(stderr, "FAIL: validation messages\n");
-        failures++;
-    }
-    if ((long)st.calls != calls) {
-        fprintf(stderr, "FAIL: %llu of %ld calls counted as succeeded\n", (unsigned long long)st.calls, calls);
-        failures++;
-    }
-    if (!REL_ASAN) {
-        if (last_new_pipeline > calls / 2) {
-            fprintf(stderr, "FAIL: a new pipeline at call %ld: too late to judge the steady state\n", last_new_pipeline);
-            failures++;
-        }
-        if (rss_end - rss_base > RSS_SLACK_KB) {
-            fprintf(stderr, "FAIL: RSS grew by %ld KiB after the last new pipeline\n", rss_end - rss_base);
-            failures++;
-        }
-    }
+    vtc_context_stats st = rel_stats(ctx);
+    report(&k, &st, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     vtc_context_destroy(ctx);
-    printf("%d failures\n", failures);
-    return failures ? 1 : 0;
+    k.failures += rel_failures();
+    printf("%ld failures\n", k.failures);
+    return k.failures ? 1 : 0;
 }

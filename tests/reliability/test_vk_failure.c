@@ -171,16 +171,7 @@ static vtc_adopted_device g_adopted;
 
 static vtc_result create_adopted(rel_log *log, vtc_context *out)
 {
-    vtc_context_desc d;
-    memset(&d, 0, sizeof(d));
-    d.size = sizeof(d);
-    d.adopted = &g_adopted;
-    d.log = rel_log_fn;
-    d.log_user = log;
-    d.log_level = VTC_LOG_ERROR;
-    memset(log, 0, sizeof(*log));
-    *out = NULL;
-    return vtc_context_create(&d, out);
+    return rel_adopted_context(&g_adopted, log, out);
 }
 
 static long sweep_create(void)
@@ -262,12 +253,8 @@ int main(void)
 {
     rel_log olog;
     vtc_context owner = rel_context(&olog, 0, NULL);
-    vtc_vulkan_handles h;
-    if (rel_adopted_like(owner, w_gipa, &g_adopted, &h))
+    if (rel_adopt_wrapped(owner, w_gipa, &g_adopted, &real_gipa, &real_gdpa, &g_device))
         return 1;
-    real_gipa = h.get_instance_proc_addr;
-    real_gdpa = (PFN_vkGetDeviceProcAddr)real_gipa(h.instance, "vkGetDeviceProcAddr");
-    g_device = h.device;
 
     long total = sweep_create();
     printf("adopted context_create: %ld Vulkan failure points\n", total);
@@ -284,11 +271,7 @@ int main(void)
         printf("%s: %ld Vulkan failure points\n", name_of(op), p);
         total += p;
     }
-    vtc_context_stats st = {sizeof(st)};
-    memset(&st, 0, sizeof(st));
-    st.size = sizeof(st);
-    vtc_context_stats_get(owner, &st);
-    CHECK(st.validation_messages == 0, "%llu validation messages on the device", (unsigned long long)st.validation_messages);
+    rel_check_validation(owner, "the device");
     vtc_context_destroy(owner);
     printf("%ld Vulkan failure points swept, %d failures\n", total, rel_failures());
     return rel_failures() ? 1 : 0;

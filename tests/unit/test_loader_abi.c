@@ -1,12 +1,10 @@
 /* The loader refuses plugins it cannot speak to, clearly, and keeps nothing loaded. */
 #include "vtc_loader.h"
+#include "../common/test_check.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
-
-static int failures;
-#define CHECK(name, cond, ...) do { if (cond) printf("ok - %s\n", name); else { printf("FAIL - %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
 
 int main(int argc, char **argv)
 {

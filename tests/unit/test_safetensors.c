@@ -1,12 +1,10 @@
 /* The .safetensors reader: real checkpoints load, hostile ones give errors that name the key. */
 #include "safetensors.h"
+#include "../common/test_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-#define CHECK(name, cond, ...) do { if (cond) printf("ok - %s\n", name); else { printf("FAIL - %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
 
 static size_t make(uint8_t *buf, const char *json, const void *data, size_t n)
 {

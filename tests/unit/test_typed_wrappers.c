@@ -4,14 +4,12 @@
  * against the plugin, must compute y = a x + b, report the scratch and
  * refuse what vtc_run refuses. */
 #include "vtc.h"
+#include "../common/test_check.h"
 #include "vtc_toy.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static int failures;
-#define CHECK(name, cond, ...) do { if (cond) printf("ok - %s\n", name); else { printf("FAIL - %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
 
 static vtc_tensor host2(void *p, int64_t r, int64_t c)
 {
