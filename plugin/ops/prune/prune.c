@@ -90,9 +90,9 @@ typedef struct prune_plan {
     prune_layout layout;
 } prune_plan;
 
-static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+/* Everything plan() refuses: modes, shapes, limits, the outputs a call needs. */
+static vtc_result check_args(vtc_context ctx, const vtc_prune_args *a, vtc_plan *pl)
 {
-    const vtc_prune_args *a = vargs;
     vtc_result r;
     if (a->mode > VTC_PRUNE_DART)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: mode %u is not DIVPRUNE (0) or DART (1)", a->mode);
@@ -104,11 +104,10 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
     int64_t B = a->hidden.shape[0], N = a->hidden.shape[1], D = a->hidden.shape[2];
     if (B < 1 || N < 1 || D < 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: hidden has an empty dimension");
-    int has_metric = vtc_tensor_present(&a->metric);
     int64_t wm[3] = {B, N, -1};
     if ((r = vtc_tensor_expect(ctx, pl, T_METRIC, VTC_DTYPES(dt), wm)))
         return r;
-    int64_t Dm = has_metric ? a->metric.shape[2] : D;
+    int64_t Dm = vtc_tensor_present(&a->metric) ? a->metric.shape[2] : D;
     if (Dm < 1)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: metric rows are empty");
     int64_t K = a->keep, c = a->contextual, rows = K + c;
@@ -130,40 +129,20 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: no output (keep_idx, out or src_idx) was given");
     if (c > 0 && !want_out)
         return vtc_fail(ctx, VTC_ERROR_INVALID_ARGUMENT, "prune: contextual tokens need the out tensor");
-    int64_t P = 0;
-    if (a->mode == VTC_PRUNE_DART) {
-        P = a->pivots ? a->pivots : VTC_PRUNE_DART_DEFAULT_PIVOTS;
-        if (P > K)
-            P = K;
-    }
-    int run = rows > 0;
-    /* hidden is read for out, or as the metric; nothing is when no row is kept */
-    if (!run || (!want_out && has_metric))
-        pl->unused |= 1u << T_HIDDEN;
-    if (!run)
-        pl->unused |= 1u << T_METRIC;
-    pl->float_dtype = dt;
-    prune_plan *pp = VTC_PLAN_OF(pl, prune_plan);
-    pp->K = K;
-    pp->P = P;
-    pp->rows = rows;
-    pp->mode = a->mode;
-    pp->has_metric = has_metric;
-    pp->cpu_steps = vtc_caps_of(ctx)->cpu_variants;
-    /* CPU devices: 4 rows per invocation share each row j they read */
-    pp->nn_rows = pp->cpu_steps ? 4u : 1u;
+    return VTC_SUCCESS;
+}
+
+/* DivPrune's paths: the nn chunks of the no-matrix path, or G images per
+   distance-matrix group (0: no matrix). */
+static void choose_divprune_path(vtc_context ctx, prune_plan *pp, int64_t B, int64_t N, int64_t Dm)
+{
     /* nn chunks: rows j per invocation so one stays well inside llvmpipe's back-edge budget
        (the TI = 4 row loops counted as if left rolled); on GPUs the chunks are more parallelism */
-    int64_t JC = N, NC = 1;
-    if (a->mode == VTC_PRUNE_DIVPRUNE) {
-        int64_t per_row = (Dm / 4 + Dm % 4) * 5 + 14;
-        JC = 40000 / per_row > 1 ? 40000 / per_row : 1;
-        NC = (N + JC - 1) / JC;
-    }
-    pp->NC = NC;
-    pp->JC = JC;
+    int64_t per_row = (Dm / 4 + Dm % 4) * 5 + 14;
+    pp->JC = 40000 / per_row > 1 ? 40000 / per_row : 1;
+    pp->NC = (N + pp->JC - 1) / pp->JC;
     pp->G = 0;
-    if (a->mode == VTC_PRUNE_DIVPRUNE && K > 0 && N <= PRUNE_DMAT_MAX_N) {
+    if (pp->K > 0 && N <= PRUNE_DMAT_MAX_N) {
         uint64_t per = (uint64_t)(N * N + N * (PRUNE_DP4(Dm) * 4)) * 4;
         /* each of the two slices a group binds must also fit the device's storage-buffer range */
         uint64_t big = (uint64_t)(N > PRUNE_DP4(Dm) * 4 ? N : PRUNE_DP4(Dm) * 4) * (uint64_t)N * 4;
@@ -175,11 +154,50 @@ static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
             pp->G = B;
     }
     if (pp->G) { /* no nn chunks */
-        pp->NC = NC = 1;
-        pp->JC = JC = N;
+        pp->NC = 1;
+        pp->JC = N;
     }
+}
+
+static vtc_result plan(vtc_context ctx, const void *vargs, vtc_plan *pl)
+{
+    const vtc_prune_args *a = vargs;
+    vtc_result r;
+    if ((r = check_args(ctx, a, pl)))
+        return r;
+    int64_t B = a->hidden.shape[0], N = a->hidden.shape[1], D = a->hidden.shape[2];
+    int has_metric = vtc_tensor_present(&a->metric);
+    int64_t Dm = has_metric ? a->metric.shape[2] : D;
+    int64_t K = a->keep, c = a->contextual, rows = K + c;
+    int64_t P = 0;
+    if (a->mode == VTC_PRUNE_DART) {
+        P = a->pivots ? a->pivots : VTC_PRUNE_DART_DEFAULT_PIVOTS;
+        if (P > K)
+            P = K;
+    }
+    int run = rows > 0;
+    /* hidden is read for out, or as the metric; nothing is when no row is kept */
+    if (!run || (!vtc_tensor_present(&a->out) && has_metric))
+        pl->unused |= 1u << T_HIDDEN;
+    if (!run)
+        pl->unused |= 1u << T_METRIC;
+    pl->float_dtype = a->hidden.dtype;
+    prune_plan *pp = VTC_PLAN_OF(pl, prune_plan);
+    pp->K = K;
+    pp->P = P;
+    pp->rows = rows;
+    pp->mode = a->mode;
+    pp->has_metric = has_metric;
+    pp->cpu_steps = vtc_caps_of(ctx)->cpu_variants;
+    /* CPU devices: 4 rows per invocation share each row j they read */
+    pp->nn_rows = pp->cpu_steps ? 4u : 1u;
+    pp->NC = 1;
+    pp->JC = N;
+    pp->G = 0;
+    if (a->mode == VTC_PRUNE_DIVPRUNE)
+        choose_divprune_path(ctx, pp, B, N, Dm);
     pp->m = (vtc_merge_shape){B, N, D, Dm, N - K, c, c ? ((N - K) / c > 1 ? (N - K) / c : 1) : 1};
-    pp->layout = layout_of(&pp->m, K, P, NC, pp->G);
+    pp->layout = layout_of(&pp->m, K, P, pp->NC, pp->G);
     pl->scratch_bytes = run ? pp->layout.total : 0;
     return VTC_SUCCESS;
 }
@@ -295,113 +313,136 @@ static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g
     return vtc_dispatch(rec, VTC_K_prune_nnmin, VTC_DTYPE_F32, nb, 2, &np, sizeof(np), wg, NULL, 0, gx, gy, 1);
 }
 
-static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
+/* record()'s scratch slices and the rows the distances read */
+typedef struct prune_slices {
+    vtc_bound inv, l1, dist, kept, piv, keep, rest, part, pick;
+    const vtc_bound *mt; /* the metric, or hidden when there is none */
+    int vec4_rows;       /* CPU devices: 4-value loads of the compared rows where they allow them */
+} prune_slices;
+
+/* Each row's 1/||x||_2 and L1 norm (prune_norms). */
+static vtc_result record_norms(vtc_recorder *rec, const prune_plan *pp, const prune_slices *s)
 {
-    const prune_plan *pp = VTC_PLAN_OF_CONST(pl, prune_plan);
-    const vtc_merge_shape *m = &pp->m;
-    int64_t B = m->B, N = m->N, D = m->D, Dm = m->Dm, c = m->c;
-    int64_t K = pp->K, P = pp->P, rows = pp->rows, G = pp->G;
-    uint32_t mode = pp->mode;
-    if (rows == 0)
-        return VTC_SUCCESS;
-    int64_t NC = pp->NC, JC = pp->JC;
-    const prune_layout l = pp->layout;
-    VkDeviceSize bn = (VkDeviceSize)(B * N) * 4;
-    vtc_bound inv = vtc_scratch_slice(rec, l.inv, bn), l1 = vtc_scratch_slice(rec, l.l1, bn);
-    vtc_bound dist = vtc_scratch_slice(rec, l.dist, bn), kept = vtc_scratch_slice(rec, l.kept, bn);
-    vtc_bound piv = vtc_scratch_slice(rec, l.piv, (VkDeviceSize)(B * (P ? P : 1)) * 4);
-    vtc_bound keep = t[T_KEEP].present ? t[T_KEEP] : vtc_scratch_slice(rec, l.keep, (VkDeviceSize)(B * (K ? K : 1)) * 4);
-    vtc_bound rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(B * (m->R ? m->R : 1)) * 4);
-    vtc_bound part = vtc_scratch_slice(rec, l.part, (VkDeviceSize)(B * N * NC) * 4);
-    vtc_bound pick = vtc_scratch_slice(rec, l.pick, (VkDeviceSize)B * 4);
+    vtc_context ctx = vtc_rec_ctx(rec);
+    int64_t B = pp->m.B, N = pp->m.N;
     int cpu = pp->cpu_steps;
-    const vtc_bound *mt = pp->has_metric ? &t[T_METRIC] : &t[T_HIDDEN];
+    uint32_t gx, gy;
+    struct { uint32_t B, N, Dm; } np = {(uint32_t)B, (uint32_t)N, (uint32_t)pp->m.Dm};
+    vtc_bound bb[3] = {*s->mt, s->inv, s->l1};
+    /* CPU devices: workgroups of 32 rows, so that a few hundred rows still make even work for every thread */
+    uint32_t wg = cpu ? 32u : VTC_WG;
+    vtc_grid_2d(ctx, (uint64_t)((B * N + wg - 1) / wg), &gx, &gy);
+    return vtc_dispatch(rec, cpu && s->vec4_rows ? VTC_K_prune_norms_cpu : VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np),
+                        wg, NULL, 0, gx, gy, 1);
+}
+
+/* DivPrune without the matrix (see the top of the file). */
+static vtc_result record_no_matrix(vtc_recorder *rec, const prune_plan *pp, const vtc_bound *t, const prune_slices *s)
+{
+    vtc_context ctx = vtc_rec_ctx(rec);
+    int64_t B = pp->m.B, N = pp->m.N, Dm = pp->m.Dm, K = pp->K, NC = pp->NC, rows = pp->rows;
+    uint32_t gx, gy, write_src = t[T_SRC].present ? 1u : 0u, write_rest = pp->m.c > 0 ? 1u : 0u;
+    vtc_result r;
+    struct { uint32_t B, N, Dm, JC, NC; } nnp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)pp->JC, (uint32_t)NC};
+    uint32_t ti = pp->nn_rows;
+    vtc_bound nb[3] = {*s->mt, s->inv, s->part};
+    vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti) * (uint64_t)NC, &gx, &gy);
+    if ((r = vtc_dispatch(rec, VTC_K_prune_nn, 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
+        return r;
+    vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
+    if (pp->cpu_steps) {
+        if ((r = record_steps(rec, B, N, Dm, K, NC, s->mt, &s->inv, &s->dist, &s->part, &s->kept, &s->piv, &s->pick)))
+            return r;
+        struct { uint32_t B, N, K, write_keep, write_src, src_rows, write_rest; } op = {
+            (uint32_t)B, (uint32_t)N, (uint32_t)K, K > 0 ? 1u : 0u, write_src, (uint32_t)rows, write_rest};
+        vtc_bound ob[4] = {s->kept, s->keep, t[T_SRC], s->rest};
+        return vtc_dispatch(rec, VTC_K_prune_out, 0, ob, 4, &op, sizeof(op), 64u, NULL, 0, gx, gy, 1);
+    }
+    struct { uint32_t B, N, Dm, K, mode, npiv, write_keep, write_src, src_rows, write_rest, NC; } sp = {
+        (uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)K, pp->mode, (uint32_t)pp->P, K > 0 ? 1u : 0u,
+        write_src, (uint32_t)rows, write_rest, (uint32_t)NC};
+    vtc_bound sb[9] = {*s->mt, s->inv, s->dist, s->kept, s->piv, s->keep, t[T_SRC], s->rest, s->part};
+    return vtc_dispatch(rec, VTC_K_prune_select, 0, sb, 9, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1);
+}
+
+/* DART: the pivots (the P highest L1 norms) and their distances to every token. */
+static vtc_result record_dart_distances(vtc_recorder *rec, const prune_plan *pp, const prune_slices *s,
+                                        const vtc_bound *tab)
+{
+    vtc_context ctx = vtc_rec_ctx(rec);
+    int64_t B = pp->m.B, N = pp->m.N, Dm = pp->m.Dm, P = pp->P;
     uint32_t gx, gy;
     vtc_result r;
-    /* CPU devices: 4-value loads of the compared rows where they allow them */
-    int vec4_rows = Dm % 4 == 0 && mt->offset % 16 == 0;
-    /* the no-matrix DivPrune path (see the top of the file) */
-    int old = mode == VTC_PRUNE_DIVPRUNE && K > 0 && !G;
-    if (K > 0) {
-        struct { uint32_t B, N, Dm; } np = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm};
-        vtc_bound bb[3] = {*mt, inv, l1};
-        /* CPU devices: workgroups of 32 rows, so that a few hundred rows still make even work for every thread */
-        uint32_t wg = cpu ? 32u : VTC_WG;
-        vtc_grid_2d(ctx, (uint64_t)((B * N + wg - 1) / wg), &gx, &gy);
-        if (cpu && vec4_rows ? (r = vtc_dispatch(rec, VTC_K_prune_norms_cpu, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1))
-                             : (r = vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1)))
-            return r;
+    if ((r = vtc_select_record(rec, B, N, VTC_CLS_NONE, (uint32_t)P, &s->l1, &s->piv, (uint32_t)P, NULL)))
+        return r;
+    vtc_bound vb[4] = {*s->mt, s->inv, s->piv, *tab};
+    if (pp->cpu_steps) {
+        uint32_t S = vtc_caps_of(ctx)->subgroup_size, spec[1] = {VTC_SPEC(prune_pivd_cpu, TI) = PIVD_CPU_TI};
+        int64_t NJ = (N + S * PIVD_CPU_TI - 1) / (S * PIVD_CPU_TI), NP = (P + S - 1) / S;
+        struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
+                                                         (uint32_t)NJ, (uint32_t)NP};
+        vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
+        return vtc_dispatch(rec, s->vec4_rows ? VTC_K_prune_pivd4_cpu : VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp),
+                            S, spec, 1, gx, gy, 1);
     }
-    if (old) {
-        struct { uint32_t B, N, Dm, JC, NC; } nnp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)JC, (uint32_t)NC};
-        uint32_t ti = pp->nn_rows;
-        vtc_bound nb[3] = {*mt, inv, part};
-        vtc_grid_for(ctx, (uint64_t)B * (uint64_t)((N + ti - 1) / ti) * (uint64_t)NC, &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_nn, 0, nb, 3, &nnp, sizeof(nnp), VTC_WG, &ti, 1, gx, gy, 1)))
+    int64_t wg = VTC_WG, NJ = (N + wg - 1) / wg, NP = (P + PIVD_PB - 1) / PIVD_PB;
+    uint32_t spec[1] = {VTC_SPEC(prune_pivd, PB) = PIVD_PB};
+    struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P, (uint32_t)NJ,
+                                                     (uint32_t)NP};
+    vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
+    return vtc_dispatch(rec, VTC_K_prune_pivd, 0, vb, 4, &vp, sizeof(vp), (uint32_t)wg, spec, 1, gx, gy, 1);
+}
+
+static vtc_result record(vtc_context ctx, const vtc_plan *pl, const vtc_bound *t, vtc_recorder *rec)
+{
+    (void)ctx;
+    const prune_plan *pp = VTC_PLAN_OF_CONST(pl, prune_plan);
+    const vtc_merge_shape *m = &pp->m;
+    int64_t B = m->B, N = m->N, D = m->D, Dm = m->Dm;
+    int64_t K = pp->K, P = pp->P, rows = pp->rows, G = pp->G;
+    if (rows == 0)
+        return VTC_SUCCESS;
+    const prune_layout l = pp->layout;
+    VkDeviceSize bn = (VkDeviceSize)(B * N) * 4;
+    prune_slices s;
+    s.inv = vtc_scratch_slice(rec, l.inv, bn);
+    s.l1 = vtc_scratch_slice(rec, l.l1, bn);
+    s.dist = vtc_scratch_slice(rec, l.dist, bn);
+    s.kept = vtc_scratch_slice(rec, l.kept, bn);
+    s.piv = vtc_scratch_slice(rec, l.piv, (VkDeviceSize)(B * (P ? P : 1)) * 4);
+    s.keep = t[T_KEEP].present ? t[T_KEEP] : vtc_scratch_slice(rec, l.keep, (VkDeviceSize)(B * (K ? K : 1)) * 4);
+    s.rest = vtc_scratch_slice(rec, l.rest, (VkDeviceSize)(B * (m->R ? m->R : 1)) * 4);
+    s.part = vtc_scratch_slice(rec, l.part, (VkDeviceSize)(B * N * pp->NC) * 4);
+    s.pick = vtc_scratch_slice(rec, l.pick, (VkDeviceSize)B * 4);
+    s.mt = pp->has_metric ? &t[T_METRIC] : &t[T_HIDDEN];
+    s.vec4_rows = Dm % 4 == 0 && s.mt->offset % 16 == 0;
+    vtc_result r;
+    if (K > 0 && (r = record_norms(rec, pp, &s)))
+        return r;
+    if (pp->mode == VTC_PRUNE_DIVPRUNE && K > 0 && !G) {
+        if ((r = record_no_matrix(rec, pp, t, &s)))
             return r;
-        if (cpu) {
-            if ((r = record_steps(rec, B, N, Dm, K, NC, mt, &inv, &dist, &part, &kept, &piv, &pick)))
-                return r;
-            struct { uint32_t B, N, K, write_keep, write_src, src_rows, write_rest; } op = {
-                (uint32_t)B, (uint32_t)N, (uint32_t)K, K > 0 ? 1u : 0u, t[T_SRC].present ? 1u : 0u, (uint32_t)rows,
-                c > 0 ? 1u : 0u};
-            vtc_bound ob[4] = {kept, keep, t[T_SRC], rest};
-            vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-            if ((r = vtc_dispatch(rec, VTC_K_prune_out, 0, ob, 4, &op, sizeof(op), 64u, NULL, 0, gx, gy, 1)))
-                return r;
-        } else {
-            struct { uint32_t B, N, Dm, K, mode, npiv, write_keep, write_src, src_rows, write_rest, NC; } sp = {
-                (uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)K, mode, (uint32_t)P, K > 0 ? 1u : 0u,
-                t[T_SRC].present ? 1u : 0u, (uint32_t)rows, c > 0 ? 1u : 0u, (uint32_t)NC};
-            vtc_bound sb[9] = {*mt, inv, dist, kept, piv, keep, t[T_SRC], rest, part};
-            vtc_grid_2d(ctx, (uint64_t)B, &gx, &gy);
-            if ((r = vtc_dispatch(rec, VTC_K_prune_select, 0, sb, 9, &sp, sizeof(sp), VTC_WG, NULL, 0, gx, gy, 1)))
-                return r;
-        }
-    } else if (mode == VTC_PRUNE_DIVPRUNE && K > 0) {
+    } else if (pp->mode == VTC_PRUNE_DIVPRUNE && K > 0) {
         vtc_bound xn = vtc_scratch_slice(rec, l.xn, (VkDeviceSize)(G * N * (PRUNE_DP4(Dm))) * 16);
         vtc_bound dm = vtc_scratch_slice(rec, l.dm, (VkDeviceSize)(G * N * N) * 4);
-        vtc_bound gb[8] = {dm, dist, kept, piv, pick, keep, t[T_SRC], rest};
+        vtc_bound gb[8] = {dm, s.dist, s.kept, s.piv, s.pick, s.keep, t[T_SRC], s.rest};
         for (int64_t g0 = 0; g0 < B; g0 += G) {
             int64_t g = B - g0 < G ? B - g0 : G;
-            if ((r = record_dmat(rec, pp, g0, g, mt, &inv, &xn, &dm, &dist)) ||
+            if ((r = record_dmat(rec, pp, g0, g, s.mt, &s.inv, &xn, &dm, &s.dist)) ||
                 (r = record_greedy(rec, pp, g0, g, K, gb)))
                 return r;
         }
     } else {
         /* DART (or K = 0: only the kept flags cleared and the rest written) */
         vtc_bound tab = vtc_scratch_slice(rec, l.tab, (VkDeviceSize)(B * (P ? P : 1) * N) * 4);
-        if (K > 0) {
-            if ((r = vtc_select_record(rec, B, N, VTC_CLS_NONE, (uint32_t)P, &l1, &piv, (uint32_t)P, NULL)))
-                return r;
-            vtc_bound vb[4] = {*mt, inv, piv, tab};
-            if (cpu) {
-                uint32_t S = vtc_caps_of(ctx)->subgroup_size, spec[1] = {VTC_SPEC(prune_pivd_cpu, TI) = PIVD_CPU_TI};
-                int64_t NJ = (N + S * PIVD_CPU_TI - 1) / (S * PIVD_CPU_TI), NP = (P + S - 1) / S;
-                struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
-                                                                 (uint32_t)NJ, (uint32_t)NP};
-                vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
-                if (vec4_rows ? (r = vtc_dispatch(rec, VTC_K_prune_pivd4_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1))
-                              : (r = vtc_dispatch(rec, VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1)))
-                    return r;
-            } else {
-                int64_t wg = VTC_WG, NJ = (N + wg - 1) / wg, NP = (P + PIVD_PB - 1) / PIVD_PB;
-                uint32_t spec[1] = {VTC_SPEC(prune_pivd, PB) = PIVD_PB};
-                struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
-                                                                 (uint32_t)NJ, (uint32_t)NP};
-                vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
-                if ((r = vtc_dispatch(rec, VTC_K_prune_pivd, 0, vb, 4, &vp, sizeof(vp), (uint32_t)wg, spec, 1, gx, gy, 1)))
-                    return r;
-            }
-        }
-        vtc_bound gb[8] = {tab, dist, kept, piv, pick, keep, t[T_SRC], rest};
-        if ((r = record_greedy(rec, pp, 0, B, K - P, gb)))
+        vtc_bound gb[8] = {tab, s.dist, s.kept, s.piv, s.pick, s.keep, t[T_SRC], s.rest};
+        if ((K > 0 && (r = record_dart_distances(rec, pp, &s, &tab))) || (r = record_greedy(rec, pp, 0, B, K - P, gb)))
             return r;
     }
     if (t[T_OUT].present && K > 0 &&
-        (r = vtc_gather_record(rec, B, N, D, K, K, rows, 0, &t[T_HIDDEN], &keep, &t[T_OUT])))
+        (r = vtc_gather_record(rec, B, N, D, K, K, rows, 0, &t[T_HIDDEN], &s.keep, &t[T_OUT])))
         return r;
-    return vtc_merge_record(rec, m, &t[T_HIDDEN], mt, &rest, l.merge, &t[T_OUT], rows, K, &t[T_SRC], rows, K);
+    return vtc_merge_record(rec, m, &t[T_HIDDEN], s.mt, &s.rest, l.merge, &t[T_OUT], rows, K, &t[T_SRC], rows, K);
 }
 
 const vtc_op_def vtc_op_prune_def = {&vtc_op_prune_desc, .plan = plan, .record = record};
