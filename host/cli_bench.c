@@ -3,6 +3,7 @@
  * report). The measuring lives in host/bench/ (see bench.h).
  */
 #include "cli.h"
+#include "vtc_op_list.h"
 #include "bench/bench.h"
 #include "op_desc.h"
 
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+/* the op list in the help comes from the build's op list, so it cannot go stale */
+#define BENCH_OP_NAME(name) " " #name
 static const char usage[] =
     "usage: vtc bench [--op OP] [--shape NAME] [--repeat N] [--warmup N] [--max-time S] [--json FILE]\n"
     "                 [--dtype f32|f16] [--no-cpu] [--no-first-call] [--llm NAME] [--llm-layers N]\n"
@@ -46,8 +49,7 @@ static const char usage[] =
     "Without --predict: Exit status 1 when a shape fails, an output\n"
     "disagrees with the CPU reference, or (with --validation) the validation layer reports.\n"
     "\n"
-    "  --op OP          only this op (scores, select, merge, visionzip, compress, composite,\n"
-    "                   prune, toy; default: all)\n"
+    "  --op OP          only this op (default: all):" VTC_OP_LIST(BENCH_OP_NAME) "\n"
     "  --shape NAME     only workloads whose name starts with NAME (e.g. llava15, c1-n576,\n"
     "                   divprune-576x4096, dart; --list shows them all)\n"
     "  --repeat N       at most N timed runs per shape (default 20)\n"

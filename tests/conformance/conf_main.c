@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "plugin_open.h"
+#include "vtc_op_list.h"
 
 #include <libgen.h>
 #include <limits.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+/* the op list in the help comes from the build's op list, so it cannot go stale */
+#define CONF_OP_NAME(name) " " #name
 static const char conformance_usage[] =
     "usage: vtc conformance [--quick] [--full] [--op OP] [--case TEXT] [--json FILE] [--golden DIR]\n"
     "                       [--validation[=sync|gpu|core]] [--verbose]\n"
@@ -29,8 +32,8 @@ static const char conformance_usage[] =
     "with --validation any Khronos validation message fails the case.\n"
     "  --quick        a subset that runs in under a minute\n"
     "  --full         also the large official shapes (default on GPUs; slow on CPU devices)\n"
-    "  --op OP        only this op (api, scores, select, merge, visionzip, compress, composite,\n"
-    "                 prune)\n"
+    "  --op OP        only this op: api (the ABI's own cases) or one of\n"
+    "                " VTC_OP_LIST(CONF_OP_NAME) "\n"
     "  --case TEXT    only cases whose name contains TEXT\n"
     "  --json FILE    also write the results as JSON\n"
     "  --golden DIR   the golden data folder (default: $VTC_GOLDEN_DIR, else share/vtc/golden next to\n"
