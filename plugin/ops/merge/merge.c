@@ -11,6 +11,8 @@ VTC_OP_ENTRY_POINTS(vtc_merge, vtc_merge_query_scratch, vtc_merge_args, VTC_OP_M
 #define MERGE_MAX_REST ((int)(VTC_LOOP_BUDGET / 2))
 /* merge_assign_wide_cpu: targets per chunk (a lane's registers hold one sum per target) */
 #define MERGE_WIDE_TC 16u
+/* merge_assign_wide_cpu: rest positions per lane, each target row loaded serves them all */
+#define MERGE_WIDE_SPL 4u
 
 /* scratch: assign [B][R] i32, list [B][R] i32, offset/count [B][c][2] u32 */
 uint64_t vtc_merge_scratch(const vtc_merge_shape *m)
@@ -52,9 +54,10 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
             /* CPU devices, wider rows: a subgroup of sources shares each target row it loads
                (merge_assign_wide_cpu) */
             uint32_t S = vtc_caps_of(ctx)->subgroup_size;
-            uint32_t spec[1] = {VTC_SPEC(merge_assign_wide_cpu, TC) = MERGE_WIDE_TC};
-            vtc_grid_2d(ctx, (uint64_t)m->B * (uint64_t)((m->R + S - 1) / S), &gx, &gy);
-            if ((r = vtc_dispatch(rec, VTC_K_merge_assign_wide_cpu, 0, b, 3, &ap, sizeof(ap), S, spec, 1, gx, gy, 1)))
+            uint32_t spec[2] = {VTC_SPEC(merge_assign_wide_cpu, TC) = MERGE_WIDE_TC,
+                                VTC_SPEC(merge_assign_wide_cpu, SPL) = MERGE_WIDE_SPL};
+            vtc_grid_2d(ctx, (uint64_t)m->B * (uint64_t)((m->R + S * MERGE_WIDE_SPL - 1) / (S * MERGE_WIDE_SPL)), &gx, &gy);
+            if ((r = vtc_dispatch(rec, VTC_K_merge_assign_wide_cpu, 0, b, 3, &ap, sizeof(ap), S, spec, 2, gx, gy, 1)))
                 return r;
         } else {
             vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);

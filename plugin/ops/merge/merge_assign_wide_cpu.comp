@@ -7,17 +7,19 @@
 // the same sums in the same order (norms and dots accumulated a vec4 at a
 // time in ascending columns), so the same bits.
 // On llvmpipe every load in a loop is a per-lane gather that costs far more
-// than the arithmetic. A workgroup is one subgroup of S lanes, a lane one
-// rest position; the targets go through in chunks of TC, and at each vec4
+// than the arithmetic. A workgroup is one subgroup of S lanes, a lane SPL
+// rest positions; the targets go through in chunks of TC, and at each vec4
 // column lane l loads the rows of targets l, l + S, ... of the chunk, which
 // reach every lane through subgroup shuffles (register moves): a column
-// costs each lane 1 + TC / S loads instead of the generic kernel's 2 c.
+// costs each lane SPL + TC / S loads for SPL sources, where the generic
+// kernel loads 2 c per source.
 // Without them (SHARE_BY_SHUFFLE, common.glsl) each lane loads the chunk's
 // rows itself.
 // Past c, a chunk's slots read row 0 and never win (i0 + k < c).
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 layout(constant_id = 2) const uint TC = 16;   // targets per chunk
+layout(constant_id = 3) const uint SPL = 2;   // rest positions per lane: each target load serves them all
 layout(std430, binding = 0) readonly buffer M { ELEM4 metric[]; };
 layout(std430, binding = 1) readonly buffer RI { int rest_idx[]; };
 layout(std430, binding = 2) writeonly buffer A { int assign_out[]; };
@@ -36,18 +38,27 @@ uint target_row(uint b, uint i, out bool tv) {
 
 void main() {
     uint lid = gl_LocalInvocationID.x;
-    uint per_image = (p.R + S - 1u) / S;
+    uint per_image = (p.R + S * SPL - 1u) / (S * SPL);
     uint g = group_linear();
     if (g >= p.B * per_image) return; // uniform per workgroup
-    uint b = g / per_image, pos = (g - b * per_image) * S + lid;
+    uint b = g / per_image, pos0 = (g - b * per_image) * S * SPL + lid;
     uint D4 = p.Dm / 4u;
-    bool in_range = pos < p.R;
-    bool is_target = pos % p.step == 0u && pos / p.step < p.c;
-    int src = in_range ? rest_idx[b * p.R + pos] : -1;
-    bool valid = in_range && !is_target && src >= 0 && uint(src) < p.N;
-    uint srow = (b * p.N + uint(valid ? src : 0)) * D4;
-    float sn = 0.0, best = -2.0; // cosine similarities lie in [-1, 1]
-    int besti = -1;
+    // the lane's SPL rest positions pos0 + x S
+    bool in_range[SPL], valid[SPL];
+    uint srow[SPL];
+    float sn[SPL], best[SPL];
+    int besti[SPL];
+    [[unroll]] for (uint x = 0u; x < SPL; x++) {
+        uint pos = pos0 + x * S;
+        in_range[x] = pos < p.R;
+        bool is_target = pos % p.step == 0u && pos / p.step < p.c;
+        int src = in_range[x] ? rest_idx[b * p.R + pos] : -1;
+        valid[x] = in_range[x] && !is_target && src >= 0 && uint(src) < p.N;
+        srow[x] = (b * p.N + uint(valid[x] ? src : 0)) * D4;
+        sn[x] = 0.0;
+        best[x] = -2.0; // cosine similarities lie in [-1, 1]
+        besti[x] = -1;
+    }
     for (uint i0 = 0u; i0 < p.c; i0 += TC) {
         // the lane's share of the chunk's rows (SHARE_BY_SHUFFLE) or all of them
         uint trow[TL], tvl[TL], krow[TC];
@@ -58,33 +69,47 @@ void main() {
             tvl[u] = tv ? 1u : 0u;
         }
         [[unroll]] for (uint k = 0u; k < TC; k++) krow[k] = target_row(b, i0 + k, kv[k]);
-        float dt[TC], tt[TC], ss = 0.0;
-        [[unroll]] for (uint k = 0u; k < TC; k++) { dt[k] = 0.0; tt[k] = 0.0; }
+        float dt[SPL][TC], tt[TC], ss[SPL];
+        [[unroll]] for (uint k = 0u; k < TC; k++) {
+            tt[k] = 0.0;
+            [[unroll]] for (uint x = 0u; x < SPL; x++) dt[x][k] = 0.0;
+        }
+        [[unroll]] for (uint x = 0u; x < SPL; x++) ss[x] = 0.0;
         for (uint d = 0u; d < D4; d++) {
-            vec4 sv = vec4(metric[srow + d]);
-            ss += dot(sv, sv);
+            vec4 sv[SPL];
+            [[unroll]] for (uint x = 0u; x < SPL; x++) {
+                sv[x] = vec4(metric[srow[x] + d]);
+                ss[x] += dot(sv[x], sv[x]);
+            }
             if (SHARE_BY_SHUFFLE) {
                 vec4 tl[TL];
                 [[unroll]] for (uint u = 0u; u < TL; u++) {
                     tl[u] = vec4(metric[trow[u] + d]);
                     tt[u] += dot(tl[u], tl[u]);
                 }
-                [[unroll]] for (uint k = 0u; k < TC; k++) dt[k] += dot(sv, SHUFFLE(tl[k / S], k % S));
+                [[unroll]] for (uint k = 0u; k < TC; k++) {
+                    vec4 y = SHUFFLE(tl[k / S], k % S);
+                    [[unroll]] for (uint x = 0u; x < SPL; x++) dt[x][k] += dot(sv[x], y);
+                }
             } else {
                 [[unroll]] for (uint k = 0u; k < TC; k++) {
-                    vec4 x = vec4(metric[krow[k] + d]);
-                    tt[k] += dot(x, x);
-                    dt[k] += dot(sv, x);
+                    vec4 y = vec4(metric[krow[k] + d]);
+                    tt[k] += dot(y, y);
+                    [[unroll]] for (uint x = 0u; x < SPL; x++) dt[x][k] += dot(sv[x], y);
                 }
             }
         }
-        sn = sqrt(ss);
+        [[unroll]] for (uint x = 0u; x < SPL; x++) sn[x] = sqrt(ss[x]);
         [[unroll]] for (uint k = 0u; k < TC; k++) {
             float tn = sqrt(SHARE_BY_SHUFFLE ? SHUFFLE(tt[k / S], k % S) : tt[k]);
             bool tv = SHARE_BY_SHUFFLE ? SHUFFLE(tvl[k / S], k % S) != 0u : kv[k];
-            float sim = (tv && sn > 0.0 && tn > 0.0) ? dt[k] / (sn * tn) : 0.0;
-            if (i0 + k < p.c && sim > best) { best = sim; besti = int(i0 + k); } // strict: the lowest i wins ties
+            [[unroll]] for (uint x = 0u; x < SPL; x++) {
+                float sim = (tv && sn[x] > 0.0 && tn > 0.0) ? dt[x][k] / (sn[x] * tn) : 0.0;
+                // strict: the lowest i wins ties
+                if (i0 + k < p.c && sim > best[x]) { best[x] = sim; besti[x] = int(i0 + k); }
+            }
         }
     }
-    if (in_range) assign_out[b * p.R + pos] = valid ? besti : -1;
+    [[unroll]] for (uint x = 0u; x < SPL; x++)
+        if (in_range[x]) assign_out[b * p.R + pos0 + x * S] = valid[x] ? besti[x] : -1;
 }
