@@ -246,7 +246,10 @@ static vtc_result record_greedy(vtc_recorder *rec, const prune_plan *pp, int64_t
         for (wg = 8u; wg < 64u && N > 128 * (int64_t)wg;)
             wg *= 2u;
     int64_t per_lane = (N + wg - 1) / wg;
-    int64_t fixed = 4 * per_lane + pp->P + 64;  /* the clear, the scan */
+    /* CPU devices, DART: each lane's token keys in a private array (prune_greedy's KEYS),
+       reloaded once per pivot */
+    uint32_t keys = pp->cpu_steps && pp->mode == VTC_PRUNE_DART && per_lane <= 128 ? (uint32_t)per_lane : 0u;
+    int64_t fixed = 4 * per_lane + pp->P * (keys ? per_lane + 1 : 1) + 64; /* the clear, the scan, the reloads */
     int64_t S = ((int64_t)VTC_LOOP_BUDGET / 2 - fixed) / (per_lane + 24);
     if (S < 1)
         S = 1;
@@ -259,7 +262,8 @@ static vtc_result record_greedy(vtc_recorder *rec, const prune_plan *pp, int64_t
             (uint32_t)G, (uint32_t)N, (uint32_t)pp->K, pp->mode, (uint32_t)pp->P, (uint32_t)t0, (uint32_t)t1,
             (uint32_t)g0, t0 == 0, t1 == steps, pp->K > 0 ? 1u : 0u, b8[6].present ? 1u : 0u, (uint32_t)pp->rows,
             m->c > 0 ? 1u : 0u};
-        vtc_result r = vtc_dispatch(rec, VTC_K_prune_greedy, VTC_DTYPE_F32, b8, 8, &gp, sizeof(gp), wg, NULL, 0, gx, gy, 1);
+        uint32_t spec[1] = {VTC_SPEC(prune_greedy, KEYS) = keys};
+        vtc_result r = vtc_dispatch(rec, VTC_K_prune_greedy, VTC_DTYPE_F32, b8, 8, &gp, sizeof(gp), wg, spec, 1, gx, gy, 1);
         if (r)
             return r;
         t0 = t1;

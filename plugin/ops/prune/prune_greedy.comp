@@ -33,6 +33,12 @@ layout(push_constant) uniform P {
     uint write_keep; uint write_src; uint src_rows; uint write_rest;
 } p;
 
+// KEYS: DART's per-lane token keys held in a private array on CPU devices
+// (each lane's ceil(N / WG) tokens, at most KEYS); 0 on GPUs (no array)
+layout(constant_id = 2) const uint KEYS = 0;
+const uint KL = KEYS > 1u ? KEYS : 1u;
+uint keys[KL];
+
 shared uint red_k[WG_MAX];
 shared uint red_i[WG_MAX];
 
@@ -115,6 +121,7 @@ void main() {
         if (lid == 0u && p.t1 > p.t0) pick[b] = pk;
     } else {
         uint extra = p.K - p.npiv;
+        uint cur = 0xffffffffu; // the pivot whose keys are in keys[] (KL > 1)
         for (uint t = p.t0; t < p.t1; t++) {
             // pick t of the quotas q_i = extra / npiv (+1 for the first extra % npiv pivots), in pivot order
             uint r = t, i = 0u;
@@ -125,13 +132,31 @@ void main() {
             }
             uint row = (b * p.npiv + i) * p.N;
             uint bk = 0u, bi = 0xffffffffu;
-            for (uint j = lid; j < p.N; j += WG) {
-                if (kept[base + j] != 0u) continue;
-                uint k = far_key(tab[row + j]);
-                if (k > bk) { bk = k; bi = j; }
+            if (KL > 1u) {
+                // CPU devices: the lane's keys for this pivot in a private array, read
+                // once per pivot; a step then reads them at a uniform index (one vector
+                // load on llvmpipe) instead of gathering kept and tab for every token
+                if (i != cur) { // uniform
+                    cur = i;
+                    for (uint m = 0u; m < KL; m++) {
+                        uint j = lid + m * WG;
+                        keys[m] = j < p.N && kept[base + j] == 0u ? far_key(tab[row + j]) : 0u;
+                    }
+                }
+                for (uint m = 0u; m < KL; m++)
+                    if (keys[m] > bk) { bk = keys[m]; bi = lid + m * WG; } // j ascending: first max kept
+            } else {
+                for (uint j = lid; j < p.N; j += WG) {
+                    if (kept[base + j] != 0u) continue;
+                    uint k = far_key(tab[row + j]);
+                    if (k > bk) { bk = k; bi = j; }
+                }
             }
             uint pk = wg_argmax(bk, bi);
-            if (pk < p.N && pk % WG == lid) kept[base + pk] = 1u;
+            if (pk < p.N && pk % WG == lid) {
+                kept[base + pk] = 1u;
+                if (KL > 1u) keys[pk / WG] = 0u;
+            }
         }
     }
     if (p.last == 0u) return;
