@@ -42,6 +42,8 @@ VTC_OP_ENTRY_POINTS(vtc_prune, vtc_prune_query_scratch, vtc_prune_args, VTC_OP_P
 /* prune_pivd: pivots per invocation; prune_pivd_cpu: tokens per lane */
 #define PIVD_PB 8u
 #define PIVD_CPU_TI 4u
+/* prune_greedy's KEYS on CPU devices (DART): token keys a lane holds */
+#define PRUNE_GREEDY_KEYS 128u
 
 enum { T_HIDDEN, T_METRIC, T_KEEP, T_OUT, T_SRC };   /* the table's order (prune_desc.c) */
 
@@ -247,10 +249,11 @@ static vtc_result record_greedy(vtc_recorder *rec, const prune_plan *pp, int64_t
             wg *= 2u;
     int64_t per_lane = (N + wg - 1) / wg;
     /* CPU devices, DART: each lane's token keys in a private array (prune_greedy's KEYS),
-       reloaded once per pivot */
-    uint32_t keys = pp->cpu_steps && pp->mode == VTC_PRUNE_DART && per_lane <= 128 ? (uint32_t)per_lane : 0u;
-    int64_t fixed = 4 * per_lane + pp->P * (keys ? per_lane + 1 : 1) + 64; /* the clear, the scan, the reloads */
-    int64_t S = ((int64_t)VTC_LOOP_BUDGET / 2 - fixed) / (per_lane + 24);
+       reloaded once per pivot; one size for every N up to 128 tokens a lane, so one
+       pipeline serves them all (the slots past N hold no candidate) */
+    uint32_t keys = pp->cpu_steps && pp->mode == VTC_PRUNE_DART && per_lane <= PRUNE_GREEDY_KEYS ? PRUNE_GREEDY_KEYS : 0u;
+    int64_t fixed = 4 * per_lane + pp->P * (keys ? (int64_t)keys + 1 : 1) + 64; /* the clear, the scan, the reloads */
+    int64_t S = ((int64_t)VTC_LOOP_BUDGET / 2 - fixed) / ((keys > per_lane ? (int64_t)keys : per_lane) + 24);
     if (S < 1)
         S = 1;
     uint32_t gx, gy;

@@ -34,7 +34,8 @@ layout(push_constant) uniform P {
 } p;
 
 // KEYS: DART's per-lane token keys held in a private array on CPU devices
-// (each lane's ceil(N / WG) tokens, at most KEYS); 0 on GPUs (no array)
+// (each lane's ceil(N / WG) tokens, rounded up to a power of two by the
+// host; slots past N hold key 0, no candidate); 0 on GPUs (no array)
 layout(constant_id = 2) const uint KEYS = 0;
 const uint KL = KEYS > 1u ? KEYS : 1u;
 uint keys[KL];
