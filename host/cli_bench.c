@@ -296,7 +296,8 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
        timings nothing: each pipeline is compiled once either way. */
     if (!o.predict && !o.no_first_call)
         setenv("MESA_SHADER_CACHE_DISABLE", "true", 1);
-    vtc_result r = cli_context_create(api, &b.ctx);
+    /* its device buffers carry texel usage (host_vk.c): the views a CPU device's kernels read (abi/vtc.h) */
+    vtc_result r = cli_context_create_flags(api, VTC_CONTEXT_TEXEL_BUFFERS, &b.ctx);
     if (r)
         return cli_vtc_error(api, "creating a context", r);
     b.info.size = sizeof(b.info);

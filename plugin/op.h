@@ -27,6 +27,15 @@ typedef struct vtc_caps {
     uint32_t max_wg_count[3];
     uint32_t max_wg_size;
     int compile_only;             /* VTC_CONTEXT_COMPILE_ONLY: prepare compiles, nothing runs */
+    /* Texel views (vtc_bound.texel): VTC_DTYPES bits of the float dtypes
+       whose 4-channel format (R32G32B32A32_SFLOAT, R16G16B16A16_SFLOAT) the
+       device reads as a uniform texel buffer, maxTexelBufferElements and
+       minTexelBufferOffsetAlignment; texel_views: the executor makes them
+       (caps.c: CPU devices with push descriptors, VTC_DISABLE_TEXEL_VIEWS unset) */
+    uint32_t texel_dtypes;
+    uint64_t max_texels;
+    VkDeviceSize texel_offset_align;
+    int texel_views;
 } vtc_caps;
 const vtc_caps *vtc_caps_of(vtc_context ctx);
 
@@ -101,7 +110,16 @@ static inline const vtc_tensor *vtc_plan_tensor(const vtc_plan *pl, uint32_t i)
 #define VTC_PLAN_OF_CONST(plan, type) \
     ((const type *)(const void *)((plan)->op + 0 * sizeof(char[sizeof(type) <= VTC_PLAN_OP_BYTES ? 1 : -1])))
 
-/* A tensor as the recorder sees it: buffer range and element strides. */
+/* A tensor as the recorder sees it: buffer range and element strides.
+   `texel`: the call is synchronous (vtc submits it, so vtc owns what it
+   binds until it has waited) on a device whose caps say texel_views, and
+   the tensor's offset and 4-value texels fit the device's limits: when
+   record() writes commands, texel_view is a uniform texel buffer view of
+   the range (4 values of the bound dtype a texel), made by the executor
+   for this call only. record() may then pick kernels that read the tensor
+   through a samplerBuffer (on llvmpipe a texel fetch is a vector gather; a
+   storage-buffer load in a loop is a branch per lane and component). Both
+   passes of record() see the same flag. Record-mode calls have no views. */
 typedef struct vtc_bound {
     VkBuffer buffer;
     VkDeviceSize offset;
@@ -109,6 +127,8 @@ typedef struct vtc_bound {
     int64_t stride[VTC_MAX_DIMS];
     uint32_t dtype;           /* dtype the device sees */
     int present;
+    int texel;
+    VkBufferView texel_view;
 } vtc_bound;
 
 /* ---- record ------------------------------------------------------------ */

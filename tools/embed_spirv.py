@@ -22,12 +22,18 @@ constants the host sets (VTC_KSPEC_<shader>_<NAME>, from each SpecId and its
 OpName; ids 0 and 1, the subgroup size and local_size_x, are vtc_dispatch's
 own; VTC_KERNEL_SPEC_COUNT(k) is the number of ids from 2 on), so the host
 fills `spec` by name rather than by a position copied from the GLSL.
+Bindings declared as a samplerBuffer (an OpTypeSampledImage of a Buffer-dim
+image) are uniform texel buffers: their bits in the kernel's texel_mask tell
+the pipeline layout and the dispatch to bind a VkBufferView there; any other
+image or sampler is refused.
 """
 import os, struct, sys
 
 OP_NAME, OP_DECORATE, OP_MEMBER_DECORATE = 5, 71, 72
 DEC_SPEC_ID, DEC_BINDING = 1, 33
 OP_TYPE_INT, OP_TYPE_FLOAT, OP_TYPE_VECTOR, OP_TYPE_MATRIX = 21, 22, 23, 24
+OP_TYPE_IMAGE, OP_TYPE_SAMPLER, OP_TYPE_SAMPLED_IMAGE = 25, 26, 27
+DIM_BUFFER = 5
 OP_TYPE_ARRAY, OP_TYPE_STRUCT, OP_TYPE_POINTER, OP_CONSTANT, OP_VARIABLE = 28, 30, 32, 43, 59
 DEC_ARRAY_STRIDE, DEC_MATRIX_STRIDE, DEC_OFFSET = 6, 7, 35
 SC_PUSH_CONSTANT = 9
@@ -102,8 +108,9 @@ def push_block_bytes(words, path):
 
 
 def bindings_and_specs(words, path):
-    """(highest Binding + 1, {spec id: name}) of the module."""
+    """(highest Binding + 1, {spec id: name}, texel mask) of the module."""
     names, spec_ids, binds = {}, {}, []
+    var_binding, images, sampled, ptrs, var_type = {}, {}, {}, {}, {}
     i = 5
     while i < len(words):
         n, op = words[i] >> 16, words[i] & 0xffff
@@ -115,7 +122,27 @@ def bindings_and_specs(words, path):
             spec_ids[a[0]] = a[2]
         elif op == OP_DECORATE and a[1] == DEC_BINDING:
             binds.append(a[2])
+            var_binding[a[0]] = a[2]
+        elif op == OP_TYPE_IMAGE:
+            images[a[0]] = (a[2], a[6])  # Dim, Sampled
+        elif op == OP_TYPE_SAMPLER:
+            images[a[0]] = (None, None)
+        elif op == OP_TYPE_SAMPLED_IMAGE:
+            sampled[a[0]] = a[1]
+        elif op == OP_TYPE_POINTER:
+            ptrs[a[0]] = a[2]
+        elif op == OP_VARIABLE:
+            var_type[a[1]] = ptrs.get(a[0])
         i += n
+    texel = 0
+    for var, b in var_binding.items():
+        t = var_type.get(var)
+        if t in images:
+            sys.exit('%s: binding %d is an image or sampler; kernels bind buffers and samplerBuffers only' % (path, b))
+        if t in sampled:
+            if images.get(sampled[t]) != (DIM_BUFFER, 1):
+                sys.exit('%s: binding %d: a sampled image that is not a samplerBuffer' % (path, b))
+            texel |= 1 << b
     specs = {}
     for var, sid in spec_ids.items():
         if sid < 2:
@@ -124,14 +151,14 @@ def bindings_and_specs(words, path):
         if not nm.isidentifier():
             sys.exit('%s: specialisation constant %d has no usable name (%r)' % (path, sid, nm))
         specs[sid] = nm
-    return (max(binds) + 1 if binds else 0), specs
+    return (max(binds) + 1 if binds else 0), specs, texel
 
 
 def main():
     out_h, out_c, inputs = sys.argv[1], sys.argv[2], sorted(sys.argv[3:], key=os.path.basename)
     kernels = {}  # shader -> {(dtype, reduction): (blob index, name)}
     push = {}
-    nbind, specs = {}, {}
+    nbind, specs, texel = {}, {}, {}
     blobs = []
     for path in inputs:
         name = os.path.basename(path)[:-len('.spv')]
@@ -148,7 +175,8 @@ def main():
             sys.exit('%s: push block of %d bytes, other builds of %s have %d' % (path, pb, shader, push[shader]))
         if pb > 128:
             sys.exit('%s: push block of %d bytes exceeds the 128 every layout reserves' % (path, pb))
-        nb, sp = bindings_and_specs(words, path)
+        nb, sp, tm = bindings_and_specs(words, path)
+        texel[shader] = texel.get(shader, 0) | tm
         # the optimiser may drop a binding or a constant one build does not
         # use; the kernel's are those of all its builds together
         nbind[shader] = max(nbind.get(shader, 0), nb)
@@ -218,7 +246,7 @@ def main():
     c.append('const vtc_kernel_def vtc_kernel_defs[VTC_KERNEL_COUNT] = {')
     for k, slots in table:
         s = ', '.join('&vtc_spirv_blobs[%d]' % x if x is not None else 'NULL' for x in slots)
-        c.append('    [VTC_K_%s] = {"%s", %du, {%s}},' % (k, k, push[k], s))
+        c.append('    [VTC_K_%s] = {"%s", %du, {%s}, 0x%xu},' % (k, k, push[k], s, texel[k]))
     c.append('};')
     open(out_h, 'w').write('\n'.join(h) + '\n')
     open(out_c, 'w').write('\n'.join(c) + '\n')

@@ -24,6 +24,7 @@
     X(vkGetPhysicalDeviceFeatures2) \
     X(vkGetPhysicalDeviceQueueFamilyProperties) \
     X(vkGetPhysicalDeviceMemoryProperties) \
+    X(vkGetPhysicalDeviceFormatProperties) \
     X(vkEnumerateDeviceExtensionProperties) \
     X(vkCreateDevice) \
     X(vkGetDeviceProcAddr)
@@ -38,6 +39,8 @@
     X(vkGetDeviceQueue) \
     X(vkDeviceWaitIdle) \
     X(vkCreateBuffer) \
+    X(vkCreateBufferView) \
+    X(vkDestroyBufferView) \
     X(vkDestroyBuffer) \
     X(vkGetBufferMemoryRequirements) \
     X(vkAllocateMemory) \

@@ -36,6 +36,12 @@ void vtc_caps_settle(vtc_context ctx, uint32_t flags)
     ctx->caps.cpu_variants = ctx->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU &&
                              !(flags & VTC_CONTEXT_GPU_VARIANTS) && !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
     ctx->caps.device_type = (uint32_t)ctx->info.device_type;
+    /* only the CPU-tuned kernels read rows through texel views (llvmpipe
+       vectorises texel fetches, not storage-buffer loads in loops), and
+       only by push descriptors; VTC_DISABLE_TEXEL_VIEWS keeps their
+       storage-buffer twins (record mode's) tested on synchronous calls */
+    ctx->caps.texel_views = ctx->caps.cpu_variants && ctx->push_descriptors && ctx->caps.texel_dtypes &&
+                            !vtc_env_flag("VTC_DISABLE_TEXEL_VIEWS");
     ctx->caps.max_shared_memory = ctx->info.max_shared_memory;
 }
 

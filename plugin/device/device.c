@@ -157,6 +157,16 @@ static void fill_limits(vtc_context ctx, const VkPhysicalDeviceLimits *lim)
     ctx->caps.max_wg_size = lim->maxComputeWorkGroupSize[0] < lim->maxComputeWorkGroupInvocations
                            ? lim->maxComputeWorkGroupSize[0] : lim->maxComputeWorkGroupInvocations;
     ctx->vki.vkGetPhysicalDeviceMemoryProperties(ctx->phys, &ctx->mem.props);
+    static const struct { uint32_t dtype; VkFormat format; } texel_formats[] = {
+        {VTC_DTYPE_F32, VK_FORMAT_R32G32B32A32_SFLOAT}, {VTC_DTYPE_F16, VK_FORMAT_R16G16B16A16_SFLOAT}};
+    for (size_t i = 0; i < sizeof(texel_formats) / sizeof(texel_formats[0]); i++) {
+        VkFormatProperties fp;
+        ctx->vki.vkGetPhysicalDeviceFormatProperties(ctx->phys, texel_formats[i].format, &fp);
+        if (fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT)
+            ctx->caps.texel_dtypes |= VTC_DTYPES(texel_formats[i].dtype);
+    }
+    ctx->caps.max_texels = lim->maxTexelBufferElements;
+    ctx->caps.texel_offset_align = lim->minTexelBufferOffsetAlignment ? lim->minTexelBufferOffsetAlignment : 16;
 
     VkQueueFamilyProperties qp[32];
     uint32_t nq = queue_families(ctx, qp);

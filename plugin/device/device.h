@@ -20,6 +20,7 @@
 #define VTC_MAX_BINDINGS 12
 #define VTC_MAX_SPEC 6
 #define VTC_PUSH_BYTES 128   /* every layout reserves the guaranteed minimum */
+#define VTC_MAX_TEXEL_LAYOUTS 8
 
 struct vtc_spirv_blob;
 typedef struct vtc_pipeline {
@@ -28,6 +29,7 @@ typedef struct vtc_pipeline {
     uint32_t spec[VTC_MAX_SPEC];
     uint32_t nspec;
     uint32_t nbind;
+    uint32_t texel_mask;     /* the kernel's samplerBuffer bindings (vtc_kernel_def) */
     VkPipeline pipeline;
     VkPipelineLayout layout;  /* owned by the layout cache, not by the pipeline */
     uint32_t local_x;
@@ -80,6 +82,7 @@ struct vtc_context_t {
     vtc_device_info info;
     vtc_caps caps;                /* what ops see of the device, set once by device.c */
     int push_descriptors;         /* bind with vkCmdPushDescriptorSetKHR, else ordinary sets (dsets_*) */
+    int host_texel_buffers;       /* VTC_CONTEXT_TEXEL_BUFFERS: the host's buffers may be viewed as texels */
     vtc_dset_pools dsets_sync, dsets_recorded;
     uint32_t timestamp_valid_bits;
     int no_memory_at_create;      /* standalone: the dummy buffer could not be allocated at creation */
@@ -89,6 +92,12 @@ struct vtc_context_t {
     VkPipelineCache pipeline_cache;
     VkDescriptorSetLayout set_layouts[VTC_MAX_BINDINGS + 1];
     VkPipelineLayout layouts[VTC_MAX_BINDINGS + 1];
+    struct vtc_texel_layout {     /* kernels with samplerBuffer bindings: a layout per (count, mask) */
+        uint32_t nbind, mask;
+        VkDescriptorSetLayout set;
+        VkPipelineLayout layout;
+    } texel_layouts[VTC_MAX_TEXEL_LAYOUTS];
+    uint32_t ntexel_layouts;
     vtc_pipeline *pipelines;
     vtc_pipeline *kernel_pipelines[VTC_KERNEL_COUNT];  /* per kernel, through next_same */
 

@@ -120,6 +120,11 @@ static void bind_buffers(vtc_recorder *rec, const vtc_pipeline *p, const vtc_bou
         w[i].descriptorCount = 1;
         w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         w[i].pBufferInfo = &bi[i];
+        if (p->texel_mask >> i & 1u) { /* a samplerBuffer: the executor's view (checked before recording) */
+            w[i].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+            w[i].pBufferInfo = NULL;
+            w[i].pTexelBufferView = &binds[i].texel_view;
+        }
     }
     if (nbind && ctx->push_descriptors) {
         d->vkCmdPushDescriptorSetKHR(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, nbind, w);
@@ -143,6 +148,12 @@ vtc_result vtc_dispatch_kernel(vtc_recorder *rec, vtc_kernel kernel, uint32_t dt
     uint32_t dt = dtype_override ? dtype_override : rec->float_dtype;
     const vtc_kernel_def *k = (unsigned)kernel < VTC_KERNEL_COUNT ? &vtc_kernel_defs[kernel] : NULL;
     const vtc_spirv_blob *blob = k ? k->variant[VTC_VARIANT(dt == VTC_DTYPE_F16, rec->use_subgroup)] : NULL;
+    /* a samplerBuffer binding reads the executor's texel view: an op picks
+       such a kernel only for a tensor that gets one (vtc_bound.texel) */
+    for (uint32_t i = 0; k && i < nbind; i++)
+        if ((k->texel_mask >> i & 1u) &&
+            (!binds[i].present || !binds[i].texel || (!rec->prepare_only && !binds[i].texel_view)))
+            return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: %s binding %u has no texel view", k->name, i);
     if (rec->prepare_only) {
         vtc_result r = prepare_dispatch(rec, kernel, k, blob, dt, nbind, push_size, local_x, spec, nspec, gx, gy, gz);
         if (r)

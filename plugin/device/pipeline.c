@@ -3,6 +3,9 @@
  * Layouts: set 0 holds `nbind` storage buffers (push descriptors, or sets
  * from descriptor_sets.c), plus 128
  * bytes of push constants; one layout per binding count, shared by pipelines.
+ * A kernel with samplerBuffer bindings (its texel_mask) has uniform texel
+ * buffers there, in a layout per (count, mask), pushed only: the ops pick
+ * such kernels only where push descriptors are in use (vtc_bound.texel).
  */
 #include "device.h"
 #include "spirv_blobs.h"
@@ -18,8 +21,54 @@ uint64_t vtc_now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static vtc_result get_layout(vtc_context ctx, uint32_t nbind, VkPipelineLayout *out)
+static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, VkPipelineLayout *out)
 {
+    for (uint32_t i = 0; i < ctx->ntexel_layouts; i++)
+        if (ctx->texel_layouts[i].nbind == nbind && ctx->texel_layouts[i].mask == mask) {
+            *out = ctx->texel_layouts[i].layout;
+            return VTC_SUCCESS;
+        }
+    if (!ctx->push_descriptors || ctx->ntexel_layouts == VTC_MAX_TEXEL_LAYOUTS)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: a texel-buffer kernel needs push descriptors and a "
+                        "free layout slot");
+    VkDescriptorSetLayoutBinding b[VTC_MAX_BINDINGS];
+    for (uint32_t i = 0; i < nbind; i++) {
+        memset(&b[i], 0, sizeof(b[i]));
+        b[i].binding = i;
+        b[i].descriptorType = (mask >> i & 1u) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                               : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        b[i].descriptorCount = 1;
+        b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    }
+    VkDescriptorSetLayoutCreateInfo dci = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+    dci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
+    dci.bindingCount = nbind;
+    dci.pBindings = b;
+    VkDescriptorSetLayout sl;
+    VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &sl));
+    ctx->objects_created++;
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES};
+    VkPipelineLayoutCreateInfo lci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+    lci.setLayoutCount = 1;
+    lci.pSetLayouts = &sl;
+    lci.pushConstantRangeCount = 1;
+    lci.pPushConstantRanges = &pcr;
+    VkPipelineLayout pl;
+    VkResult vr = ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &pl);
+    if (vr != VK_SUCCESS) {
+        ctx->vkd.vkDestroyDescriptorSetLayout(ctx->device, sl, NULL);
+        return vtc_vk_fail(ctx, vr, "vkCreatePipelineLayout");
+    }
+    ctx->objects_created++;
+    ctx->texel_layouts[ctx->ntexel_layouts++] = (struct vtc_texel_layout){nbind, mask, sl, pl};
+    *out = pl;
+    return VTC_SUCCESS;
+}
+
+static vtc_result get_layout(vtc_context ctx, uint32_t nbind, uint32_t texel_mask, VkPipelineLayout *out)
+{
+    if (texel_mask)
+        return texel_layout(ctx, nbind, texel_mask, out);
     if (ctx->layouts[nbind]) {
         *out = ctx->layouts[nbind];
         return VTC_SUCCESS;
@@ -99,7 +148,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: workgroup size %u exceeds the device limit %u", name, local_x,
                         ctx->caps.max_wg_size);
     VkPipelineLayout layout = VK_NULL_HANDLE;
-    vtc_result r = get_layout(ctx, nbind, &layout);
+    vtc_result r = get_layout(ctx, nbind, vtc_kernel_defs[kernel].texel_mask, &layout);
     if (r)
         return r;
 
@@ -111,6 +160,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
     memcpy(p->spec, all, nall * sizeof(uint32_t));
     p->nspec = nall;
     p->nbind = nbind;
+    p->texel_mask = vtc_kernel_defs[kernel].texel_mask;
     p->layout = layout;
     p->local_x = local_x;
 
@@ -176,6 +226,11 @@ void vtc_pipelines_destroy(vtc_context ctx)
         ctx->layouts[i] = VK_NULL_HANDLE;
         ctx->set_layouts[i] = VK_NULL_HANDLE;
     }
+    for (uint32_t i = 0; i < ctx->ntexel_layouts; i++) {
+        ctx->vkd.vkDestroyPipelineLayout(ctx->device, ctx->texel_layouts[i].layout, NULL);
+        ctx->vkd.vkDestroyDescriptorSetLayout(ctx->device, ctx->texel_layouts[i].set, NULL);
+    }
+    ctx->ntexel_layouts = 0;
 }
 
 /* ---- introspection (vtc_context_pipelines) ---------------------------- */

@@ -19,6 +19,9 @@ typedef struct vtc_kernel_def {
     /* by VTC_VARIANT: NULL where the shader's op declares no such build; a
        shader without subgroup code has its '.sh' build in both slots */
     const vtc_spirv_blob *variant[4];
+    /* bit b: binding b is a samplerBuffer (a uniform texel buffer view of
+       the bound range, vtc_bound.texel_view), else a storage buffer */
+    uint32_t texel_mask;
 } vtc_kernel_def;
 extern const vtc_spirv_blob vtc_spirv_blobs[VTC_SPIRV_BLOB_COUNT];
 extern const vtc_kernel_def vtc_kernel_defs[VTC_KERNEL_COUNT];

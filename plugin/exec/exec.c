@@ -323,6 +323,52 @@ static vtc_result check_float_storage(vtc_context ctx, const vtc_plan *plan, uin
 
 /* Binds each used tensor: a device buffer where it lies, a host tensor at
    its offset in the io buffer (packed, `align`ed); *io_bytes their total. */
+/* Whether a synchronous call gets a texel view of this tensor (op.h,
+   vtc_bound.texel): a float dtype the device reads as 4-channel texels, an
+   offset the view may start at, at least one whole texel, and no more texels
+   than the device's maxTexelBufferElements. */
+static VkDeviceSize texel_bytes(const vtc_bound *b) { return 4 * (VkDeviceSize)vtc_dtype_size(b->dtype); }
+static int texel_fits(vtc_context ctx, const vtc_bound *b)
+{
+    const vtc_caps *cp = &ctx->caps;
+    if (!cp->texel_views || (b->dtype != VTC_DTYPE_F32 && b->dtype != VTC_DTYPE_F16) ||
+        !(cp->texel_dtypes & VTC_DTYPES(b->dtype)) || b->offset % cp->texel_offset_align)
+        return 0;
+    VkDeviceSize n = b->range / texel_bytes(b);
+    return n > 0 && n <= cp->max_texels;
+}
+
+/* The synchronous call's texel views (vtc_bound.texel), made before its
+   commands are recorded and destroyed once vtc has waited for them. */
+static vtc_result texel_views_create(vtc_context ctx, vtc_bound *bound, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (!bound[i].present || !bound[i].texel)
+            continue;
+        VkBufferViewCreateInfo vci = {VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+        vci.buffer = bound[i].buffer;
+        vci.format = bound[i].dtype == VTC_DTYPE_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
+        vci.offset = bound[i].offset;
+        vci.range = bound[i].range / texel_bytes(&bound[i]) * texel_bytes(&bound[i]);
+        VkResult vr = ctx->vkd.vkCreateBufferView(ctx->device, &vci, NULL, &bound[i].texel_view);
+        if (vr != VK_SUCCESS) {
+            bound[i].texel_view = VK_NULL_HANDLE;
+            return vtc_vk_fail(ctx, vr, "vkCreateBufferView");
+        }
+        /* not in objects_created: the call's own, like the descriptor sets it takes (abi/vtc.h) */
+    }
+    return VTC_SUCCESS;
+}
+
+static void texel_views_destroy(vtc_context ctx, vtc_bound *bound, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (bound[i].texel_view) {
+            ctx->vkd.vkDestroyBufferView(ctx->device, bound[i].texel_view, NULL);
+            bound[i].texel_view = VK_NULL_HANDLE;
+        }
+}
+
 static vtc_result bind_tensors(vtc_context ctx, vtc_call *c, uint32_t dev_float, int recording, VkDeviceSize align,
                                VkDeviceSize *io_bytes, const char *name)
 {
@@ -366,6 +412,9 @@ static vtc_result bind_tensors(vtc_context ctx, vtc_call *c, uint32_t dev_float,
             bound[i].range = align_up(bytes, 4);
             *io_bytes = align_up(*io_bytes + bound[i].range, align);
         }
+        /* a host's buffer only where it promised texel usage (VTC_CONTEXT_TEXEL_BUFFERS) */
+        bound[i].texel = !recording && (td->role & VTC_ROLE_INPUT) && (!t->buffer || ctx->host_texel_buffers) &&
+                         texel_fits(ctx, &bound[i]);
     }
     return VTC_SUCCESS;
 }
@@ -546,6 +595,7 @@ typedef struct warm_state {
     VkDeviceSize stride;
     vtc_pipeline **p;
     VkDescriptorSet *sets;   /* without push descriptors: one per pipeline with bindings, in order */
+    VkBufferView views[VTC_MAX_BINDINGS]; /* binding b's range as texels, for samplerBuffer bindings */
     uint32_t n;
 } warm_state;
 
@@ -578,8 +628,13 @@ static vtc_result warm_record(void *user, VkCommandBuffer cmd)
             wr[b].dstSet = set;
             wr[b].dstBinding = b;
             wr[b].descriptorCount = 1;
-            wr[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-            wr[b].pBufferInfo = &bi[b];
+            if (p->texel_mask >> b & 1u) {
+                wr[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+                wr[b].pTexelBufferView = &w->views[b];
+            } else {
+                wr[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+                wr[b].pBufferInfo = &bi[b];
+            }
         }
         if (p->nbind && ctx->push_descriptors) {
             d->vkCmdPushDescriptorSetKHR(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, p->nbind, wr);
@@ -595,11 +650,12 @@ static vtc_result warm_record(void *user, VkCommandBuffer cmd)
 
 static vtc_result warm_pipelines(vtc_context ctx)
 {
-    uint32_t n = 0, nsets = 0;
+    uint32_t n = 0, nsets = 0, texel = 0;
     for (vtc_pipeline *p = ctx->pipelines; p; p = p->next)
         if (!p->warmed) {
             n++;
             nsets += p->nbind != 0;
+            texel |= p->texel_mask;
         }
     if (!n)
         return VTC_SUCCESS;
@@ -609,6 +665,8 @@ static vtc_result warm_pipelines(vtc_context ctx)
     w.ctx = ctx;
     w.p = vtc_alloc(ctx, n * sizeof(vtc_pipeline *));
     w.stride = ctx->caps.offset_align > 16 ? ctx->caps.offset_align : 16;
+    if (texel && ctx->caps.texel_offset_align > w.stride)
+        w.stride = ctx->caps.texel_offset_align;
     uint8_t *nbind = vtc_alloc(ctx, nsets ? nsets : 1);
     if (!ctx->push_descriptors && nsets)
         w.sets = vtc_alloc(ctx, nsets * sizeof(VkDescriptorSet));
@@ -625,6 +683,22 @@ static vtc_result warm_pipelines(vtc_context ctx)
         }
     if ((r = vtc_buf_create(ctx, VTC_MAX_BINDINGS * w.stride, &w.buf)))
         goto out;
+    for (uint32_t b = 0; b < VTC_MAX_BINDINGS && texel; b++) {
+        if (!(texel >> b & 1u))
+            continue;
+        VkBufferViewCreateInfo vci = {VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+        vci.buffer = w.buf.buffer;
+        vci.format = (ctx->caps.texel_dtypes & VTC_DTYPES(VTC_DTYPE_F32)) ? VK_FORMAT_R32G32B32A32_SFLOAT
+                                                                           : VK_FORMAT_R16G16B16A16_SFLOAT;
+        vci.offset = b * w.stride;
+        vci.range = 16;
+        VkResult vr = ctx->vkd.vkCreateBufferView(ctx->device, &vci, NULL, &w.views[b]);
+        if (vr != VK_SUCCESS) {
+            w.views[b] = VK_NULL_HANDLE;
+            r = vtc_vk_fail(ctx, vr, "vkCreateBufferView");
+            goto out;
+        }
+    }
     if (w.sets) {
         /* a synchronous call waits for its predecessor, this one included */
         vtc_dsets_reset_sync(ctx);
@@ -641,6 +715,9 @@ static vtc_result warm_pipelines(vtc_context ctx)
         ctx->pipelines_warmed += w.n;
     }
 out:
+    for (uint32_t b = 0; b < VTC_MAX_BINDINGS; b++)
+        if (w.views[b])
+            ctx->vkd.vkDestroyBufferView(ctx->device, w.views[b], NULL);
     vtc_buf_destroy(ctx, &w.buf);
     vtc_free(ctx, w.p);
     vtc_free(ctx, w.sets);
@@ -705,12 +782,41 @@ static vtc_result prepare_scratch_offsets(vtc_context ctx, vtc_call *c)
     return r;
 }
 
+/* A call whose tensors are all device buffers may also be recorded into a
+   host's command buffer, where it has no texel views (vtc_bound.texel): the
+   prepare pass runs again without them, so that call finds its kernels'
+   pipelines made too. */
+static vtc_result prepare_recorded_kernels(vtc_context ctx, vtc_call *c)
+{
+    int texel = 0;
+    for (uint32_t i = 0; i < c->plan.desc->ntensors; i++) {
+        if (c->bound[i].present && !vtc_plan_tensor(&c->plan, i)->buffer)
+            return VTC_SUCCESS; /* a host tensor: the call is synchronous */
+        texel |= c->bound[i].texel;
+    }
+    if (!texel)
+        return VTC_SUCCESS;
+    for (uint32_t i = 0; i < c->plan.desc->ntensors; i++)
+        c->bound[i].texel = 0;
+    vtc_recorder pr = c->rec;
+    pr.cmd = VK_NULL_HANDLE;
+    pr.prepare_only = 1;
+    pr.dispatches = 0;
+    pr.dset_nbind = NULL;
+    pr.dset_count = pr.dset_cap = 0;
+    vtc_result r = c->def->record(ctx, &c->plan, c->bound, &pr);
+    vtc_free(ctx, pr.dset_nbind);
+    return r;
+}
+
 vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
 {
     vtc_call call;
     vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
     if (!r)
         r = call_prepare(ctx, &call);
+    if (!r && !ctx->caps.compile_only)
+        r = prepare_recorded_kernels(ctx, &call);
     /* compile-only contexts list what a call selects (`vtc pipelines`, the
        portability suite), not every alignment's variant */
     if (!r && !ctx->caps.compile_only)
@@ -767,6 +873,8 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
     if (plan->scratch_bytes)
         rec->scratch.buffer = ctx->io.buffer;
     vtc_buf_flush(ctx, &ctx->io);
+    if ((r = texel_views_create(ctx, bound, d->ntensors)))
+        goto out;
     run_state st = {ctx, def, plan, bound, rec};
     if ((r = submit_sync(ctx, record_op, &st)))
         goto out;
@@ -779,6 +887,7 @@ vtc_result vtc_run_op(vtc_context ctx, uint32_t op, const void *args, const vtc_
     ctx->calls++;
     ctx->dispatches += rec->dispatches;
 out:
+    texel_views_destroy(ctx, c->bound, VTC_OP_DESC_MAX_TENSORS);
     call_release(ctx, c);
     return r;
 }

@@ -29,7 +29,9 @@ vtc_result vtc_buf_create(vtc_context ctx, VkDeviceSize size, vtc_buf *out)
         size = 16;
     VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
     bci.size = size;
-    bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    /* texel usage too: a synchronous call may read its staged tensors through texel views (vtc_bound.texel) */
+    bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     VK_CHECK(ctx, m->vkd->vkCreateBuffer(m->device, &bci, NULL, &out->buffer));
     VkMemoryRequirements req;

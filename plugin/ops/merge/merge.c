@@ -57,7 +57,9 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
             uint32_t spec[2] = {VTC_SPEC(merge_assign_wide_cpu, TC) = MERGE_WIDE_TC,
                                 VTC_SPEC(merge_assign_wide_cpu, SPL) = MERGE_WIDE_SPL};
             vtc_grid_2d(ctx, (uint64_t)m->B * (uint64_t)((m->R + S * MERGE_WIDE_SPL - 1) / (S * MERGE_WIDE_SPL)), &gx, &gy);
-            if ((r = vtc_dispatch(rec, VTC_K_merge_assign_wide_cpu, 0, b, 3, &ap, sizeof(ap), S, spec, 2, gx, gy, 1)))
+            /* the rows through a texel view where the call has one (vtc_bound.texel) */
+            if ((r = vtc_dispatch(rec, metric->texel ? VTC_K_merge_assign_wide_tex_cpu : VTC_K_merge_assign_wide_cpu, 0,
+                                  b, 3, &ap, sizeof(ap), S, spec, 2, gx, gy, 1)))
                 return r;
         } else {
             vtc_grid_for(ctx, (uint64_t)(m->B * m->R) * lanes, &gx, &gy);
@@ -85,7 +87,8 @@ vtc_result vtc_merge_record(vtc_recorder *rec, const vtc_merge_shape *m, const v
         uint32_t cw = m->D % 32 == 0 ? 8u : 4u; /* vec4 columns per invocation */
         vtc_grid_for(ctx, (uint64_t)(m->B * m->c * (m->D / (4 * cw))), &gx, &gy);
         uint32_t spec[1] = {VTC_SPEC(merge_reduce_cpu, CW) = cw};
-        return vtc_dispatch(rec, VTC_K_merge_reduce_cpu, 0, b, 6, &rp, sizeof(rp), VTC_WG, spec, 1, gx, gy, 1);
+        return vtc_dispatch(rec, hidden->texel ? VTC_K_merge_reduce_tex_cpu : VTC_K_merge_reduce_cpu, 0, b, 6, &rp,
+                            sizeof(rp), VTC_WG, spec, 1, gx, gy, 1);
     }
     vtc_grid_for(ctx, (uint64_t)(m->B * m->c * ((m->D + 3) / 4)), &gx, &gy);
     return vtc_dispatch(rec, VTC_K_merge_reduce, 0, b, 6, &rp, sizeof(rp), VTC_WG, NULL, 0, gx, gy, 1);

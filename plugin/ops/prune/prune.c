@@ -303,8 +303,9 @@ static vtc_result record_dmat(vtc_recorder *rec, const prune_plan *pp, int64_t g
         struct { uint32_t G, N, D4, b0, NI, NJ, xb; } dp = {(uint32_t)G, (uint32_t)N, (uint32_t)D4, (uint32_t)g0, (uint32_t)NI,
                                                            (uint32_t)NJ, raw ? (uint32_t)g0 : 0u};
         vtc_grid_2d(ctx, (uint64_t)(G * NI * NJ), &gx, &gy);
-        if ((r = vtc_dispatch(rec, VTC_K_prune_dmat_cpu, raw ? 0 : VTC_DTYPE_F32, db, 3, &dp, sizeof(dp), S, spec, 3, gx,
-                              gy, 1)))
+        /* raw rows through a texel view where the call has one (vtc_bound.texel) */
+        if ((r = vtc_dispatch(rec, raw && mt->texel ? VTC_K_prune_dmat_tex_cpu : VTC_K_prune_dmat_cpu,
+                              raw ? 0 : VTC_DTYPE_F32, db, 3, &dp, sizeof(dp), S, spec, 3, gx, gy, 1)))
             return r;
     } else {
         int64_t NT = (N + 31) / 32; /* 32 x 32 tiles, the upper triangle's NT (NT + 1) / 2 of them */
@@ -339,8 +340,10 @@ static vtc_result record_norms(vtc_recorder *rec, const prune_plan *pp, const pr
     /* CPU devices: workgroups of 32 rows, so that a few hundred rows still make even work for every thread */
     uint32_t wg = cpu ? 32u : VTC_WG;
     vtc_grid_2d(ctx, (uint64_t)((B * N + wg - 1) / wg), &gx, &gy);
-    return vtc_dispatch(rec, cpu && s->vec4_rows ? VTC_K_prune_norms_cpu : VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np),
-                        wg, NULL, 0, gx, gy, 1);
+    if (cpu && s->vec4_rows) /* the rows through a texel view where the call has one (vtc_bound.texel) */
+        return vtc_dispatch(rec, s->mt->texel ? VTC_K_prune_norms_tex_cpu : VTC_K_prune_norms_cpu, 0, bb, 3, &np,
+                            sizeof(np), wg, NULL, 0, gx, gy, 1);
+    return vtc_dispatch(rec, VTC_K_prune_norms, 0, bb, 3, &np, sizeof(np), wg, NULL, 0, gx, gy, 1);
 }
 
 /* DivPrune without the matrix (see the top of the file). */
@@ -389,8 +392,10 @@ static vtc_result record_dart_distances(vtc_recorder *rec, const prune_plan *pp,
         struct { uint32_t B, N, Dm, npiv, NJ, NP; } vp = {(uint32_t)B, (uint32_t)N, (uint32_t)Dm, (uint32_t)P,
                                                          (uint32_t)NJ, (uint32_t)NP};
         vtc_grid_2d(ctx, (uint64_t)(B * NJ * NP), &gx, &gy);
-        return vtc_dispatch(rec, s->vec4_rows ? VTC_K_prune_pivd4_cpu : VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp),
-                            S, spec, 1, gx, gy, 1);
+        if (!s->vec4_rows)
+            return vtc_dispatch(rec, VTC_K_prune_pivd_cpu, 0, vb, 4, &vp, sizeof(vp), S, spec, 1, gx, gy, 1);
+        return vtc_dispatch(rec, s->mt->texel ? VTC_K_prune_pivd4_tex_cpu : VTC_K_prune_pivd4_cpu, 0, vb, 4, &vp,
+                            sizeof(vp), S, spec, 1, gx, gy, 1);
     }
     int64_t wg = VTC_WG, NJ = (N + wg - 1) / wg, NP = (P + PIVD_PB - 1) / PIVD_PB;
     uint32_t spec[1] = {VTC_SPEC(prune_pivd, PB) = PIVD_PB};

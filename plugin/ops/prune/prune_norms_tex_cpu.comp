@@ -1,0 +1,11 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// prune_norms_cpu reading the rows through a texel view (vtc_bound.texel,
+// synchronous calls): llvmpipe turns a texel fetch into a vector gather of
+// 4-value texels, where a storage-buffer load in a loop is a branch per lane
+// and component; half the time of the norms at 576 x 4096. The texels are
+// the rows' own values (fp16 ones widened exactly): the same bits.
+#include "common.glsl"
+layout(binding = 0) uniform samplerBuffer metric;
+#define ROW4(i) texelFetch(metric, int(i))
+#include "prune_norms_cpu.glsl"
