@@ -75,7 +75,7 @@ extern "C" {
 #define VTC_ABI_VERSION 1u
 /** Library version (semantic; the ABI version is separate). */
 #define VTC_VERSION_MAJOR 1
-#define VTC_VERSION_MINOR 4
+#define VTC_VERSION_MINOR 3
 #define VTC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------ */
@@ -278,18 +278,8 @@ typedef struct vtc_context_desc {
 #define VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR 0x20u /**< same as VTC_DISABLE_PUSH_DESCRIPTOR=1: bind ordinary
                                                 descriptor sets even where push descriptors exist (the path
                                                 an adopted device without VK_KHR_push_descriptor takes) */
-/** vtc 1.4: every VkBuffer the host gives as a tensor was created with
- *  VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT (besides STORAGE_BUFFER), so a
- *  synchronous call (vtc submits it and waits) may read it through a texel
- *  view that vtc creates before and destroys after the call. vtc uses such
- *  views only with its CPU-device kernels (lavapipe turns a texel fetch into
- *  a vector gather, a storage-buffer load in a loop into a branch per lane:
- *  DART at 576 x 4096 about 1.4x faster); host-memory tensors, staged in
- *  vtc's own buffers, get them without this flag; record mode never does.
- *  A 1.3 library refuses the bit (INVALID_ARGUMENT, unknown flag). */
-#define VTC_CONTEXT_TEXEL_BUFFERS     0x40u
 /** Every VTC_CONTEXT_* bit this header defines. */
-#define VTC_CONTEXT_ALL               0x7fu
+#define VTC_CONTEXT_ALL               0x3fu
 
 /** Create a context. *out is set only on success. Errors: INVALID_ARGUMENT
  *  (also: desc.size, allocator size/reserved0, adopted size, unknown flag or
@@ -397,9 +387,8 @@ typedef struct vtc_context_stats {
                                            pools, command pools and buffers, fences, query pools, buffers
                                            and their VkDeviceMemory; not descriptor sets, which calls take
                                            from the pools, nor the texel buffer views a synchronous call
-                                           makes of its tensors on a CPU device and destroys before it
-                                           returns (VTC_CONTEXT_TEXEL_BUFFERS). The difference around a
-                                           call is what it kept:
+                                           makes of its host-memory tensors on a CPU device and destroys
+                                           before it returns. The difference around a call is what it kept:
                                            0 after a vtc_prepare with the call's arguments (see there) */
     uint64_t pipelines_warmed;        /**< pipelines vtc_prepare dispatched once, empty, because the driver
                                            compiles at a pipeline's first dispatch rather than at its creation
@@ -587,10 +576,7 @@ VTC_API vtc_result vtc_run(vtc_context ctx, uint32_t op, const void *args, const
  * still before it writes a command. Record mode's exec->scratch_offset,
  * which prepare does not see, is covered: where the device allows storage
  * offsets not aligned to 16 bytes, prepare also makes the variants every
- * such scratch_offset would select. On a CPU device, a synchronous call
- * reads some tensors through texel views (VTC_CONTEXT_TEXEL_BUFFERS) with
- * kernels a recorded call does not use: with device tensors only, prepare
- * makes both sets.
+ * such scratch_offset would select.
  *
  * Every op call runs the first part of this step (pipelines, the op's
  * data) before writing into a command buffer, so a record-mode call either

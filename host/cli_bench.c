@@ -26,7 +26,8 @@ static const char usage[] =
     "               shader the fp32 peak in GFLOP/s (and fp16 where shaderFloat16 is in use)\n"
     "  each shape   median and min..max of the timed runs (GPU timestamps when the device has\n"
     "               them, else host time), on device tensors with random inputs so no transfers\n"
-    "               are timed; bytes and FLOPs from the op's cost function; achieved GB/s and\n"
+    "               are timed (on a CPU device with timestamps: host tensors, what an engine hands\n"
+    "               it, staged by vtc outside the timed command buffer); bytes and FLOPs from the op's cost function; achieved GB/s and\n"
     "               GFLOP/s; bound = max(bytes/bandwidth, FLOPs/fp32 peak), roof = bound / median\n"
     "  CPU          the same workload through the op's CPU reference (ref_OP_args.c), its time,\n"
     "               the ratio, and the device's outputs against it (NMSE for values, exact\n"
@@ -296,8 +297,7 @@ int cli_bench(int argc, char **argv, const vtc_api_v1 *api)
        timings nothing: each pipeline is compiled once either way. */
     if (!o.predict && !o.no_first_call)
         setenv("MESA_SHADER_CACHE_DISABLE", "true", 1);
-    /* its device buffers carry texel usage (host_vk.c): the views a CPU device's kernels read (abi/vtc.h) */
-    vtc_result r = cli_context_create_flags(api, VTC_CONTEXT_TEXEL_BUFFERS, &b.ctx);
+    vtc_result r = cli_context_create(api, &b.ctx);
     if (r)
         return cli_vtc_error(api, "creating a context", r);
     b.info.size = sizeof(b.info);

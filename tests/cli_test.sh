@@ -216,6 +216,8 @@ j = json.load(open(sys.argv[1]))
 c = j["calibration"]
 assert c["bandwidth_gbs"] > 0 and c["fp32_gflops"] > 0, c
 assert j["device"]["name"] and j["settings"]["repeat"] == 3, j["settings"]
+# timed calls: host tensors on a CPU device with timestamps (what an engine hands it), else device buffers
+assert j["settings"]["tensors"] in ("host", "device"), j["settings"]
 assert j["llm"]["layers"] == 32 and j["llm"]["dim"] == 4096, j["llm"]
 # --shape is a prefix: llava15 and llava15-qk
 assert [x["shape"] for x in j["results"]] == ["llava15", "llava15-qk"], j["results"]

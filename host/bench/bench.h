@@ -177,6 +177,15 @@ typedef struct bench_ctx {
     VkCommandBuffer pred_cmd;
 } bench_ctx;
 
+/* 1 when the timed calls take host-memory tensors instead of device buffers:
+   on a CPU device with GPU timestamps (not under --predict). That is what an
+   engine on lavapipe hands over (llama.cpp's mtmd embeddings are host
+   memory); vtc stages them into its own buffer outside the timed command
+   buffer and reads them there through texel views (plugin/op.h), which its
+   CPU-device kernels fetch as vector gathers. The timestamps still time the
+   command buffer only, so no transfer is timed either way. */
+int bench_host_tensors(const bench_ctx *b);
+
 /* 1 when --shape selects `name` (exact name or a prefix of it, e.g. c1-n576). */
 int bench_shape_wanted(const bench_ctx *b, const char *name);
 /* Appends a row (zeroed, op and shape set). NULL when out of memory. */

@@ -53,6 +53,7 @@ const vtc_op_ref *bench_op_ref(uint32_t op)
 typedef struct chunk {
     int64_t b0, nb;
     bench_buf buf[MAXT];
+    void *hmem[MAXT];        /* host tensors (bench_host_tensors): the call's data */
     _Alignas(16) unsigned char args[ARGS_MAX];
 } chunk;
 
@@ -207,7 +208,21 @@ int bench_chunks(const vtc_op_desc *d, const void *args, uint64_t range, int64_t
     return B > 0 ? (int)((B + *per_chunk - 1) / *per_chunk) : 1;
 }
 
-/* Device buffers of each chunk, inputs uploaded unless only recording. */
+/* Chunk c's tensor i in host memory (bench_host_tensors): inputs in the run
+   dtype, outputs zeroed. 0, or -1 (memory). */
+static int chunk_on_host(op_run *r, chunk *ch, uint32_t i, vtc_tensor *t)
+{
+    const vtc_op_tensor_desc *td = &r->d->tensors[i];
+    size_t bytes = (size_t)vtc_op_desc_bytes(t);
+    ch->hmem[i] = (td->role & VTC_ROLE_INPUT) ? slice_in_dtype(r, i, r->host[i], ch->b0, ch->nb) : calloc(1, bytes + 16);
+    t->host = ch->hmem[i];
+    t->buffer = VK_NULL_HANDLE;
+    t->offset = 0;
+    return ch->hmem[i] ? 0 : -1;
+}
+
+/* Device buffers of each chunk, inputs uploaded unless only recording (in
+   host memory instead where bench_host_tensors says so). */
 static int make_chunks(op_run *r, int64_t per)
 {
     bench_ctx *b = r->b;
@@ -229,6 +244,11 @@ static int make_chunks(op_run *r, int64_t per)
                 continue;
             t->shape[0] = ch->nb;
             t->host = NULL;
+            if (bench_host_tensors(b)) {
+                if (chunk_on_host(r, ch, i, t))
+                    return -1;
+                continue;
+            }
             size_t bytes = (size_t)vtc_op_desc_bytes(t);
             if (bench_buf_create(&b->vk, bytes, &ch->buf[i]))
                 return -1;
@@ -259,7 +279,9 @@ static int download(op_run *r)
         for (int c = 0; c < r->nchunks; c++) {
             size_t n = per * (size_t)r->ch[c].nb;
             unsigned char *raw = malloc(n * es + 16);
-            if (!raw || host_vk_download(&b->vk.hv, &r->ch[c].buf[i], raw, n * es)) {
+            if (raw && r->ch[c].hmem[i])
+                memcpy(raw, r->ch[c].hmem[i], n * es);
+            if (!raw || (!r->ch[c].hmem[i] && host_vk_download(&b->vk.hv, &r->ch[c].buf[i], raw, n * es))) {
                 free(raw);
                 return -1;
             }
@@ -407,8 +429,10 @@ static void op_run_free(op_run *r)
     if (r->aux && r->ref->teardown)
         r->ref->teardown(b->api, b->ctx, r->aux);
     for (int c = 0; c < MAX_CHUNKS; c++)
-        for (uint32_t i = 0; i < MAXT; i++)
+        for (uint32_t i = 0; i < MAXT; i++) {
             bench_buf_destroy(&b->vk, &r->ch[c].buf[i]);
+            free(r->ch[c].hmem[i]);
+        }
     for (uint32_t i = 0; i < MAXT; i++) {
         if (r->got[i] != r->host[i])
             free(r->got[i]);

@@ -61,6 +61,11 @@ void bench_row_cost(bench_row *row, const vtc_op_desc *desc, const void *args, c
     row->flops = c.flops;
 }
 
+int bench_host_tensors(const bench_ctx *b)
+{
+    return b->info.device_type == VK_PHYSICAL_DEVICE_TYPE_CPU && b->calib.gpu_timed && !b->opt->predict;
+}
+
 int bench_shape_wanted(const bench_ctx *b, const char *name)
 {
     const char *s = b->opt->shape;

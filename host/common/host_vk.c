@@ -312,9 +312,7 @@ int host_vk_buffer_create(host_vk *vk, size_t bytes, int where, host_vk_buffer *
     memset(b, 0, sizeof(*b));
     VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
     bci.size = bytes ? bytes : 16;
-    /* texel usage too, so a context created VTC_CONTEXT_TEXEL_BUFFERS may view them */
-    bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
-                VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     if (vk->fn.vkCreateBuffer(vk->device, &bci, NULL, &b->buffer) != VK_SUCCESS)
         return -1;
     VkMemoryRequirements req;

@@ -136,7 +136,6 @@ VTC_API vtc_result vtc_context_create(const vtc_context_desc *desc, vtc_context 
     ctx->mem.core.log_user = desc->log_user;
     ctx->mem.core.log_level = desc->log_level > 0 ? desc->log_level : VTC_LOG_WARN;
     ctx->caps.compile_only = (desc->flags & VTC_CONTEXT_COMPILE_ONLY) != 0;
-    ctx->host_texel_buffers = (desc->flags & VTC_CONTEXT_TEXEL_BUFFERS) != 0;
 
     vtc_result r = desc->adopted ? vtc_device_init_adopted(ctx, desc->adopted, desc->flags) : vtc_device_init_standalone(ctx, desc);
     ctx->mem.device = ctx->device;

@@ -82,7 +82,6 @@ struct vtc_context_t {
     vtc_device_info info;
     vtc_caps caps;                /* what ops see of the device, set once by device.c */
     int push_descriptors;         /* bind with vkCmdPushDescriptorSetKHR, else ordinary sets (dsets_*) */
-    int host_texel_buffers;       /* VTC_CONTEXT_TEXEL_BUFFERS: the host's buffers may be viewed as texels */
     vtc_dset_pools dsets_sync, dsets_recorded;
     uint32_t timestamp_valid_bits;
     int no_memory_at_create;      /* standalone: the dummy buffer could not be allocated at creation */

@@ -323,33 +323,54 @@ static vtc_result check_float_storage(vtc_context ctx, const vtc_plan *plan, uin
 
 /* Binds each used tensor: a device buffer where it lies, a host tensor at
    its offset in the io buffer (packed, `align`ed); *io_bytes their total. */
-/* Whether a synchronous call gets a texel view of this tensor (op.h,
-   vtc_bound.texel): a float dtype the device reads as 4-channel texels, an
-   offset the view may start at, at least one whole texel, and no more texels
-   than the device's maxTexelBufferElements. */
-static VkDeviceSize texel_bytes(const vtc_bound *b) { return 4 * (VkDeviceSize)vtc_dtype_size(b->dtype); }
-static int texel_fits(vtc_context ctx, const vtc_bound *b)
+/* Texel views (op.h, vtc_bound.texel) are made of host-memory tensors only:
+   they lie in vtc's own io buffer, whose size and layout vtc controls, and
+   llvmpipe compiles a shader variant per static texture state, which for a
+   texel buffer includes whether the buffer's size is a power of two and
+   whether bits 8-15 of the view's byte size are all zero. So the io buffer's
+   size is never a power of two (io_ensure), a viewed tensor starts on a
+   VTC_TEXEL_ALIGN boundary and its view runs to the end of the io buffer (a
+   multiple of VTC_TEXEL_ALIGN bytes): every view, the warm-up's included,
+   has the same state, and prepare's warm-up compiles the variant every call
+   uses. */
+#define VTC_TEXEL_ALIGN ((VkDeviceSize)64 << 10)
+static VkDeviceSize texel_bytes(uint32_t dtype) { return 4 * (VkDeviceSize)vtc_dtype_size(dtype); }
+static VkFormat texel_format(uint32_t dtype)
+{
+    return dtype == VTC_DTYPE_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
+}
+/* The most bytes a view may span: maxTexelBufferElements texels, whole VTC_TEXEL_ALIGN blocks. */
+static VkDeviceSize texel_view_max(vtc_context ctx, uint32_t dtype)
+{
+    return ctx->caps.max_texels * texel_bytes(dtype) / VTC_TEXEL_ALIGN * VTC_TEXEL_ALIGN;
+}
+
+/* A host-memory input tensor of a synchronous call gets a view where the
+   device reads its float dtype as 4-channel texels and it spans at least one
+   texel and fits one view. */
+static int texel_wanted(vtc_context ctx, const vtc_op_tensor_desc *td, uint32_t dtype, VkDeviceSize bytes)
 {
     const vtc_caps *cp = &ctx->caps;
-    if (!cp->texel_views || (b->dtype != VTC_DTYPE_F32 && b->dtype != VTC_DTYPE_F16) ||
-        !(cp->texel_dtypes & VTC_DTYPES(b->dtype)) || b->offset % cp->texel_offset_align)
-        return 0;
-    VkDeviceSize n = b->range / texel_bytes(b);
-    return n > 0 && n <= cp->max_texels;
+    return cp->texel_views && (td->role & VTC_ROLE_INPUT) && (dtype == VTC_DTYPE_F32 || dtype == VTC_DTYPE_F16) &&
+           (cp->texel_dtypes & VTC_DTYPES(dtype)) && bytes >= texel_bytes(dtype) &&
+           bytes <= texel_view_max(ctx, dtype);
 }
 
 /* The synchronous call's texel views (vtc_bound.texel), made before its
-   commands are recorded and destroyed once vtc has waited for them. */
+   commands are recorded and destroyed once vtc has waited for them; each
+   runs from its tensor to the io buffer's end (see above). */
 static vtc_result texel_views_create(vtc_context ctx, vtc_bound *bound, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (!bound[i].present || !bound[i].texel)
             continue;
         VkBufferViewCreateInfo vci = {VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
-        vci.buffer = bound[i].buffer;
-        vci.format = bound[i].dtype == VTC_DTYPE_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
+        vci.buffer = ctx->io.buffer;
+        vci.format = texel_format(bound[i].dtype);
         vci.offset = bound[i].offset;
-        vci.range = bound[i].range / texel_bytes(&bound[i]) * texel_bytes(&bound[i]);
+        vci.range = ctx->io.size - bound[i].offset;
+        if (vci.range > texel_view_max(ctx, bound[i].dtype))
+            vci.range = texel_view_max(ctx, bound[i].dtype);
         VkResult vr = ctx->vkd.vkCreateBufferView(ctx->device, &vci, NULL, &bound[i].texel_view);
         if (vr != VK_SUCCESS) {
             bound[i].texel_view = VK_NULL_HANDLE;
@@ -407,14 +428,14 @@ static vtc_result bind_tensors(vtc_context ctx, vtc_call *c, uint32_t dev_float,
                                 "%s: %s needs %llu bytes, more than the device's maxStorageBufferRange (%llu)",
                                 name, td->name, (unsigned long long)bytes, (unsigned long long)ctx->caps.max_range);
             contiguous_strides(t, bound[i].stride);
+            bound[i].texel = !recording && texel_wanted(ctx, td, dt, bytes);
+            if (bound[i].texel)
+                *io_bytes = align_up(*io_bytes, VTC_TEXEL_ALIGN);
             c->io_off[i] = *io_bytes;
             bound[i].offset = *io_bytes;
             bound[i].range = align_up(bytes, 4);
             *io_bytes = align_up(*io_bytes + bound[i].range, align);
         }
-        /* a host's buffer only where it promised texel usage (VTC_CONTEXT_TEXEL_BUFFERS) */
-        bound[i].texel = !recording && (td->role & VTC_ROLE_INPUT) && (!t->buffer || ctx->host_texel_buffers) &&
-                         texel_fits(ctx, &bound[i]);
     }
     return VTC_SUCCESS;
 }
@@ -574,7 +595,11 @@ static vtc_result io_ensure(vtc_context ctx, VkDeviceSize bytes)
     if (bytes <= ctx->io.size)
         return VTC_SUCCESS;
     vtc_buf_destroy(ctx, &ctx->io);
-    return vtc_buf_create(ctx, align_up(bytes, (VkDeviceSize)1 << 20), &ctx->io);
+    /* whole MiB, never a power of two (texel views: see VTC_TEXEL_ALIGN) */
+    VkDeviceSize mib = align_up(bytes, (VkDeviceSize)1 << 20) >> 20;
+    if (!(mib & (mib - 1)))
+        mib += mib > 1 ? 1 : 2;
+    return vtc_buf_create(ctx, mib << 20, &ctx->io);
 }
 
 /* ---- warm-up --------------------------------------------------------- */
@@ -595,7 +620,7 @@ typedef struct warm_state {
     VkDeviceSize stride;
     vtc_pipeline **p;
     VkDescriptorSet *sets;   /* without push descriptors: one per pipeline with bindings, in order */
-    VkBufferView views[VTC_MAX_BINDINGS]; /* binding b's range as texels, for samplerBuffer bindings */
+    VkBufferView views[2];   /* samplerBuffer bindings of f32, f16 builds: as a call's (VTC_TEXEL_ALIGN) */
     uint32_t n;
 } warm_state;
 
@@ -630,7 +655,7 @@ static vtc_result warm_record(void *user, VkCommandBuffer cmd)
             wr[b].descriptorCount = 1;
             if (p->texel_mask >> b & 1u) {
                 wr[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
-                wr[b].pTexelBufferView = &w->views[b];
+                wr[b].pTexelBufferView = &w->views[strstr(p->name, ".f16.") != NULL];
             } else {
                 wr[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
                 wr[b].pBufferInfo = &bi[b];
@@ -665,8 +690,6 @@ static vtc_result warm_pipelines(vtc_context ctx)
     w.ctx = ctx;
     w.p = vtc_alloc(ctx, n * sizeof(vtc_pipeline *));
     w.stride = ctx->caps.offset_align > 16 ? ctx->caps.offset_align : 16;
-    if (texel && ctx->caps.texel_offset_align > w.stride)
-        w.stride = ctx->caps.texel_offset_align;
     uint8_t *nbind = vtc_alloc(ctx, nsets ? nsets : 1);
     if (!ctx->push_descriptors && nsets)
         w.sets = vtc_alloc(ctx, nsets * sizeof(VkDescriptorSet));
@@ -681,20 +704,26 @@ static vtc_result warm_pipelines(vtc_context ctx)
             if (p->nbind)
                 nbind[nsets++] = (uint8_t)p->nbind;
         }
-    if ((r = vtc_buf_create(ctx, VTC_MAX_BINDINGS * w.stride, &w.buf)))
+    /* with samplerBuffer bindings: the storage buffers in the first
+       VTC_TEXEL_ALIGN bytes, then the views over the next two blocks, in a
+       buffer of three (not a power of two): a call's views' static state */
+    VkDeviceSize size = VTC_MAX_BINDINGS * w.stride;
+    if (texel)
+        size = 3 * VTC_TEXEL_ALIGN > size ? 3 * VTC_TEXEL_ALIGN : size + 2 * VTC_TEXEL_ALIGN;
+    if ((r = vtc_buf_create(ctx, size, &w.buf)))
         goto out;
-    for (uint32_t b = 0; b < VTC_MAX_BINDINGS && texel; b++) {
-        if (!(texel >> b & 1u))
+    for (uint32_t f = 0; f < 2 && texel; f++) {
+        uint32_t dt = f ? VTC_DTYPE_F16 : VTC_DTYPE_F32;
+        if (!(ctx->caps.texel_dtypes & VTC_DTYPES(dt)))
             continue;
         VkBufferViewCreateInfo vci = {VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
         vci.buffer = w.buf.buffer;
-        vci.format = (ctx->caps.texel_dtypes & VTC_DTYPES(VTC_DTYPE_F32)) ? VK_FORMAT_R32G32B32A32_SFLOAT
-                                                                           : VK_FORMAT_R16G16B16A16_SFLOAT;
-        vci.offset = b * w.stride;
-        vci.range = 16;
-        VkResult vr = ctx->vkd.vkCreateBufferView(ctx->device, &vci, NULL, &w.views[b]);
+        vci.format = texel_format(dt);
+        vci.offset = size - 2 * VTC_TEXEL_ALIGN;
+        vci.range = 2 * VTC_TEXEL_ALIGN;
+        VkResult vr = ctx->vkd.vkCreateBufferView(ctx->device, &vci, NULL, &w.views[f]);
         if (vr != VK_SUCCESS) {
-            w.views[b] = VK_NULL_HANDLE;
+            w.views[f] = VK_NULL_HANDLE;
             r = vtc_vk_fail(ctx, vr, "vkCreateBufferView");
             goto out;
         }
@@ -715,9 +744,9 @@ static vtc_result warm_pipelines(vtc_context ctx)
         ctx->pipelines_warmed += w.n;
     }
 out:
-    for (uint32_t b = 0; b < VTC_MAX_BINDINGS; b++)
-        if (w.views[b])
-            ctx->vkd.vkDestroyBufferView(ctx->device, w.views[b], NULL);
+    for (uint32_t f = 0; f < 2; f++)
+        if (w.views[f])
+            ctx->vkd.vkDestroyBufferView(ctx->device, w.views[f], NULL);
     vtc_buf_destroy(ctx, &w.buf);
     vtc_free(ctx, w.p);
     vtc_free(ctx, w.sets);
@@ -782,41 +811,12 @@ static vtc_result prepare_scratch_offsets(vtc_context ctx, vtc_call *c)
     return r;
 }
 
-/* A call whose tensors are all device buffers may also be recorded into a
-   host's command buffer, where it has no texel views (vtc_bound.texel): the
-   prepare pass runs again without them, so that call finds its kernels'
-   pipelines made too. */
-static vtc_result prepare_recorded_kernels(vtc_context ctx, vtc_call *c)
-{
-    int texel = 0;
-    for (uint32_t i = 0; i < c->plan.desc->ntensors; i++) {
-        if (c->bound[i].present && !vtc_plan_tensor(&c->plan, i)->buffer)
-            return VTC_SUCCESS; /* a host tensor: the call is synchronous */
-        texel |= c->bound[i].texel;
-    }
-    if (!texel)
-        return VTC_SUCCESS;
-    for (uint32_t i = 0; i < c->plan.desc->ntensors; i++)
-        c->bound[i].texel = 0;
-    vtc_recorder pr = c->rec;
-    pr.cmd = VK_NULL_HANDLE;
-    pr.prepare_only = 1;
-    pr.dispatches = 0;
-    pr.dset_nbind = NULL;
-    pr.dset_count = pr.dset_cap = 0;
-    vtc_result r = c->def->record(ctx, &c->plan, c->bound, &pr);
-    vtc_free(ctx, pr.dset_nbind);
-    return r;
-}
-
 vtc_result vtc_prepare_op(vtc_context ctx, uint32_t op, const void *args)
 {
     vtc_call call;
     vtc_result r = call_validate(ctx, op, args, NULL, 0, "vtc_prepare: ", &call);
     if (!r)
         r = call_prepare(ctx, &call);
-    if (!r && !ctx->caps.compile_only)
-        r = prepare_recorded_kernels(ctx, &call);
     /* compile-only contexts list what a call selects (`vtc pipelines`, the
        portability suite), not every alignment's variant */
     if (!r && !ctx->caps.compile_only)

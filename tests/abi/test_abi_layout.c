@@ -96,7 +96,7 @@ _Static_assert(VTC_INCOMPLETE > 0, "VTC_INCOMPLETE is a success, not an error");
 _Static_assert(VTC_INCOMPLETE == 1, "result codes are never renumbered");
 _Static_assert(VTC_CONTEXT_ALL == (VTC_CONTEXT_VALIDATION | VTC_CONTEXT_DISABLE_F16 | VTC_CONTEXT_DISABLE_SUBGROUP |
                                    VTC_CONTEXT_GPU_VARIANTS | VTC_CONTEXT_COMPILE_ONLY |
-                                   VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR | VTC_CONTEXT_TEXEL_BUFFERS),
+                                   VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR),
                "VTC_CONTEXT_ALL names every context flag");
 _Static_assert(VTC_FEATURE_ALL == (VTC_FEATURE_F16_STORAGE | VTC_FEATURE_F16_ARITHMETIC | VTC_FEATURE_SUBGROUP_ARITH |
                                    VTC_FEATURE_PUSH_DESCRIPTOR | VTC_FEATURE_TIMESTAMPS),

@@ -6,12 +6,7 @@
  *  - host: every tensor in host memory, a synchronous call;
  *  - record: every tensor a region of a device buffer, recorded into the
  *    test's own command buffer with its own scratch (rel_arena_record);
- *  - record without push descriptors (descriptor sets from vtc's pools);
- *  - device buffers in a context created VTC_CONTEXT_TEXEL_BUFFERS (the
- *    buffers have texel usage), called synchronously: on a CPU device the
- *    call reads them through texel views, with kernels a recorded call does
- *    not use;
- *  - the same context and buffers, recorded: prepare made those kernels too.
+ *  - record without push descriptors (descriptor sets from vtc's pools).
  * The call must create no pipeline (vtc_context_stats.pipelines) and no
  * other Vulkan object (objects_created), and spend no time compiling
  * (compile_ns); prepare must have created pipelines (a fresh context has
@@ -27,9 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MODE_HOST, MODE_RECORD, MODE_RECORD_SETS, MODE_SYNC_TEXEL, MODE_RECORD_TEXEL, MODES };
-static const char *const mode_name[MODES] = {"host", "record", "record-sets", "sync-texel-buffers",
-                                             "record-texel-buffers"};
+enum { MODE_HOST, MODE_RECORD, MODE_RECORD_SETS, MODES };
+static const char *const mode_name[MODES] = {"host", "record", "record-sets"};
 
 /* compress's examples need a weight set (tests/common/test_tensors.h) */
 static vtc_weights weights_create(vtc_context ctx, test_tiny_weights *t)
@@ -94,10 +88,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
 {
     int failed_before = rel_failures();
     rel_log log;
-    uint32_t flags = mode == MODE_RECORD_SETS                                     ? VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR
-                     : mode == MODE_SYNC_TEXEL || mode == MODE_RECORD_TEXEL ? VTC_CONTEXT_TEXEL_BUFFERS
-                                                                            : 0;
-    vtc_context ctx = rel_context(&log, flags, NULL);
+    vtc_context ctx = rel_context(&log, mode == MODE_RECORD_SETS ? VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR : 0, NULL);
     unsigned char args[2048];
     CHECK(d->args_size <= sizeof(args), "%s: args of %zu bytes", d->name, d->args_size);
     memset(args, 0, sizeof(args));
@@ -131,7 +122,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
               "%s example %u %s: %llu of %llu pipelines warmed on a device that compiles at the first dispatch",
               d->name, which, mode_name[mode], (unsigned long long)s1.pipelines_warmed,
               (unsigned long long)s1.pipelines);
-    if (mode == MODE_HOST || mode == MODE_SYNC_TEXEL) {
+    if (mode == MODE_HOST) {
         r = vtc_run(ctx, d->op, args, NULL);
     } else {
         rec_call c = {ctx, d->op, args};
@@ -143,10 +134,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
     CHECK(s2.calls == s1.calls + 1, "%s example %u %s: the call did not count", d->name, which, mode_name[mode]);
     CHECK(s2.pipelines == s1.pipelines, "%s example %u %s: the call after prepare created %llu pipeline(s)", d->name,
           which, mode_name[mode], (unsigned long long)(s2.pipelines - s1.pipelines));
-    /* a synchronous call with device tensors only makes its scratch (one
-       buffer and its memory) at its first call, as vtc_prepare documents */
-    uint64_t allowed = mode == MODE_SYNC_TEXEL && scratch > 0 ? 2 : 0;
-    CHECK(s2.objects_created - s1.objects_created <= allowed,
+    CHECK(s2.objects_created == s1.objects_created,
           "%s example %u %s: the call after prepare created %llu Vulkan object(s)", d->name, which, mode_name[mode],
           (unsigned long long)(s2.objects_created - s1.objects_created));
     CHECK(s2.compile_ns == s1.compile_ns, "%s example %u %s: the call after prepare compiled for %.3f ms", d->name,

@@ -1,7 +1,8 @@
 /*
  * Vulkan allocation failure: every Vulkan object vtc creates or allocates
  * (buffers, device memory, mappings, shader modules, pipelines, layouts,
- * the pipeline cache, command pool and buffer, fence, timestamp pool) and
+ * the pipeline cache, command pool and buffer, fence, timestamp pool, the
+ * texel views of a synchronous call on a CPU device) and
  * every recording/submission step that may report VK_ERROR_OUT_OF_*_MEMORY
  * fails in turn, N = 1, 2, ... until an operation no longer reaches N.
  *
@@ -73,6 +74,7 @@ CREATE_WRAPPER(vkCreateDescriptorSetLayout, VkDescriptorSetLayoutCreateInfo, VkD
 CREATE_WRAPPER(vkCreateCommandPool, VkCommandPoolCreateInfo, VkCommandPool, VK_ERROR_OUT_OF_HOST_MEMORY)
 CREATE_WRAPPER(vkCreateQueryPool, VkQueryPoolCreateInfo, VkQueryPool, VK_ERROR_OUT_OF_HOST_MEMORY)
 CREATE_WRAPPER(vkCreateFence, VkFenceCreateInfo, VkFence, VK_ERROR_OUT_OF_HOST_MEMORY)
+CREATE_WRAPPER(vkCreateBufferView, VkBufferViewCreateInfo, VkBufferView, VK_ERROR_OUT_OF_HOST_MEMORY)
 DESTROY_WRAPPER(vkDestroyBuffer, VkBuffer)
 DESTROY_WRAPPER(vkFreeMemory, VkDeviceMemory)
 DESTROY_WRAPPER(vkDestroyShaderModule, VkShaderModule)
@@ -83,6 +85,7 @@ DESTROY_WRAPPER(vkDestroyCommandPool, VkCommandPool)
 DESTROY_WRAPPER(vkDestroyQueryPool, VkQueryPool)
 DESTROY_WRAPPER(vkDestroyFence, VkFence)
 DESTROY_WRAPPER(vkDestroyPipeline, VkPipeline)
+DESTROY_WRAPPER(vkDestroyBufferView, VkBufferView)
 
 static VKAPI_ATTR VkResult VKAPI_CALL w_vkCreateComputePipelines(VkDevice d, VkPipelineCache c, uint32_t n,
                                                                 const VkComputePipelineCreateInfo *ci,
@@ -155,6 +158,7 @@ static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL w_gdpa(VkDevice d, const char *n
     W(vkDestroyDescriptorSetLayout) W(vkDestroyCommandPool) W(vkDestroyQueryPool) W(vkDestroyFence)
     W(vkDestroyPipeline) W(vkCreateComputePipelines) W(vkAllocateCommandBuffers) W(vkMapMemory)
     W(vkBindBufferMemory) W(vkBeginCommandBuffer) W(vkEndCommandBuffer) W(vkQueueSubmit)
+    W(vkCreateBufferView) W(vkDestroyBufferView)
 #undef W
     return real_gdpa(d, name);
 }
