@@ -111,15 +111,17 @@ static inline const vtc_tensor *vtc_plan_tensor(const vtc_plan *pl, uint32_t i)
     ((const type *)(const void *)((plan)->op + 0 * sizeof(char[sizeof(type) <= VTC_PLAN_OP_BYTES ? 1 : -1])))
 
 /* A tensor as the recorder sees it: buffer range and element strides.
-   `texel`: the call is synchronous (vtc submits it, so vtc owns what it
-   binds until it has waited) on a device whose caps say texel_views, and
-   the tensor's offset and 4-value texels fit the device's limits: when
-   record() writes commands, texel_view is a uniform texel buffer view of
-   the range (4 values of the bound dtype a texel), made by the executor
-   for this call only. record() may then pick kernels that read the tensor
-   through a samplerBuffer (on llvmpipe a texel fetch is a vector gather; a
+   `texel`: a host-memory input of a synchronous call (staged in vtc's own
+   buffer, which vtc owns until it has waited) on a device whose caps say
+   texel_views, in a float dtype the device reads as 4-value texels: when
+   record() writes commands, texel_view is a uniform texel buffer view that
+   starts at the tensor (texel i = values 4i..4i+3 of the bound dtype; it
+   may run past the tensor's end), made by the executor for this call only.
+   record() may then pick kernels that read the tensor through a
+   samplerBuffer (on llvmpipe a texel fetch is a vector gather; a
    storage-buffer load in a loop is a branch per lane and component). Both
-   passes of record() see the same flag. Record-mode calls have no views. */
+   passes of record() see the same flag. Device buffers and record-mode
+   calls have no views. */
 typedef struct vtc_bound {
     VkBuffer buffer;
     VkDeviceSize offset;

@@ -321,8 +321,6 @@ static vtc_result check_float_storage(vtc_context ctx, const vtc_plan *plan, uin
     return VTC_SUCCESS;
 }
 
-/* Binds each used tensor: a device buffer where it lies, a host tensor at
-   its offset in the io buffer (packed, `align`ed); *io_bytes their total. */
 /* Texel views (op.h, vtc_bound.texel) are made of host-memory tensors only:
    they lie in vtc's own io buffer, whose size and layout vtc controls, and
    llvmpipe compiles a shader variant per static texture state, which for a
@@ -390,6 +388,9 @@ static void texel_views_destroy(vtc_context ctx, vtc_bound *bound, uint32_t n)
         }
 }
 
+/* Binds each used tensor: a device buffer where it lies, a host tensor at
+   its offset in the io buffer (packed, `align`ed); *io_bytes their total. A host
+   tensor that gets a texel view starts on a VTC_TEXEL_ALIGN boundary. */
 static vtc_result bind_tensors(vtc_context ctx, vtc_call *c, uint32_t dev_float, int recording, VkDeviceSize align,
                                VkDeviceSize *io_bytes, const char *name)
 {
