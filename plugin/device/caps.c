@@ -41,7 +41,8 @@ void vtc_caps_settle(vtc_context ctx, uint32_t flags)
        only by push descriptors; VTC_DISABLE_TEXEL_VIEWS keeps their
        storage-buffer twins (record mode's) tested on synchronous calls */
     ctx->caps.texel_views = ctx->caps.cpu_variants && ctx->push_descriptors && ctx->caps.texel_dtypes &&
-                            !vtc_env_flag("VTC_DISABLE_TEXEL_VIEWS");
+                            VTC_TEXEL_ALIGN % ctx->caps.texel_offset_align == 0 &&
+                            ctx->caps.max_texels >= VTC_TEXEL_ALIGN / 4 && !vtc_env_flag("VTC_DISABLE_TEXEL_VIEWS");
     ctx->caps.max_shared_memory = ctx->info.max_shared_memory;
 }
 

@@ -21,6 +21,9 @@
 #define VTC_MAX_SPEC 6
 #define VTC_PUSH_BYTES 128   /* every layout reserves the guaranteed minimum */
 #define VTC_MAX_TEXEL_LAYOUTS 8
+/* where the executor starts a host tensor's texel view in the io buffer,
+   and the unit of every view's size (exec.c says why) */
+#define VTC_TEXEL_ALIGN ((VkDeviceSize)64 << 10)
 
 struct vtc_spirv_blob;
 typedef struct vtc_pipeline {

@@ -331,7 +331,6 @@ static vtc_result check_float_storage(vtc_context ctx, const vtc_plan *plan, uin
    multiple of VTC_TEXEL_ALIGN bytes): every view, the warm-up's included,
    has the same state, and prepare's warm-up compiles the variant every call
    uses. */
-#define VTC_TEXEL_ALIGN ((VkDeviceSize)64 << 10)
 static VkDeviceSize texel_bytes(uint32_t dtype) { return 4 * (VkDeviceSize)vtc_dtype_size(dtype); }
 static VkFormat texel_format(uint32_t dtype)
 {
