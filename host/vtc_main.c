@@ -46,7 +46,9 @@ static const char usage[] =
     "                  ~/.cache/vtc), which spares demo, run and bench recompiling shaders\n"
     "\n"
     "environment: VTC_DEVICE, VTC_DISABLE_F16=1, VTC_DISABLE_SUBGROUP_OPS=1,\n"
-    "             VTC_FORCE_GPU_VARIANTS=1, VTC_VALIDATION=1, VTC_PLUGIN_PATH\n";
+    "             VTC_FORCE_GPU_VARIANTS=1, VTC_DISABLE_PUSH_DESCRIPTOR=1,\n"
+    "             VTC_DISABLE_TEXEL_VIEWS=1 (CPU devices: storage-buffer kernels for host tensors too),\n"
+    "             VTC_VALIDATION=1, VTC_PLUGIN_PATH\n";
 
 /* `vtc conformance ...` runs vtc-conformance, next to this program or on
    PATH: the test suite is its own program, not compiled into the tool. The

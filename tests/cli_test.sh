@@ -297,6 +297,18 @@ for x in p:
     assert x["variant"].split(".")[0] in ("f32", "f16") and "statistics" in x, x
     assert x["specialization"][0] == j["device"]["subgroup_size"], x
 PY
+# on a CPU device, prune's workloads (host tensors) read their rows through texel views
+# (plugin/README.md); VTC_DISABLE_TEXEL_VIEWS=1 selects the storage-buffer twins instead
+if "$vtc" info 2>/dev/null | grep -q "^chosen:.*(CPU)$"; then
+  expect_rc "pipelines_prune" 0 "$vtc" pipelines --op prune
+  grep -q "^prune_pivd4_tex_cpu" "$tmp/out" && grep -q "^prune_dmat_tex_cpu" "$tmp/out" && grep -q "^prune_norms_tex_cpu" "$tmp/out" \
+    && ! grep -q "^prune_pivd4_cpu " "$tmp/out" && ok "pipelines_prune_reads_host_rows_through_texel_views" \
+    || fail "pipelines_prune_reads_host_rows_through_texel_views: $(head -c 600 "$tmp/out")"
+  VTC_DISABLE_TEXEL_VIEWS=1 "$vtc" pipelines --op prune >"$tmp/out" 2>&1
+  grep -q "^prune_pivd4_cpu " "$tmp/out" && ! grep -q "_tex_cpu" "$tmp/out" \
+    && ok "pipelines_prune_without_texel_views_takes_storage_buffers" \
+    || fail "pipelines_prune_without_texel_views_takes_storage_buffers: $(head -c 600 "$tmp/out")"
+fi
 expect_rc "pipelines_unknown_op_is_usage_error" 2 "$vtc" pipelines --op frobnicate
 expect_rc "pipelines_unknown_option_is_usage_error" 2 "$vtc" pipelines --frobnicate
 # the pipeline cache: written after a run, read silently by the next,
