@@ -31,7 +31,7 @@ typedef struct vtc_caps {
        whose 4-channel format (R32G32B32A32_SFLOAT, R16G16B16A16_SFLOAT) the
        device reads as a uniform texel buffer, maxTexelBufferElements and
        minTexelBufferOffsetAlignment; texel_views: the executor makes them
-       (caps.c: CPU devices with push descriptors, VTC_DISABLE_TEXEL_VIEWS unset) */
+       (caps.c: CPU devices, VTC_DISABLE_TEXEL_VIEWS unset) */
     uint32_t texel_dtypes;
     uint64_t max_texels;
     VkDeviceSize texel_offset_align;

@@ -37,10 +37,10 @@ void vtc_caps_settle(vtc_context ctx, uint32_t flags)
                              !(flags & VTC_CONTEXT_GPU_VARIANTS) && !vtc_env_flag("VTC_FORCE_GPU_VARIANTS");
     ctx->caps.device_type = (uint32_t)ctx->info.device_type;
     /* only the CPU-tuned kernels read rows through texel views (llvmpipe
-       vectorises texel fetches, not storage-buffer loads in loops), and
-       only by push descriptors; VTC_DISABLE_TEXEL_VIEWS keeps their
+       vectorises texel fetches, not storage-buffer loads in loops), from
+       views that start on VTC_TEXEL_ALIGN boundaries; VTC_DISABLE_TEXEL_VIEWS keeps their
        storage-buffer twins (record mode's) tested on synchronous calls */
-    ctx->caps.texel_views = ctx->caps.cpu_variants && ctx->push_descriptors && ctx->caps.texel_dtypes &&
+    ctx->caps.texel_views = ctx->caps.cpu_variants && ctx->caps.texel_dtypes &&
                             VTC_TEXEL_ALIGN % ctx->caps.texel_offset_align == 0 &&
                             ctx->caps.max_texels >= VTC_TEXEL_ALIGN / 4 && !vtc_env_flag("VTC_DISABLE_TEXEL_VIEWS");
     ctx->caps.max_shared_memory = ctx->info.max_shared_memory;

@@ -19,18 +19,21 @@
 
 #include <string.h>
 
-/* Sets per pool; each set holds at most VTC_MAX_BINDINGS storage buffers. */
+/* Sets per pool; each set holds at most VTC_MAX_BINDINGS storage buffers,
+   and a few of them a uniform texel buffer (CPU devices' _tex_cpu kernels) */
 #define DSET_POOL_SETS 256u
+#define DSET_POOL_TEXELS 64u
 /* Record-mode pools after which a host that never recycles is told so, once. */
 #define DSET_RECORDED_WARN_POOLS 64u
 
 static vtc_result pool_create(vtc_context ctx, VkDescriptorPool *out)
 {
-    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, DSET_POOL_SETS * VTC_MAX_BINDINGS};
+    VkDescriptorPoolSize ps[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, DSET_POOL_SETS * VTC_MAX_BINDINGS},
+                                  {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, DSET_POOL_TEXELS}};
     VkDescriptorPoolCreateInfo ci = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     ci.maxSets = DSET_POOL_SETS;
-    ci.poolSizeCount = 1;
-    ci.pPoolSizes = &ps;
+    ci.poolSizeCount = 2;
+    ci.pPoolSizes = ps;
     VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorPool(ctx->device, &ci, NULL, out));
     ctx->objects_created++;
     return VTC_SUCCESS;
@@ -56,7 +59,7 @@ static vtc_result pools_grow(vtc_context ctx, vtc_dset_pools *p)
     return VTC_SUCCESS;
 }
 
-vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *nbind, uint32_t n, VkDescriptorSet *out)
+vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *codes, uint32_t n, VkDescriptorSet *out)
 {
     vtc_dset_pools *p = recorded ? &ctx->dsets_recorded : &ctx->dsets_sync;
     for (uint32_t i = 0; i < n;) {
@@ -72,7 +75,8 @@ vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *nbind, 
         VkDescriptorSetAllocateInfo ai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
         ai.descriptorPool = p->pools[p->used];
         ai.descriptorSetCount = 1;
-        ai.pSetLayouts = &ctx->set_layouts[nbind[i]];
+        ai.pSetLayouts = codes[i] < VTC_TEXEL_SET_CODE0 ? &ctx->set_layouts[codes[i]]
+                                                        : &ctx->texel_layouts[codes[i] - VTC_TEXEL_SET_CODE0].set;
         VkResult vr = ctx->vkd.vkAllocateDescriptorSets(ctx->device, &ai, &out[i]);
         if (vr == VK_ERROR_OUT_OF_POOL_MEMORY || vr == VK_ERROR_FRAGMENTED_POOL) {
             p->used++;

@@ -33,6 +33,7 @@ typedef struct vtc_pipeline {
     uint32_t nspec;
     uint32_t nbind;
     uint32_t texel_mask;     /* the kernel's samplerBuffer bindings (vtc_kernel_def) */
+    uint8_t set_code;        /* its set layout, for descriptor sets (VTC_TEXEL_SET_CODE0) */
     VkPipeline pipeline;
     VkPipelineLayout layout;  /* owned by the layout cache, not by the pipeline */
     uint32_t local_x;
@@ -48,10 +49,14 @@ typedef struct vtc_dset_pools {
     uint32_t used;            /* index of the pool sets are allocated from */
     uint32_t taken;           /* sets allocated from pools[used] */
 } vtc_dset_pools;
-/* One set per dispatch, layouts set_layouts[nbind[i]]; `recorded`: for a
+/* A set layout's code in the per-dispatch lists (vtc_pipeline.set_code):
+   a binding count n (set_layouts[n]), or VTC_TEXEL_SET_CODE0 + i for
+   texel_layouts[i] (kernels with samplerBuffer bindings). */
+#define VTC_TEXEL_SET_CODE0 (VTC_MAX_BINDINGS + 1)
+/* One set per dispatch, of the layouts codes[i] names; `recorded`: for a
    host's command buffer (kept until vtc_context_recycle), else for vtc's own
    synchronous submission (reset by the next synchronous call). */
-vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *nbind, uint32_t n, VkDescriptorSet *out);
+vtc_result vtc_dsets_alloc(vtc_context ctx, int recorded, const uint8_t *codes, uint32_t n, VkDescriptorSet *out);
 void vtc_dsets_reset_sync(vtc_context ctx);
 /* Pools with room for `n` more sets of a synchronous and of a record-mode call. */
 vtc_result vtc_dsets_reserve(vtc_context ctx, uint32_t n);
@@ -130,9 +135,10 @@ _Static_assert(offsetof(struct vtc_context_t, mem) == 0 && offsetof(vtc_mem, cor
 
 struct vtc_recorder {
     vtc_context ctx;
-    /* without push descriptors: the prepare pass lists each dispatch's binding
-       count (dset_nbind, dset_count of dset_cap), the prepare step allocates
-       one set per dispatch (dsets), recording takes them in order (dset_next) */
+    /* without push descriptors: the prepare pass lists each dispatch's set
+       layout code (dset_nbind, dset_count of dset_cap; VTC_TEXEL_SET_CODE0),
+       the prepare step allocates one set per dispatch (dsets), recording
+       takes them in order (dset_next) */
     uint8_t *dset_nbind;
     VkDescriptorSet *dsets;
     uint32_t dset_count, dset_cap, dset_next;

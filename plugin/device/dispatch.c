@@ -79,7 +79,7 @@ static vtc_result prepare_dispatch(vtc_recorder *rec, vtc_kernel kernel, const v
     if (r)
         return r;
     if (!ctx->push_descriptors && nbind) {
-        /* this dispatch will take one descriptor set of `nbind` buffers */
+        /* this dispatch will take one descriptor set of its pipeline's layout */
         if (rec->dset_count == rec->dset_cap) {
             uint32_t cap = rec->dset_cap ? 2 * rec->dset_cap : 16;
             uint8_t *n = vtc_alloc(ctx, cap);
@@ -91,7 +91,7 @@ static vtc_result prepare_dispatch(vtc_recorder *rec, vtc_kernel kernel, const v
             rec->dset_nbind = n;
             rec->dset_cap = cap;
         }
-        rec->dset_nbind[rec->dset_count++] = (uint8_t)nbind;
+        rec->dset_nbind[rec->dset_count++] = p->set_code;
     }
     return VTC_SUCCESS;
 }

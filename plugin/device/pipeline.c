@@ -4,8 +4,7 @@
  * from descriptor_sets.c), plus 128
  * bytes of push constants; one layout per binding count, shared by pipelines.
  * A kernel with samplerBuffer bindings (its texel_mask) has uniform texel
- * buffers there, in a layout per (count, mask), pushed only: the ops pick
- * such kernels only where push descriptors are in use (vtc_bound.texel).
+ * buffers there, in a layout per (count, mask).
  */
 #include "device.h"
 #include "spirv_blobs.h"
@@ -21,16 +20,16 @@ uint64_t vtc_now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, VkPipelineLayout *out)
+static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, VkPipelineLayout *out, uint8_t *code)
 {
     for (uint32_t i = 0; i < ctx->ntexel_layouts; i++)
         if (ctx->texel_layouts[i].nbind == nbind && ctx->texel_layouts[i].mask == mask) {
             *out = ctx->texel_layouts[i].layout;
+            *code = (uint8_t)(VTC_TEXEL_SET_CODE0 + i);
             return VTC_SUCCESS;
         }
-    if (!ctx->push_descriptors || ctx->ntexel_layouts == VTC_MAX_TEXEL_LAYOUTS)
-        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: a texel-buffer kernel needs push descriptors and a "
-                        "free layout slot");
+    if (ctx->ntexel_layouts == VTC_MAX_TEXEL_LAYOUTS)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: no free texel layout slot");
     VkDescriptorSetLayoutBinding b[VTC_MAX_BINDINGS];
     for (uint32_t i = 0; i < nbind; i++) {
         memset(&b[i], 0, sizeof(b[i]));
@@ -41,7 +40,7 @@ static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, V
         b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     }
     VkDescriptorSetLayoutCreateInfo dci = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    dci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
+    dci.flags = ctx->push_descriptors ? VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR : 0;
     dci.bindingCount = nbind;
     dci.pBindings = b;
     VkDescriptorSetLayout sl;
@@ -60,15 +59,18 @@ static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, V
         return vtc_vk_fail(ctx, vr, "vkCreatePipelineLayout");
     }
     ctx->objects_created++;
+    *code = (uint8_t)(VTC_TEXEL_SET_CODE0 + ctx->ntexel_layouts);
     ctx->texel_layouts[ctx->ntexel_layouts++] = (struct vtc_texel_layout){nbind, mask, sl, pl};
     *out = pl;
     return VTC_SUCCESS;
 }
 
-static vtc_result get_layout(vtc_context ctx, uint32_t nbind, uint32_t texel_mask, VkPipelineLayout *out)
+static vtc_result get_layout(vtc_context ctx, uint32_t nbind, uint32_t texel_mask, VkPipelineLayout *out,
+                             uint8_t *code)
 {
     if (texel_mask)
-        return texel_layout(ctx, nbind, texel_mask, out);
+        return texel_layout(ctx, nbind, texel_mask, out, code);
+    *code = (uint8_t)nbind;
     if (ctx->layouts[nbind]) {
         *out = ctx->layouts[nbind];
         return VTC_SUCCESS;
@@ -148,7 +150,8 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
         return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "%s: workgroup size %u exceeds the device limit %u", name, local_x,
                         ctx->caps.max_wg_size);
     VkPipelineLayout layout = VK_NULL_HANDLE;
-    vtc_result r = get_layout(ctx, nbind, vtc_kernel_defs[kernel].texel_mask, &layout);
+    uint8_t set_code = 0;
+    vtc_result r = get_layout(ctx, nbind, vtc_kernel_defs[kernel].texel_mask, &layout, &set_code);
     if (r)
         return r;
 
@@ -161,6 +164,7 @@ vtc_result vtc_pipeline_get(vtc_context ctx, vtc_kernel kernel, const vtc_spirv_
     p->nspec = nall;
     p->nbind = nbind;
     p->texel_mask = vtc_kernel_defs[kernel].texel_mask;
+    p->set_code = set_code;
     p->layout = layout;
     p->local_x = local_x;
 

@@ -702,7 +702,7 @@ static vtc_result warm_pipelines(vtc_context ctx)
         if (!p->warmed) {
             w.p[w.n++] = p;
             if (p->nbind)
-                nbind[nsets++] = (uint8_t)p->nbind;
+                nbind[nsets++] = p->set_code;
         }
     /* with samplerBuffer bindings: the storage buffers in the first
        VTC_TEXEL_ALIGN bytes, then the views over the next two blocks, in a

@@ -6,7 +6,9 @@
  *  - host: every tensor in host memory, a synchronous call;
  *  - record: every tensor a region of a device buffer, recorded into the
  *    test's own command buffer with its own scratch (rel_arena_record);
- *  - record without push descriptors (descriptor sets from vtc's pools).
+ *  - record without push descriptors (descriptor sets from vtc's pools);
+ *  - host without push descriptors: on a CPU device the kernels that read
+ *    host tensors through texel views, bound through descriptor sets.
  * The call must create no pipeline (vtc_context_stats.pipelines) and no
  * other Vulkan object (objects_created), and spend no time compiling
  * (compile_ns); prepare must have created pipelines (a fresh context has
@@ -22,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MODE_HOST, MODE_RECORD, MODE_RECORD_SETS, MODES };
-static const char *const mode_name[MODES] = {"host", "record", "record-sets"};
+enum { MODE_HOST, MODE_RECORD, MODE_RECORD_SETS, MODE_HOST_SETS, MODES };
+static const char *const mode_name[MODES] = {"host", "record", "record-sets", "host-sets"};
 
 /* compress's examples need a weight set (tests/common/test_tensors.h) */
 static vtc_weights weights_create(vtc_context ctx, test_tiny_weights *t)
@@ -88,7 +90,8 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
 {
     int failed_before = rel_failures();
     rel_log log;
-    vtc_context ctx = rel_context(&log, mode == MODE_RECORD_SETS ? VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR : 0, NULL);
+    int sets = mode == MODE_RECORD_SETS || mode == MODE_HOST_SETS;
+    vtc_context ctx = rel_context(&log, sets ? VTC_CONTEXT_DISABLE_PUSH_DESCRIPTOR : 0, NULL);
     unsigned char args[2048];
     CHECK(d->args_size <= sizeof(args), "%s: args of %zu bytes", d->name, d->args_size);
     memset(args, 0, sizeof(args));
@@ -102,7 +105,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
     rel_arena *ar = NULL;
     size_t scratch_off = 0;
     uint64_t scratch = 0;
-    if (mode == MODE_HOST) {
+    if (mode == MODE_HOST || mode == MODE_HOST_SETS) {
         on_host(d, args, mem);
     } else {
         ar = in_device_arena(ctx, d, which, args, &scratch_off, &scratch);
@@ -122,7 +125,7 @@ static int one(const vtc_op_desc *d, uint32_t which, int mode, int cpu_device, u
               "%s example %u %s: %llu of %llu pipelines warmed on a device that compiles at the first dispatch",
               d->name, which, mode_name[mode], (unsigned long long)s1.pipelines_warmed,
               (unsigned long long)s1.pipelines);
-    if (mode == MODE_HOST) {
+    if (mode == MODE_HOST || mode == MODE_HOST_SETS) {
         r = vtc_run(ctx, d->op, args, NULL);
     } else {
         rec_call c = {ctx, d->op, args};
