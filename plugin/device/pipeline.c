@@ -20,16 +20,11 @@ uint64_t vtc_now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, VkPipelineLayout *out, uint8_t *code)
+/* Set 0's layout: `nbind` bindings, those in `mask` uniform texel buffers,
+   the rest storage buffers; pushed, or allocated from vtc's pools
+   (descriptor_sets.c). */
+static vtc_result set_layout_create(vtc_context ctx, uint32_t nbind, uint32_t mask, VkDescriptorSetLayout *out)
 {
-    for (uint32_t i = 0; i < ctx->ntexel_layouts; i++)
-        if (ctx->texel_layouts[i].nbind == nbind && ctx->texel_layouts[i].mask == mask) {
-            *out = ctx->texel_layouts[i].layout;
-            *code = (uint8_t)(VTC_TEXEL_SET_CODE0 + i);
-            return VTC_SUCCESS;
-        }
-    if (ctx->ntexel_layouts == VTC_MAX_TEXEL_LAYOUTS)
-        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: no free texel layout slot");
     VkDescriptorSetLayoutBinding b[VTC_MAX_BINDINGS];
     for (uint32_t i = 0; i < nbind; i++) {
         memset(&b[i], 0, sizeof(b[i]));
@@ -43,22 +38,44 @@ static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, V
     dci.flags = ctx->push_descriptors ? VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR : 0;
     dci.bindingCount = nbind;
     dci.pBindings = b;
-    VkDescriptorSetLayout sl;
-    VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &sl));
+    VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, out));
     ctx->objects_created++;
+    return VTC_SUCCESS;
+}
+
+/* The pipeline layout over one set layout and the 128 bytes of push constants. */
+static vtc_result pipeline_layout_create(vtc_context ctx, VkDescriptorSetLayout sl, VkPipelineLayout *out)
+{
     VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES};
     VkPipelineLayoutCreateInfo lci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
     lci.setLayoutCount = 1;
     lci.pSetLayouts = &sl;
     lci.pushConstantRangeCount = 1;
     lci.pPushConstantRanges = &pcr;
-    VkPipelineLayout pl;
-    VkResult vr = ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &pl);
-    if (vr != VK_SUCCESS) {
-        ctx->vkd.vkDestroyDescriptorSetLayout(ctx->device, sl, NULL);
-        return vtc_vk_fail(ctx, vr, "vkCreatePipelineLayout");
-    }
+    VK_CHECK(ctx, ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, out));
     ctx->objects_created++;
+    return VTC_SUCCESS;
+}
+
+static vtc_result texel_layout(vtc_context ctx, uint32_t nbind, uint32_t mask, VkPipelineLayout *out, uint8_t *code)
+{
+    for (uint32_t i = 0; i < ctx->ntexel_layouts; i++)
+        if (ctx->texel_layouts[i].nbind == nbind && ctx->texel_layouts[i].mask == mask) {
+            *out = ctx->texel_layouts[i].layout;
+            *code = (uint8_t)(VTC_TEXEL_SET_CODE0 + i);
+            return VTC_SUCCESS;
+        }
+    if (ctx->ntexel_layouts == VTC_MAX_TEXEL_LAYOUTS)
+        return vtc_fail(ctx, VTC_ERROR_UNSUPPORTED, "internal: no free texel layout slot");
+    VkDescriptorSetLayout sl;
+    VkPipelineLayout pl;
+    vtc_result r = set_layout_create(ctx, nbind, mask, &sl);
+    if (r)
+        return r;
+    if ((r = pipeline_layout_create(ctx, sl, &pl))) {
+        ctx->vkd.vkDestroyDescriptorSetLayout(ctx->device, sl, NULL);
+        return r;
+    }
     *code = (uint8_t)(VTC_TEXEL_SET_CODE0 + ctx->ntexel_layouts);
     ctx->texel_layouts[ctx->ntexel_layouts++] = (struct vtc_texel_layout){nbind, mask, sl, pl};
     *out = pl;
@@ -75,38 +92,20 @@ static vtc_result get_layout(vtc_context ctx, uint32_t nbind, uint32_t texel_mas
         *out = ctx->layouts[nbind];
         return VTC_SUCCESS;
     }
-    VkDescriptorSetLayoutBinding b[VTC_MAX_BINDINGS];
-    for (uint32_t i = 0; i < nbind; i++) {
-        memset(&b[i], 0, sizeof(b[i]));
-        b[i].binding = i;
-        b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-        b[i].descriptorCount = 1;
-        b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
-    }
-    VkDescriptorSetLayoutCreateInfo dci = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    /* pushed, or allocated from vtc's pools (descriptor_sets.c) */
-    dci.flags = ctx->push_descriptors ? VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR : 0;
-    dci.bindingCount = nbind;
-    dci.pBindings = b;
     /* A set layout left by an earlier call whose pipeline layout failed is
        reused, not created again (that leaked it). Handles are stored only on
        success: a failed vkCreate* leaves its output undefined. */
+    vtc_result r;
     if (!ctx->set_layouts[nbind]) {
         VkDescriptorSetLayout sl;
-        VK_CHECK(ctx, ctx->vkd.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &sl));
+        if ((r = set_layout_create(ctx, nbind, 0, &sl)))
+            return r;
         ctx->set_layouts[nbind] = sl;
-        ctx->objects_created++;
     }
-    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, VTC_PUSH_BYTES};
-    VkPipelineLayoutCreateInfo lci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
-    lci.setLayoutCount = 1;
-    lci.pSetLayouts = &ctx->set_layouts[nbind];
-    lci.pushConstantRangeCount = 1;
-    lci.pPushConstantRanges = &pcr;
     VkPipelineLayout pl;
-    VK_CHECK(ctx, ctx->vkd.vkCreatePipelineLayout(ctx->device, &lci, NULL, &pl));
+    if ((r = pipeline_layout_create(ctx, ctx->set_layouts[nbind], &pl)))
+        return r;
     ctx->layouts[nbind] = pl;
-    ctx->objects_created++;
     *out = pl;
     return VTC_SUCCESS;
 }
